@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 
@@ -18,16 +19,31 @@ int jit_error_set(struct jit_error *e, int errnum, enum jit_reason reason, const
 }
 
 void jit_error_prefix(struct jit_error *e, const char *fmt, ...) {
-        char prefix[JIT_ERROR_MESSAGE_MAX], old[JIT_ERROR_MESSAGE_MAX];
+        char buf[JIT_ERROR_MESSAGE_MAX];
+        size_t n, old_len;
         va_list ap;
+        int k;
 
         if (!e)
                 return;
         va_start(ap, fmt);
-        (void) vsnprintf(prefix, sizeof(prefix), fmt, ap);
+        k = vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        memcpy(old, e->message, sizeof(old));
-        (void) snprintf(e->message, sizeof(e->message), "%s: %s", prefix, old);
+        if (k < 0)
+                return;
+        /* "prefix: message", cut to the buffer; the message keeps its tail
+         * cut rather than the prefix, which names where the error is. */
+        n = strnlen(buf, sizeof(buf) - 1);
+        if (n + 2 < sizeof(buf)) {
+                buf[n++] = ':';
+                buf[n++] = ' ';
+        }
+        old_len = strnlen(e->message, sizeof(e->message) - 1);
+        if (old_len > sizeof(buf) - 1 - n)
+                old_len = sizeof(buf) - 1 - n;
+        memcpy(buf + n, e->message, old_len);
+        buf[n + old_len] = '\0';
+        memcpy(e->message, buf, sizeof(buf));
 }
 
 static const char *const reason_names[_JIT_REASON_MAX] = {

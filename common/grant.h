@@ -4,7 +4,7 @@
 /* The grant: a signed JWT naming the user, the hosts, the scope, the sudo
  * targets, the validity window, the ticket and the approver. */
 
-#include <json.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -63,3 +63,7 @@ bool grant_applies_to_host(const struct grant *g, const struct host_facts *facts
 
 /* Is target allowed by runas? */
 bool grant_allows_runas(const struct grant *g, const char *target);
+
+/* A grant id (jti): 1..JIT_JTI_MAX bytes of [A-Za-z0-9._:-]. It names files
+ * and audit records, so nothing else is allowed. */
+bool grant_id_is_valid(const char *s, size_t len);

@@ -7,7 +7,7 @@
  * clamps overflowing integers. json_parse_strict() first validates the text
  * against RFC 8259 with our own limits, then lets json-c build the tree. */
 
-#include <json.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

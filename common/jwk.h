@@ -5,7 +5,7 @@
  * carries the one algorithm it may verify (its required "alg"): a token's
  * header never chooses the algorithm. */
 
-#include <json.h>
+#include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <sys/types.h>

@@ -5,7 +5,7 @@
  * picked by kid fixes the algorithm; typ is required and compared exactly;
  * crit is refused; none and HMAC are refused. */
 
-#include <json.h>
+#include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
