@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "jit-limits.h"
 #include "json.h"
 #include "jws.h"
-#include "jit-limits.h"
 
 void bundle_free(struct bundle *b) {
         if (!b)

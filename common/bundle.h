@@ -15,7 +15,7 @@ struct bundle {
         char *iss;
         int64_t iat, exp;
         uint64_t serial;
-        char **grants;  /* grant tokens, NULL-terminated */
+        char **grants; /* grant tokens, NULL-terminated */
         size_t n_grants;
         char **revoked; /* grant ids, NULL-terminated, sorted */
         size_t n_revoked;

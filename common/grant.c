@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "grant.h"
+#include "jit-limits.h"
 #include "json.h"
 #include "jws.h"
-#include "jit-limits.h"
 #include "parse.h"
 
 #define SCOPE_NAME_MAX 16
@@ -39,8 +39,8 @@ bool grant_id_is_valid(const char *s, size_t len) {
 }
 
 /* An optional or required string claim, copied. */
-static int claim_string(struct json_object *claims, const char *name, bool required,
-                        size_t max_len, char **ret, struct jit_error *err) {
+static int claim_string(struct json_object *claims, const char *name, bool required, size_t max_len,
+                        char **ret, struct jit_error *err) {
         const char *s;
         int r;
 
@@ -142,9 +142,10 @@ static int grant_parse_access(struct json_object *claims, struct grant *g, struc
                 else if (streq(scope[i], "sudo"))
                         g->scope |= GRANT_SCOPE_SUDO;
                 else
-                        return jit_error_set(err, EINVAL, JIT_REASON_CLAIM_VALUE,
-                                             "claim 'scope[%zu]' is \"%s\", not \"ssh\" or \"sudo\"",
-                                             i, scope[i]);
+                        return jit_error_set(
+                                err, EINVAL, JIT_REASON_CLAIM_VALUE,
+                                "claim 'scope[%zu]' is \"%s\", not \"ssh\" or \"sudo\"", i,
+                                scope[i]);
         }
 
         r = json_get_string_array(claims, "runas", false, JIT_RUNAS_MAX, JIT_CLAIM_STRING_MAX,
@@ -222,8 +223,8 @@ int grant_from_claims(struct json_object *claims, struct grant **ret, struct jit
 static int grant_check_policy(const struct grant *g, const struct grant_policy *policy,
                               struct jit_error *err) {
         if (!strv_contains(policy->issuers, g->iss))
-                return jit_error_set(err, EINVAL, JIT_REASON_ISSUER,
-                                     "issuer \"%s\" is not trusted", g->iss);
+                return jit_error_set(err, EINVAL, JIT_REASON_ISSUER, "issuer \"%s\" is not trusted",
+                                     g->iss);
         if (g->exp - g->nbf > policy->max_ttl)
                 return jit_error_set(err, EINVAL, JIT_REASON_TTL,
                                      "valid for %lld s, longer than max_grant_ttl (%lld s)",
@@ -232,8 +233,7 @@ static int grant_check_policy(const struct grant *g, const struct grant_policy *
 }
 
 int grant_from_token(const char *token, size_t len, const struct trust_store *ts,
-                     const struct grant_policy *policy, struct grant **ret,
-                     struct jit_error *err) {
+                     const struct grant_policy *policy, struct grant **ret, struct jit_error *err) {
         _cleanup_(jws_done) struct jws jws = {};
         _cleanup_(grant_freep) struct grant *g = NULL;
         int r;
@@ -264,9 +264,8 @@ int grant_check_time(const struct grant *g, const struct grant_policy *policy, i
                                      "grant %s is not valid for another %lld s", g->jti,
                                      (long long) (g->nbf - now));
         if (now - skew >= g->exp)
-                return jit_error_set(err, EINVAL, JIT_REASON_EXPIRED,
-                                     "grant %s expired %lld s ago", g->jti,
-                                     (long long) (now - g->exp));
+                return jit_error_set(err, EINVAL, JIT_REASON_EXPIRED, "grant %s expired %lld s ago",
+                                     g->jti, (long long) (now - g->exp));
         return 0;
 }
 

@@ -46,8 +46,7 @@ int grant_from_claims(struct json_object *claims, struct grant **ret, struct jit
 /* Signature (typ jit-grant+jwt), claims, trusted issuer and TTL: everything
  * that does not depend on the time. */
 int grant_from_token(const char *token, size_t len, const struct trust_store *ts,
-                     const struct grant_policy *policy, struct grant **ret,
-                     struct jit_error *err);
+                     const struct grant_policy *policy, struct grant **ret, struct jit_error *err);
 
 /* iat not in the future, nbf reached, exp not passed, each with leeway. */
 int grant_check_time(const struct grant *g, const struct grant_policy *policy, int64_t now,

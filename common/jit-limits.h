@@ -13,17 +13,17 @@
 #define JIT_JSON_MEMBERS_MAX 256u                  /* members of one JSON object */
 #define JIT_HEADER_JSON_MAX 4096u                  /* decoded JOSE header, bytes */
 
-#define JIT_CLAIM_STRING_MAX 256u   /* iss, jti, approver, ticket, a selector */
-#define JIT_REASON_TEXT_MAX 1024u   /* the free-text "reason" claim */
-#define JIT_USER_NAME_MAX 32u       /* sub and runas entries (useradd's limit) */
-#define JIT_AUD_MAX 64u             /* selectors in aud */
-#define JIT_SELECTOR_FACTS_MAX 16u  /* facts AND-ed in one selector */
-#define JIT_RUNAS_MAX 32u           /* entries in runas */
-#define JIT_SCOPE_MAX 8u            /* entries in scope */
-#define JIT_KEYS_MAX 16u            /* OpenSSH keys in one grant */
-#define JIT_SSH_KEY_MAX 8192u       /* one OpenSSH public key line */
-#define JIT_JTI_MAX 128u            /* a grant id */
-#define JIT_KID_MAX 128u            /* a key id */
+#define JIT_CLAIM_STRING_MAX 256u  /* iss, jti, approver, ticket, a selector */
+#define JIT_REASON_TEXT_MAX 1024u  /* the free-text "reason" claim */
+#define JIT_USER_NAME_MAX 32u      /* sub and runas entries (useradd's limit) */
+#define JIT_AUD_MAX 64u            /* selectors in aud */
+#define JIT_SELECTOR_FACTS_MAX 16u /* facts AND-ed in one selector */
+#define JIT_RUNAS_MAX 32u          /* entries in runas */
+#define JIT_SCOPE_MAX 8u           /* entries in scope */
+#define JIT_KEYS_MAX 16u           /* OpenSSH keys in one grant */
+#define JIT_SSH_KEY_MAX 8192u      /* one OpenSSH public key line */
+#define JIT_JTI_MAX 128u           /* a grant id */
+#define JIT_KID_MAX 128u           /* a key id */
 
 /* Numbers in claims are seconds since the epoch; anything above the year
  * 9999 is a bug or an attack (and json-c clamps overflowing literals to
@@ -31,12 +31,12 @@
 #define JIT_TIME_MAX 253402300799LL
 #define JIT_SERIAL_MAX 9007199254740991ULL
 
-#define JIT_TRUST_KEYS_MAX 64u        /* keys in a trust store */
+#define JIT_TRUST_KEYS_MAX 64u /* keys in a trust store */
 #define JIT_TRUST_FILE_MAX (256u * 1024u)
 #define JIT_CONFIG_FILE_MAX (64u * 1024u)
 #define JIT_CONFIG_LINE_MAX 4096u
 #define JIT_FACTS_FILE_MAX (64u * 1024u)
-#define JIT_FACTS_MAX 256u            /* facts of one host */
+#define JIT_FACTS_MAX 256u /* facts of one host */
 #define JIT_FACT_KEY_MAX 128u
 #define JIT_FACT_VALUE_MAX 256u
 

@@ -8,9 +8,9 @@
 
 #include "base64url.h"
 #include "fileio.h"
+#include "jit-limits.h"
 #include "json.h"
 #include "jwk.h"
-#include "jit-limits.h"
 
 #define TRUST_JSON_DEPTH 4
 
@@ -39,11 +39,9 @@ int jws_alg_from_string(const char *s, enum jws_alg *ret, struct jit_error *err)
                 const char *name;
                 enum jws_alg alg;
         } table[] = {
-                { "EdDSA", JWS_ALG_EDDSA },
-                { "Ed25519", JWS_ALG_EDDSA }, /* RFC 9864's fully-specified name */
-                { "ES256", JWS_ALG_ES256 },
-                { "RS256", JWS_ALG_RS256 },
-                { "PS256", JWS_ALG_PS256 },
+                {"EdDSA", JWS_ALG_EDDSA}, {"Ed25519", JWS_ALG_EDDSA}, /* RFC 9864's fully-specified
+                                                                         name */
+                {"ES256", JWS_ALG_ES256}, {"RS256", JWS_ALG_RS256},   {"PS256", JWS_ALG_PS256},
         };
 
         /* Refused by name whatever the case, so "None" or "hs256" is
@@ -127,8 +125,8 @@ static int pkey_from_params(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **re
         check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
         if (!check || EVP_PKEY_public_check(check) != 1) {
                 ERR_clear_error();
-                return jit_error_set(err, EINVAL, JIT_REASON_KEY,
-                                     "%s public key fails validation", type);
+                return jit_error_set(err, EINVAL, JIT_REASON_KEY, "%s public key fails validation",
+                                     type);
         }
         *ret = TAKE_PTR(pkey);
         return 0;
@@ -175,7 +173,8 @@ static int jwk_ec_from_json(struct json_object *obj, EVP_PKEY **ret, struct jit_
         memcpy(point + 33, y, 32);
         bld = OSSL_PARAM_BLD_new();
         if (!bld ||
-            OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) != 1 ||
+            OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+                    1 ||
             OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point)) !=
                     1)
                 return jit_error_oom(err);
@@ -219,7 +218,7 @@ static int jwk_rsa_from_json(struct json_object *obj, EVP_PKEY **ret, struct jit
 int jwk_from_json(struct json_object *obj, struct jwk *ret, struct jit_error *err) {
         /* Members that only a private or symmetric key has: a trust store
          * holding them is a leaked secret, refused rather than ignored. */
-        static const char *const private_members[] = { "d", "p", "q", "dp", "dq", "qi", "oth", "k" };
+        static const char *const private_members[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
         _cleanup_pkey_ EVP_PKEY *pkey = NULL;
         const char *kty, *kid, *alg_name, *use;
         enum jws_alg alg;
@@ -242,9 +241,9 @@ int jwk_from_json(struct json_object *obj, struct jwk *ret, struct jit_error *er
         if (json_get_string(obj, "kty", true, 16, &kty, NULL) < 0)
                 return jit_error_set(err, EINVAL, JIT_REASON_KEY, "key %s has no \"kty\"", kid);
         if (json_get_string(obj, "alg", true, 32, &alg_name, NULL) < 0)
-                return jit_error_set(err, EINVAL, JIT_REASON_KEY,
-                                     "key %s has no \"alg\": each trusted key must fix its algorithm",
-                                     kid);
+                return jit_error_set(
+                        err, EINVAL, JIT_REASON_KEY,
+                        "key %s has no \"alg\": each trusted key must fix its algorithm", kid);
         r = jws_alg_from_string(alg_name, &alg, err);
         if (r < 0)
                 return r;
@@ -311,8 +310,7 @@ int trust_store_parse(const char *text, size_t len, struct trust_store **ret,
                 return jit_error_set(err, EINVAL, JIT_REASON_KEY, "trust store has no keys");
         if (n > JIT_TRUST_KEYS_MAX)
                 return jit_error_set(err, E2BIG, JIT_REASON_TOO_LARGE,
-                                     "trust store has %zu keys, at most %u", n,
-                                     JIT_TRUST_KEYS_MAX);
+                                     "trust store has %zu keys, at most %u", n, JIT_TRUST_KEYS_MAX);
 
         ts = calloc(1, sizeof(*ts));
         if (!ts)
@@ -330,8 +328,7 @@ int trust_store_parse(const char *text, size_t len, struct trust_store **ret,
                 ts->n_keys++;
                 if (trust_store_find(ts, ts->keys[i].kid) != &ts->keys[i])
                         return jit_error_set(err, EINVAL, JIT_REASON_KEY,
-                                             "trust store lists kid \"%s\" twice",
-                                             ts->keys[i].kid);
+                                             "trust store lists kid \"%s\" twice", ts->keys[i].kid);
         }
         *ret = TAKE_PTR(ts);
         return 0;

@@ -60,8 +60,8 @@ int key_load_private(const char *path, EVP_PKEY **ret, enum jws_alg *ret_alg,
                      struct jit_error *err);
 int key_save_private(const char *path, EVP_PKEY *pkey, struct jit_error *err);
 /* The public half as a JWK object with kid and alg. */
-int key_to_public_jwk(EVP_PKEY *pkey, enum jws_alg alg, const char *kid,
-                      struct json_object **ret, struct jit_error *err);
+int key_to_public_jwk(EVP_PKEY *pkey, enum jws_alg alg, const char *kid, struct json_object **ret,
+                      struct jit_error *err);
 /* The RFC 7638 thumbprint (SHA-256, base64url): the default kid. */
 int key_thumbprint(EVP_PKEY *pkey, char **ret, struct jit_error *err);
 

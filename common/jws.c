@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "base64url.h"
+#include "jit-limits.h"
 #include "json.h"
 #include "jws.h"
-#include "jit-limits.h"
 
 #define ES256_COMPONENT 32
 #define RAW_SIGNATURE_LEN 64 /* Ed25519, and ES256 as r||s */
@@ -101,8 +101,8 @@ int jws_verify_raw(const struct jwk *key, const uint8_t *msg, size_t msg_len, co
         }
         if (sig_len != expected)
                 return jit_error_set(err, EBADMSG, JIT_REASON_SIGNATURE,
-                                     "signature length %zu, expected %zu for %s", sig_len,
-                                     expected, jws_alg_to_string(key->alg));
+                                     "signature length %zu, expected %zu for %s", sig_len, expected,
+                                     jws_alg_to_string(key->alg));
 
         if (key->alg == JWS_ALG_ES256) {
                 if (es256_raw_to_der(sig, &der, &der_len) < 0)
@@ -187,8 +187,7 @@ int jws_peek_header(const char *token, size_t len, struct json_object **ret,
         r = jws_split(token, len, &seg, err);
         if (r < 0)
                 return r;
-        return jws_decode_json(seg.header, seg.header_len, JIT_HEADER_JSON_MAX, "header", ret,
-                               err);
+        return jws_decode_json(seg.header, seg.header_len, JIT_HEADER_JSON_MAX, "header", ret, err);
 }
 
 /* The header rules of RFC 8725, in an order that names the most telling
@@ -362,8 +361,8 @@ int jws_sign(EVP_PKEY *pkey, enum jws_alg alg, const char *kid, const char *typ,
 
         header = json_object_new_object();
         if (!header ||
-            json_object_object_add(header, "alg",
-                                   json_object_new_string(jws_alg_to_string(alg))) < 0 ||
+            json_object_object_add(header, "alg", json_object_new_string(jws_alg_to_string(alg))) <
+                    0 ||
             json_object_object_add(header, "typ", json_object_new_string(typ)) < 0 ||
             json_object_object_add(header, "kid", json_object_new_string(kid)) < 0)
                 return jit_error_oom(err);

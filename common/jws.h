@@ -35,8 +35,7 @@ void jws_done(struct jws *j);
 
 /* Decode the header without verifying anything: for explaining a token
  * (jitctl verify), never for deciding. */
-int jws_peek_header(const char *token, size_t len, struct json_object **ret,
-                    struct jit_error *err);
+int jws_peek_header(const char *token, size_t len, struct json_object **ret, struct jit_error *err);
 
 /* Sign header_json.payload_json (both used byte for byte) with pkey as alg.
  * Lets tests build hostile tokens; jws_sign() below builds normal ones. */

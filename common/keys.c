@@ -207,8 +207,8 @@ static int jwk_public_of(EVP_PKEY *pkey, struct jwk_public *ret) {
         return -EINVAL;
 }
 
-int key_to_public_jwk(EVP_PKEY *pkey, enum jws_alg alg, const char *kid,
-                      struct json_object **ret, struct jit_error *err) {
+int key_to_public_jwk(EVP_PKEY *pkey, enum jws_alg alg, const char *kid, struct json_object **ret,
+                      struct jit_error *err) {
         _cleanup_(jwk_public_done) struct jwk_public p = {};
         _cleanup_json_ struct json_object *o = NULL;
         int r;
@@ -222,8 +222,7 @@ int key_to_public_jwk(EVP_PKEY *pkey, enum jws_alg alg, const char *kid,
         if (!o)
                 return jit_error_oom(err);
 #define ADD(name, value)                                                                           \
-        if ((value) &&                                                                             \
-            json_object_object_add(o, name, json_object_new_string(value)) < 0)                    \
+        if ((value) && json_object_object_add(o, name, json_object_new_string(value)) < 0)         \
                 return jit_error_oom(err);
         ADD("kty", p.kty);
         ADD("crv", p.crv);
@@ -256,8 +255,9 @@ int key_thumbprint(EVP_PKEY *pkey, char **ret, struct jit_error *err) {
         if (p.n)
                 r = asprintf(&canonical, "{\"e\":\"%s\",\"kty\":\"RSA\",\"n\":\"%s\"}", p.e, p.n);
         else if (p.y)
-                r = asprintf(&canonical, "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}",
-                             p.crv, p.x, p.y);
+                r = asprintf(&canonical,
+                             "{\"crv\":\"%s\",\"kty\":\"EC\",\"x\":\"%s\",\"y\":\"%s\"}", p.crv,
+                             p.x, p.y);
         else
                 r = asprintf(&canonical, "{\"crv\":\"%s\",\"kty\":\"OKP\",\"x\":\"%s\"}", p.crv,
                              p.x);

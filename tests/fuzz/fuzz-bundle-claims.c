@@ -10,8 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_json_ struct json_object *claims = NULL;
         _cleanup_(bundle_freep) struct bundle *b = NULL;
 
-        if (json_parse_object_strict((const char *) data, size, JIT_JSON_DEPTH_MAX, &claims,
-                                     NULL) < 0)
+        if (json_parse_object_strict((const char *) data, size, JIT_JSON_DEPTH_MAX, &claims, NULL) <
+            0)
                 return 0;
         if (bundle_from_claims(claims, &b, NULL) < 0)
                 return 0;

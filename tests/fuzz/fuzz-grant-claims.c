@@ -15,8 +15,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct host_facts facts = {};
         struct jit_error err = {};
 
-        if (json_parse_object_strict((const char *) data, size, JIT_JSON_DEPTH_MAX, &claims,
-                                     &err) < 0)
+        if (json_parse_object_strict((const char *) data, size, JIT_JSON_DEPTH_MAX, &claims, &err) <
+            0)
                 return 0;
         if (grant_from_claims(claims, &g, &err) < 0) {
                 assert(err.reason != JIT_REASON_NONE);

@@ -11,7 +11,8 @@
 
 static const char trust_jwks[] =
         "{\"keys\":["
-        "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo\","
+        "{\"kty\":\"OKP\",\"crv\":\"Ed25519\",\"x\":\"11qYAYKxCrfVS_"
+        "7TyWQHOg7hcvPapiMlrwIaaPcHURo\","
         "\"kid\":\"ed\",\"alg\":\"EdDSA\"},"
         "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","
         "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\",\"kid\":\"ec\",\"alg\":\"ES256\"}"
@@ -22,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_(jws_done) struct jws jws = {};
         _cleanup_json_ struct json_object *header = NULL;
         _cleanup_(grant_freep) struct grant *g = NULL;
-        char *issuers[] = { (char *) "https://jit.example.com", NULL };
-        struct grant_policy policy = { issuers, 12 * 3600, 60 };
+        char *issuers[] = {(char *) "https://jit.example.com", NULL};
+        struct grant_policy policy = {issuers, 12 * 3600, 60};
         struct jit_error err = {};
 
         if (!ts)

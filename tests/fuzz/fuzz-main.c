@@ -89,7 +89,8 @@ int main(int argc, char *argv[]) {
                 if (replay_path(argv[i], &count) < 0)
                         return EXIT_FAILURE;
         if (count == 0) {
-                fprintf(stderr, "no corpus input found: a replay that runs nothing proves nothing\n");
+                fprintf(stderr,
+                        "no corpus input found: a replay that runs nothing proves nothing\n");
                 return EXIT_FAILURE;
         }
         printf("replayed %u inputs\n", count);
