@@ -15,8 +15,12 @@
  * the reason tells the admin where to look. */
 static int error_errno(struct jit_error *err, int errnum, const char *what, int what_len,
                        const char *action) {
+        char buf[128];
+
+        /* strerror_r, not strerror: this runs inside sshd and sudo, which
+         * may use PAM from more than one thread. */
         return jit_error_set(err, errnum, JIT_REASON_SYSTEM, "%.*s: %s: %s", what_len, what, action,
-                             strerror(errnum));
+                             strerror_r(errnum, buf, sizeof(buf)));
 }
 
 static int check_owner_mode(const struct stat *st, uid_t owner, bool folder, const char *what,
