@@ -60,8 +60,10 @@ int bundle_from_claims(struct json_object *claims, struct bundle **ret, struct j
                 return r;
         b->n_grants = strv_length(b->grants);
 
-        r = json_get_string_array(claims, "revoked", true, JIT_BUNDLE_REVOKED_MAX, JIT_JTI_MAX,
-                                  &b->revoked, err);
+        /* Read with the generic string bound so that an overlong id gets the
+         * same answer as in a grant's jti: not a valid grant id. */
+        r = json_get_string_array(claims, "revoked", true, JIT_BUNDLE_REVOKED_MAX,
+                                  JIT_CLAIM_STRING_MAX, &b->revoked, err);
         if (r < 0)
                 return r;
         b->n_revoked = strv_length(b->revoked);

@@ -33,7 +33,7 @@ int bundle_from_token(const char *token, size_t len, const struct trust_store *t
                       const struct grant_policy *policy, int64_t now, struct bundle **ret,
                       struct jit_error *err);
 
-/* now <= exp + leeway */
+/* Fresh while now - clock_skew < exp: stale from exactly exp + skew on. */
 bool bundle_is_fresh(const struct bundle *b, int64_t now, int64_t clock_skew);
 
 bool bundle_is_revoked(const struct bundle *b, const char *jti);

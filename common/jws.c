@@ -150,12 +150,13 @@ static int jws_split(const char *token, size_t len, struct jws_segments *ret,
         ret->signature = dot2 + 1;
         ret->signature_len = len - (size_t) (dot2 + 1 - token);
         ret->signing_input_len = (size_t) (dot2 - token);
-        if (ret->header_len == 0 || ret->payload_len == 0 || ret->signature_len == 0)
+        /* An empty signature is not refused here: "header.payload." is the
+         * classic alg "none" token, and the header check names it as such;
+         * any other header then fails on the signature's length. */
+        if (ret->header_len == 0 || ret->payload_len == 0)
                 return jit_error_set(err, EBADMSG, JIT_REASON_MALFORMED,
                                      "not a compact JWS: empty %s",
-                                     ret->header_len == 0    ? "header"
-                                     : ret->payload_len == 0 ? "payload"
-                                                             : "signature");
+                                     ret->header_len == 0 ? "header" : "payload");
         return 0;
 }
 

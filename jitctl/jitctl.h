@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Shared pieces of jitctl: exit codes, messages, and the helpers more than
+ * one command needs (policy loading, token input, time formatting, the store
+ * folder layout). Helpers return negative errno after printing why; each
+ * command maps that to one of the exit codes below. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "error.h"
+#include "grant.h"
+#include "jwk.h"
+#include "macro.h"
+
+enum {
+        EXIT_OK = 0,      /* success; the token is valid */
+        EXIT_INVALID = 1, /* verify: the token or bundle is invalid */
+        EXIT_USAGE = 2,   /* bad option or argument */
+        EXIT_SYSTEM = 3,  /* I/O, unreadable key or config, crypto failure */
+};
+
+#define EXIT_CODES_HELP                                                                            \
+        "Exit status:\n"                                                                           \
+        "  0  success (verify: the token is valid)\n"                                              \
+        "  1  the token or bundle is invalid (verify)\n"                                           \
+        "  2  usage error: bad option or argument\n"                                               \
+        "  3  system error: I/O, unreadable key, config or trust store, crypto failure\n"
+
+void log_error(const char *fmt, ...) _printf_(1, 2);
+void log_warning(const char *fmt, ...) _printf_(1, 2);
+
+/* The commands: each returns an exit code. */
+int verb_keygen(int argc, char *argv[]);
+int verb_issue(int argc, char *argv[]);
+int verb_publish(int argc, char *argv[]);
+int verb_revoke(int argc, char *argv[]);
+int verb_verify(int argc, char *argv[]);
+
+/* Option values. Each prints "jitctl: …" naming opt on failure. */
+int parse_epoch_arg(const char *opt, const char *s, int64_t *ret);
+int parse_duration_arg(const char *opt, const char *s, int64_t max, int64_t *ret);
+
+/* Trust and grant policy: config (given, or defaults), trust store, issuers.
+ * Flags override the config. */
+struct ctl_policy {
+        struct jit_config *config;
+        struct trust_store *trust;
+        char **issuers;
+        struct grant_policy grant; /* borrows issuers */
+};
+
+struct ctl_policy_args {
+        const char *config_path; /* NULL: defaults (or the host's, see below) */
+        bool config_default;     /* no --config and no --trust: load JIT_CONFIG_PATH */
+        const char *trust_path;  /* NULL: the config's trust_store */
+        char **issuers;          /* replace the config's issuers when non-empty */
+        char **add_issuers;      /* added to whatever issuers result */
+        int64_t max_ttl;         /* < 0: from the config */
+        int64_t clock_skew;      /* < 0: from the config */
+};
+
+int ctl_policy_load(const struct ctl_policy_args *a, struct ctl_policy *ret);
+void ctl_policy_done(struct ctl_policy *p);
+
+/* Read a whole file (or stdin for "-") of at most max bytes, refusing
+ * symlinks and non-regular files (stdin excepted). */
+int read_file_capped(const char *path, size_t max, char **ret, size_t *ret_len);
+/* Strip leading and trailing white space in place; returns the new length. */
+size_t strip_whitespace(char **s, size_t len);
+
+/* Decode a compact JWS payload WITHOUT verifying it: for bookkeeping that a
+ * signature cannot protect anyway (the previous serial, a revocation's
+ * retention), never for deciding. */
+int jws_peek_payload(const char *token, size_t len, struct json_object **ret,
+                     struct jit_error *err);
+
+/* A random UUID v4 string (36 chars + NUL). */
+int uuid4_string(char ret[static 37]);
+
+/* "2026-11-24 14:00:00 UTC"; time_only gives "14:00:00 UTC". */
+void format_utc(int64_t t, bool time_only, char *buf, size_t size);
+/* "30 min", "2 h 5 min", "45 s", "3 d 4 h". */
+void format_span(int64_t seconds, char *buf, size_t size);
+
+/* The store folder: STORE/grants/ *.jwt, STORE/revoked, STORE/bundle.jwt. */
+#define STORE_GRANTS_DIR "grants"
+#define STORE_REVOKED_FILE "revoked"
+#define STORE_BUNDLE_FILE "bundle.jwt"
+
+struct revoked_entry {
+        char *jti;
+        int64_t until;
+};
+
+struct revoked_list {
+        struct revoked_entry *entries;
+        size_t n_entries;
+        char **lines; /* the file's lines as read, for rewriting in place */
+};
+
+/* Sorted list of STORE/grants/ *.jwt file names (not paths). */
+int store_list_grant_files(const char *store, char ***ret);
+/* Missing file: empty list. A malformed line is an error naming it. */
+int store_read_revoked(const char *store, struct revoked_list *ret);
+/* Add or update JTI's line (one line per JTI), write atomically. */
+int store_write_revoked(const char *store, struct revoked_list *l, const char *jti, int64_t until);
+void revoked_list_done(struct revoked_list *l);
+bool jti_is_valid(const char *s);
+char *path_join(const char *a, const char *b);
+/* p, made absolute against the working folder without resolving symlinks. */
+char *path_absolute(const char *p);
+/* "jitctl: PATH: message", unless the message names PATH already. */
+void log_file_error(const char *path, const struct jit_error *err);

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Helpers shared by the unit tests: signing keys and trust stores, tokens
+ * signed over arbitrary header and payload text, default grant claims and
+ * policy, host facts. Every helper asserts (cmocka) on failure, so a test
+ * reads as a list of facts; call them only from inside a running test. */
+
+#include <setjmp.h> /* cmocka.h needs these first */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "error.h"
+#include "facts.h"
+#include "grant.h"
+#include "jwk.h"
+
+/* Time is a parameter: every test works at this instant (2027-01-15). */
+#define TEST_NOW INT64_C(1800000000)
+#define TEST_ISSUER "https://jit.example.com"
+#define TEST_MAX_TTL INT64_C(43200) /* 12 h */
+#define TEST_CLOCK_SKEW INT64_C(60)
+
+/* A valid OpenSSH public key line (ssh-keygen -t ed25519). */
+#define TEST_SSH_KEY                                                                               \
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOYutIWbJAOOXc/0ewM3+knrMQdCW440J9t2JT1vOkDq t"
+
+struct test_key {
+        EVP_PKEY *pkey;
+        enum jws_alg alg;
+        char *kid;
+        char *jwk; /* the public JWK, as JSON text */
+};
+
+/* A fresh key of alg with kid; its public JWK carries kid and alg. For
+ * RS256/PS256, when key_generate() or key_to_public_jwk() does not do RSA,
+ * the key (2048 bits) and its JWK are made here with OpenSSL instead. */
+void test_key_init(struct test_key *k, enum jws_alg alg, const char *kid);
+void test_key_done(struct test_key *k);
+
+/* {"keys":[<jwk>,…]} of the n keys (n may be 0): heap string. */
+char *test_jwks_text(const struct test_key *const *keys, size_t n);
+/* trust_store_parse() of test_jwks_text(); asserts success. */
+struct trust_store *test_trust_store(const struct test_key *const *keys, size_t n);
+
+/* asprintf() that asserts. */
+char *test_strdupf(const char *fmt, ...) _printf_(1, 2);
+/* A heap string of n copies of c. */
+char *test_strrep(char c, size_t n);
+/* base64url of data (no padding). */
+char *test_b64(const void *data, size_t len);
+/* Decode base64url or fail the test; *ret_len gets the length. */
+uint8_t *test_unb64(const char *s, size_t len, size_t *ret_len);
+
+/* {"alg":alg,"typ":typ,"kid":kid} as text; a NULL member is left out. */
+char *test_header(const char *alg, const char *typ, const char *kid);
+
+/* jws_sign_compact(): header and payload text used byte for byte, signed
+ * with k (as k->alg, whatever the header says). */
+char *test_sign(const struct test_key *k, const char *header_json, const char *payload_json);
+
+/* The same, but signed here with OpenSSL (test_sign_input()), independent
+ * of libjit's signer. */
+char *test_sign_openssl(const struct test_key *k, const char *header_json,
+                        const char *payload_json);
+
+/* The signature over arbitrary signing input ("seg.seg", any bytes),
+ * computed here with OpenSSL (not by libjit), as base64url. Lets a test
+ * sign segments that are not base64url at all. */
+char *test_sign_input(const struct test_key *k, const char *input, size_t len);
+
+/* One member of a JSON object given as text. value is raw JSON; "@N" (N a
+ * signed integer) stands for now + N; NULL removes the member. A name
+ * starting with '+' appends the member (without the '+') even when it is
+ * present already, for duplicate-member tests. A list ends at name NULL. */
+struct test_member {
+        const char *name;
+        const char *value;
+};
+
+/* The object text of defaults (in order), each replaced or removed by an
+ * override of the same name, then the overrides that name new members. */
+char *test_json_object(const struct test_member *defaults, const struct test_member *overrides,
+                       int64_t now);
+
+/* The default valid grant claims at now (iss TEST_ISSUER, jti "g-1",
+ * sub "alice", aud ["env=prod"], iat/nbf now-10, exp now+1800,
+ * scope ["ssh","sudo"], runas ["root"], ticket "INC-1", approver "bob",
+ * reason "test"), with overrides applied (may be NULL). */
+char *test_grant_claims(int64_t now, const struct test_member *overrides);
+
+/* The default valid bundle claims at now (iss TEST_ISSUER, iat now-10,
+ * exp now+900, serial 7, grants [], revoked []), with overrides. */
+char *test_bundle_claims(int64_t now, const struct test_member *overrides);
+
+/* A signed grant: header {"alg":<k's alg>,"typ":"jit-grant+jwt","kid":<k's kid>}
+ * over test_grant_claims(now, overrides). */
+char *test_grant_token(const struct test_key *k, int64_t now, const struct test_member *overrides);
+/* The same for a bundle (typ jit-bundle+jwt). */
+char *test_bundle_token(const struct test_key *k, int64_t now, const struct test_member *overrides);
+
+/* issuers {TEST_ISSUER}, max_ttl 12 h, clock_skew 60 s. Static storage. */
+const struct grant_policy *test_policy(void);
+
+/* host=pay-db-1, env=prod, role=db. Free with host_facts_done(). */
+void test_host_facts(struct host_facts *f);
+
+/* Assert that a call failed with reason want (or, when alt is not NONE,
+ * with alt), printing both names and the message when it did not. */
+#define assert_reason(r, err, want) assert_reason_either((r), (err), (want), JIT_REASON_NONE)
+#define assert_reason_either(r, err, want, alt)                                                    \
+        _test_assert_reason((r), (err), (want), (alt), __FILE__, __LINE__)
+void _test_assert_reason(int r, const struct jit_error *err, enum jit_reason want,
+                         enum jit_reason alt, const char *file, int line);
+
+/* The same as a check that does not stop the test: returns false after
+ * printing what went wrong, prefixed by name (for table-driven tests that
+ * report every failing row before failing). */
+bool test_check_reason(const char *name, int r, const struct jit_error *err, enum jit_reason want,
+                       enum jit_reason alt);
+
+/* Assert r >= 0, printing the error's reason and message when it is not. */
+#define assert_ok(r, err) _test_assert_ok((r), (err), __FILE__, __LINE__)
+void _test_assert_ok(int r, const struct jit_error *err, const char *file, int line);
