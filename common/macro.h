@@ -58,6 +58,11 @@ void explicit_wipe(void *p, size_t n);
 void freezero(void *p, size_t n);
 /* freezero() for a NUL-terminated string. */
 void strfreezero(char *s);
+static inline void strfreezerop(char **s) {
+        strfreezero(*s);
+}
+/* A string holding a secret (a typed token): wiped when it goes out of scope. */
+#define _cleanup_strfreezero_ _cleanup_(strfreezerop)
 
 /* A NULL-terminated array of strings. */
 void strv_free(char **l);

@@ -26,7 +26,8 @@ static void help(void) {
                "Each grant is verified against --trust. Grants are accepted from the issuers\n"
                "of --config (if given) and from ISS itself. Expired grants are dropped (with\n"
                "--prune their files are deleted); invalid ones are skipped with a warning, so\n"
-               "a bad grant never blocks publishing revocations; revoked ones are left out.\n"
+               "a bad grant never blocks publishing revocations. A revoked grant stays in the\n"
+               "bundle, its id in the revoked list, so hosts can tell its user it was revoked.\n"
                "The serial is one more than the previous bundle.jwt's; if that file exists\n"
                "but cannot be read, publish refuses rather than start again at 1 (hosts would\n"
                "take a lower serial for a rollback).\n\n"
@@ -96,7 +97,7 @@ static int cmp_strings(const void *a, const void *b) {
 }
 
 struct publish_counts {
-        size_t grants, revoked, expired, invalid, revoked_left_out;
+        size_t grants, revoked, expired, invalid, revoked_kept;
 };
 
 static int collect_grants(const char *store, const struct ctl_policy *p, char *const *revoked,
@@ -162,10 +163,10 @@ static int collect_grants(const char *store, const struct ctl_policy *p, char *c
                 /* Not yet valid (or issued by a clock a little ahead) is
                  * published: hosts check the time themselves. */
 
-                if (strv_contains(revoked, g->jti)) {
-                        n->revoked_left_out++;
-                        continue;
-                }
+                /* A revoked grant is kept, its id in the revoked list: hosts
+                 * refuse it by that list, and can tell its user why. */
+                if (strv_contains(revoked, g->jti))
+                        n->revoked_kept++;
                 if (strv_contains(jtis, g->jti)) {
                         /* Revocation and audit name a grant by its jti. */
                         log_warning("skipping %s/%s: another grant file has the same jti %s",
@@ -438,9 +439,9 @@ int verb_publish(int argc, char *argv[]) {
         printf("bundle serial %" PRIu64 ": %zu grants, %zu revoked, %zu expired dropped, %zu "
                "invalid skipped, fresh until %s\n",
                serial, n.grants, n.revoked, n.expired, n.invalid, until);
-        if (n.revoked_left_out > 0)
-                printf("(%zu revoked grant%s left out)\n", n.revoked_left_out,
-                       n.revoked_left_out == 1 ? "" : "s");
+        if (n.revoked_kept > 0)
+                printf("(%zu revoked grant%s kept, so hosts can say it was revoked)\n",
+                       n.revoked_kept, n.revoked_kept == 1 ? "" : "s");
         ret = EXIT_OK;
         goto finish;
 oom:

@@ -247,8 +247,8 @@ echo "not a grant" >store/grants/README.txt
 P=(publish --store store --key ed.key --kid ed-1 --iss "$ISS" --trust ed.jwks --now "$NOW")
 expect 0 "publish serial 1" -- "${P[@]}"
 contains out "bundle serial 1:" "first bundle has serial 1"
-contains out "2 grants, 2 revoked, 1 expired dropped, 2 invalid skipped" "publish counts grants, revoked, expired, invalid"
-contains out "1 revoked grant left out" "publish says the revoked grant was left out"
+contains out "3 grants, 2 revoked, 1 expired dropped, 2 invalid skipped" "publish counts grants, revoked, expired, invalid"
+contains out "1 revoked grant kept" "publish keeps the revoked grant (its id listed as revoked)"
 contains err "dropped expired grant grant-expired (alice, expired at" "publish reports the expired grant"
 contains err "skipping grants/bad.jwt" "publish names the invalid grant file"
 contains err "skipping grants/untrusted.jwt" "publish names the grant signed by an untrusted key"
@@ -259,7 +259,8 @@ run verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --json --file store/
 cp out bundle1.json
 [[ $rc -eq 0 ]] && pass "verify the bundle (exit 0)" || fail "verify bundle exit $rc"
 json bundle1.json 'j["kind"]=="bundle" and j["valid"] is True and j["serial"]==1 and j["fresh"] is True' "bundle is valid, fresh, serial 1"
-json bundle1.json 'sorted(g["jti"] for g in j["grants"])==["grant-later","grant-ok"]' "bundle holds the valid and the not-yet-valid grant only"
+json bundle1.json 'sorted(g["jti"] for g in j["grants"])==["grant-later","grant-ok","grant-revoked"]' "bundle holds the valid, the not-yet-valid and the revoked grant, not the expired one"
+json bundle1.json 'all(g["reason"]=="revoked" and not g["valid"] for g in j["grants"] if g["jti"]=="grant-revoked") and "grant-revoked" in j["revoked"]' "the revoked grant is listed as revoked and reported so"
 json bundle1.json 'j["revoked"]==["ghost-1","grant-revoked"]' "bundle lists revocations in effect (old-1 ended before NOW)"
 json bundle1.json '[g["valid"] for g in j["grants"] if g["jti"]=="grant-later"]==[False] and [g["reason"] for g in j["grants"] if g["jti"]=="grant-later"]==["not-yet-valid"]' "verify explains the not-yet-valid grant inside the bundle"
 json bundle1.json 'j["exp"]-j["iat"]==900' "bundle is fresh for 15 min by default"
@@ -277,7 +278,7 @@ json out 'j["serial"]==2 and j["exp"]-j["iat"]==3600' "bundle 2 verifies with se
 
 rm store/grants/bad.jwt store/grants/untrusted.jwt
 expect 0 "publish with only good grants" -- "${P[@]}"
-contains out "bundle serial 3: 2 grants, 2 revoked, 0 expired dropped, 0 invalid skipped" "serial 3 counts"
+contains out "bundle serial 3: 3 grants, 2 revoked, 0 expired dropped, 0 invalid skipped" "serial 3 counts"
 
 cp store/bundle.jwt good-bundle.jwt
 echo "corrupt" >store/bundle.jwt

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* run_dir/sessions/<id>: one login session that pam_jit admitted, so that
+ * sudo can tell a recorded session from any other caller, and jit-agent can
+ * end the session when its grant ends. <id> is the audit session id
+ * (/proc/PID/sessionid, set by pam_loginuid), or "logind-<id>" where there is
+ * no audit session id but logind knows the session. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define JIT_SESSION_ID_MAX 64u
+#define JIT_SESSION_FILE_MAX 16384u
+#define JIT_SESSION_ELEVATED_MAX 32u
+#define JIT_SESSIONS_MAX 65536u
+#define AUDIT_SESSION_UNSET 4294967295u /* (uint32_t) -1: no audit session */
+
+struct session_record {
+        char id[JIT_SESSION_ID_MAX + 1];
+        char *grant;   /* jti of the grant that admitted the login */
+        char *user;    /* the login user */
+        char *service; /* PAM service, e.g. sshd */
+        char *tty;     /* PAM_TTY, may be NULL */
+        char *rhost;   /* PAM_RHOST, may be NULL */
+        pid_t leader;  /* the process that opened the session (sshd [priv]) */
+        uid_t uid;
+        uint32_t audit_session; /* AUDIT_SESSION_UNSET when none */
+        char *logind_session;   /* NULL when none */
+        int64_t exp;            /* the admitting grant's exp */
+        bool bound;             /* the grant has bind=session: this session owns it */
+        char **elevated;        /* "TARGET JTI" per sudo target used, NULL-terminated */
+};
+
+void session_record_free(struct session_record *r);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct session_record *, session_record_free);
+
+/* "key=value" lines; unknown keys are an error. */
+int session_record_parse(const char *id, const char *text, size_t len, struct session_record **ret,
+                         struct jit_error *err);
+int session_record_format(const struct session_record *r, char **ret);
+
+/* Digits, or "logind-" and [A-Za-z0-9]: safe as a file name. */
+bool session_id_is_valid(const char *id);
+
+/* The session id of a process: its audit session id when set, otherwise its
+ * logind session ("logind-<id>") where logind runs. -ENXIO when neither. */
+int session_id_of_pid(pid_t pid, char *ret, size_t size);
+
+int session_record_load(const char *run_dir, const char *id, struct session_record **ret,
+                        struct jit_error *err);
+/* Atomic write of run_dir/sessions/<r->id>, mode 0600; creates the folder
+ * (0700) when missing. */
+int session_record_save(const char *run_dir, const struct session_record *r, struct jit_error *err);
+int session_record_remove(const char *run_dir, const char *id, struct jit_error *err);
+
+/* Add "target jti" to the record's elevated list under a lock, so that two
+ * sudo calls of one session cannot lose each other's entry. */
+int session_record_add_elevation(const char *run_dir, const char *id, const char *target,
+                                 const char *jti, struct jit_error *err);
+
+/* The ids of all records (sorted). */
+int session_records_list(const char *run_dir, char ***ret, struct jit_error *err);
+
+/* Is the session still there? Its leader process exists and is not a
+ * zombie. */
+bool session_record_is_live(const struct session_record *r);

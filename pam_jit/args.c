@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <security/pam_ext.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "args.h"
+#include "config.h"
+#include "macro.h"
+
+static bool service_is_sudo(const char *service) {
+        return service && (streq(service, "sudo") || streq(service, "sudo-i"));
+}
+
+int args_parse(pam_handle_t *pamh, int argc, const char **argv, struct pam_jit_args *ret) {
+        const void *service = NULL;
+        bool mode_set = false;
+
+        *ret = (struct pam_jit_args){.config = JIT_CONFIG_PATH};
+        for (int i = 0; i < argc; i++) {
+                const char *a = argv[i];
+
+                if (streq(a, "debug"))
+                        ret->debug = true;
+                else if (streq(a, "prompt"))
+                        ret->prompt = true;
+                else if (strncmp(a, "config=", 7) == 0 && a[7] == '/')
+                        ret->config = a + 7;
+                else if (streq(a, "mode=ssh") || streq(a, "mode=sudo")) {
+                        ret->mode = streq(a, "mode=sudo") ? PAM_JIT_MODE_SUDO : PAM_JIT_MODE_SSH;
+                        mode_set = true;
+                } else {
+                        pam_syslog(pamh, LOG_ERR, "unknown or malformed argument \"%s\"", a);
+                        return -EINVAL;
+                }
+        }
+        if (!mode_set) {
+                (void) pam_get_item(pamh, PAM_SERVICE, &service);
+                ret->mode = service_is_sudo(service) ? PAM_JIT_MODE_SUDO : PAM_JIT_MODE_SSH;
+        }
+        return 0;
+}

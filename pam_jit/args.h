@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <security/pam_modules.h>
+#include <stdbool.h>
+
+enum pam_jit_mode {
+        PAM_JIT_MODE_SSH,  /* a login: needs a grant with scope "ssh" */
+        PAM_JIT_MODE_SUDO, /* an elevation: scope "sudo", from a recorded session */
+};
+
+struct pam_jit_args {
+        bool debug;
+        bool prompt;
+        const char *config; /* points into argv or a constant */
+        enum pam_jit_mode mode;
+};
+
+/* Parse the module arguments. An unknown or malformed argument is logged
+ * and returns -EINVAL: a typo in a PAM stack must not weaken it. */
+int args_parse(pam_handle_t *pamh, int argc, const char **argv, struct pam_jit_args *ret);

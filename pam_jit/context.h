@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Everything a decision needs from the host, loaded once per hook call:
+ * nothing is cached between calls or PAM handles. */
+
+#include "config.h"
+#include "error.h"
+#include "facts.h"
+#include "grant.h"
+#include "jwk.h"
+
+struct jit_context {
+        struct jit_config *config;
+        struct trust_store *trust;
+        struct host_facts facts;
+        struct grant_policy policy;
+        const char *host; /* the "host" fact */
+};
+
+int context_load(const char *config_path, struct jit_context *ret, struct jit_error *err);
+void context_done(struct jit_context *ctx);

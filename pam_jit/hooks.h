@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The work behind each pam_sm_* entry point. Each returns an outcome; the
+ * entry points map it to a PAM code in one place (pam_jit.c). */
+
+#include <security/pam_modules.h>
+#include <stdint.h>
+
+#include "args.h"
+#include "audit.h"
+#include "decide.h"
+
+enum outcome {
+        OUTCOME_ALLOW,
+        OUTCOME_DENY,  /* a decision: no usable grant */
+        OUTCOME_ERROR, /* could not decide (config, state, memory): denies too */
+};
+
+enum outcome account_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now);
+enum outcome session_open_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now);
+enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *args);
+enum outcome auth_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now);
+
+/* The token accepted by the auth hook of this PAM handle, or NULL. */
+const char *typed_token_get(pam_handle_t *pamh);
+
+/* Log a decision to syslog (pam_syslog) and journald (an audit event):
+ * "<what> <user>: <result>[ by grant …]". result defaults to the verdict. */
+void decision_log(pam_handle_t *pamh, const struct jit_context *ctx, enum audit_event ev,
+                  int priority, const char *what, const char *user, const struct decision *d,
+                  const char *result);

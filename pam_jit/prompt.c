@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The auth hook: a grant token typed at the prompt (keyboard-interactive in
+ * sshd), for access before the agent's next poll. It is verified exactly like
+ * a stored token and serves this PAM handle only. */
+
+#include <ctype.h>
+#include <errno.h>
+#include <security/pam_ext.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "hooks.h"
+#include "identity.h"
+#include "jit-limits.h"
+#include "messages.h"
+
+#define PAM_DATA_TYPED_TOKEN "pam_jit_typed_token"
+
+static void typed_token_cleanup(pam_handle_t *pamh, void *data, int error_status) {
+        strfreezero(data);
+}
+
+const char *typed_token_get(pam_handle_t *pamh) {
+        const void *data = NULL;
+
+        if (pam_get_data(pamh, PAM_DATA_TYPED_TOKEN, &data) != PAM_SUCCESS)
+                return NULL;
+        return data;
+}
+
+/* Strip the white space a paste brings along; the token itself has none. */
+static char *token_trim(char *s) {
+        size_t n;
+
+        while (isspace((unsigned char) *s))
+                s++;
+        n = strlen(s);
+        while (n > 0 && isspace((unsigned char) s[n - 1]))
+                s[--n] = '\0';
+        return s;
+}
+
+enum outcome auth_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now) {
+        _cleanup_(context_done) struct jit_context ctx = {};
+        _cleanup_(decision_done) struct decision d = {};
+        _cleanup_strfreezero_ char *answer = NULL;
+        _cleanup_strfreezero_ char *copy = NULL;
+        bool sudo = args->mode == PAM_JIT_MODE_SUDO;
+        struct jit_error err = {};
+        const char *user;
+        char *token;
+        int r;
+
+        if (!args->prompt) {
+                pam_syslog(pamh, LOG_ERR,
+                           "pam_jit in an auth stack needs the \"prompt\" argument; refusing");
+                return OUTCOME_ERROR;
+        }
+        if (pam_user_get(pamh, &user) < 0)
+                return OUTCOME_DENY;
+
+        r = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &answer, "JIT grant token: ");
+        if (r != PAM_SUCCESS || !answer) {
+                pam_syslog(pamh, LOG_NOTICE, "no token from the conversation (%s)",
+                           pam_strerror(pamh, r));
+                return OUTCOME_DENY;
+        }
+        if (strnlen(answer, JIT_GRANT_TOKEN_MAX + 1) > JIT_GRANT_TOKEN_MAX) {
+                (void) pam_error(pamh, "jit: that is not a grant token");
+                return OUTCOME_DENY;
+        }
+        token = token_trim(answer);
+
+        r = context_load(args->config, &ctx, &err);
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR, "%s", err.message);
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        r = decide(&ctx,
+                   &(struct decide_request){
+                           .user = user,
+                           .scope = sudo ? GRANT_SCOPE_SUDO : GRANT_SCOPE_SSH,
+                           .typed_token = token,
+                           .typed_only = true,
+                           .now = now,
+                   },
+                   &d, &err);
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR, "cannot decide for %s: %s", user, err.message);
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        if (d.verdict != VERDICT_ALLOW) {
+                message_denied(pamh, args->mode, user, NULL, &d);
+                decision_log(pamh, &ctx, AUDIT_LOGIN_DENIED, LOG_NOTICE, "typed token of", user, &d,
+                             NULL);
+                return OUTCOME_DENY;
+        }
+
+        copy = strdup(token);
+        if (!copy ||
+            pam_set_data(pamh, PAM_DATA_TYPED_TOKEN, copy, typed_token_cleanup) != PAM_SUCCESS) {
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        copy = NULL; /* owned by the PAM handle now, wiped by its cleanup */
+        decision_log(pamh, &ctx, AUDIT_LOGIN_ALLOWED, LOG_INFO, "typed token of", user, &d,
+                     "accepted for this session");
+        return OUTCOME_ALLOW;
+}

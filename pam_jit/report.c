@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Every decision is told twice: a pam_syslog line for the host's log, and a
+ * journald audit event with the JIT_* fields for the fleet's. */
+
+#include <security/pam_ext.h>
+
+#include "hooks.h"
+
+static const char *verdict_name(enum verdict v) {
+        static const char *const names[] = {
+                [VERDICT_ALLOW] = "allowed",
+                [VERDICT_STALE] = "store stale",
+                [VERDICT_REVOKED] = "revoked",
+                [VERDICT_EXPIRED] = "expired",
+                [VERDICT_NOT_YET] = "not yet valid",
+                [VERDICT_BOUND] = "bound to another session",
+                [VERDICT_RUNAS] = "target not in runas",
+                [VERDICT_NONE] = "no grant",
+        };
+        return (unsigned) v < ELEMENTSOF(names) ? names[v] : "?";
+}
+
+void decision_log(pam_handle_t *pamh, const struct jit_context *ctx, enum audit_event ev,
+                  int priority, const char *what, const char *user, const struct decision *d,
+                  const char *result) {
+        const void *service = NULL;
+        const struct grant *g = d ? d->grant : NULL;
+        struct audit_fields f = {
+                .grant_id = g ? g->jti : NULL,
+                .user = user,
+                .host = ctx ? ctx->host : NULL,
+                .reason = g ? g->reason : NULL,
+                .ticket = g ? g->ticket : NULL,
+                .approver = g ? g->approver : NULL,
+                .result = result ? result
+                          : d    ? verdict_name(d->verdict)
+                                 : "?",
+        };
+
+        (void) pam_get_item(pamh, PAM_SERVICE, &service);
+        f.service = service;
+        if (g)
+                pam_syslog(pamh, priority, "%s %s: %s (grant %s, ticket %s, approved by %s)", what,
+                           user, f.result, g->jti, strempty(g->ticket), strempty(g->approver));
+        else
+                pam_syslog(pamh, priority, "%s %s: %s", what, user, f.result);
+        (void) audit_emit(ev, priority, "pam_jit", &f, "%s %s: %s%s%s%s", what, user, f.result,
+                          g ? " (grant " : "", g ? g->jti : "", g ? ")" : "");
+}

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <security/pam_ext.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <syslog.h>
+#include <systemd/sd-login.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "identity.h"
+#include "jit-limits.h"
+#include "messages.h"
+#include "session-record.h"
+
+/* JIT_GRANT_ID, JIT_GRANT_EXPIRES, JIT_GRANT_REASON for the session's
+ * processes (sshd and sudo pass the PAM environment on). */
+static int export_grant(pam_handle_t *pamh, const struct grant *g) {
+        char buf[64 + JIT_REASON_TEXT_MAX];
+
+        (void) snprintf(buf, sizeof(buf), "JIT_GRANT_ID=%s", g->jti);
+        if (pam_putenv(pamh, buf) != PAM_SUCCESS)
+                return -ENOMEM;
+        (void) snprintf(buf, sizeof(buf), "JIT_GRANT_EXPIRES=%" PRId64, g->exp);
+        if (pam_putenv(pamh, buf) != PAM_SUCCESS)
+                return -ENOMEM;
+        (void) snprintf(buf, sizeof(buf), "JIT_GRANT_REASON=%s", strempty(g->reason));
+        if (pam_putenv(pamh, buf) != PAM_SUCCESS)
+                return -ENOMEM;
+        return 0;
+}
+
+static int strdup_item(pam_handle_t *pamh, int item, char **ret) {
+        const void *v = NULL;
+
+        *ret = NULL;
+        if (pam_get_item(pamh, item, &v) != PAM_SUCCESS || !v)
+                return 0;
+        *ret = strdup(v);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int record_build(pam_handle_t *pamh, const char *sid, const char *user,
+                        const struct grant *g, struct session_record **ret) {
+        _cleanup_(session_record_freep) struct session_record *rec = NULL;
+        _cleanup_free_ char *logind = NULL;
+        unsigned long audit;
+        char *end;
+        int r;
+
+        rec = calloc(1, sizeof(*rec));
+        if (!rec)
+                return -ENOMEM;
+        (void) snprintf(rec->id, sizeof(rec->id), "%s", sid);
+        rec->grant = strdup(g->jti);
+        rec->user = strdup(user);
+        if (!rec->grant || !rec->user)
+                return -ENOMEM;
+        r = strdup_item(pamh, PAM_SERVICE, &rec->service);
+        if (r >= 0)
+                r = strdup_item(pamh, PAM_TTY, &rec->tty);
+        if (r >= 0)
+                r = strdup_item(pamh, PAM_RHOST, &rec->rhost);
+        if (r < 0)
+                return r;
+        if (!rec->service)
+                return -EINVAL;
+        rec->leader = getpid();
+        r = user_uid_get(user, &rec->uid);
+        if (r < 0)
+                return r;
+        errno = 0;
+        audit = strtoul(sid, &end, 10);
+        rec->audit_session = errno == 0 && *end == '\0' ? (uint32_t) audit : AUDIT_SESSION_UNSET;
+        /* Where logind runs it knows the session too; its id is the one
+         * TerminateSession takes. */
+        if (sd_pid_get_session(0, &logind) >= 0)
+                rec->logind_session = TAKE_PTR(logind);
+        rec->exp = g->exp;
+        rec->bound = g->bind_session;
+        *ret = TAKE_PTR(rec);
+        return 0;
+}
+
+static enum outcome ssh_session_open(pam_handle_t *pamh, const struct pam_jit_args *args,
+                                     const struct jit_context *ctx, const char *user, int64_t now) {
+        _cleanup_(decision_done) struct decision d = {};
+        _cleanup_(session_record_freep) struct session_record *rec = NULL;
+        char sid[JIT_SESSION_ID_MAX + 1];
+        struct jit_error err = {};
+        int r;
+
+        /* Without a session id the agent could never end this session at
+         * expiry: refuse it rather than admit what cannot be taken back. */
+        r = session_id_of_pid(0, sid, sizeof(sid));
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR,
+                           "no audit or logind session for this login; "
+                           "pam_loginuid.so must run before pam_jit.so");
+                (void) pam_error(pamh, "jit: cannot track this session (pam_loginuid.so must run "
+                                       "before pam_jit.so)");
+                return OUTCOME_ERROR;
+        }
+
+        r = decide(ctx,
+                   &(struct decide_request){
+                           .user = user,
+                           .scope = GRANT_SCOPE_SSH,
+                           .typed_token = typed_token_get(pamh),
+                           .own_session = sid,
+                           .now = now,
+                   },
+                   &d, &err);
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR, "cannot decide for %s: %s", user, err.message);
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        if (d.verdict != VERDICT_ALLOW) {
+                message_denied(pamh, args->mode, user, NULL, &d);
+                decision_log(pamh, ctx, AUDIT_LOGIN_DENIED, LOG_NOTICE, "session of", user, &d,
+                             NULL);
+                return OUTCOME_DENY;
+        }
+
+        r = record_build(pamh, sid, user, d.grant, &rec);
+        if (r >= 0)
+                r = session_record_save(ctx->config->run_dir, rec, &err) < 0 ? -EIO : 0;
+        if (r >= 0)
+                r = export_grant(pamh, d.grant);
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR, "cannot record session %s of %s: %s", sid, user,
+                           err.message[0] ? err.message : strerror_r(-r, (char[128]){}, 128));
+                (void) session_record_remove(ctx->config->run_dir, sid, NULL);
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        message_access_until(pamh, d.grant, now);
+        decision_log(pamh, ctx, AUDIT_SESSION_RECORDED, LOG_INFO, "session of", user, &d,
+                     "recorded");
+        return OUTCOME_ALLOW;
+}
+
+static enum outcome sudo_session_open(pam_handle_t *pamh, const struct pam_jit_args *args,
+                                      const struct jit_context *ctx, const char *invoker,
+                                      int64_t now) {
+        _cleanup_(decision_done) struct decision d = {};
+        char sid[JIT_SESSION_ID_MAX + 1];
+        struct jit_error err = {};
+        const char *target;
+        int r;
+
+        if (pam_user_get(pamh, &target) < 0)
+                return OUTCOME_DENY;
+        r = session_id_of_pid(0, sid, sizeof(sid));
+        if (r < 0) {
+                (void) pam_error(pamh, "jit: sudo is allowed only from a login session admitted "
+                                       "by jit-access");
+                return OUTCOME_DENY;
+        }
+        r = decide(ctx,
+                   &(struct decide_request){
+                           .user = invoker,
+                           .scope = GRANT_SCOPE_SUDO,
+                           .runas = target,
+                           .own_session = sid,
+                           .now = now,
+                   },
+                   &d, &err);
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR, "cannot decide for %s: %s", invoker, err.message);
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        if (d.verdict != VERDICT_ALLOW) {
+                message_denied(pamh, args->mode, invoker, target, &d);
+                decision_log(pamh, ctx, AUDIT_SUDO_DENIED, LOG_NOTICE, "sudo for", invoker, &d,
+                             NULL);
+                return OUTCOME_DENY;
+        }
+        /* The elevation goes on the login session's record: the agent ends
+         * what runs as the target when the grant ends. No record means the
+         * account check's session vanished: refuse. */
+        r = session_record_add_elevation(ctx->config->run_dir, sid, target, d.grant->jti, &err);
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR, "cannot record elevation to %s on session %s: %s", target,
+                           sid, err.message);
+                (void) pam_error(pamh, "jit: sudo is allowed only from a login session admitted "
+                                       "by jit-access");
+                return r == -ENOENT ? OUTCOME_DENY : OUTCOME_ERROR;
+        }
+        if (export_grant(pamh, d.grant) < 0) {
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        decision_log(pamh, ctx, AUDIT_SUDO_ALLOWED, LOG_INFO, "sudo for", invoker, &d,
+                     "elevation recorded");
+        return OUTCOME_ALLOW;
+}
+
+enum outcome session_open_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now) {
+        _cleanup_(context_done) struct jit_context ctx = {};
+        char invoker[USER_NAME_BUF];
+        bool sudo = args->mode == PAM_JIT_MODE_SUDO, exempt;
+        struct jit_error err = {};
+        const char *user;
+        uid_t uid;
+        int r;
+
+        if (sudo) {
+                if (sudo_invoker_get(pamh, false, invoker, &uid) < 0)
+                        return OUTCOME_DENY;
+                if (uid == 0)
+                        return OUTCOME_ALLOW;
+                user = invoker;
+        } else if (pam_user_get(pamh, &user) < 0)
+                return OUTCOME_DENY;
+
+        r = context_load(args->config, &ctx, &err);
+        if (r < 0) {
+                pam_syslog(pamh, LOG_ERR, "%s", err.message);
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        r = user_is_exempt(ctx.config, user, &exempt);
+        if (r < 0) {
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        if (exempt)
+                return OUTCOME_ALLOW; /* logged loudly by the account hook */
+
+        return sudo ? sudo_session_open(pamh, args, &ctx, user, now)
+                    : ssh_session_open(pamh, args, &ctx, user, now);
+}
+
+enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *args) {
+        _cleanup_(session_record_freep) struct session_record *rec = NULL;
+        _cleanup_(config_freep) struct jit_config *config = NULL;
+        char sid[JIT_SESSION_ID_MAX + 1];
+        struct jit_error err = {};
+
+        if (args->mode == PAM_JIT_MODE_SUDO)
+                return OUTCOME_ALLOW; /* the elevation ends with the login session */
+        if (session_id_of_pid(0, sid, sizeof(sid)) < 0)
+                return OUTCOME_ALLOW;
+        if (config_load(args->config, 0, &config, &err) < 0) {
+                pam_syslog(pamh, LOG_ERR, "%s", err.message);
+                return OUTCOME_ERROR;
+        }
+        if (session_record_load(config->run_dir, sid, &rec, &err) < 0)
+                return OUTCOME_ALLOW; /* nothing recorded (exempt user), or already gone */
+        /* Only the process that opened the session closes its record. */
+        if (rec->leader != getpid())
+                return OUTCOME_ALLOW;
+        if (session_record_remove(config->run_dir, sid, &err) < 0) {
+                pam_syslog(pamh, LOG_ERR, "cannot remove session record %s: %s", sid, err.message);
+                return OUTCOME_ERROR;
+        }
+        pam_syslog(pamh, LOG_INFO, "session %s of %s closed (grant %s)", sid, rec->user,
+                   rec->grant);
+        (void) audit_emit(AUDIT_SESSION_CLOSED, LOG_INFO, "pam_jit",
+                          &(struct audit_fields){.grant_id = rec->grant,
+                                                 .user = rec->user,
+                                                 .service = rec->service,
+                                                 .result = "closed"},
+                          "session %s of %s closed", sid, rec->user);
+        return OUTCOME_ALLOW;
+}
