@@ -9,7 +9,7 @@
 
 #include "args.h"
 #include "audit.h"
-#include "decide.h"
+#include "access.h"
 
 enum outcome {
         OUTCOME_ALLOW,

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "args.h"
-#include "decide.h"
+#include "access.h"
 
 /* "14:05" in UTC, into buf. */
 void format_hhmm_utc(int64_t t, char *buf, size_t size);

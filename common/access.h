@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The decision shared by every hook: does a usable grant exist for this user,
- * this host and this scope (and sudo target), now? */
+/* The access decision, shared by pam_jit (may this login or sudo happen?)
+ * and jit-agent (may this session go on, or does another grant cover it?):
+ * does a usable grant exist for this user, this host and this scope (and
+ * sudo target), now? */
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "context.h"
+#include "host-context.h"
 #include "error.h"
 #include "grant.h"
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Everything a decision needs from the host, loaded once per hook call:
- * nothing is cached between calls or PAM handles. */
+/* Everything an access decision needs from the host: config, trust store,
+ * facts. pam_jit loads it once per hook call (nothing is cached between calls
+ * or PAM handles); jit-agent at start and on SIGHUP. */
 
 #include "config.h"
 #include "error.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
-#include "context.h"
+#include "host-context.h"
 #include "hoststate.h"
 
 int context_load(const char *config_path, struct jit_context *ret, struct jit_error *err) {

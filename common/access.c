@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "decide.h"
+#include "access.h"
 #include "hoststate.h"
 #include "session-record.h"
 
