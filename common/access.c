@@ -61,7 +61,10 @@ static bool better(enum verdict v, const struct grant *cand, const struct grant 
         }
 }
 
-static void consider(struct decision *best, enum verdict v, struct grant **g) {
+static void consider(const struct decide_request *req, struct decision *best, enum verdict v,
+                     struct grant **g) {
+        if (req->on_candidate)
+                req->on_candidate(v, *g, req->userdata);
         if (v < best->verdict || (v == best->verdict && better(v, *g, best->grant))) {
                 grant_free(best->grant);
                 best->grant = *g;
@@ -86,6 +89,8 @@ static int judge(const struct jit_context *ctx, const struct decide_request *req
         if (!streq(g->sub, req->user) || !(g->scope & req->scope) ||
             !grant_applies_to_host(g, &ctx->facts))
                 return 0;
+        if (req->only_jti && !streq(g->jti, req->only_jti))
+                return 0;
 
         if (ug && user_grants_is_revoked(ug, g->jti))
                 revoked = true;
@@ -95,16 +100,16 @@ static int judge(const struct jit_context *ctx, const struct decide_request *req
                         return r;
         }
         if (revoked) {
-                consider(best, VERDICT_REVOKED, &g);
+                consider(req, best, VERDICT_REVOKED, &g);
                 return 0;
         }
 
         r = grant_check_time(g, &ctx->policy, req->now, &why);
         if (r < 0) {
                 if (why.reason == JIT_REASON_EXPIRED)
-                        consider(best, VERDICT_EXPIRED, &g);
+                        consider(req, best, VERDICT_EXPIRED, &g);
                 else if (why.reason == JIT_REASON_NOT_YET_VALID)
-                        consider(best, VERDICT_NOT_YET, &g);
+                        consider(req, best, VERDICT_NOT_YET, &g);
                 /* issued in the future: a clock problem, not a grant */
                 return 0;
         }
@@ -113,15 +118,15 @@ static int judge(const struct jit_context *ctx, const struct decide_request *req
                 if (r < 0)
                         return r;
                 if (held) {
-                        consider(best, VERDICT_BOUND, &g);
+                        consider(req, best, VERDICT_BOUND, &g);
                         return 0;
                 }
         }
         if (req->runas && !grant_allows_runas(g, req->runas)) {
-                consider(best, VERDICT_RUNAS, &g);
+                consider(req, best, VERDICT_RUNAS, &g);
                 return 0;
         }
-        consider(best, VERDICT_ALLOW, &g);
+        consider(req, best, VERDICT_ALLOW, &g);
         return 0;
 }
 
@@ -161,7 +166,7 @@ int decide(const struct jit_context *ctx, const struct decide_request *req, stru
         /* A host that has not heard from the store for too long does not
          * know the latest revocations: under stale_policy = deny it admits
          * nobody new, whatever its cache holds. */
-        if (ctx->config->stale_policy == STALE_POLICY_DENY) {
+        if (ctx->config->stale_policy == STALE_POLICY_DENY && !req->ignore_stale) {
                 r = store_bundle_exp(ctx, ug, &bundle_exp, err);
                 if (r < 0)
                         return r;

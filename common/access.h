@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "host-context.h"
 #include "error.h"
 #include "grant.h"
+#include "host-context.h"
 
 /* Why there is no usable grant, most telling first: the order is the order in
  * which a denial message is chosen when several grants fail differently. */
@@ -31,6 +31,9 @@ struct decision {
         struct grant *grant; /* owned: the chosen grant, or the one the verdict names */
 };
 
+/* Told every grant that matches user, host and scope, with its verdict. */
+typedef void (*decide_candidate_t)(enum verdict v, const struct grant *g, void *userdata);
+
 struct decide_request {
         const char *user;        /* whose grants */
         unsigned scope;          /* GRANT_SCOPE_SSH or GRANT_SCOPE_SUDO */
@@ -38,6 +41,10 @@ struct decide_request {
         const char *typed_token; /* a token accepted at the prompt, or NULL */
         bool typed_only;         /* consider only typed_token (the auth hook) */
         const char *own_session; /* this session's id, never "another" for bind */
+        const char *only_jti;    /* judge only this grant (is it still usable?) */
+        bool ignore_stale;       /* staleness gates new logins, not running sessions */
+        decide_candidate_t on_candidate;
+        void *userdata;
         int64_t now;
 };
 

@@ -936,7 +936,7 @@ static void test_apply_rejected_bundle(void **state) {
 static void test_apply_unsafe_users_dir(void **state) {
         struct fixture *fx = *state;
         _cleanup_(staged_done) struct staged s = {};
-        _cleanup_free_ char *later = NULL, *alice = test_strdupf("%s/alice", fx->users);
+        _cleanup_free_ char *later = NULL;
         _cleanup_free_ char *elsewhere = test_strdupf("%s/elsewhere", fx->dir);
         struct apply_result res;
         struct jit_error err = {};
