@@ -550,22 +550,16 @@ int session_record_remove(const char *run_dir, const char *id, struct jit_error 
         return 0;
 }
 
-int session_record_add_elevation(const char *run_dir, const char *id, const char *target,
-                                 const char *jti, struct jit_error *err) {
+int session_record_update(const char *run_dir, const char *id, session_record_edit_t edit,
+                          void *userdata, struct jit_error *err) {
         _cleanup_(session_record_freep) struct session_record *r = NULL;
         _cleanup_close_ int dfd = -1, lock = -1;
-        _cleanup_free_ char *entry = NULL;
         int q;
 
-        if (!run_dir || !target || !jti)
+        if (!run_dir || !edit)
                 return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "missing argument");
         if (!session_id_is_valid(id))
                 return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED, "invalid session id");
-        if (!user_name_is_valid(target, strlen(target)) || !grant_id_is_valid(jti, strlen(jti)))
-                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,
-                                     "invalid target user or grant id");
-        if (asprintf(&entry, "%s %s", target, jti) < 0)
-                return jit_error_oom(err);
 
         /* The record exists already (session open made it): no create. */
         q = sessions_dir_open(run_dir, false, &dfd, err);
@@ -577,15 +571,44 @@ int session_record_add_elevation(const char *run_dir, const char *id, const char
         q = session_record_load(run_dir, id, &r, err);
         if (q < 0)
                 return q;
-        if (strv_contains(r->elevated, entry))
+        q = edit(r, userdata, err);
+        if (q <= 0)
+                return q; /* an error, or nothing to change */
+        return session_record_save(run_dir, r, err);
+}
+
+struct elevation {
+        const char *entry;
+        const char *id;
+};
+
+static int elevation_add(struct session_record *r, void *userdata, struct jit_error *err) {
+        const struct elevation *e = userdata;
+
+        if (strv_contains(r->elevated, e->entry))
                 return 0;
         if (strv_length(r->elevated) >= JIT_SESSION_ELEVATED_MAX)
                 return jit_error_set(err, E2BIG, JIT_REASON_TOO_LARGE,
-                                     "session %s: more than %u elevations", id,
+                                     "session %s: more than %u elevations", e->id,
                                      JIT_SESSION_ELEVATED_MAX);
-        if (strv_extend(&r->elevated, entry) < 0)
+        if (strv_extend(&r->elevated, e->entry) < 0)
                 return jit_error_oom(err);
-        return session_record_save(run_dir, r, err);
+        return 1;
+}
+
+int session_record_add_elevation(const char *run_dir, const char *id, const char *target,
+                                 const char *jti, struct jit_error *err) {
+        _cleanup_free_ char *entry = NULL;
+
+        if (!target || !jti)
+                return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "missing argument");
+        if (!user_name_is_valid(target, strlen(target)) || !grant_id_is_valid(jti, strlen(jti)))
+                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,
+                                     "invalid target user or grant id");
+        if (asprintf(&entry, "%s %s", target, jti) < 0)
+                return jit_error_oom(err);
+        return session_record_update(run_dir, id, elevation_add,
+                                     &(struct elevation){.entry = entry, .id = id}, err);
 }
 
 static int strcmp_ptr(const void *a, const void *b) {

@@ -57,8 +57,16 @@ int session_record_load(const char *run_dir, const char *id, struct session_reco
 int session_record_save(const char *run_dir, const struct session_record *r, struct jit_error *err);
 int session_record_remove(const char *run_dir, const char *id, struct jit_error *err);
 
-/* Add "target jti" to the record's elevated list under a lock, so that two
- * sudo calls of one session cannot lose each other's entry. */
+/* Load, edit and save a record under the sessions lock, so that two writers
+ * (sudo adding an elevation, the agent re-binding a session to a new grant)
+ * cannot lose each other's change. edit returns > 0 to save, 0 to leave the
+ * record as it was, < 0 for an error (returned). -ENOENT: no such record. */
+typedef int (*session_record_edit_t)(struct session_record *r, void *userdata,
+                                     struct jit_error *err);
+int session_record_update(const char *run_dir, const char *id, session_record_edit_t edit,
+                          void *userdata, struct jit_error *err);
+
+/* Add "target jti" to the record's elevated list (session_record_update). */
 int session_record_add_elevation(const char *run_dir, const char *id, const char *target,
                                  const char *jti, struct jit_error *err);
 
