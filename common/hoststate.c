@@ -311,7 +311,7 @@ int user_grants_load(const struct jit_config *c, const char *user, struct user_g
                 return r;
         r = user_grants_parse(text, len, ret, err);
         if (r < 0)
-                jit_error_prefix(err, "%s: ", path);
+                jit_error_prefix(err, "%s", path);
         return r;
 }
 
@@ -431,7 +431,7 @@ int host_state_load(const struct jit_config *c, struct host_state *ret, struct j
                 return r;
         r = host_state_parse(text, len, ret, err);
         if (r < 0)
-                jit_error_prefix(err, "%s: ", path);
+                jit_error_prefix(err, "%s", path);
         return r;
 }
 
@@ -514,7 +514,7 @@ int host_facts_load(const struct jit_config *c, struct host_facts *ret, struct j
         if (r >= 0) {
                 r = host_facts_parse(ret, text, len, err);
                 if (r < 0) {
-                        jit_error_prefix(err, "%s: ", path);
+                        jit_error_prefix(err, "%s", path);
                         goto fail;
                 }
                 /* Without host= a grant for this very host would not match,
@@ -528,7 +528,18 @@ int host_facts_load(const struct jit_config *c, struct host_facts *ret, struct j
         }
         if (r != -ENOENT)
                 return r; /* unreadable or unsafe: fail closed */
+        return host_facts_from_config(c, ret, err);
 
+fail:
+        host_facts_done(ret);
+        return r;
+}
+
+int host_facts_from_config(const struct jit_config *c, struct host_facts *ret,
+                           struct jit_error *err) {
+        int r;
+
+        *ret = (struct host_facts){};
         if (c->host_id)
                 r = host_facts_add(ret, "host", c->host_id, err);
         else {

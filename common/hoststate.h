@@ -77,6 +77,11 @@ int host_revoked_contains(const struct jit_config *c, const char *jti, bool *ret
  * host=<host_id or hostname> and the config's labels. */
 int host_facts_load(const struct jit_config *c, struct host_facts *ret, struct jit_error *err);
 
+/* host=<host_id or hostname> and the labels: what the agent starts from
+ * (cloud metadata facts are added to these) and writes to run_dir/facts. */
+int host_facts_from_config(const struct jit_config *c, struct host_facts *ret,
+                           struct jit_error *err);
+
 /* Is stale_policy = deny in force? True when now is past the bundle's
  * freshness deadline plus stale_after (and clock_skew). */
 bool host_store_is_stale(const struct jit_config *c, int64_t bundle_exp, int64_t now);

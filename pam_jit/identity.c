@@ -9,6 +9,7 @@
 
 #include "identity.h"
 #include "parse.h"
+#include "userdb.h"
 
 /* getpwnam_r and friends need a buffer; large group lists need more. */
 #define NSS_BUF_START 4096
@@ -50,32 +51,6 @@ static int passwd_by_uid(uid_t uid, char ret[USER_NAME_BUF]) {
                 if (strlen(pw.pw_name) >= USER_NAME_BUF)
                         return -ENAMETOOLONG;
                 strcpy(ret, pw.pw_name);
-                return 0;
-        }
-}
-
-int user_uid_get(const char *user, uid_t *ret) {
-        _cleanup_free_ char *buf = NULL;
-        struct passwd pw, *res = NULL;
-        size_t size = NSS_BUF_START;
-
-        for (;;) {
-                int r;
-
-                free(buf);
-                buf = malloc(size);
-                if (!buf)
-                        return -ENOMEM;
-                r = getpwnam_r(user, &pw, buf, size, &res);
-                if (r == ERANGE && size < NSS_BUF_MAX) {
-                        size *= 2;
-                        continue;
-                }
-                if (r != 0)
-                        return -r;
-                if (!res)
-                        return -ESRCH;
-                *ret = pw.pw_uid;
                 return 0;
         }
 }

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "userdb.h"
 
 #define USER_NAME_BUF 64
 
@@ -19,5 +20,3 @@ int sudo_invoker_get(pam_handle_t *pamh, bool account, char ret[USER_NAME_BUF], 
 
 /* In exempt_users, or a member of exempt_group (primary or supplementary). */
 int user_is_exempt(const struct jit_config *c, const char *user, bool *ret);
-
-int user_uid_get(const char *user, uid_t *ret);

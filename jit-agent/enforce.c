@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reconciliation: every recorded session against the grants the host holds
+ * now. It runs at start (sessions whose grant ended while the agent was down
+ * end at once), on every accepted bundle (revocations act at once), on every
+ * change in run_dir/sessions, and at the exact second of the next expiry or
+ * warning. A session whose grant ended is re-bound to another usable grant
+ * of the same user, host and scope if one exists (an extension), and ended
+ * otherwise. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "access.h"
+#include "agent.h"
+#include "audit.h"
+#include "session-record.h"
+#include "userdb.h"
+
+static void format_hms_utc(int64_t t, char *buf, size_t size) {
+        time_t tt = (time_t) t;
+        struct tm tm;
+
+        if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%H:%M:%S", &tm) == 0)
+                (void) snprintf(buf, size, "?");
+}
+
+static void next_at(int64_t *next, int64_t t, int64_t now) {
+        if (t > now && t < *next)
+                *next = t;
+}
+
+/* Is the grant jti of user still usable for scope (and target)? On success
+ * *ret_end is its end on this host (exp + clock_skew). */
+static int grant_usable(struct agent *a, const char *user, const char *jti, unsigned scope,
+                        const char *runas, const char *session, int64_t now, bool *ret,
+                        int64_t *ret_end) {
+        _cleanup_(decision_done) struct decision d = {};
+        struct jit_error err = {};
+        int r;
+
+        r = decide(&a->ctx,
+                   &(struct decide_request){.user = user,
+                                            .scope = scope,
+                                            .runas = runas,
+                                            .only_jti = jti,
+                                            .own_session = session,
+                                            .ignore_stale = true,
+                                            .now = now},
+                   &d, &err);
+        if (r < 0) {
+                log_error("session %s: cannot check grant %s: %s", session, jti, err.message);
+                return r;
+        }
+        *ret = d.verdict == VERDICT_ALLOW;
+        if (*ret)
+                *ret_end = d.grant->exp + a->ctx.config->clock_skew;
+        return 0;
+}
+
+/* Another usable grant for the same user, host and scope (an extension or
+ * a new approval), or NULL. */
+static int grant_successor(struct agent *a, const char *user, unsigned scope, const char *runas,
+                           const char *session, int64_t now, struct decision *ret) {
+        struct jit_error err = {};
+        int r;
+
+        r = decide(&a->ctx,
+                   &(struct decide_request){.user = user,
+                                            .scope = scope,
+                                            .runas = runas,
+                                            .own_session = session,
+                                            .ignore_stale = true,
+                                            .now = now},
+                   ret, &err);
+        if (r < 0)
+                log_error("session %s: cannot look for another grant: %s", session, err.message);
+        return r;
+}
+
+static struct warned *warned_find(struct agent *a, const char *session, const char *jti) {
+        for (size_t i = 0; i < a->n_warned; i++)
+                if (streq(a->warned[i].session, session) && streq(a->warned[i].jti, jti))
+                        return &a->warned[i];
+        return NULL;
+}
+
+static struct warned *warned_get(struct agent *a, const char *session, const char *jti) {
+        struct warned *w = warned_find(a, session, jti), *n;
+
+        if (w)
+                return w;
+        n = realloc(a->warned, (a->n_warned + 1) * sizeof(*n));
+        if (!n)
+                return NULL;
+        a->warned = n;
+        w = &a->warned[a->n_warned++];
+        *w = (struct warned){};
+        (void) snprintf(w->session, sizeof(w->session), "%s", session);
+        (void) snprintf(w->jti, sizeof(w->jti), "%s", jti);
+        return w;
+}
+
+/* Forget sessions that are gone. */
+static void warned_prune(struct agent *a, char *const *live_ids) {
+        size_t kept = 0;
+
+        for (size_t i = 0; i < a->n_warned; i++)
+                if (strv_contains(live_ids, a->warned[i].session))
+                        a->warned[kept++] = a->warned[i];
+        a->n_warned = kept;
+}
+
+static void warn_before_end(struct agent *a, const struct session_record *rec, int64_t end,
+                            int64_t now, int64_t *next) {
+        const struct jit_config *c = a->ctx.config;
+        struct warned *w;
+        char when[16];
+
+        for (size_t i = 0; i < c->n_warn_before && i < 32; i++) {
+                int64_t at = end - c->warn_before[i];
+
+                if (now < at) {
+                        next_at(next, at, now);
+                        continue;
+                }
+                if (now >= end)
+                        continue;
+                w = warned_get(a, rec->id, rec->grant);
+                if (!w || (w->mask & (1u << i)))
+                        continue;
+                /* Every earlier threshold counts as told: one line, not a burst
+                 * after a restart. */
+                for (size_t k = i; k < c->n_warn_before && k < 32; k++)
+                        w->mask |= 1u << k;
+                format_hms_utc(end, when, sizeof(when));
+                session_warn(rec->audit_session,
+                             "your access ends at %s UTC, in %lld min (grant %s)", when,
+                             (long long) ((end - now + 59) / 60), rec->grant);
+        }
+}
+
+struct rebind {
+        const char *old_jti, *new_jti;
+        int64_t exp;
+        bool bound;
+        const char *target; /* NULL: the login grant; else the elevation's target */
+};
+
+static int rebind_edit(struct session_record *r, void *userdata, struct jit_error *err) {
+        const struct rebind *b = userdata;
+        _cleanup_free_ char *old_entry = NULL, *new_entry = NULL;
+
+        if (!b->target) {
+                if (!streq(r->grant, b->old_jti))
+                        return 0; /* someone else re-bound it meanwhile */
+                free(r->grant);
+                r->grant = strdup(b->new_jti);
+                if (!r->grant)
+                        return jit_error_oom(err);
+                r->exp = b->exp;
+                r->bound = b->bound;
+                return 1;
+        }
+        if (asprintf(&old_entry, "%s %s", b->target, b->old_jti) < 0 ||
+            (b->new_jti && asprintf(&new_entry, "%s %s", b->target, b->new_jti) < 0))
+                return jit_error_oom(err);
+        for (size_t i = 0; r->elevated && r->elevated[i]; i++) {
+                if (!streq(r->elevated[i], old_entry))
+                        continue;
+                free(r->elevated[i]);
+                if (new_entry && !strv_contains(r->elevated, new_entry)) {
+                        r->elevated[i] = TAKE_PTR(new_entry);
+                        return 1;
+                }
+                /* drop the entry */
+                for (size_t k = i; r->elevated[k]; k++)
+                        r->elevated[k] = r->elevated[k + 1];
+                return 1;
+        }
+        return 0;
+}
+
+static void session_end(struct agent *a, const struct session_record *rec, const char *why) {
+        struct jit_error err = {};
+
+        log_notice("session %s of %s: %s: ending it", rec->id, rec->user, why);
+        session_warn(rec->audit_session, "%s: this session ends now", why);
+        (void) session_terminate(a, rec->id, rec->audit_session, rec->logind_session, why);
+        sudo_timestamps_remove(rec->user);
+        (void) audit_emit(AUDIT_SESSION_ENDED, 5, "jit-agent",
+                          &(struct audit_fields){.grant_id = rec->grant,
+                                                 .user = rec->user,
+                                                 .host = a->ctx.host,
+                                                 .service = rec->service,
+                                                 .reason = why,
+                                                 .result = "ended"},
+                          "session %s of %s ended: %s", rec->id, rec->user, why);
+        /* The monitor process is gone with the session and will never run
+         * pam_close_session: the record goes here. */
+        if (session_record_remove(a->ctx.config->run_dir, rec->id, &err) < 0)
+                log_error("session %s: cannot remove record: %s", rec->id, err.message);
+}
+
+/* The login grant: still usable, re-bound, or the session ends. Returns
+ * false when the session was ended. */
+static bool enforce_login(struct agent *a, struct session_record *rec, int64_t now, int64_t *next) {
+        _cleanup_(decision_done) struct decision succ = {};
+        struct jit_error err = {};
+        bool ok = false;
+        int64_t end = 0;
+        char when[16];
+
+        if (grant_usable(a, rec->user, rec->grant, GRANT_SCOPE_SSH, NULL, rec->id, now, &ok, &end) <
+            0)
+                return true; /* cannot tell: leave it, retry at the next event */
+        if (ok) {
+                warn_before_end(a, rec, end, now, next);
+                next_at(next, end, now);
+                return true;
+        }
+
+        if (grant_successor(a, rec->user, GRANT_SCOPE_SSH, NULL, rec->id, now, &succ) >= 0 &&
+            succ.verdict == VERDICT_ALLOW) {
+                struct rebind b = {.old_jti = rec->grant,
+                                   .new_jti = succ.grant->jti,
+                                   .exp = succ.grant->exp,
+                                   .bound = succ.grant->bind_session};
+
+                if (session_record_update(a->ctx.config->run_dir, rec->id, rebind_edit, &b, &err) >=
+                    0) {
+                        end = succ.grant->exp + a->ctx.config->clock_skew;
+                        format_hms_utc(end, when, sizeof(when));
+                        log_info("session %s of %s: grant %s ended, re-bound to grant %s until %s "
+                                 "UTC",
+                                 rec->id, rec->user, rec->grant, succ.grant->jti, when);
+                        session_warn(rec->audit_session, "access extended until %s UTC by grant %s",
+                                     when, succ.grant->jti);
+                        next_at(next, end, now);
+                        return true;
+                }
+                log_error("session %s: cannot re-bind: %s", rec->id, err.message);
+        }
+        session_end(a, rec, "the access grant ended (expired or revoked)");
+        return false;
+}
+
+/* Each sudo elevation: its grant still usable, re-bound, or ended: the whole
+ * session (on_sudo_expiry = session) or what runs as the target. */
+static bool enforce_elevations(struct agent *a, struct session_record *rec, int64_t now,
+                               int64_t *next) {
+        struct jit_error err = {};
+
+        for (size_t i = 0; rec->elevated && rec->elevated[i]; i++) {
+                _cleanup_(decision_done) struct decision succ = {};
+                _cleanup_free_ char *target = NULL;
+                const char *sp = strchr(rec->elevated[i], ' ');
+                const char *jti;
+                bool ok = false;
+                int64_t end = 0;
+                uid_t uid;
+
+                if (!sp)
+                        continue;
+                target = strndup(rec->elevated[i], (size_t) (sp - rec->elevated[i]));
+                if (!target)
+                        return true;
+                jti = sp + 1;
+                if (grant_usable(a, rec->user, jti, GRANT_SCOPE_SUDO, target, rec->id, now, &ok,
+                                 &end) < 0)
+                        continue;
+                if (ok) {
+                        next_at(next, end, now);
+                        continue;
+                }
+                if (grant_successor(a, rec->user, GRANT_SCOPE_SUDO, target, rec->id, now, &succ) >=
+                            0 &&
+                    succ.verdict == VERDICT_ALLOW &&
+                    session_record_update(a->ctx.config->run_dir, rec->id, rebind_edit,
+                                          &(struct rebind){.old_jti = jti,
+                                                           .new_jti = succ.grant->jti,
+                                                           .target = target},
+                                          &err) >= 0) {
+                        log_info("session %s: sudo to %s re-bound to grant %s", rec->id, target,
+                                 succ.grant->jti);
+                        next_at(next, succ.grant->exp + a->ctx.config->clock_skew, now);
+                        continue;
+                }
+
+                sudo_timestamps_remove(rec->user);
+                if (a->ctx.config->on_sudo_expiry == ON_SUDO_EXPIRY_SESSION) {
+                        session_end(a, rec, "the sudo grant ended");
+                        return false;
+                }
+                /* elevated: only what runs as the target ends; the login goes on. */
+                if (user_uid_get(target, &uid) >= 0) {
+                        session_warn(rec->audit_session, "your sudo access to %s ended", target);
+                        (void) session_kill_uid(a, rec->audit_session, uid, rec->leader,
+                                                "the sudo grant ended");
+                }
+                (void) session_record_update(a->ctx.config->run_dir, rec->id, rebind_edit,
+                                             &(struct rebind){.old_jti = jti, .target = target},
+                                             &err);
+        }
+        return true;
+}
+
+int agent_reconcile(struct agent *a) {
+        _cleanup_strv_free_ char **ids = NULL;
+        struct jit_error err = {};
+        int64_t now = (int64_t) time(NULL), next = INT64_MAX;
+        size_t sessions = 0, grants = 0;
+        int r;
+
+        r = session_records_list(a->ctx.config->run_dir, &ids, &err);
+        if (r < 0) {
+                log_error("cannot list sessions: %s", err.message);
+                ids = NULL;
+        }
+        for (size_t i = 0; ids && ids[i]; i++) {
+                _cleanup_(session_record_freep) struct session_record *rec = NULL;
+
+                r = session_record_load(a->ctx.config->run_dir, ids[i], &rec, &err);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0) {
+                        log_error("session %s: unreadable record: %s", ids[i], err.message);
+                        continue;
+                }
+                if (!session_record_is_live(rec)) {
+                        /* Its sshd died without closing it: nothing to end. */
+                        log_info("session %s of %s: leader gone, record removed", rec->id,
+                                 rec->user);
+                        (void) session_record_remove(a->ctx.config->run_dir, rec->id, NULL);
+                        continue;
+                }
+                if (!enforce_login(a, rec, now, &next))
+                        continue;
+                if (!enforce_elevations(a, rec, now, &next))
+                        continue;
+                sessions++;
+        }
+        if (ids)
+                warned_prune(a, ids);
+
+        r = keys_sync(a, now, &next, &grants);
+        if (r < 0)
+                log_error("cannot sync key files: %s", strerror_r(-r, (char[128]){}, 128));
+
+        a->n_sessions = sessions;
+        a->n_grants = grants;
+        a->next_expiry = next == INT64_MAX ? 0 : next;
+        if (next == INT64_MAX)
+                r = sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_OFF);
+        else {
+                (void) sd_event_source_set_time(a->deadline_timer, (uint64_t) next * USEC_PER_SEC);
+                r = sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_ONESHOT);
+        }
+        agent_status(a);
+        return r < 0 ? r : 0;
+}

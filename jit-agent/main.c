@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* jit-agent: new → startup → notify READY → event loop, in the manner of
+ * systemd's daemons. Everything happens on one sd-event loop: the poll timer,
+ * the exact-second deadline timer, the SIGKILL grace timer, inotify on the
+ * session records, signals, the watchdog. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+
+#include "agent.h"
+#include "session-record.h"
+
+
+void log_at(int priority, const char *fmt, ...) {
+        char buf[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void) vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "<%d>%s\n", priority, buf);
+}
+
+void agent_status(struct agent *a) {
+        char next[32] = "none";
+
+        if (a->next_expiry > 0) {
+                time_t t = (time_t) a->next_expiry;
+                struct tm tm;
+
+                if (gmtime_r(&t, &tm))
+                        (void) strftime(next, sizeof(next), "%H:%M:%S UTC", &tm);
+        }
+        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s%s", a->n_grants,
+                          a->n_grants == 1 ? "" : "s", a->n_sessions, a->n_sessions == 1 ? "" : "s",
+                          next, a->failures > 0 ? ", store unreachable" : "");
+}
+
+/* Load config, trust store and facts into a fresh context; the old one
+ * stays in force if anything is wrong (a bad edit must not stop enforcement). */
+int agent_load_context(struct agent *a) {
+        struct jit_context ctx = {};
+        struct host_facts facts = {};
+        struct jit_error err = {};
+        int r;
+
+        r = config_load(a->config_path, 0, &ctx.config, &err);
+        if (r >= 0)
+                r = trust_store_load(ctx.config->trust_store, 0, &ctx.trust, &err);
+        if (r < 0) {
+                log_error("%s", err.message);
+                context_done(&ctx);
+                return r;
+        }
+        if (mkdir(ctx.config->run_dir, 0755) < 0 && errno != EEXIST) {
+                log_error("cannot create %s: %m", ctx.config->run_dir);
+                context_done(&ctx);
+                return -errno;
+        }
+        r = agent_facts_write(ctx.config, &facts);
+        if (r < 0) {
+                context_done(&ctx);
+                return r;
+        }
+        ctx.facts = facts;
+        ctx.host = host_facts_get(&ctx.facts, "host");
+        config_grant_policy(ctx.config, &ctx.policy);
+
+        context_done(&a->ctx);
+        a->ctx = ctx;
+        return 0;
+}
+
+static int ensure_dirs(struct agent *a) {
+        const char *run = a->ctx.config->run_dir;
+        char path[4096];
+
+        /* RuntimeDirectory= makes run_dir under systemd; by hand we do. */
+        if (mkdir(run, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        (void) snprintf(path, sizeof(path), "%s/sessions", run);
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        (void) snprintf(path, sizeof(path), "%s/keys", run);
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
+static int on_sessions_changed(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        /* A session opened one second before its grant ends is caught here,
+         * not at the next timer. */
+        return agent_reconcile(userdata);
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
+        return agent_reconcile(userdata);
+}
+
+static int on_grace(sd_event_source *s, uint64_t usec, void *userdata) {
+        return pending_kills_run(userdata);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        struct agent *a = userdata;
+
+        (void) sd_notify(false, "RELOADING=1");
+        if (agent_load_context(a) < 0)
+                log_error("reload failed: keeping the previous configuration");
+        else
+                log_info("configuration and trust store reloaded");
+        (void) agent_reconcile(a);
+        (void) agent_poll_now(a);
+        (void) sd_notify(false, "READY=1");
+        return 0;
+}
+
+static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        struct agent *a = userdata;
+
+        (void) sd_notify(false, "STOPPING=1");
+        log_info("exiting on signal %u", si->ssi_signo);
+        return sd_event_exit(a->event, 0);
+}
+
+static void agent_free(struct agent *a) {
+        sd_event_source_unref(a->poll_timer);
+        sd_event_source_unref(a->deadline_timer);
+        sd_event_source_unref(a->grace_timer);
+        sd_event_source_unref(a->sessions_watch);
+        fetcher_free(a->fetcher);
+        sd_bus_flush_close_unref(a->bus);
+        sd_event_unref(a->event);
+        context_done(&a->ctx);
+        free(a->etag);
+        free(a->kills);
+        free(a->warned);
+}
+
+static int agent_startup(struct agent *a) {
+        char sessions[4096];
+        sigset_t mask;
+        int r;
+
+        r = sd_event_default(&a->event);
+        if (r < 0)
+                return r;
+        r = agent_load_context(a);
+        if (r < 0)
+                return r;
+        r = ensure_dirs(a);
+        if (r < 0) {
+                log_error("cannot create %s: %s", a->ctx.config->run_dir,
+                          strerror_r(-r, (char[128]){}, 128));
+                return r;
+        }
+
+        /* logind is there only where systemd runs as PID 1. */
+        if (sd_booted() > 0 && sd_bus_open_system(&a->bus) < 0) {
+                log_warning("no system bus: sessions are ended by audit session id only");
+                a->bus = NULL;
+        }
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        if ((r = sd_event_add_signal(a->event, NULL, SIGTERM, on_exit_signal, a)) < 0 ||
+            (r = sd_event_add_signal(a->event, NULL, SIGINT, on_exit_signal, a)) < 0 ||
+            (r = sd_event_add_signal(a->event, NULL, SIGHUP, on_sighup, a)) < 0)
+                return r;
+
+        /* The deadline timer runs on the wall clock: a grant ends at a wall
+         * clock second. Accuracy 1 µs: no coalescing may push it later. */
+        r = sd_event_add_time(a->event, &a->deadline_timer, CLOCK_REALTIME, UINT64_MAX, 1,
+                              on_deadline, a);
+        if (r < 0)
+                return r;
+        r = sd_event_add_time(a->event, &a->grace_timer, CLOCK_MONOTONIC, UINT64_MAX, 1, on_grace,
+                              a);
+        if (r < 0)
+                return r;
+        (void) snprintf(sessions, sizeof(sessions), "%s/sessions", a->ctx.config->run_dir);
+        r = sd_event_add_inotify(a->event, &a->sessions_watch, sessions,
+                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM,
+                                 on_sessions_changed, a);
+        if (r < 0)
+                return r;
+
+        r = fetcher_new(a->event, &a->fetcher);
+        if (r < 0)
+                return r;
+        r = agent_poll_setup(a);
+        if (r < 0)
+                return r;
+        /* WATCHDOG=1 at half of WatchdogSec=, from the loop itself: a loop
+         * that hangs stops feeding it. */
+        (void) sd_event_set_watchdog(a->event, true);
+
+        /* Sessions whose grant ended while we were down end now. */
+        return agent_reconcile(a);
+}
+
+static void help(void) {
+        printf("jit-agent [--config PATH]\n\n"
+               "Fetch the signed grant bundle, end sessions and remove keys the second\n"
+               "their grant ends. Normally started by systemd (jit-agent.service).\n\n"
+               "  -c, --config PATH   jit.conf to read (default %s)\n"
+               "  -h, --help          this text\n"
+               "      --version       the version\n",
+               JIT_CONFIG_PATH);
+}
+
+int main(int argc, char *argv[]) {
+        static const struct option options[] = {
+                {"config", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {},
+        };
+        struct agent a = {.config_path = JIT_CONFIG_PATH};
+        int c, r;
+
+        while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
+                switch (c) {
+                case 'c':
+                        a.config_path = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return EXIT_SUCCESS;
+                case 'V':
+                        printf("jit-agent %s\n", PACKAGE_VERSION);
+                        return EXIT_SUCCESS;
+                default:
+                        return 2;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "jit-agent: unexpected argument %s\n", argv[optind]);
+                return 2;
+        }
+
+        r = agent_startup(&a);
+        if (r < 0) {
+                log_error("startup failed: %s", strerror_r(-r, (char[128]){}, 128));
+                (void) sd_notifyf(false, "STATUS=startup failed: %s\nERRNO=%d",
+                                  strerror_r(-r, (char[128]){}, 128), -r);
+                agent_free(&a);
+                return EXIT_FAILURE;
+        }
+        log_info("started: store %s, poll every %lld s",
+                 a.ctx.config->bundle_url ? a.ctx.config->bundle_url : "(none)",
+                 (long long) a.ctx.config->poll_interval);
+        (void) sd_notify(false, "READY=1");
+        r = sd_event_loop(a.event);
+        agent_free(&a);
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

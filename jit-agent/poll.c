@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Polling the store: a timer with jitter (so a fleet does not fetch in step)
+ * and exponential backoff on failure; each fetched bundle is verified and,
+ * when accepted, made the host's, then reconciled at once so revocations act
+ * as soon as the bundle carrying them arrives. */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "agent.h"
+#include "audit.h"
+#include "hoststate.h"
+
+#define BACKOFF_SHIFT_MAX 6  /* at most poll_interval * 64 … */
+#define BACKOFF_CAP_SEC 3600 /* … and never more than an hour */
+#define JITTER_PERCENT 10
+
+static uint64_t poll_delay_usec(const struct agent *a) {
+        uint64_t base = (uint64_t) a->ctx.config->poll_interval * USEC_PER_SEC, span, r = 0;
+        unsigned shift = a->failures < BACKOFF_SHIFT_MAX ? a->failures : BACKOFF_SHIFT_MAX;
+
+        base <<= shift;
+        if (base > BACKOFF_CAP_SEC * USEC_PER_SEC)
+                base = BACKOFF_CAP_SEC * USEC_PER_SEC;
+        /* ± JITTER_PERCENT */
+        span = base * JITTER_PERCENT / 100;
+        if (span == 0)
+                return base;
+        /* Any value will do for a jitter; no randomness is no harm. */
+        if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+                r = (uint64_t) time(NULL);
+        return base - span + r % (2 * span + 1);
+}
+
+static void poll_schedule(struct agent *a, uint64_t delay_usec) {
+        (void) sd_event_source_set_time_relative(a->poll_timer, delay_usec);
+        (void) sd_event_source_set_enabled(a->poll_timer, SD_EVENT_ONESHOT);
+}
+
+static void report_skew(struct agent *a, const struct fetch_result *res, int64_t now) {
+        int64_t skew;
+
+        if (res->server_date <= 0)
+                return;
+        skew = res->server_date - now;
+        a->store_skew = skew;
+        if (llabs(skew) > a->ctx.config->clock_skew)
+                log_warning("this host's clock differs from the store's by %lld s (clock_skew is "
+                            "%lld s): grants may start or end early or late",
+                            (long long) skew, (long long) a->ctx.config->clock_skew);
+}
+
+static void fetch_failed(struct agent *a, const char *what) {
+        a->failures++;
+        log_warning("bundle fetch failed (%u in a row): %s; expiry is still enforced", a->failures,
+                    what);
+}
+
+static void on_fetch_done(struct fetcher *f, int error, const char *message,
+                          const struct fetch_result *res, void *userdata) {
+        struct agent *a = userdata;
+        struct apply_result result = {};
+        struct host_state st;
+        struct jit_error err = {};
+        int64_t now = (int64_t) time(NULL);
+        const char *body;
+        size_t body_len;
+        int r;
+
+        if (error < 0) {
+                fetch_failed(a, message);
+                goto schedule;
+        }
+        report_skew(a, res, now);
+
+        if (res->status == 304) {
+                /* Not modified: the bundle we hold is still the store's. */
+                if (host_state_load(a->ctx.config, &st, &err) >= 0) {
+                        st.last_fetch = now;
+                        (void) host_state_save(a->ctx.config, &st, &err);
+                }
+                a->failures = 0;
+                goto schedule;
+        }
+
+        /* Files and uploads often end in a newline; a token never holds white
+         * space, so what surrounds it is no part of it. */
+        body = res->body;
+        body_len = res->body_len;
+        while (body_len > 0 && strchr(" \t\r\n", body[body_len - 1]))
+                body_len--;
+        while (body_len > 0 && strchr(" \t\r\n", body[0])) {
+                body++;
+                body_len--;
+        }
+        r = hoststate_apply_bundle(a->ctx.config, a->ctx.trust, body, body_len, now, &result, &err);
+        if (r < 0) {
+                log_error("bundle rejected: %s (%s)", err.message,
+                          jit_reason_to_string(err.reason));
+                (void) audit_emit(
+                        AUDIT_BUNDLE_REJECTED, 3, "jit-agent",
+                        &(struct audit_fields){.host = a->ctx.host,
+                                               .reason = err.message,
+                                               .result = jit_reason_to_string(err.reason)},
+                        "bundle rejected: %s", err.message);
+                fetch_failed(a, "the fetched bundle was rejected");
+                goto schedule;
+        }
+        a->failures = 0;
+        free(a->etag);
+        a->etag = res->etag ? strdup(res->etag) : NULL;
+        if (result.unchanged) {
+                if (host_state_load(a->ctx.config, &st, &err) >= 0) {
+                        st.last_fetch = now;
+                        (void) host_state_save(a->ctx.config, &st, &err);
+                }
+                goto schedule;
+        }
+        log_info("bundle serial %llu accepted: %zu grants for %zu users, %zu revoked, %zu invalid",
+                 (unsigned long long) result.serial, result.n_grants, result.n_users,
+                 result.n_revoked, result.n_invalid);
+        (void) audit_emit(AUDIT_BUNDLE_ACCEPTED, 6, "jit-agent",
+                          &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
+                          "bundle serial %llu accepted: %zu grants, %zu revoked",
+                          (unsigned long long) result.serial, result.n_grants, result.n_revoked);
+        (void) agent_reconcile(a);
+schedule:
+        poll_schedule(a, poll_delay_usec(a));
+}
+
+static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct agent *a = userdata;
+        const struct jit_config *c = a->ctx.config;
+        _cleanup_free_ char *url = NULL;
+        int r;
+
+        if (!c->bundle_url)
+                return 0; /* no store configured: grants come only by other means */
+        if (fetcher_busy(a->fetcher))
+                return 0;
+        r = bundle_url_expand(c->bundle_url, a->ctx.host, &url);
+        if (r < 0) {
+                log_error("bundle_url %s cannot be expanded", c->bundle_url);
+                return 0;
+        }
+        r = fetcher_start(
+                a->fetcher,
+                &(struct fetch_options){
+                        .url = url,
+                        .connect_timeout_usec = (uint64_t) c->fetch_timeout * USEC_PER_SEC,
+                        .total_timeout_usec = (uint64_t) c->fetch_timeout * USEC_PER_SEC,
+                        .max_size = c->max_bundle_size,
+                        .ca_file = c->ca_file,
+                        .client_cert = c->client_cert,
+                        .client_key = c->client_key,
+                        .pinned_pubkey = c->pinned_pubkey,
+                        .allow_http = c->allow_http,
+                        .etag = a->etag,
+                },
+                on_fetch_done, a);
+        if (r < 0) {
+                fetch_failed(a, "cannot start the transfer");
+                poll_schedule(a, poll_delay_usec(a));
+        }
+        return 0;
+}
+
+int agent_poll_setup(struct agent *a) {
+        int r;
+
+        r = sd_event_add_time_relative(a->event, &a->poll_timer, CLOCK_MONOTONIC, 0, 0,
+                                       on_poll_timer, a);
+        if (r < 0)
+                return r;
+        return sd_event_source_set_enabled(a->poll_timer, SD_EVENT_ONESHOT);
+}
+
+int agent_poll_now(struct agent *a) {
+        a->failures = 0;
+        poll_schedule(a, 0);
+        return 0;
+}

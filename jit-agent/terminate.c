@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Ending a session: through systemd-logind where it runs (TerminateSession),
+ * and in every case by signalling each process whose audit session id is the
+ * session's: pam_loginuid gives the sshd monitor, the shell and everything
+ * they start (sudo'd root processes included) the same id, and no process can
+ * leave it. SIGTERM first, SIGKILL after kill_grace. */
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "audit.h"
+#include "session-record.h"
+
+static int read_small(int dirfd, const char *name, char *buf, size_t size) {
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return (int) n;
+}
+
+/* A zombie keeps its sessionid; it is already dead and must not count. */
+static bool proc_is_zombie(int pidfd_dir) {
+        char stat[512], *p;
+
+        if (read_small(pidfd_dir, "stat", stat, sizeof(stat)) < 0)
+                return true; /* gone */
+        p = strrchr(stat, ')');
+        return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
+static int proc_uids(int pidfd_dir, uid_t *ruid, uid_t *euid) {
+        char status[4096], *p;
+        unsigned long r, e;
+
+        if (read_small(pidfd_dir, "status", status, sizeof(status)) < 0)
+                return -ESRCH;
+        p = strstr(status, "\nUid:");
+        if (!p || sscanf(p + 5, "%lu %lu", &r, &e) != 2)
+                return -EIO;
+        *ruid = (uid_t) r;
+        *euid = (uid_t) e;
+        return 0;
+}
+
+int session_foreach_process(uint32_t audit_session, int (*fn)(pid_t pid, void *userdata),
+                            void *userdata) {
+        DIR *d;
+        struct dirent *de;
+        pid_t self = getpid();
+        int r = 0;
+
+        if (audit_session == AUDIT_SESSION_UNSET)
+                return -EINVAL;
+        d = opendir("/proc");
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_close_ int dfd = -1;
+                char buf[32], *end;
+                unsigned long sid;
+                pid_t pid;
+
+                if (!isdigit((unsigned char) de->d_name[0]))
+                        continue;
+                pid = (pid_t) strtol(de->d_name, &end, 10);
+                if (*end || pid == self)
+                        continue;
+                dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0)
+                        continue; /* exited meanwhile */
+                if (read_small(dfd, "sessionid", buf, sizeof(buf)) <= 0)
+                        continue;
+                sid = strtoul(buf, &end, 10);
+                if (sid != audit_session || proc_is_zombie(dfd))
+                        continue;
+                r = fn(pid, userdata);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        return r < 0 ? r : 0;
+}
+
+struct signal_job {
+        int sig;
+        uid_t only_uid;
+        pid_t spare;
+        unsigned sent;
+};
+
+static int signal_one(pid_t pid, void *userdata) {
+        struct signal_job *job = userdata;
+        char path[32];
+        _cleanup_close_ int dfd = -1;
+        uid_t ruid, euid;
+
+        if (pid == job->spare)
+                return 0;
+        if (job->only_uid != (uid_t) -1) {
+                (void) snprintf(path, sizeof(path), "/proc/%d", (int) pid);
+                dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0 || proc_uids(dfd, &ruid, &euid) < 0)
+                        return 0;
+                if (ruid != job->only_uid && euid != job->only_uid)
+                        return 0;
+        }
+        if (kill(pid, job->sig) == 0)
+                job->sent++;
+        return 0;
+}
+
+static uint64_t now_monotonic(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * USEC_PER_SEC + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static int grace_timer_arm(struct agent *a) {
+        uint64_t next = UINT64_MAX;
+
+        for (size_t i = 0; i < a->n_kills; i++)
+                if (a->kills[i].deadline < next)
+                        next = a->kills[i].deadline;
+        if (next == UINT64_MAX)
+                return sd_event_source_set_enabled(a->grace_timer, SD_EVENT_OFF);
+        (void) sd_event_source_set_time(a->grace_timer, next);
+        return sd_event_source_set_enabled(a->grace_timer, SD_EVENT_ONESHOT);
+}
+
+static int signal_session(struct agent *a, uint32_t audit_session, uid_t only_uid, pid_t spare,
+                          const char *why) {
+        struct signal_job job = {.sig = SIGTERM, .only_uid = only_uid, .spare = spare};
+        struct pending_kill *k;
+        int r;
+
+        r = session_foreach_process(audit_session, signal_one, &job);
+        if (r < 0)
+                return r;
+        log_info("audit session %u: SIGTERM to %u process%s (%s)", audit_session, job.sent,
+                 job.sent == 1 ? "" : "es", why);
+        if (job.sent == 0)
+                return 0;
+        k = realloc(a->kills, (a->n_kills + 1) * sizeof(*k));
+        if (!k)
+                return -ENOMEM;
+        a->kills = k;
+        a->kills[a->n_kills++] = (struct pending_kill){
+                .audit_session = audit_session,
+                .only_uid = only_uid,
+                .spare = spare,
+                .deadline = now_monotonic() + (uint64_t) a->ctx.config->kill_grace * USEC_PER_SEC,
+        };
+        return grace_timer_arm(a);
+}
+
+/* SIGKILL what is still there after the grace. */
+int pending_kills_run(struct agent *a) {
+        uint64_t now = now_monotonic();
+        size_t kept = 0;
+
+        for (size_t i = 0; i < a->n_kills; i++) {
+                struct pending_kill *k = &a->kills[i];
+                struct signal_job job = {
+                        .sig = SIGKILL, .only_uid = k->only_uid, .spare = k->spare};
+
+                if (k->deadline > now) {
+                        a->kills[kept++] = *k;
+                        continue;
+                }
+                (void) session_foreach_process(k->audit_session, signal_one, &job);
+                if (job.sent > 0)
+                        log_notice("audit session %u: SIGKILL to %u process%s that outlived the "
+                                   "grace",
+                                   k->audit_session, job.sent, job.sent == 1 ? "" : "es");
+        }
+        a->n_kills = kept;
+        return grace_timer_arm(a);
+}
+
+static int logind_terminate(struct agent *a, const char *logind_session) {
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        if (!a->bus || !logind_session)
+                return -EOPNOTSUPP;
+        r = sd_bus_call_method(a->bus, "org.freedesktop.login1", "/org/freedesktop/login1",
+                               "org.freedesktop.login1.Manager", "TerminateSession", &error, NULL,
+                               "s", logind_session);
+        if (r < 0)
+                log_warning("logind TerminateSession %s: %s", logind_session,
+                            error.message ? error.message : strerror_r(-r, (char[128]){}, 128));
+        sd_bus_error_free(&error);
+        return r;
+}
+
+int session_terminate(struct agent *a, const char *id, uint32_t audit_session,
+                      const char *logind_session, const char *why) {
+        int r = -ENOENT;
+
+        /* logind first where it runs: it ends the scope and its cgroup, which
+         * no process escapes. The audit-session sweep follows in any case,
+         * and SIGKILLs what is left after the grace. */
+        if (logind_terminate(a, logind_session) >= 0) {
+                log_info("session %s: ended through logind (%s)", id, why);
+                r = 0;
+        }
+        if (audit_session != AUDIT_SESSION_UNSET) {
+                int q = signal_session(a, audit_session, (uid_t) -1, 0, why);
+                if (q >= 0)
+                        r = 0;
+        }
+        return r;
+}
+
+int session_kill_uid(struct agent *a, uint32_t audit_session, uid_t uid, pid_t spare,
+                     const char *why) {
+        if (audit_session == AUDIT_SESSION_UNSET)
+                return -EINVAL;
+        return signal_session(a, audit_session, uid, spare, why);
+}
+
+void sudo_timestamps_remove(const char *user) {
+        /* Debian's sudo keeps one file per user here (timestampdir). */
+        static const char *const dirs[] = {"/run/sudo/ts", "/var/run/sudo/ts", "/var/lib/sudo/ts"};
+
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+                _cleanup_close_ int dfd = -1;
+
+                dfd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (dfd < 0)
+                        continue;
+                if (unlinkat(dfd, user, 0) == 0)
+                        log_info("removed sudo timestamps of %s in %s", user, dirs[i]);
+        }
+}
