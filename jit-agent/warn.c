@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A line to the terminals of a session. sshd's PAM_TTY is just "ssh", so the
- * terminals are found through the session's processes: whatever pseudo
- * terminal their standard streams are. */
+ * terminals are found through the session's processes: the pseudo terminals
+ * they have as controlling terminal. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,38 +23,39 @@ struct ttys {
         size_t n;
 };
 
-static bool path_is_pts(const char *p) {
-        const char *d = p + strlen("/dev/pts/");
-
-        if (strncmp(p, "/dev/pts/", strlen("/dev/pts/")) != 0 || !*d)
-                return false;
-        for (; *d; d++)
-                if (*d < '0' || *d > '9')
-                        return false;
-        return true;
-}
-
+/* The controlling terminal from /proc/PID/stat (field 7, tty_nr), which
+ * anyone may read: no ptrace access to other users' processes is needed. */
 static int collect_tty(pid_t pid, void *userdata) {
         struct ttys *t = userdata;
+        char path[32], stat[1024], *p;
+        _cleanup_close_ int fd = -1;
+        unsigned long tty_nr;
+        unsigned maj, min;
+        ssize_t n;
+        dev_t dev;
 
-        for (int fd = 0; fd <= 2; fd++) {
-                char link[64], target[64];
-                struct stat st;
-                ssize_t n;
-                bool seen = false;
-
-                (void) snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int) pid, fd);
-                n = readlink(link, target, sizeof(target) - 1);
-                if (n <= 0)
-                        continue;
-                target[n] = '\0';
-                if (!path_is_pts(target) || stat(target, &st) < 0 || !S_ISCHR(st.st_mode))
-                        continue;
-                for (size_t i = 0; i < t->n; i++)
-                        seen = seen || t->dev[i] == st.st_rdev;
-                if (!seen && t->n < TTYS_MAX)
-                        t->dev[t->n++] = st.st_rdev;
-        }
+        (void) snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return 0;
+        n = read(fd, stat, sizeof(stat) - 1);
+        if (n <= 0)
+                return 0;
+        stat[n] = '\0';
+        /* comm may hold spaces and parentheses: parse after the last ')'. */
+        p = strrchr(stat, ')');
+        if (!p || sscanf(p + 1, " %*c %*d %*d %*d %lu", &tty_nr) != 1 || tty_nr == 0)
+                return 0;
+        maj = (unsigned) ((tty_nr >> 8) & 0xfff);
+        min = (unsigned) ((tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00));
+        if (maj < UNIX98_PTY_MAJOR_FIRST || maj > UNIX98_PTY_MAJOR_LAST)
+                return 0;
+        dev = makedev(maj, min);
+        for (size_t i = 0; i < t->n; i++)
+                if (t->dev[i] == dev)
+                        return 0;
+        if (t->n < TTYS_MAX)
+                t->dev[t->n++] = dev;
         return 0;
 }
 
