@@ -1,0 +1,21 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The module's dynamic symbol table defines exactly the five PAM entry points
+# (pam_jit.sym, CONVENTIONS.md habit 7): nothing of libjit, nothing else.
+set -euo pipefail
+
+so=${1:?usage: check-exports.sh /path/to/pam_jit.so}
+want=$'pam_sm_acct_mgmt\npam_sm_authenticate\npam_sm_close_session\npam_sm_open_session\npam_sm_setcred'
+
+# Defined dynamic symbols, names only (version nodes such as "@@…" cut off).
+got=$(nm -D --defined-only "$so" | awk '{ sub(/@.*/, "", $3); print $3 }' | sort -u)
+if [[ "$got" != "$want" ]]; then
+        echo "pam_jit.so exports:" >&2
+        echo "$got" >&2
+        echo "want exactly:" >&2
+        echo "$want" >&2
+        diff <(echo "$want") <(echo "$got") >&2 || true
+        exit 1
+fi
+echo "ok: exports exactly the five pam_sm_* entry points"
+
