@@ -21,6 +21,7 @@
 
 /* Bounds on what a server can make us keep from its headers. */
 #define FETCH_ETAG_MAX 1024
+#define FETCH_LOCATION_MAX 4096
 
 struct io_watch {
         curl_socket_t fd;
@@ -50,6 +51,7 @@ struct fetcher {
         size_t body_alloc;
         bool too_big;
         char *etag;
+        char *location; /* of the last response, to name a refused redirect */
         int64_t server_date;
         char errbuf[CURL_ERROR_SIZE];
 };
@@ -203,7 +205,7 @@ static size_t on_curl_write(char *data, size_t size, size_t nmemb, void *userdat
         if (f->body_len + n + 1 > f->body_alloc) {
                 size_t a = f->body_alloc ? f->body_alloc : 16384;
                 while (a < f->body_len + n + 1)
-                        a *= 2;
+                        a = a > SIZE_MAX / 2 ? f->body_len + n + 1 : a * 2;
                 if (a > f->max_size + 1)
                         a = f->max_size + 1;
                 char *p = realloc(f->body, a);
@@ -245,6 +247,7 @@ static size_t on_curl_header(char *data, size_t size, size_t nmemb, void *userda
          * Continue): only the headers of the last one count. */
         if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
                 f->etag = mfree(f->etag);
+                f->location = mfree(f->location);
                 f->server_date = 0;
                 return n;
         }
@@ -254,6 +257,9 @@ static size_t on_curl_header(char *data, size_t size, size_t nmemb, void *userda
                 f->etag = len > 0 && len <= FETCH_ETAG_MAX ? strndup(v, len) : NULL;
                 if (len > 0 && len <= FETCH_ETAG_MAX && !f->etag)
                         return 0; /* out of memory: fail rather than lose the ETag */
+        } else if (header_is(data, n, "Location", &v, &len)) {
+                free(f->location);
+                f->location = len > 0 && len <= FETCH_LOCATION_MAX ? strndup(v, len) : NULL;
         } else if (header_is(data, n, "Date", &v, &len)) {
                 char buf[128];
                 time_t t;
@@ -283,26 +289,20 @@ static void transfer_reset(struct fetcher *f) {
         f->body_len = f->body_alloc = 0;
         f->too_big = false;
         f->etag = mfree(f->etag);
+        f->location = mfree(f->location);
         f->server_date = 0;
         f->errbuf[0] = '\0';
 }
 
-/* The scheme of the URL curl refused: the redirect target when there was
- * one, else the URL we were given. */
-static void refused_scheme(struct fetcher *f, char *buf, size_t size) {
-        const char *target = NULL;
+/* The scheme of url, or "?". */
+static void url_scheme(const char *url, char *buf, size_t size) {
         char *scheme = NULL;
-        CURLU *u;
-
-        (void) curl_easy_getinfo(f->easy, CURLINFO_REDIRECT_URL, &target);
-        if (!target)
-                target = f->url;
+        CURLU *u = curl_url();
 
         snprintf(buf, size, "?");
-        u = curl_url();
         if (!u)
                 return;
-        if (curl_url_set(u, CURLUPART_URL, target, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
             curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
                 snprintf(buf, size, "%s", scheme);
         curl_free(scheme);
@@ -316,13 +316,26 @@ static int map_curl_error(struct fetcher *f, CURLcode c, char *msg, size_t size)
         case CURLE_OPERATION_TIMEDOUT: {
                 curl_off_t t = 0;
                 (void) curl_easy_getinfo(f->easy, CURLINFO_TOTAL_TIME_T, &t);
-                snprintf(msg, size, "timed out after %.1f s (%s)", (double) t / 1e6, detail);
+                /* "timed out after 30 s", "after 1.5 s" for short test limits. */
+                if (t >= 10 * 1000000)
+                        snprintf(msg, size, "timed out after %" PRId64 " s (%s)",
+                                 (int64_t) ((t + 500000) / 1000000), detail);
+                else
+                        snprintf(msg, size, "timed out after %.1f s (%s)", (double) t / 1e6,
+                                 detail);
                 return -ETIMEDOUT;
         }
         case CURLE_UNSUPPORTED_PROTOCOL: {
+                /* Either the URL we were given or where a redirect pointed:
+                 * after a 3xx, the Location header is the one refused. */
+                long code = 0;
                 char scheme[32];
-                refused_scheme(f, scheme, sizeof(scheme));
-                snprintf(msg, size, "protocol %s not allowed (%s)", scheme, detail);
+
+                (void) curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
+                bool redirect = f->location && code >= 300 && code < 400;
+                url_scheme(redirect ? f->location : f->url, scheme, sizeof(scheme));
+                snprintf(msg, size, "%sprotocol %s not allowed (%s)",
+                         redirect ? "redirect to " : "", scheme, detail);
                 return -EPROTONOSUPPORT;
         }
         case CURLE_WRITE_ERROR:
@@ -468,6 +481,8 @@ int fetcher_new(sd_event *event, struct fetcher **ret) {
         return 0;
 }
 
+/* Not from inside done(): check_finished() still reads the multi handle
+ * after done() returns. Cancel there if need be, and free later. */
 struct fetcher *fetcher_free(struct fetcher *f) {
         if (!f)
                 return NULL;

@@ -19,7 +19,6 @@
 #include "agent.h"
 #include "session-record.h"
 
-
 void log_at(int priority, const char *fmt, ...) {
         char buf[1024];
         va_list ap;

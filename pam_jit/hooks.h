@@ -7,9 +7,9 @@
 #include <security/pam_modules.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "args.h"
 #include "audit.h"
-#include "access.h"
 
 enum outcome {
         OUTCOME_ALLOW,

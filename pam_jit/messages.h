@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "args.h"
 #include "access.h"
+#include "args.h"
 
 /* "14:05" in UTC, into buf. */
 void format_hhmm_utc(int64_t t, char *buf, size_t size);
