@@ -704,3 +704,77 @@ bool session_record_is_live(const struct session_record *r) {
                 return false;
         return true;
 }
+
+static int proc_read_at(int dirfd, const char *name, char *buf, size_t size) {
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        return (int) n;
+}
+
+/* A zombie keeps its sessionid; it is already dead and must not count. */
+static bool proc_is_zombie_at(int pid_dir) {
+        char stat[512], *p;
+
+        if (proc_read_at(pid_dir, "stat", stat, sizeof(stat)) < 0)
+                return true; /* gone */
+        p = strrchr(stat, ')');
+        return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X' || p[2] == 'x';
+}
+
+int session_foreach_process(uint32_t audit_session, pid_t exclude,
+                            int (*fn)(pid_t pid, void *userdata), void *userdata) {
+        DIR *d;
+        struct dirent *de;
+        int r = 0;
+
+        if (audit_session == AUDIT_SESSION_UNSET)
+                return -EINVAL;
+        d = opendir("/proc");
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                _cleanup_close_ int dfd = -1;
+                char buf[32], *end;
+                unsigned long sid;
+                long pid;
+
+                if (de->d_name[0] < '1' || de->d_name[0] > '9')
+                        continue;
+                errno = 0;
+                pid = strtol(de->d_name, &end, 10);
+                if (errno || *end || pid <= 0 || (pid_t) pid == exclude)
+                        continue;
+                dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (dfd < 0)
+                        continue; /* exited meanwhile */
+                if (proc_read_at(dfd, "sessionid", buf, sizeof(buf)) <= 0)
+                        continue;
+                errno = 0;
+                sid = strtoul(buf, &end, 10);
+                if (errno || sid != audit_session || proc_is_zombie_at(dfd))
+                        continue;
+                r = fn((pid_t) pid, userdata);
+                if (r != 0)
+                        break;
+        }
+        closedir(d);
+        return r < 0 ? r : 0;
+}
+
+static int count_one(pid_t pid, void *userdata) {
+        (*(size_t *) userdata)++;
+        return 0;
+}
+
+int session_process_count(uint32_t audit_session, pid_t exclude, size_t *ret) {
+        *ret = 0;
+        return session_foreach_process(audit_session, exclude, count_one, ret);
+}

@@ -73,6 +73,13 @@ int session_record_add_elevation(const char *run_dir, const char *id, const char
 /* The ids of all records (sorted). */
 int session_records_list(const char *run_dir, char ***ret, struct jit_error *err);
 
-/* Is the session still there? Its leader process exists and is not a
- * zombie. */
+/* Is the session's leader still there? It exists, is not a zombie, and (when
+ * the record knows its audit session) is still in it. */
 bool session_record_is_live(const struct session_record *r);
+
+/* Call fn for each process of an audit session: not a zombie (zombies keep
+ * their sessionid), not exclude. fn returning non-zero stops the walk; a
+ * negative value is returned. */
+int session_foreach_process(uint32_t audit_session, pid_t exclude,
+                            int (*fn)(pid_t pid, void *userdata), void *userdata);
+int session_process_count(uint32_t audit_session, pid_t exclude, size_t *ret);

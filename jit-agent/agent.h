@@ -68,9 +68,6 @@ int session_terminate(struct agent *a, const char *id, uint32_t audit_session,
 int session_kill_uid(struct agent *a, uint32_t audit_session, uid_t uid, pid_t spare,
                      const char *why);
 int pending_kills_run(struct agent *a);
-/* Call fn for each live process (not a zombie, not us) of an audit session. */
-int session_foreach_process(uint32_t audit_session, int (*fn)(pid_t pid, void *userdata),
-                            void *userdata);
 
 /* Terminal warnings (warn.c). */
 void session_warn(uint32_t audit_session, const char *fmt, ...)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "access.h"
 #include "agent.h"
@@ -329,11 +330,20 @@ int agent_reconcile(struct agent *a) {
                         continue;
                 }
                 if (!session_record_is_live(rec)) {
-                        /* Its sshd died without closing it: nothing to end. */
-                        log_info("session %s of %s: leader gone, record removed", rec->id,
-                                 rec->user);
-                        (void) session_record_remove(a->ctx.config->run_dir, rec->id, NULL);
-                        continue;
+                        size_t left = 0;
+
+                        /* The login is over. What it left running (nohup, a
+                         * detached screen) still runs on the grant and is
+                         * enforced like the session; with nothing left, the
+                         * record goes. */
+                        if (rec->audit_session == AUDIT_SESSION_UNSET ||
+                            session_process_count(rec->audit_session, getpid(), &left) < 0 ||
+                            left == 0) {
+                                log_info("session %s of %s: over, record removed", rec->id,
+                                         rec->user);
+                                (void) session_record_remove(a->ctx.config->run_dir, rec->id, NULL);
+                                continue;
+                        }
                 }
                 if (!enforce_login(a, rec, now, &next))
                         continue;

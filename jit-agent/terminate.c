@@ -34,16 +34,6 @@ static int read_small(int dirfd, const char *name, char *buf, size_t size) {
         return (int) n;
 }
 
-/* A zombie keeps its sessionid; it is already dead and must not count. */
-static bool proc_is_zombie(int pidfd_dir) {
-        char stat[512], *p;
-
-        if (read_small(pidfd_dir, "stat", stat, sizeof(stat)) < 0)
-                return true; /* gone */
-        p = strrchr(stat, ')');
-        return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
-}
-
 static int proc_uids(int pidfd_dir, uid_t *ruid, uid_t *euid) {
         char status[4096], *p;
         unsigned long r, e;
@@ -56,45 +46,6 @@ static int proc_uids(int pidfd_dir, uid_t *ruid, uid_t *euid) {
         *ruid = (uid_t) r;
         *euid = (uid_t) e;
         return 0;
-}
-
-int session_foreach_process(uint32_t audit_session, int (*fn)(pid_t pid, void *userdata),
-                            void *userdata) {
-        DIR *d;
-        struct dirent *de;
-        pid_t self = getpid();
-        int r = 0;
-
-        if (audit_session == AUDIT_SESSION_UNSET)
-                return -EINVAL;
-        d = opendir("/proc");
-        if (!d)
-                return -errno;
-        while ((de = readdir(d))) {
-                _cleanup_close_ int dfd = -1;
-                char buf[32], *end;
-                unsigned long sid;
-                pid_t pid;
-
-                if (!isdigit((unsigned char) de->d_name[0]))
-                        continue;
-                pid = (pid_t) strtol(de->d_name, &end, 10);
-                if (*end || pid == self)
-                        continue;
-                dfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd < 0)
-                        continue; /* exited meanwhile */
-                if (read_small(dfd, "sessionid", buf, sizeof(buf)) <= 0)
-                        continue;
-                sid = strtoul(buf, &end, 10);
-                if (sid != audit_session || proc_is_zombie(dfd))
-                        continue;
-                r = fn(pid, userdata);
-                if (r < 0)
-                        break;
-        }
-        closedir(d);
-        return r < 0 ? r : 0;
 }
 
 struct signal_job {
@@ -150,7 +101,7 @@ static int signal_session(struct agent *a, uint32_t audit_session, uid_t only_ui
         struct pending_kill *k;
         int r;
 
-        r = session_foreach_process(audit_session, signal_one, &job);
+        r = session_foreach_process(audit_session, getpid(), signal_one, &job);
         if (r < 0)
                 return r;
         log_info("audit session %u: SIGTERM to %u process%s (%s)", audit_session, job.sent,
@@ -184,7 +135,7 @@ int pending_kills_run(struct agent *a) {
                         a->kills[kept++] = *k;
                         continue;
                 }
-                (void) session_foreach_process(k->audit_session, signal_one, &job);
+                (void) session_foreach_process(k->audit_session, getpid(), signal_one, &job);
                 if (job.sent > 0)
                         log_notice("audit session %u: SIGKILL to %u process%s that outlived the "
                                    "grace",

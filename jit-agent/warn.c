@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "session-record.h"
 
 #define TTYS_MAX 16
 #define UNIX98_PTY_MAJOR_FIRST 136
@@ -70,7 +71,7 @@ void session_warn(uint32_t audit_session, const char *fmt, ...) {
         va_end(ap);
         if (len < 0)
                 return;
-        if (session_foreach_process(audit_session, collect_tty, &t) < 0)
+        if (session_foreach_process(audit_session, getpid(), collect_tty, &t) < 0)
                 return;
 
         for (size_t i = 0; i < t.n; i++) {

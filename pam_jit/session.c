@@ -240,6 +240,7 @@ enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *a
         _cleanup_(config_freep) struct jit_config *config = NULL;
         char sid[JIT_SESSION_ID_MAX + 1];
         struct jit_error err = {};
+        size_t left = 0;
 
         if (args->mode == PAM_JIT_MODE_SUDO)
                 return OUTCOME_ALLOW; /* the elevation ends with the login session */
@@ -254,6 +255,16 @@ enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *a
         /* Only the process that opened the session closes its record. */
         if (rec->leader != getpid())
                 return OUTCOME_ALLOW;
+        /* Processes left behind (nohup, a detached screen) still run on the
+         * grant: the record stays, so the agent ends them when it ends. */
+        if (rec->audit_session != AUDIT_SESSION_UNSET &&
+            session_process_count(rec->audit_session, getpid(), &left) >= 0 && left > 0) {
+                pam_syslog(pamh, LOG_NOTICE,
+                           "session %s of %s closed; %zu process%s outlive the login and end "
+                           "when grant %s ends",
+                           sid, rec->user, left, left == 1 ? "" : "es", rec->grant);
+                return OUTCOME_ALLOW;
+        }
         if (session_record_remove(config->run_dir, sid, &err) < 0) {
                 pam_syslog(pamh, LOG_ERR, "cannot remove session record %s: %s", sid, err.message);
                 return OUTCOME_ERROR;
