@@ -56,6 +56,7 @@ struct agent {
 
 int agent_load_context(struct agent *a);
 int agent_poll_setup(struct agent *a);
+int agent_bus_open(struct agent *a);
 /* Facts from the config (and providers), written to run_dir/facts. */
 int agent_facts_write(const struct jit_config *c, struct host_facts *ret);
 int agent_reconcile(struct agent *a);

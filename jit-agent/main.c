@@ -79,6 +79,23 @@ int agent_load_context(struct agent *a) {
         return 0;
 }
 
+/* The system bus, attached to the loop: unattached, the connection never
+ * finishes its handshake and dbus-daemon drops it after its auth timeout. */
+int agent_bus_open(struct agent *a) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0)
+                return r;
+        r = sd_bus_attach_event(bus, a->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return r;
+        sd_bus_flush_close_unref(a->bus);
+        a->bus = TAKE_PTR(bus);
+        return 0;
+}
+
 static int ensure_dirs(struct agent *a) {
         const char *run = a->ctx.config->run_dir;
         char path[4096];
@@ -164,10 +181,8 @@ static int agent_startup(struct agent *a) {
         }
 
         /* logind is there only where systemd runs as PID 1. */
-        if (sd_booted() > 0 && sd_bus_open_system(&a->bus) < 0) {
+        if (sd_booted() > 0 && agent_bus_open(a) < 0)
                 log_warning("no system bus: sessions are ended by audit session id only");
-                a->bus = NULL;
-        }
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);

@@ -151,9 +151,18 @@ static int logind_terminate(struct agent *a, const char *logind_session) {
 
         if (!a->bus || !logind_session)
                 return -EOPNOTSUPP;
-        r = sd_bus_call_method(a->bus, "org.freedesktop.login1", "/org/freedesktop/login1",
-                               "org.freedesktop.login1.Manager", "TerminateSession", &error, NULL,
-                               "s", logind_session);
+        for (int attempt = 0;; attempt++) {
+                r = sd_bus_call_method(a->bus, "org.freedesktop.login1", "/org/freedesktop/login1",
+                                       "org.freedesktop.login1.Manager", "TerminateSession", &error,
+                                       NULL, "s", logind_session);
+                /* dbus-daemon restarted under us: connect again, once. */
+                if (attempt == 0 && (r == -ENOTCONN || r == -ECONNRESET) &&
+                    agent_bus_open(a) >= 0) {
+                        sd_bus_error_free(&error);
+                        continue;
+                }
+                break;
+        }
         if (r < 0)
                 log_warning("logind TerminateSession %s: %s", logind_session,
                             error.message ? error.message : strerror_r(-r, (char[128]){}, 128));

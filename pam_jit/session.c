@@ -235,6 +235,23 @@ enum outcome session_open_hook(pam_handle_t *pamh, const struct pam_jit_args *ar
                     : ssh_session_open(pamh, args, &ctx, user, now);
 }
 
+/* At close the session is still dying: sshd's unprivileged child and the
+ * shell may not have exited yet. Give them a moment before counting what
+ * really outlives the login. */
+#define LEFTOVER_WAIT_USEC (2 * 1000 * 1000)
+#define LEFTOVER_POLL_USEC (50 * 1000)
+
+static int session_leftovers(uint32_t audit_session, size_t *ret) {
+        int r;
+
+        for (unsigned waited = 0;; waited += LEFTOVER_POLL_USEC) {
+                r = session_process_count(audit_session, getpid(), ret);
+                if (r < 0 || *ret == 0 || waited >= LEFTOVER_WAIT_USEC)
+                        return r;
+                (void) usleep(LEFTOVER_POLL_USEC);
+        }
+}
+
 enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *args) {
         _cleanup_(session_record_freep) struct session_record *rec = NULL;
         _cleanup_(config_freep) struct jit_config *config = NULL;
@@ -258,7 +275,7 @@ enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *a
         /* Processes left behind (nohup, a detached screen) still run on the
          * grant: the record stays, so the agent ends them when it ends. */
         if (rec->audit_session != AUDIT_SESSION_UNSET &&
-            session_process_count(rec->audit_session, getpid(), &left) >= 0 && left > 0) {
+            session_leftovers(rec->audit_session, &left) >= 0 && left > 0) {
                 pam_syslog(pamh, LOG_NOTICE,
                            "session %s of %s closed; %zu process%s outlive the login and end "
                            "when grant %s ends",

@@ -255,7 +255,9 @@ held_wait_cmd() {
 }
 
 held_start() {
-        rm -f "$D/share/release" "$D/held.raw"
+        # held.out too: a poll before ssh creates held.raw must not read the
+        # previous login's READY.
+        rm -f "$D/share/release" "$D/held.raw" "$D/held.out"
         ssh_opts
         echo "=== login $((++LOGIN_N))" >>"$D/sshd.log"
         ssh -tt "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" "$@" >"$D/held.raw" 2>"$D/held.err" </dev/null &
