@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "jitctl.h"
+#include "pam-wiring.h"
 
 static const struct verb {
         const char *name;
@@ -15,6 +16,7 @@ static const struct verb {
         {"publish", verb_publish, "build and sign the bundle of a store folder"},
         {"revoke", verb_revoke, "revoke a grant by its id (takes effect at the next publish)"},
         {"verify", verb_verify, "check a grant or bundle and explain the result"},
+        {"pam", verb_pam, "wire pam_jit.so into the sshd and sudo PAM stacks, or take it out"},
 };
 
 void log_error(const char *fmt, ...) {

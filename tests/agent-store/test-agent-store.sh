@@ -1,0 +1,567 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The real jit-agent against a real HTTPS store: nginx on 127.0.0.1 with a
+# test CA, bundles made with the real jitctl, and hostile stores of the
+# test's own (store-server.py). Everything is asserted from the outside: the
+# agent's state files (state_dir/state, users/<user>), its key files
+# (run_dir/keys/<user>), its log (stderr, time-stamped here on arrival) and
+# nginx's access log.
+#
+# test-agent-store.sh JIT_AGENT JITCTL
+#
+# Root only (the agent refuses config and state not owned by root). Every
+# process started here is ended here, by PID. Takes about 75 s: the poll
+# interval cannot go below 5 s, and the backoff case waits for two backed-off
+# attempts (10 s, then 20 s).
+set -euo pipefail
+
+AGENT=${1:-}
+JITCTL=${2:-}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PY=/usr/bin/python3
+NGINX=/usr/sbin/nginx
+ISS=https://jit.example.com
+
+passed=0
+failed=0
+T0=$EPOCHREALTIME
+
+say() { printf '# [%6.2f] %s\n' "$(elapsed)" "$*"; }
+pass() {
+        passed=$((passed + 1))
+        echo "ok   - $*"
+}
+fail() {
+        failed=$((failed + 1))
+        echo "FAIL - $*"
+}
+check() {
+        local what=$1
+        shift
+        if "$@"; then pass "$what"; else fail "$what"; fi
+}
+die() {
+        echo "FAIL - $*"
+        exit 1
+}
+
+# Float helpers (bash has none).
+elapsed() { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
+fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
+# in_range X LO HI: LO <= X <= HI
+in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
+
+[[ $(id -u) -eq 0 ]] || die "runs as root (the agent checks its files are root's; CI is root)"
+[[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
+[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
+[[ -x $NGINX ]] || die "$NGINX not found (install nginx-light)"
+[[ -x $PY ]] || die "$PY not found"
+command -v openssl >/dev/null || die "openssl not found"
+
+# ---- processes, all ended by PID ----------------------------------------
+AGENT_PID=
+STAMP_PID=
+NGINX_PID=
+PYSRV_PID=
+
+stop_pid() { # stop_pid PID: SIGTERM, then SIGKILL after 3 s; reaps it.
+        local pid=$1 i
+        [[ -n $pid ]] || return 0
+        kill -0 "$pid" 2>/dev/null || {
+                wait "$pid" 2>/dev/null || true
+                return 0
+        }
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 60; i++)); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.05
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+        local rc=$?
+        stop_pid "$AGENT_PID"
+        stop_pid "$STAMP_PID"
+        stop_pid "$NGINX_PID"
+        stop_pid "$PYSRV_PID"
+        if ((rc != 0 || failed != 0)) && [[ -n ${D:-} ]]; then
+                echo "# ---- agent log ----"
+                sed 's/^/#   /' "$D/agent.log" 2>/dev/null | tail -60 || true
+                echo "# ---- nginx access log ----"
+                sed 's/^/#   /' "$D/nginx/access.log" 2>/dev/null | tail -30 || true
+                echo "# ---- nginx error log ----"
+                sed 's/^/#   /' "$D/nginx/error.log" 2>/dev/null | tail -10 || true
+        fi
+        if [[ -n ${D:-} && -z ${KEEP_TEST_DIR:-} ]]; then rm -rf "$D"; fi
+        exit "$rc"
+}
+
+umask 022
+D=$(mktemp -d /tmp/jit-agent-store.XXXXXX)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# Every folder on the way to jit.conf must be root's and not group/world
+# writable (a sticky /tmp is fine); nginx reads its root from here.
+chmod 0755 "$D"
+mkdir -p "$D/host/state" "$D/keys" "$D/store/grants" "$D/www" "$D/nginx/tmp" "$D/pki" "$D/ssh" "$D/saved"
+chmod 0755 "$D/host" "$D/host/state" "$D/www" "$D/nginx"
+chmod 0700 "$D/keys"
+
+# ---- PKI: a test CA and a server certificate for IP 127.0.0.1 ------------
+(
+        cd "$D/pki"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+                -out ca.pem -days 2 -subj "/CN=jit-agent-store test CA" 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
+                -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                -extfile server.ext -out server.pem 2>/dev/null
+)
+install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
+
+# ---- issuer, host ---------------------------------------------------------
+"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
+install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
+
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+STORE_URL="https://127.0.0.1:$PORT/bundle.jwt"
+
+# write_conf URL [EXTRA_LINES]: the host's jit.conf, replaced atomically.
+write_conf() {
+        {
+                echo "# written by tests/agent-store/test-agent-store.sh"
+                echo "issuers = $ISS"
+                echo "trust_store = $D/host/trust.jwks"
+                echo "state_dir = $D/host/state"
+                echo "run_dir = $D/host/run"
+                echo "host_id = pay-db-1"
+                echo "labels = env=prod"
+                echo "bundle_url = $1"
+                echo "ca_file = $D/host/ca.pem"
+                echo "poll_interval = 5s"
+                echo "fetch_timeout = 2s"
+                echo "clock_skew = 0"
+                if [[ -n ${2:-} ]]; then printf '%s\n' "$2"; fi
+        } >"$D/host/jit.conf.tmp"
+        chmod 0644 "$D/host/jit.conf.tmp"
+        mv -f "$D/host/jit.conf.tmp" "$D/host/jit.conf"
+}
+
+# ---- store helpers ----------------------------------------------------------
+for u in alice bob carol dave erin; do
+        ssh-keygen -q -t ed25519 -N '' -C "$u@jit-test" -f "$D/ssh/$u" >/dev/null
+done
+
+# grant USER JTI TTL: an ssh grant for USER on env=prod hosts into the store.
+grant() {
+        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$1" --aud env=prod \
+                --scope ssh --ssh-key-file "$D/ssh/$1.pub" --ttl "$3" --jti "$2" \
+                --ticket INC-1 --approver bob --out "$D/store/grants/$2.jwt" >/dev/null
+}
+# publish [STORE]
+publish() {
+        "$JITCTL" publish --store "${1:-$D/store}" --key "$D/keys/signing.key" --iss "$ISS" \
+                --trust "$D/host/trust.jwks" | sed 's/^/#   publish: /'
+}
+# serve FILE: put FILE in nginx's root as bundle.jwt (atomically), with an
+# mtime of its own, so every new placement has a new ETag.
+SERVE_N=0
+serve() {
+        SERVE_N=$((SERVE_N + 1))
+        cp "$1" "$D/www/.bundle.tmp"
+        chmod 0644 "$D/www/.bundle.tmp"
+        touch -d "@$((${T0%.*} - 100000 + SERVE_N))" "$D/www/.bundle.tmp"
+        mv -f "$D/www/.bundle.tmp" "$D/www/bundle.jwt"
+}
+# claim FILE NAME: a claim of the JWT in FILE.
+claim() {
+        "$PY" -c '
+import base64, json, sys
+t = open(sys.argv[1]).read().strip().split(".")[1]
+print(json.loads(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)))[sys.argv[2]])' "$1" "$2"
+}
+# token_sha FILE: what the agent records as bundle-sha256 (white space trimmed).
+token_sha() { "$PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read().strip()).hexdigest())' "$1"; }
+utc_stamp() { date -u -d "@$1" +%Y%m%d%H%M%SZ; }
+
+# ---- agent-side views ---------------------------------------------------------
+STATE=$D/host/state/state
+KEYS=$D/host/run/keys
+state_get() { awk -v k="$1" '$1 == k { print $2 }' "$STATE" 2>/dev/null; }
+keys_digest() { (cd "$KEYS" && for f in *; do [[ -e $f ]] && echo "$f" && cat "$f"; done) | sha256sum | cut -c1-64; }
+log_lines() { wc -l <"$D/agent.log"; }
+# log_since MARK: agent log lines after line MARK.
+log_since() { tail -n "+$(($1 + 1))" "$D/agent.log"; }
+access_lines() { wc -l <"$D/nginx/access.log" 2>/dev/null || echo 0; }
+access_since() { tail -n "+$(($1 + 1))" "$D/nginx/access.log"; }
+
+# wait_for SECONDS COMMAND…: poll COMMAND every 20 ms; false on timeout.
+wait_for() {
+        local limit=$1
+        shift
+        local end
+        end=$(awk -v a="$EPOCHREALTIME" -v s="$limit" 'BEGIN { printf "%.3f", a + s }')
+        while ! "$@"; do
+                awk -v a="$EPOCHREALTIME" -v e="$end" 'BEGIN { exit !(a > e) }' && return 1
+                sleep 0.02
+        done
+}
+has_log_since() { log_since "$1" | grep -qE -- "$2"; }
+# first_stamp_since MARK REGEX: time the agent wrote the first matching line.
+first_stamp_since() { log_since "$1" | grep -E -- "$2" | head -n1 | cut -d' ' -f1; }
+state_serial_is() { [[ $(state_get serial) == "$1" ]]; }
+no_file() { [[ ! -e $1 ]]; }
+file_lacks() { [[ -e $1 ]] && ! grep -qF -- "$2" "$1"; }
+agent_alive() { kill -0 "$AGENT_PID" 2>/dev/null; }
+
+# ---- nginx --------------------------------------------------------------------
+start_nginx() {
+        "$NGINX" -p "$D/nginx" -c "$D/nginx/nginx.conf" -e "$D/nginx/error.log" \
+                </dev/null >>"$D/nginx/stdout.log" 2>&1 &
+        NGINX_PID=$!
+        local i
+        for ((i = 0; i < 250; i++)); do
+                "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
+                        "$PORT" 2>/dev/null && return 0
+                kill -0 "$NGINX_PID" 2>/dev/null || die "nginx exited: $(tail -3 "$D/nginx/error.log")"
+                sleep 0.02
+        done
+        die "nginx does not listen on 127.0.0.1:$PORT"
+}
+cat >"$D/nginx/nginx.conf" <<EOF
+# One process, in the foreground, everything in the test's folder.
+daemon off;
+master_process off;
+worker_processes 1;
+pid $D/nginx/nginx.pid;
+error_log $D/nginx/error.log notice;
+events { worker_connections 64; }
+http {
+        log_format stamped '\$msec \$status "\$request" inm=\$http_if_none_match etag=\$sent_http_etag bytes=\$body_bytes_sent';
+        access_log $D/nginx/access.log stamped;
+        client_body_temp_path $D/nginx/tmp/body;
+        proxy_temp_path $D/nginx/tmp/proxy;
+        fastcgi_temp_path $D/nginx/tmp/fastcgi;
+        uwsgi_temp_path $D/nginx/tmp/uwsgi;
+        scgi_temp_path $D/nginx/tmp/scgi;
+        default_type application/jwt;
+        etag on;
+        server {
+                listen 127.0.0.1:$PORT ssl;
+                ssl_certificate $D/pki/server.pem;
+                ssl_certificate_key $D/pki/server.key;
+                root $D/www;
+        }
+}
+EOF
+
+# ---- the hostile stores ---------------------------------------------------------
+"$PY" "$HERE/store-server.py" "$D/pysrv.ports" "$D/pysrv.log" "$D/pki/server.pem" \
+        "$D/pki/server.key" </dev/null >"$D/pysrv.out" 2>&1 &
+PYSRV_PID=$!
+
+# ---- case 1: first fetch ------------------------------------------------------------
+grant alice alice-1 10m
+publish
+cp "$D/store/bundle.jwt" "$D/saved/serial1.jwt"
+cp -a "$D/store" "$D/saved/store-at-serial1"
+serve "$D/saved/serial1.jwt"
+start_nginx
+wait_for 5 test -s "$D/pysrv.ports" || die "store-server.py did not start: $(cat "$D/pysrv.out")"
+STALL_PORT=$(awk '$1 == "stall" { print $2 }' "$D/pysrv.ports")
+ENDLESS_PORT=$(awk '$1 == "endless" { print $2 }' "$D/pysrv.ports")
+write_conf "$STORE_URL"
+
+# The agent's stderr is time-stamped as it arrives (its own lines carry only
+# the syslog priority): "EPOCH <N>message".
+mkfifo "$D/agent.fifo"
+: >"$D/agent.log"
+(
+        while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
+) <"$D/agent.fifo" >"$D/agent.log" &
+STAMP_PID=$!
+T_START=$EPOCHREALTIME
+env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
+        "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
+AGENT_PID=$!
+say "agent pid $AGENT_PID, nginx pid $NGINX_PID (127.0.0.1:$PORT), store-server pid $PYSRV_PID"
+
+say "case 1: first fetch"
+if wait_for 6 state_serial_is 1; then
+        pass "1: state has serial 1 after $(fsub "$EPOCHREALTIME" "$T_START") s"
+else
+        fail "1: no serial 1 in $STATE within 6 s"
+fi
+check "1: users/alice written" test -f "$D/host/state/users/alice"
+check "1: users/alice lists the grant of serial 1" grep -q '^serial 1$' "$D/host/state/users/alice"
+wait_for 2 test -f "$KEYS/alice" || true
+ALICE_EXP=$(claim "$D/store/grants/alice-1.jwt" exp)
+ALICE_KEY=$(cut -d' ' -f1-2 "$D/ssh/alice.pub")
+check "1: keys/alice holds alice's key with expiry-time=\"$(utc_stamp "$ALICE_EXP")\"" \
+        grep -qF "expiry-time=\"$(utc_stamp "$ALICE_EXP")\" $ALICE_KEY" "$KEYS/alice"
+check "1: keys/alice is 0644 root" test "$(stat -c '%a %u' "$KEYS/alice" 2>/dev/null)" = "644 0"
+check "1: state's bundle-sha256 is serial 1's" test "$(state_get bundle-sha256)" = "$(token_sha "$D/saved/serial1.jwt")"
+check "1: nginx served 200" grep -q ' 200 "GET /bundle.jwt' "$D/nginx/access.log"
+
+say "case 2: the same file again: 304"
+A=$(access_lines)
+LF1=$(state_get last-fetch)
+T=$EPOCHREALTIME
+if wait_for 7 eval '(( $(access_lines) > A ))'; then
+        pass "2: next poll $(fsub "$EPOCHREALTIME" "$T") s later (poll_interval 5 s ± 10 %)"
+else
+        fail "2: no second request within 7 s"
+fi
+check "2: the second request sent If-None-Match and got 304" \
+        eval 'access_since $A | grep -qE " 304 \"GET /bundle.jwt[^\"]*\" inm=[^-]"'
+wait_for 2 eval '[[ $(state_get last-fetch) != "$LF1" ]]' || true
+check "2: state serial still 1" state_serial_is 1
+check "2: state last-fetch advanced ($LF1 → $(state_get last-fetch))" \
+        test "$(state_get last-fetch)" -gt "$LF1"
+
+fd_count() { find "/proc/$AGENT_PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+FD_IDLE=$(fd_count)
+
+say "case 3: a new bundle (serial 2)"
+grant bob bob-1 10m
+publish
+cp "$D/store/bundle.jwt" "$D/saved/serial2.jwt"
+serve "$D/saved/serial2.jwt"
+T=$EPOCHREALTIME
+if wait_for 7 state_serial_is 2; then
+        pass "3: serial 2 applied $(fsub "$EPOCHREALTIME" "$T") s after publishing"
+else
+        fail "3: serial 2 not applied within 7 s"
+fi
+wait_for 1 test -f "$KEYS/bob" || true
+check "3: keys/bob installed" grep -qF "$(cut -d' ' -f1-2 "$D/ssh/bob.pub")" "$KEYS/bob"
+check "3: keys/alice still there" test -f "$KEYS/alice"
+SHA2=$(state_get bundle-sha256)
+check "3: bundle-sha256 is serial 2's" test "$SHA2" = "$(token_sha "$D/saved/serial2.jwt")"
+KD2=$(keys_digest)
+
+say "case 4: rollback to serial 1's bytes"
+M=$(log_lines)
+A=$(access_lines)
+serve "$D/saved/serial1.jwt"
+T=$EPOCHREALTIME
+if wait_for 7 has_log_since "$M" 'bundle rejected: .*(rollback)'; then
+        pass "4: rejected $(fsub "$EPOCHREALTIME" "$T") s later: $(log_since "$M" | grep -m1 'bundle rejected' | cut -d' ' -f2-)"
+else
+        fail "4: no 'bundle rejected … (rollback)' within 7 s"
+fi
+check "4: it was fetched (200)" eval 'access_since $A | grep -q " 200 "'
+check "4: the reason is the older serial" has_log_since "$M" 'serial 1 is older than the accepted 2'
+check "4: state stays at serial 2" state_serial_is 2
+check "4: state's bundle-sha256 unchanged" test "$(state_get bundle-sha256)" = "$SHA2"
+check "4: keys unchanged" test "$(keys_digest)" = "$KD2"
+check "4: the failure is counted (backoff)" has_log_since "$M" 'bundle fetch failed \(1 in a row\)'
+
+say "case 5: serial 2 again, other bytes"
+# Published from the store as it was at serial 1: serial 2, other content.
+publish "$D/saved/store-at-serial1"
+cp "$D/saved/store-at-serial1/bundle.jwt" "$D/saved/serial2-other.jwt"
+check "5: the forged bundle has serial 2" test "$(claim "$D/saved/serial2-other.jwt" serial)" = 2
+check "5: … and other bytes" test "$(token_sha "$D/saved/serial2-other.jwt")" != "$SHA2"
+M=$(log_lines)
+serve "$D/saved/serial2-other.jwt"
+# Rejections back off (the next poll is 10 s away): SIGHUP polls at once.
+kill -HUP "$AGENT_PID"
+T=$EPOCHREALTIME
+if wait_for 4 has_log_since "$M" 'bundle rejected: .*other bytes \(rollback\)'; then
+        pass "5: rejected $(fsub "$EPOCHREALTIME" "$T") s after SIGHUP: $(log_since "$M" | grep -m1 'bundle rejected' | cut -d' ' -f2-)"
+else
+        fail "5: no 'bundle rejected … other bytes (rollback)' within 4 s of SIGHUP"
+fi
+check "5: state stays at serial 2 with its bytes" test "$(state_get serial) $(state_get bundle-sha256)" = "2 $SHA2"
+check "5: keys unchanged" test "$(keys_digest)" = "$KD2"
+
+say "case 6: oversize bundles with max_bundle_size = 1K"
+# Serial 3 carries the grants the later cases watch expire: carol's ends
+# during the stalled fetch (case 7), dave's while the store is down (case 8).
+grant carol carol-1 10s
+grant dave dave-1 32s
+publish
+cp "$D/store/bundle.jwt" "$D/saved/serial3.jwt"
+CAROL_EXP=$(claim "$D/store/grants/carol-1.jwt" exp)
+DAVE_EXP=$(claim "$D/store/grants/dave-1.jwt" exp)
+SIZE3=$(stat -c %s "$D/saved/serial3.jwt")
+check "6: serial 3 is over 1K ($SIZE3 bytes)" test "$SIZE3" -gt 1024
+serve "$D/saved/serial3.jwt"
+write_conf "$STORE_URL" "max_bundle_size = 1K"
+M=$(log_lines)
+kill -HUP "$AGENT_PID"
+if wait_for 4 has_log_since "$M" 'bundle fetch failed \([0-9]+ in a row\): .*larger'; then
+        pass "6: refused: $(log_since "$M" | grep -m1 -E 'fetch failed' | cut -d' ' -f2-)"
+else
+        fail "6: no 'fetch failed … larger' within 4 s (Content-Length over the cap)"
+fi
+check "6: the reload took the new config" has_log_since "$M" 'configuration and trust store reloaded'
+check "6: state stays at serial 2" state_serial_is 2
+# A body with no Content-Length (chunked, endless) is cut off while read.
+write_conf "https://127.0.0.1:$ENDLESS_PORT/bundle.jwt" "max_bundle_size = 1K"
+M=$(log_lines)
+kill -HUP "$AGENT_PID"
+T=$EPOCHREALTIME
+if wait_for 4 has_log_since "$M" 'bundle fetch failed \([0-9]+ in a row\): .*larger'; then
+        pass "6: endless chunked body cut off after $(fsub "$(first_stamp_since "$M" 'fetch failed')" "$T") s: $(log_since "$M" | grep -m1 -E 'fetch failed' | cut -d' ' -f2-)"
+else
+        fail "6: no 'fetch failed … larger' within 4 s for an endless chunked body"
+fi
+check "6: state stays at serial 2" state_serial_is 2
+check "6: keys unchanged" test "$(keys_digest)" = "$KD2"
+# Control: the same serial 3 with the default cap is accepted.
+write_conf "$STORE_URL"
+kill -HUP "$AGENT_PID"
+if wait_for 4 state_serial_is 3; then
+        pass "6: with the default max_bundle_size serial 3 is accepted (the cap was the reason)"
+else
+        fail "6: serial 3 not accepted with the default max_bundle_size"
+fi
+wait_for 1 test -f "$KEYS/carol" || true
+check "6: keys/carol installed" test -f "$KEYS/carol"
+check "6: keys/dave installed" test -f "$KEYS/dave"
+
+say "case 7: a store that accepts and never answers; carol's grant ends meanwhile"
+write_conf "https://127.0.0.1:$STALL_PORT/bundle.jwt"
+# SIGHUP one second before carol's exp: her key must go while the fetch
+# hangs (the loop must not block on it).
+now=${EPOCHREALTIME%.*}
+if ((now >= CAROL_EXP - 1)); then
+        fail "7: timeline slipped: carol's grant ends at $CAROL_EXP, it is already $now"
+fi
+while awk -v a="$EPOCHREALTIME" -v e="$CAROL_EXP" 'BEGIN { exit !(a < e - 1) }'; do sleep 0.01; done
+M=$(log_lines)
+kill -HUP "$AGENT_PID"
+T_HUP=$EPOCHREALTIME
+if wait_for 3 no_file "$KEYS/carol"; then
+        T_GONE=$EPOCHREALTIME
+        D7=$(fsub "$T_GONE" "$CAROL_EXP")
+        check "7: keys/carol removed ${D7} s after her exp (window 0..1 s)" in_range "$D7" 0 1
+else
+        fail "7: keys/carol still there 2 s after her exp"
+        T_GONE=
+fi
+if wait_for 4 has_log_since "$M" 'bundle fetch failed \(1 in a row\): timed out'; then
+        T_TO=$(first_stamp_since "$M" 'timed out')
+        D_TO=$(fsub "$T_TO" "$T_HUP")
+        check "7: 'timed out' logged ${D_TO} s after the fetch started (fetch_timeout 2 s, ≤ 3 s)" in_range "$D_TO" 1.9 3
+        if [[ -n $T_GONE ]]; then
+                check "7: the key went while the fetch was still hanging" in_range "$(fsub "$T_TO" "$T_GONE")" 0 3
+        fi
+        say "   $(log_since "$M" | grep -m1 'timed out' | cut -d' ' -f2-)"
+else
+        fail "7: no 'fetch failed … timed out' within 4 s"
+fi
+check "7: the agent did connect to the stalling store" grep -q '^stall ' "$D/pysrv.log"
+check "7: state stays at serial 3" state_serial_is 3
+check "7: keys/alice and keys/dave stay" test -f "$KEYS/alice" -a -f "$KEYS/dave"
+
+say "case 8: the store goes away (nginx killed): backoff; dave's grant ends meanwhile"
+stop_pid "$NGINX_PID"
+NGINX_PID=
+write_conf "$STORE_URL"
+M=$(log_lines)
+kill -HUP "$AGENT_PID" # resets the backoff and polls at once
+T_K=$EPOCHREALTIME
+FAILS='bundle fetch failed \([0-9]+ in a row\): could not connect'
+if ((${DAVE_EXP} <= ${T_K%.*})); then
+        fail "8: timeline slipped: dave's grant ended at $DAVE_EXP, before the store went away"
+fi
+if wait_for "$(awk -v e="$DAVE_EXP" -v n="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - n + 2 }')" no_file "$KEYS/dave"; then
+        D8=$(fsub "$EPOCHREALTIME" "$DAVE_EXP")
+        check "8: keys/dave removed ${D8} s after his exp, store down (window 0..1 s)" in_range "$D8" 0 1
+else
+        fail "8: keys/dave still there 2 s after his exp"
+fi
+# Three failures: at once, then ×2 (10 s ± 10 %), then ×4 (20 s ± 10 %).
+if wait_for 36 eval '(( $(log_since $M | grep -cE "$FAILS") >= 3 ))'; then
+        mapfile -t TS < <(log_since "$M" | grep -E "$FAILS" | cut -d' ' -f1)
+        I1=$(fsub "${TS[1]}" "${TS[0]}")
+        I2=$(fsub "${TS[2]}" "${TS[1]}")
+        check "8: 1st retry after ${I1} s (expect 10 s ± 10 %)" in_range "$I1" 8.9 11.2
+        check "8: 2nd retry after ${I2} s (expect 20 s ± 10 %)" in_range "$I2" 17.9 22.2
+        log_since "$M" | grep -E 'fetch failed' | head -3 | while read -r ts msg; do
+                say "   +$(fsub "$ts" "$T_K") s  $msg"
+        done
+else
+        fail "8: fewer than 3 connect failures in 36 s: $(log_since "$M" | grep -cE "$FAILS")"
+fi
+check "8: failures counted up (3 in a row)" has_log_since "$M" 'failed \(3 in a row\).*expiry is still enforced'
+check "8: keys/alice stays" test -f "$KEYS/alice"
+check "8: state stays at serial 3" state_serial_is 3
+
+say "case 10: revocation (store back)"
+start_nginx
+M=$(log_lines)
+kill -HUP "$AGENT_PID" # back to a successful poll: failures 0, next poll in 5 s
+wait_for 4 has_log_since "$M" 'reloaded' || true
+sleep 0.3
+A=$(access_lines)
+check "10: the store is reachable again" eval 'access_since 0 | tail -1 | grep -qE " (200|304) "'
+"$JITCTL" revoke --store "$D/store" alice-1 | sed 's/^/#   revoke: /'
+# erin's grant ends during case 9.
+grant erin erin-1 16s
+ERIN_EXP=$(claim "$D/store/grants/erin-1.jwt" exp)
+publish
+serve "$D/store/bundle.jwt"
+T_PUB=$EPOCHREALTIME
+if wait_for 8 no_file "$KEYS/alice"; then
+        L10=$(fsub "$EPOCHREALTIME" "$T_PUB")
+        check "10: keys/alice removed ${L10} s after publish (≤ poll_interval + 1 s)" in_range "$L10" 0 6
+else
+        fail "10: keys/alice still there 8 s after publishing the revocation"
+fi
+check "10: state serial 4" state_serial_is 4
+check "10: users/alice lists the revoked id" grep -qx 'revoked alice-1' "$D/host/state/users/alice"
+check "10: state_dir/revoked lists it" grep -qx 'alice-1' "$D/host/state/revoked"
+check "10: keys/bob stays" test -f "$KEYS/bob"
+wait_for 1 test -f "$KEYS/erin" || true
+check "10: keys/erin installed" test -f "$KEYS/erin"
+
+say "case 9: SIGHUP with a broken jit.conf, then SIGTERM"
+write_conf "$STORE_URL" "no_such_key = 1"
+M=$(log_lines)
+A=$(access_lines)
+kill -HUP "$AGENT_PID"
+if wait_for 3 has_log_since "$M" 'reload failed'; then
+        pass "9: $(log_since "$M" | grep -E -B1 'reload failed' | cut -d' ' -f2- | tr '\n' ' ')"
+else
+        fail "9: no 'reload failed' within 3 s"
+fi
+check "9: the error names the unknown key" has_log_since "$M" 'no_such_key'
+check "9: agent still running" agent_alive
+check "9: it polls the store of the old config" wait_for 3 eval '(( $(access_lines) > A ))'
+if ((ERIN_EXP <= ${EPOCHREALTIME%.*})); then
+        fail "9: timeline slipped: erin's grant ended before the broken reload"
+fi
+if wait_for "$(awk -v e="$ERIN_EXP" -v n="$EPOCHREALTIME" 'BEGIN { printf "%.1f", e - n + 2 }')" no_file "$KEYS/erin"; then
+        D9=$(fsub "$EPOCHREALTIME" "$ERIN_EXP")
+        check "9: still enforcing: keys/erin removed ${D9} s after her exp (window 0..1 s)" in_range "$D9" 0 1
+else
+        fail "9: keys/erin still there 2 s after her exp"
+fi
+check "9: agent still running" agent_alive
+# ~20 transfers later (200, 304, rejected, oversize, timed out, refused):
+# no descriptor may be left behind (a transfer takes milliseconds here).
+wait_for 2 eval '(( $(fd_count) <= FD_IDLE ))' || true
+check "9: no file descriptors leaked ($FD_IDLE after case 2, $(fd_count) now)" eval '(( $(fd_count) <= FD_IDLE ))'
+T=$EPOCHREALTIME
+kill -TERM "$AGENT_PID"
+rc=0
+wait "$AGENT_PID" || rc=$?
+DT=$(fsub "$EPOCHREALTIME" "$T")
+AGENT_PID=
+check "9: SIGTERM: exit status 0 (got $rc)" test "$rc" -eq 0
+check "9: SIGTERM: exited in ${DT} s (≤ 1 s)" in_range "$DT" 0 1
+wait "$STAMP_PID" 2>/dev/null || true
+STAMP_PID=
+check "9: logged its exit" grep -q 'exiting on signal 15' "$D/agent.log"
+
+echo "# total $(elapsed) s: $passed passed, $failed failed"
+((failed == 0))

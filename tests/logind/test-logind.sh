@@ -1,0 +1,527 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# pam_jit.so and jit-agent under a real systemd and logind: a Debian 12 guest
+# booted with systemd-nspawn (shared/TESTING.md) runs sshd with pam_jit in its
+# account and session stacks (after pam_systemd, which makes the logind
+# session) and jit-agent.service (Type=notify, WatchdogSec=). The host issues
+# a 40 s ssh grant and publishes the bundle into a folder the guest's agent
+# polls (file://). Checked:
+#   - the agent starts as a notify service and reports STATUS=;
+#   - it installs the grant's key in /run/jit/keys/alice (the only
+#     AuthorizedKeysFile sshd has for alice at first), with expiry-time=;
+#   - an ssh login is admitted; logind lists its session; pam_jit's record
+#     /run/jit/sessions/<id> names that logind session;
+#   - at the grant's exp the agent ends the session through logind: the ssh
+#     client exits 255 within 3 s, logind forgets the session, the record
+#     and the key file are gone, the journal says "ended through logind";
+#   - a new login is refused: by sshd (no key left), and by pam_jit's account
+#     hook once a key is offered from elsewhere ("… expired at HH:MM UTC").
+#
+# Usage: test-logind.sh PAM_JIT_SO JIT_AGENT JITCTL   (as root)
+# Environment: JIT_LOGIND_CACHE (default /var/cache/jit-tests) holds the
+# guest's root file system as rootfs-bookworm.tar, rebuilt when older than
+# 7 days; JIT_LOGIND_MIRROR overrides the Debian mirror (default: the URI of
+# the bookworm entry in /etc/apt/sources.list.d/debian.sources);
+# JIT_LOGIND_TTL: the grant's lifetime in seconds (default 40); KEEP_TMP=1
+# keeps the temp dir.
+set -euo pipefail
+
+PAM_JIT_SO=${1:-}
+JIT_AGENT=${2:-}
+JITCTL=${3:-}
+
+ISS=https://jit.example.com
+TEST_USER=alice
+TTL=${JIT_LOGIND_TTL:-40}
+CACHE_DIR=${JIT_LOGIND_CACHE:-/var/cache/jit-tests}
+CACHE_TAR=$CACHE_DIR/rootfs-bookworm.tar
+SRC_DIR=$(dirname "$(realpath "$0")")
+PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,procps,libjson-c5,libcurl4,libssl3,libsystemd0
+
+passed=0
+failed=0
+D=
+NSPAWN_PID=
+GUEST_PID=
+SSH_PID=
+
+log() { echo "# $*"; }
+
+pass() {
+        passed=$((passed + 1))
+        echo "ok   - $*"
+}
+
+fail() {
+        failed=$((failed + 1))
+        echo "FAIL - $*"
+}
+
+check() {
+        local what=$1
+        shift
+        if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+die() {
+        echo "FAIL - $*" >&2
+        exit 1
+}
+
+now() { date +%s.%N; }
+
+# elapsed FROM [TO]: seconds, one decimal.
+elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---- guest access -------------------------------------------------------
+
+# guest CMD…: run CMD inside the guest (all its namespaces; no machinectl
+# without --register=yes and a system bus on the host).
+guest() {
+        nsenter -t "$GUEST_PID" -m -u -i -n -p -- "$@"
+}
+
+# The guest's files as the guest sees them (its /run is its own tmpfs).
+groot() { echo "/proc/$GUEST_PID/root$1"; }
+
+# The nspawn child whose PID in its own namespace is 1: the guest's systemd.
+find_guest_pid() {
+        local s pid
+        for s in /proc/[0-9]*/status; do
+                pid=${s#/proc/}
+                pid=${pid%/status}
+                if awk -v pp="$NSPAWN_PID" '
+                        $1 == "PPid:" && $2 == pp { p = 1 }
+                        $1 == "NSpid:" && NF >= 3 && $NF == 1 { n = 1 }
+                        END { exit !(p && n) }' "$s" 2>/dev/null; then
+                        echo "$pid"
+                        return 0
+                fi
+        done
+        return 1
+}
+
+guest_journal() {
+        guest journalctl --no-pager -o short-precise "$@" 2>&1 || true
+}
+
+# ---- cleanup ------------------------------------------------------------
+
+cleanup() {
+        local rc=$?
+        set +e
+        if [[ -n $SSH_PID ]] && kill -0 "$SSH_PID" 2>/dev/null; then
+                kill "$SSH_PID"
+                wait "$SSH_PID" 2>/dev/null
+        fi
+        if [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+                if [[ $rc -ne 0 && -n $GUEST_PID ]]; then
+                        echo "# --- guest journal: jit-agent, ssh, dbus, logind (last 50 lines)"
+                        guest_journal -u jit-agent -u ssh -u dbus -u systemd-logind | tail -50 | sed 's/^/# /'
+                fi
+                # nspawn turns SIGTERM into an orderly poweroff of the guest.
+                kill -TERM "$NSPAWN_PID"
+                for _ in $(seq 100); do
+                        kill -0 "$NSPAWN_PID" 2>/dev/null || break
+                        sleep 0.1
+                done
+                if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+                        echo "# nspawn $NSPAWN_PID still there after 10 s: SIGKILL"
+                        kill -KILL "$NSPAWN_PID"
+                fi
+                wait "$NSPAWN_PID" 2>/dev/null
+        fi
+        if [[ -n $D && -d $D ]]; then
+                if [[ $rc -ne 0 && -s $D/nspawn.log ]]; then
+                        echo "# --- nspawn console (last 20 lines)"
+                        tail -20 "$D/nspawn.log" | sed 's/^/# /'
+                fi
+                # nspawn mounts in its own namespace; anything that leaked into
+                # ours is unmounted before the tree is removed.
+                local m
+                while read -r m; do
+                        umount -l "$m" 2>/dev/null
+                done < <(awk -v d="$D" '$5 == d || index($5, d "/") == 1 { print $5 }' \
+                        /proc/self/mountinfo | sort -r)
+                if [[ -n ${KEEP_TMP:-} ]]; then
+                        echo "# kept $D"
+                elif awk -v d="$D" '$5 == d || index($5, d "/") == 1 { f = 1 } END { exit !f }' \
+                        /proc/self/mountinfo; then
+                        echo "# not removing $D: something is still mounted under it"
+                else
+                        rm -rf --one-file-system "$D"
+                fi
+        fi
+        exit "$rc"
+}
+
+# ---- prerequisites ------------------------------------------------------
+
+[[ $(id -u) -eq 0 ]] || die "this test runs as root (debootstrap, systemd-nspawn)"
+[[ -f $PAM_JIT_SO ]] || die "pam_jit.so not found: '$PAM_JIT_SO'"
+[[ -x $JIT_AGENT ]] || die "jit-agent not found: '$JIT_AGENT'"
+[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
+for p in /usr/sbin/debootstrap /usr/bin/systemd-nspawn /usr/bin/nsenter /usr/bin/ssh \
+        /usr/bin/ssh-keygen /usr/bin/python3 /usr/bin/flock; do
+        [[ -x $p ]] || die "$p missing (install debootstrap, systemd-container, openssh-client, python3, util-linux)"
+done
+# The guest is Debian 12 with its own libraries: a sanitizer build cannot run
+# there (meson registers this test only without b_sanitize).
+if LC_ALL=C ldd "$JIT_AGENT" | grep -q 'libasan\|libubsan'; then
+        die "$JIT_AGENT is a sanitizer build: it cannot run in the guest"
+fi
+
+# The mirror this machine uses, not a hard-coded host.
+mirror() {
+        if [[ -n ${JIT_LOGIND_MIRROR:-} ]]; then
+                echo "$JIT_LOGIND_MIRROR"
+                return
+        fi
+        local m=
+        if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
+                m=$(awk 'BEGIN { RS = ""; FS = "\n" }
+                        {
+                                uri = ""; ok = 0
+                                for (i = 1; i <= NF; i++) {
+                                        n = split($i, w, /[ \t]+/)
+                                        if (w[1] == "URIs:") uri = w[2]
+                                        if (w[1] == "Suites:")
+                                                for (j = 2; j <= n; j++) if (w[j] == "bookworm") ok = 1
+                                }
+                                if (ok && uri != "") { print uri; exit }
+                        }' /etc/apt/sources.list.d/debian.sources)
+        fi
+        if [[ -z $m && -r /etc/apt/sources.list ]]; then
+                m=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list)
+        fi
+        [[ -n $m ]] || die "no bookworm mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list (set JIT_LOGIND_MIRROR)"
+        echo "$m"
+}
+
+T_START=$(now)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# /var/tmp, not /tmp: the guest's tree is ~300 MB and /tmp may be a small tmpfs.
+D=$(mktemp -d "${JIT_LOGIND_TMPDIR:-/var/tmp}/jit-logind.XXXXXX")
+chmod 0755 "$D"
+umask 022
+R=$D/rootfs
+mkdir -p "$R" "$D/share/store/grants" "$D/share/extra-keys" "$D/keys" "$D/client"
+chmod 0700 "$D/keys" "$D/client"
+log "temp dir $D"
+
+# ---- 1. the guest's root file system ------------------------------------
+
+T_ROOTFS=$(now)
+mkdir -p "$CACHE_DIR"
+# One builder at a time per machine; the others wait and then reuse it.
+exec 9>"$CACHE_DIR/.lock"
+flock 9
+if [[ -f $CACHE_TAR && -n $(find "$CACHE_TAR" -mtime -7 2>/dev/null) ]]; then
+        tar -C "$R" --numeric-owner -xpf "$CACHE_TAR"
+        ROOTFS_HOW="unpacked from $CACHE_TAR"
+else
+        MIRROR=$(mirror)
+        log "debootstrap bookworm from $MIRROR (no cache younger than 7 days in $CACHE_DIR)"
+        if ! debootstrap --variant=minbase --include="$PACKAGES" bookworm "$R" "$MIRROR" \
+                >"$D/debootstrap.log" 2>&1; then
+                tail -30 "$D/debootstrap.log" | sed 's/^/# /'
+                die "debootstrap failed"
+        fi
+        # Cached as it came out of debootstrap, before this run's changes.
+        tar -C "$R" --numeric-owner -cpf "$CACHE_TAR.tmp.$$" .
+        mv -f "$CACHE_TAR.tmp.$$" "$CACHE_TAR"
+        ROOTFS_HOW="debootstrap, cached as $CACHE_TAR"
+fi
+flock -u 9
+exec 9>&-
+T_ROOTFS_DONE=$(now)
+log "root file system: $(elapsed "$T_ROOTFS" "$T_ROOTFS_DONE") s ($ROOTFS_HOW)"
+
+# ---- 2. install the module, the agent, config and the test user ---------
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+secdir=$(dirname "$(find "$R/usr/lib" -path '*/security/pam_unix.so' -print -quit)")
+[[ $secdir == "$R"/usr/lib/*/security ]] || die "no pam_unix.so in the guest"
+install -m 0644 -o root -g root "$PAM_JIT_SO" "$secdir/pam_jit.so"
+install -m 0755 -o root -g root "$JIT_AGENT" "$R/usr/sbin/jit-agent"
+# Every library they need is in the guest.
+for f in "${secdir#"$R"}/pam_jit.so" /usr/sbin/jit-agent; do
+        if chroot "$R" /usr/bin/ldd "$f" | grep 'not found'; then
+                die "$f needs libraries the guest lacks"
+        fi
+done
+
+"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
+install -d -m 0755 -o root -g root "$R/etc/jit"
+install -m 0644 -o root -g root "$D/keys/signing.jwks" "$R/etc/jit/trust.jwks"
+install -m 0644 -o root -g root "$SRC_DIR/jit.conf" "$R/etc/jit/jit.conf"
+
+chroot "$R" useradd -m -s /bin/bash "$TEST_USER"
+ssh-keygen -q -t ed25519 -N '' -C "$TEST_USER@jit-logind" -f "$D/client/$TEST_USER"
+
+# sshd: alice's keys come only from the agent's key file at first;
+# /mnt/test/extra-keys/%u stays empty until the last case offers her key from
+# elsewhere, so that pam_jit's own refusal is seen too.
+cat >"$R/etc/ssh/sshd_config.d/00-jit-test.conf" <<EOF
+ListenAddress 127.0.0.1:$PORT
+AuthenticationMethods publickey
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile /run/jit/keys/%u /mnt/test/extra-keys/%u
+PermitRootLogin no
+UseDNS no
+UsePAM yes
+LogLevel VERBOSE
+EOF
+
+# PAM: account before common-account; session after common-session, i.e.
+# after pam_loginuid.so and pam_systemd.so (which makes the logind session).
+pam=$R/etc/pam.d/sshd
+sed -i -e 's/^@include common-account$/account    required     pam_jit.so\n&/' \
+        -e 's/^@include common-session$/&\nsession    required     pam_jit.so/' "$pam"
+grep -q pam_systemd.so "$R/etc/pam.d/common-session" || die "pam_systemd.so is not in the guest's common-session"
+awk '/^account.*pam_jit.so/ { a = NR } /^@include common-account/ { ca = NR }
+     /^session.*pam_loginuid.so/ { l = NR } /^@include common-session/ { cs = NR }
+     /^session.*pam_jit.so/ { s = NR }
+     END { exit !(a && ca && a < ca && l && cs && s && l < s && cs < s) }' "$pam" ||
+        die "could not place pam_jit.so in the guest's /etc/pam.d/sshd"
+log "guest /etc/pam.d/sshd:"
+grep -v '^#' "$pam" | grep -v '^$' | sed 's/^/#   /'
+
+install -m 0644 "$SRC_DIR/jit-agent.service" "$R/etc/systemd/system/jit-agent.service"
+ln -sf /etc/systemd/system/jit-agent.service "$R/etc/systemd/system/multi-user.target.wants/jit-agent.service"
+ln -sf /dev/null "$R/etc/systemd/system/networking.service"
+
+# An empty store: the agent's first poll finds a valid bundle with no grant.
+publish() {
+        "$JITCTL" publish --store "$D/share/store" --key "$D/keys/signing.key" --iss "$ISS" \
+                --trust "$D/keys/signing.jwks" | sed 's/^/# publish: /'
+}
+publish
+
+# ---- 3. boot --------------------------------------------------------------
+
+T_BOOT=$(now)
+systemd-nspawn -D "$R" -b --register=no --keep-unit -M "jitguest-$$" \
+        --bind="$D/share:/mnt/test" --console=passive >"$D/nspawn.log" 2>&1 &
+NSPAWN_PID=$!
+log "systemd-nspawn pid $NSPAWN_PID, machine jitguest-$$, sshd on 127.0.0.1:$PORT"
+up=0
+for _ in $(seq 300); do
+        kill -0 "$NSPAWN_PID" 2>/dev/null || die "systemd-nspawn exited"
+        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+                up=1
+                break
+        fi
+        sleep 0.1
+done
+[[ $up -eq 1 ]] || die "the guest's sshd is not listening on 127.0.0.1:$PORT after 30 s"
+T_BOOTED=$(now)
+log "boot to sshd: $(elapsed "$T_BOOT" "$T_BOOTED") s"
+GUEST_PID=$(find_guest_pid) || die "no guest init under nspawn $NSPAWN_PID"
+log "guest systemd is pid $GUEST_PID"
+
+# The agent: a notify service reaches "active" only after READY=1.
+state=
+for _ in $(seq 150); do
+        state=$(guest systemctl is-active jit-agent 2>/dev/null || true)
+        [[ $state == active || $state == failed ]] && break
+        sleep 0.1
+done
+check "jit-agent.service is active (Type=notify: READY=1 received) (got '$state')" test "$state" = active
+agent_pid=$(guest systemctl show -P MainPID jit-agent)
+wd=$(guest systemctl show -P WatchdogUSec jit-agent)
+check "the unit runs with WatchdogSec=30s (WatchdogUSec=$wd)" test "$wd" = 30s
+[[ $state == active ]] || die "jit-agent is not running: nothing more to test"
+
+# ---- 4. a grant, a login ------------------------------------------------
+
+claim() {
+        python3 - "$1" "$2" <<'EOF'
+import base64, json, sys
+p = open(sys.argv[1]).read().strip().split(".")[1]
+print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))[sys.argv[2]])
+EOF
+}
+
+T_TEST=$(now)
+"$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
+        --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl "${TTL}s" \
+        --ticket INC-LOGIND --approver bob --jti g-logind \
+        --out "$D/share/store/grants/g-logind.jwt" >/dev/null
+exp=$(claim "$D/share/store/grants/g-logind.jwt" exp)
+publish
+T_PUBLISHED=$(now)
+log "grant g-logind for $TEST_USER: exp $exp ($(date -u -d "@$exp" +%H:%M:%S) UTC)"
+
+# The agent picks it up within one poll (5 s ± 10 %) and writes alice's key.
+keyfile=$(groot /run/jit/keys/$TEST_USER)
+for _ in $(seq 100); do
+        [[ -s $keyfile ]] && break
+        sleep 0.1
+done
+want_key="expiry-time=\"$(date -u -d "@$exp" +%Y%m%d%H%M%S)Z\" $(cut -d' ' -f1,2 "$D/client/$TEST_USER.pub")"
+if [[ -s $keyfile ]]; then
+        pass "the agent installed /run/jit/keys/$TEST_USER $(elapsed "$T_PUBLISHED") s after publish"
+        check "the key line carries expiry-time= of the grant's exp" grep -qF -- "$want_key" "$keyfile"
+else
+        fail "the agent installed /run/jit/keys/$TEST_USER within 10 s of publish"
+        guest_journal -u jit-agent | tail -20 | sed 's/^/#   /'
+fi
+
+SSH_OPTS=(-F /dev/null -p "$PORT" -i "$D/client/$TEST_USER" -o BatchMode=yes -o IdentitiesOnly=yes
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10
+        -o ServerAliveInterval=0)
+# shellcheck disable=SC2016 # expanded by the remote shell
+ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" \
+        'echo "SID=$(cat /proc/self/sessionid) XDG=${XDG_SESSION_ID-unset} GRANT=${JIT_GRANT_ID-unset}"; exec sleep 600' \
+        >"$D/ssh.out" 2>"$D/ssh.err" </dev/null &
+SSH_PID=$!
+for _ in $(seq 150); do
+        grep -q '^SID=' "$D/ssh.out" && break
+        kill -0 "$SSH_PID" 2>/dev/null || break
+        sleep 0.1
+done
+line=$(grep '^SID=' "$D/ssh.out" || true)
+sid=$(sed -n 's/^SID=\([0-9]*\) .*/\1/p' <<<"$line")
+xdg=$(sed -n 's/.* XDG=\([^ ]*\) .*/\1/p' <<<"$line")
+if [[ -n $sid ]]; then
+        pass "ssh login admitted ($line)"
+else
+        fail "ssh login admitted"
+        sed 's/^/#   ssh: /' "$D/ssh.err"
+        guest_journal -u ssh | tail -20 | sed 's/^/#   /'
+        die "no session to watch"
+fi
+check "the shell has JIT_GRANT_ID=g-logind" grep -q 'GRANT=g-logind$' "$D/ssh.out"
+check "logind's session id equals the audit session id ($xdg = $sid)" test "$xdg" = "$sid"
+
+guest loginctl list-sessions --no-legend >"$D/sessions" 2>&1 || true
+sed 's/^/#   loginctl: /' "$D/sessions"
+# shellcheck disable=SC2016 # awk's own variables
+check "loginctl lists session $sid of $TEST_USER" \
+        awk -v s="$sid" -v u="$TEST_USER" '$1 == s && $3 == u { f = 1 } END { exit !f }' "$D/sessions"
+svc=$(guest loginctl show-session "$sid" -P Service 2>&1 || true)
+check "the logind session's PAM service is sshd (got '$svc')" test "$svc" = sshd
+
+rec=$(groot "/run/jit/sessions/$sid")
+if [[ -f $rec ]]; then
+        pass "pam_jit wrote the session record /run/jit/sessions/$sid"
+        sed 's/^/#   record: /' "$rec"
+        check "the record names the logind session (logind-session=$sid)" grep -qx "logind-session=$sid" "$rec"
+        check "the record names the grant (grant=g-logind)" grep -qx "grant=g-logind" "$rec"
+        check "the record's exp is the grant's exp" grep -qx "exp=$exp" "$rec"
+else
+        fail "pam_jit wrote the session record /run/jit/sessions/$sid"
+        find "$(groot /run/jit/sessions)" -ls 2>&1 | sed 's/^/#   /'
+fi
+
+# STATUS= follows each reconcile; the new record triggers one (inotify).
+want_status="1 grant, 1 session, next expiry $(date -u -d "@$exp" +%H:%M:%S) UTC"
+st=
+for _ in $(seq 30); do
+        st=$(guest systemctl show -P StatusText jit-agent)
+        [[ $st == "$want_status" ]] && break
+        sleep 0.1
+done
+check "systemctl shows the agent's STATUS '$want_status' (got '$st')" test "$st" = "$want_status"
+
+# ---- 5. the grant's exp ---------------------------------------------------
+
+now_s=$(date +%s)
+if ((now_s >= exp - 5)); then
+        fail "test too slow: only $((exp - now_s)) s of the $TTL s grant left before waiting"
+fi
+log "waiting for exp ($((exp - now_s)) s)"
+ssh_rc=
+t_exit=
+while (($(date +%s) < exp + 15)); do
+        if ! kill -0 "$SSH_PID" 2>/dev/null; then
+                t_exit=$(now)
+                ssh_rc=0
+                wait "$SSH_PID" || ssh_rc=$?
+                SSH_PID=
+                break
+        fi
+        sleep 0.05
+done
+if [[ -z $t_exit ]]; then
+        fail "the ssh client exits by exp + 15 s (still running)"
+else
+        late=$(elapsed "$exp" "$t_exit")
+        log "ssh client exited $late s after exp, code $ssh_rc"
+        check "the session was not ended before exp ($late s)" awk -v l="$late" 'BEGIN { exit !(l >= 0) }'
+        check "the ssh client exits within 3 s after exp ($late s)" awk -v l="$late" 'BEGIN { exit !(l <= 3) }'
+        check "the ssh client exits 255 (connection closed; got $ssh_rc)" test "$ssh_rc" = 255
+fi
+
+# logind: the session goes away (a session may show State=closing briefly).
+gone=0
+for _ in $(seq 50); do
+        guest loginctl list-sessions --no-legend >"$D/sessions" 2>&1 || true
+        if ! awk -v s="$sid" '$1 == s { f = 1 } END { exit !f }' "$D/sessions"; then
+                gone=1
+                break
+        fi
+        sleep 0.1
+done
+if [[ $gone -eq 1 ]]; then
+        pass "loginctl no longer lists session $sid"
+else
+        fail "loginctl no longer lists session $sid within 5 s"
+        guest loginctl show-session "$sid" 2>&1 | sed 's/^/#   /'
+fi
+
+guest_journal -u jit-agent >"$D/agent.journal"
+check "the agent's journal: 'session $sid: ended through logind'" \
+        grep -q "session $sid: ended through logind" "$D/agent.journal"
+for _ in $(seq 30); do
+        [[ -e $rec ]] || break
+        sleep 0.1
+done
+check "the session record is removed" test ! -e "$rec"
+check "the key file /run/jit/keys/$TEST_USER is removed" test ! -e "$keyfile"
+
+# Still the same agent process: no crash, no watchdog kill.
+st2=$(guest systemctl is-active jit-agent 2>/dev/null || true)
+pid2=$(guest systemctl show -P MainPID jit-agent)
+check "jit-agent is still active, same pid ($agent_pid → $pid2, $st2)" \
+        test "$st2" = active -a "$pid2" = "$agent_pid"
+if grep -q 'Watchdog timeout' "$D/agent.journal"; then
+        fail "no watchdog timeout in the agent's journal"
+fi
+
+echo "=== login after exp" >>"$D/client.log"
+rc=0
+timeout 30 ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" echo hello >"$D/out" 2>"$D/err" </dev/null || rc=$?
+check "a new login after exp is refused (exit $rc)" test "$rc" = 255 -a ! -s "$D/out"
+check "… by sshd: no key left for $TEST_USER (Permission denied (publickey))" \
+        grep -q 'Permission denied (publickey)' "$D/err"
+
+# The same key offered from another AuthorizedKeysFile: now pam_jit decides.
+install -m 0644 "$D/client/$TEST_USER.pub" "$D/share/extra-keys/$TEST_USER"
+rc=0
+timeout 30 ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" echo hello >"$D/out" 2>"$D/err" </dev/null || rc=$?
+check "with a key from elsewhere, the login is still refused (exit $rc)" test "$rc" = 255 -a ! -s "$D/out"
+msg="jit: your access grant g-logind expired at $(date -u -d "@$exp" +%H:%M) UTC"
+check "… by pam_jit's account hook: '$msg'" grep -qF -- "$msg" "$D/err"
+# journald may take a moment to store sshd's last line.
+for _ in $(seq 30); do
+        guest_journal -u ssh >"$D/ssh.journal"
+        grep -q "Access denied for user $TEST_USER by PAM account configuration" "$D/ssh.journal" && break
+        sleep 0.1
+done
+check "the guest's sshd logs 'Access denied for user $TEST_USER by PAM account configuration'" \
+        grep -q "Access denied for user $TEST_USER by PAM account configuration" "$D/ssh.journal"
+rm -f "$D/share/extra-keys/$TEST_USER"
+
+log "agent journal:"
+sed 's/^/#   /' "$D/agent.journal"
+
+T_END=$(now)
+log "timings: root file system $(elapsed "$T_ROOTFS" "$T_ROOTFS_DONE") s, boot to sshd $(elapsed "$T_BOOT" "$T_BOOTED") s, test $(elapsed "$T_TEST" "$T_END") s (grant ttl $TTL s), total $(elapsed "$T_START" "$T_END") s"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
