@@ -45,3 +45,8 @@ const char *audit_message_id(enum audit_event ev);
  * a negative errno from journald; never blocks for long. */
 int audit_emit(enum audit_event ev, int priority, const char *identifier,
                const struct audit_fields *f, const char *fmt, ...) _printf_(5, 6);
+
+/* The same, to another datagram socket than journald's (tests). */
+int audit_emit_to(const char *socket_path, enum audit_event ev, int priority,
+                  const char *identifier, const struct audit_fields *f, const char *fmt, ...)
+        _printf_(6, 7);

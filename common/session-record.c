@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <systemd/sd-login.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -235,7 +234,7 @@ int session_record_parse(const char *id, const char *text, size_t len, struct se
         static const enum key required[] = {KEY_GRANT,  KEY_USER, KEY_SERVICE,
                                             KEY_LEADER, KEY_UID,  KEY_EXP};
         _cleanup_(session_record_freep) struct session_record *r = NULL;
-        const char *p = text, *end = text + len;
+        const char *p, *end;
         unsigned line = 0, seen = 0;
         int q;
 
@@ -246,6 +245,10 @@ int session_record_parse(const char *id, const char *text, size_t len, struct se
         if (len > JIT_SESSION_FILE_MAX)
                 return jit_error_set(err, EFBIG, JIT_REASON_TOO_LARGE,
                                      "session record larger than %u bytes", JIT_SESSION_FILE_MAX);
+        /* NULL text with len 0 is an empty file; p and end stay off NULL,
+         * where even NULL + 0 is undefined in C. */
+        p = text ? text : "";
+        end = p + len;
         r = calloc(1, sizeof(*r));
         if (!r)
                 return jit_error_oom(err);
@@ -377,7 +380,7 @@ static int read_proc(const char *path, char *buf, size_t size) {
 /* The audit session id in /proc/PID/sessionid; AUDIT_SESSION_UNSET when
  * unset or unreadable. */
 static uint32_t audit_session_of_pid(pid_t pid) {
-        char path[64], buf[32];
+        char path[64], buf[32] = ""; /* read_proc() fills it only on success */
         uint64_t v;
         int n;
 
@@ -395,8 +398,62 @@ static uint32_t audit_session_of_pid(pid_t pid) {
         return (uint32_t) v;
 }
 
+int logind_session_of_pid(pid_t pid, char *ret, size_t size) {
+        char path[64], buf[4096];
+        const char *p, *end;
+        _cleanup_close_ int fd = -1;
+        ssize_t n;
+
+        /* What sd_pid_get_session() reads, without loading libsystemd into
+         * sshd and sudo: logind puts a session's processes in the cgroup
+         * …/session-<id>.scope (cgroup v2 "0::" line, or v1 "name=systemd"). */
+        if (pid == 0)
+                (void) snprintf(path, sizeof(path), "/proc/self/cgroup");
+        else
+                (void) snprintf(path, sizeof(path), "/proc/%" PRIi32 "/cgroup", (int32_t) pid);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0)
+                return -ENXIO;
+        buf[n] = '\0';
+        for (const char *line = buf; *line; line = end + (*end == '\n')) {
+                const char *colon1, *colon2;
+
+                end = strchrnul(line, '\n');
+                colon1 = memchr(line, ':', (size_t) (end - line));
+                colon2 = colon1 ? memchr(colon1 + 1, ':', (size_t) (end - colon1 - 1)) : NULL;
+                if (!colon2)
+                        continue;
+                /* the unified hierarchy, or systemd's named v1 hierarchy */
+                if (!((colon1 - line == 1 && line[0] == '0' && colon2 == colon1 + 1) ||
+                      ((size_t) (colon2 - colon1 - 1) == strlen("name=systemd") &&
+                       memcmp(colon1 + 1, "name=systemd", strlen("name=systemd")) == 0)))
+                        continue;
+                for (p = colon2 + 1; p < end; p++) {
+                        const char *id, *dot;
+
+                        if (strncmp(p, "/session-", strlen("/session-")) != 0)
+                                continue;
+                        id = p + strlen("/session-");
+                        dot = memchr(id, '.', (size_t) (end - id));
+                        if (!dot || (size_t) (end - dot) < strlen(".scope") ||
+                            strncmp(dot, ".scope", strlen(".scope")) != 0 ||
+                            !is_alnum_n(id, (size_t) (dot - id), LOGIND_ID_MAX))
+                                continue;
+                        if ((size_t) (dot - id) + 1 > size)
+                                return -ENOBUFS;
+                        memcpy(ret, id, (size_t) (dot - id));
+                        ret[dot - id] = '\0';
+                        return 0;
+                }
+        }
+        return -ENXIO;
+}
+
 int session_id_of_pid(pid_t pid, char *ret, size_t size) {
-        _cleanup_free_ char *logind = NULL;
+        char logind[LOGIND_ID_MAX + 1];
         uint32_t audit;
         int n;
 
@@ -406,9 +463,8 @@ int session_id_of_pid(pid_t pid, char *ret, size_t size) {
         if (audit != AUDIT_SESSION_UNSET)
                 n = snprintf(ret, size, "%" PRIu32, audit);
         else {
-                /* -ENODATA, -ENOENT, -ENXIO…: no logind, or not in a session. */
-                if (sd_pid_get_session(pid, &logind) < 0 || !logind ||
-                    !is_alnum_n(logind, strlen(logind), LOGIND_ID_MAX))
+                /* No logind, or not in a session. */
+                if (logind_session_of_pid(pid, logind, sizeof(logind)) < 0)
                         return -ENXIO;
                 n = snprintf(ret, size, "logind-%s", logind);
         }

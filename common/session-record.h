@@ -50,6 +50,10 @@ bool session_id_is_valid(const char *id);
  * logind session ("logind-<id>") where logind runs. -ENXIO when neither. */
 int session_id_of_pid(pid_t pid, char *ret, size_t size);
 
+/* The logind session of a process (pid 0: this one), read from its cgroup:
+ * -ENXIO when it is in none. */
+int logind_session_of_pid(pid_t pid, char *ret, size_t size);
+
 int session_record_load(const char *run_dir, const char *id, struct session_record **ret,
                         struct jit_error *err);
 /* Atomic write of run_dir/sessions/<r->id>, mode 0600; creates the folder

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <syslog.h>
-#include <systemd/sd-login.h>
 #include <unistd.h>
 
 #include "hooks.h"
@@ -44,7 +43,7 @@ static int strdup_item(pam_handle_t *pamh, int item, char **ret) {
 static int record_build(pam_handle_t *pamh, const char *sid, const char *user,
                         const struct grant *g, struct session_record **ret) {
         _cleanup_(session_record_freep) struct session_record *rec = NULL;
-        _cleanup_free_ char *logind = NULL;
+        char logind[JIT_SESSION_ID_MAX + 1];
         unsigned long audit;
         char *end;
         int r;
@@ -75,8 +74,11 @@ static int record_build(pam_handle_t *pamh, const char *sid, const char *user,
         rec->audit_session = errno == 0 && *end == '\0' ? (uint32_t) audit : AUDIT_SESSION_UNSET;
         /* Where logind runs it knows the session too; its id is the one
          * TerminateSession takes. */
-        if (sd_pid_get_session(0, &logind) >= 0)
-                rec->logind_session = TAKE_PTR(logind);
+        if (logind_session_of_pid(0, logind, sizeof(logind)) >= 0) {
+                rec->logind_session = strdup(logind);
+                if (!rec->logind_session)
+                        return -ENOMEM;
+        }
         rec->exp = g->exp;
         rec->bound = g->bind_session;
         *ret = TAKE_PTR(rec);

@@ -19,3 +19,18 @@ if [[ "$got" != "$want" ]]; then
 fi
 echo "ok: exports exactly the five pam_sm_* entry points"
 
+
+# What the module loads into sshd and sudo: libsystemd (with its compression
+# libraries) cost sudo half a millisecond per call to load and unload, so
+# the module speaks journald's protocol itself (docs/benchmarks.md).
+needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort)
+for lib in $needed; do
+        case "$lib" in
+        libcrypto.so.* | libjson-c.so.* | libpam.so.* | libc.so.*) ;;
+        *)
+                echo "pam_jit.so needs $lib: only libcrypto, json-c, libpam and libc are expected" >&2
+                exit 1
+                ;;
+        esac
+done
+echo "ok: needs only $(echo $needed | tr ' ' ',')"
