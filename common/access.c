@@ -40,7 +40,15 @@ static int grant_held_elsewhere(const struct jit_context *ctx, const char *jti,
                         const char *sp = strchr(rec->elevated[k], ' ');
                         uses = sp && streq(sp + 1, jti);
                 }
-                if (uses && session_record_is_live(rec)) {
+                if (!uses)
+                        continue;
+                /* Unknown is not gone: a read error must not free the grant. */
+                r = session_record_liveness(rec);
+                if (r < 0)
+                        return jit_error_set(err, -r, JIT_REASON_SYSTEM,
+                                             "session %s: cannot tell whether leader %d runs",
+                                             ids[i], (int) rec->leader);
+                if (r > 0) {
                         *ret = true;
                         return 0;
                 }

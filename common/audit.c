@@ -24,6 +24,8 @@ static const char *const message_ids[_AUDIT_EVENT_MAX] = {
         [AUDIT_KEYS_REMOVED] = "29f07f72e44349f287b23a96b6bd9c1c",
         [AUDIT_BUNDLE_ACCEPTED] = "04f23a84162f4b92b02c2b4e2f91d1a7",
         [AUDIT_BUNDLE_REJECTED] = "0ddc3d3908854fdd9e97c753a868e6bc",
+        [AUDIT_SESSION_EXTENDED] = "5b2f4c0e7a1d4f6c9e3b8a7d6c5e4f30",
+        [AUDIT_ELEVATION_ENDED] = "a3c1e5f7092b4d6e8f1a3c5e7092b4d6",
 };
 
 const char *audit_message_id(enum audit_event ev) {
@@ -40,11 +42,12 @@ static int journal_send(const char *path, struct iovec *iov, size_t n) {
                             .msg_namelen = sizeof(sa),
                             .msg_iov = iov,
                             .msg_iovlen = n};
+        size_t len = strlen(path);
         int fd, r = 0;
 
-        if (strlen(path) >= sizeof(sa.sun_path))
+        if (len >= sizeof(sa.sun_path))
                 return -ENAMETOOLONG;
-        strcpy(sa.sun_path, path);
+        memcpy(sa.sun_path, path, len + 1);
 
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)

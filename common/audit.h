@@ -23,6 +23,8 @@ enum audit_event {
         AUDIT_KEYS_REMOVED,
         AUDIT_BUNDLE_ACCEPTED,
         AUDIT_BUNDLE_REJECTED,
+        AUDIT_SESSION_EXTENDED, /* re-bound to another grant */
+        AUDIT_ELEVATION_ENDED,  /* on_sudo_expiry = elevated: the target's processes */
         _AUDIT_EVENT_MAX,
 };
 

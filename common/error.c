@@ -6,7 +6,8 @@
 
 #include "error.h"
 
-int jit_error_set(struct jit_error *e, int errnum, enum jit_reason reason, const char *fmt, ...) {
+/* Parenthesised: error.h defines a macro of the same name. */
+int(jit_error_set)(struct jit_error *e, int errnum, enum jit_reason reason, const char *fmt, ...) {
         va_list ap;
 
         if (e) {
@@ -15,7 +16,7 @@ int jit_error_set(struct jit_error *e, int errnum, enum jit_reason reason, const
                 (void) vsnprintf(e->message, sizeof(e->message), fmt, ap);
                 va_end(ap);
         }
-        return -abs(errnum);
+        return JIT_NEGATIVE_ERRNO(errnum);
 }
 
 void jit_error_prefix(struct jit_error *e, const char *fmt, ...) {

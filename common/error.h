@@ -6,6 +6,8 @@
  * (what tests assert and what pam_jit maps to a user message) and a one-line
  * message for the log. Library code never logs by itself. */
 
+#include <errno.h>
+
 #include "macro.h"
 
 enum jit_reason {
@@ -53,10 +55,26 @@ struct jit_error {
         char message[JIT_ERROR_MESSAGE_MAX];
 };
 
-/* Record reason and message in e (which may be NULL) and return -errnum.
- * errnum may be given with either sign. */
+/* errnum as a negative errno, whatever sign it is given with (without
+ * abs(), which is undefined for INT_MIN). 0, from a failing call that left
+ * errno unset, becomes -EIO: an error is never returned as success. A macro
+ * (n is evaluated more than once) so that it stays visible to a static
+ * analyser however deep the call it ends. */
+#define JIT_NEGATIVE_ERRNO(n) ((n) == 0 ? -EIO : (n) < 0 ? (n) : -(n))
+
+/* Record reason and message in e (which may be NULL) and return
+ * JIT_NEGATIVE_ERRNO(errnum), which is < 0. */
 int jit_error_set(struct jit_error *e, int errnum, enum jit_reason reason, const char *fmt, ...)
         _printf_(4, 5);
+/* The same call, whose result the caller (and a static analyser, which
+ * looks at one file at a time) can see to be negative: it is computed here
+ * from errnum, evaluated once. (jit_error_set)(...) names the function. */
+#define jit_error_set(e, errnum, reason, ...)                                                      \
+        ({                                                                                         \
+                int _errnum_ = (errnum);                                                           \
+                (void) (jit_error_set) ((e), _errnum_, (reason), __VA_ARGS__);                     \
+                JIT_NEGATIVE_ERRNO(_errnum_);                                                      \
+        })
 
 /* Prefix the message already in e with more context ("trust store: …"). */
 void jit_error_prefix(struct jit_error *e, const char *fmt, ...) _printf_(2, 3);

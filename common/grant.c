@@ -47,8 +47,10 @@ static int claim_string(struct json_object *claims, const char *name, bool requi
         r = json_get_string(claims, name, required, max_len, &s, err);
         if (r < 0)
                 return r;
-        if (!s)
-                return 0;
+        if (!s) /* absent; json_get_string() has failed already if required */
+                return required ? jit_error_set(err, EINVAL, JIT_REASON_CLAIM_MISSING,
+                                                "claim '%s' is missing", name)
+                                : 0;
         *ret = strdup(s);
         if (!*ret)
                 return jit_error_oom(err);

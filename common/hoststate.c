@@ -174,7 +174,7 @@ static int strv_append_n(char ***l, size_t *n, const char *s, size_t len) {
 int user_grants_parse(const char *text, size_t len, struct user_grants **ret,
                       struct jit_error *err) {
         _cleanup_(user_grants_freep) struct user_grants *u = NULL;
-        const char *p = text, *end = text + len;
+        const char *p, *end;
         struct kv_line l = {};
         int r;
 
@@ -183,12 +183,16 @@ int user_grants_parse(const char *text, size_t len, struct user_grants **ret,
         if (len > JIT_USER_FILE_MAX)
                 return jit_error_set(err, EFBIG, JIT_REASON_TOO_LARGE,
                                      "user grants larger than %u bytes", JIT_USER_FILE_MAX);
+        /* NULL text with len 0 is an empty file; p and end stay off NULL,
+         * where even NULL + 0 is undefined in C. */
+        p = text ? text : "";
+        end = p + len;
         u = calloc(1, sizeof(*u));
         if (!u)
                 return jit_error_oom(err);
 
         /* The header is fixed: a file cut or spliced at the front fails. */
-        if (p == end)
+        if (len == 0)
                 return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED, "line 1: missing 'serial'");
         r = next_kv_line(&p, end, &l, err);
         if (r < 0)
@@ -332,7 +336,7 @@ int host_state_parse(const char *text, size_t len, struct host_state *ret, struc
                 SEEN_ACCEPTED = 1 << 4,
                 SEEN_FETCH = 1 << 5,
         };
-        const char *p = text, *end = text + len;
+        const char *p, *end;
         struct host_state s = {};
         struct kv_line l = {};
         unsigned seen = 0;
@@ -343,6 +347,10 @@ int host_state_parse(const char *text, size_t len, struct host_state *ret, struc
         if (len > JIT_STATE_FILE_MAX)
                 return jit_error_set(err, EFBIG, JIT_REASON_TOO_LARGE, "state larger than %u bytes",
                                      JIT_STATE_FILE_MAX);
+        /* NULL text with len 0 is an empty file; p and end stay off NULL,
+         * where even NULL + 0 is undefined in C. */
+        p = text ? text : "";
+        end = p + len;
         while (p < end) {
                 unsigned bit;
                 bool ok;
@@ -766,12 +774,16 @@ static int verify_grants(const struct bundle *b, const struct trust_store *ts,
                         n_invalid++;
                         continue;
                 }
+                /* sub and jti move to ret->v (not with TAKE_PTR() in the
+                 * initialiser, which cppcheck cannot parse: it would skip
+                 * this whole file). */
                 ret->v[ret->n++] = (struct verified){
                         .index = i,
                         .token = tok,
-                        .sub = TAKE_PTR(g->sub),
-                        .jti = TAKE_PTR(g->jti),
+                        .sub = g->sub,
+                        .jti = g->jti,
                 };
+                g->sub = g->jti = NULL;
         }
         qsort(ret->v, ret->n, sizeof(struct verified), verified_cmp);
 

@@ -417,7 +417,7 @@ static int pop(struct scanner *s) {
  * innermost object. */
 static int add_key(struct scanner *s) {
         struct frame *f = &s->stack[s->depth - 1];
-        size_t start = s->pos, len;
+        size_t start = s->pos, len = 0; /* scan_string() sets len only on success */
         char *name;
         int r;
 

@@ -134,7 +134,7 @@ static int pkey_from_params(const char *type, OSSL_PARAM_BLD *bld, EVP_PKEY **re
 
 static int jwk_okp_from_json(struct json_object *obj, EVP_PKEY **ret, struct jit_error *err) {
         _cleanup_free_ uint8_t *x = NULL;
-        size_t x_len;
+        size_t x_len = 0; /* set by jwk_get_bytes() only when it succeeds */
         int r;
 
         r = jwk_check_crv(obj, "Ed25519", err);

@@ -46,11 +46,14 @@ static inline void closep(int *fd) {
 #define _cleanup_close_ _cleanup_(closep)
 
 /* Define a cleanup function for type T from a destructor that takes a T. */
+/* NOLINTBEGIN(bugprone-macro-parentheses): type is a type name, which
+ * cannot be parenthesised in a parameter declaration. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
         static inline void func##p(type *p) {                                                      \
                 if (*p)                                                                            \
                         func(*p);                                                                  \
         }
+/* NOLINTEND(bugprone-macro-parentheses) */
 
 /* Wipe a buffer the compiler may not elide (secrets, typed tokens). */
 void explicit_wipe(void *p, size_t n);

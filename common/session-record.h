@@ -80,6 +80,10 @@ int session_records_list(const char *run_dir, char ***ret, struct jit_error *err
 /* Is the session's leader still there? It exists, is not a zombie, and (when
  * the record knows its audit session) is still in it. */
 bool session_record_is_live(const struct session_record *r);
+/* The same, told apart: 1 live, 0 gone, or a negative errno when /proc could
+ * not be read. Where "gone" admits (a bound grant's holder), an error must
+ * refuse: session_record_is_live() counts it as gone. */
+int session_record_liveness(const struct session_record *r);
 
 /* Call fn for each process of an audit session: not a zombie (zombies keep
  * their sessionid), not exclude. fn returning non-zero stops the walk; a

@@ -5,7 +5,14 @@
   `name`, and every name listed there under "Reason names" exists;
 - every jit.conf key (the fields of struct jit_config in common/config.h,
   and any "key" string in common/config.c's key table) has an entry
-  "*key* = ..." in docs/jit.conf.5.scd, and every entry there is a key.
+  "*key* = ..." in docs/jit.conf.5.scd, and every entry there is a key;
+- every jitctl command (the verbs table of jitctl/jitctl.c, and the pam
+  subcommands) has its section in docs/jitctl.1.scd, and every long option
+  of a command's getopt table appears as *--option* in that section;
+- every long option of jit-agent (jit-agent/main.c) appears as *--option*
+  in docs/jit-agent.8.scd;
+- the MESSAGE_ID of every audit event jit-agent (pam_jit) emits, from
+  common/audit.c, is in docs/jit-agent.8.scd (docs/pam_jit.8.scd).
 Exit 1 with one line per mismatch."""
 
 import re
@@ -72,8 +79,91 @@ for k in sorted(keys - doc_keys):
 for k in sorted(doc_keys - keys):
     problems.append(f"docs/jit.conf.5.scd: key {k} is documented but unknown to common/config.*")
 
+# --- jitctl(1) and jit-agent(8) ------------------------------------------------
+def long_options(rel):
+    """The long options of a getopt_long table: {"name", xxx_argument, ...}."""
+    return sorted(set(re.findall(r'\{\s*"([a-z][a-z0-9-]*)"\s*,\s*(?:no|required|optional)_argument',
+                                 read(rel))))
+
+
+def sections(man):
+    """'## title' -> the text up to the next '#' or '##' heading."""
+    out = {}
+    for m in re.finditer(r"^## (.+?)\n(.*?)(?=^#{1,2} |\Z)", man, re.S | re.M):
+        out[m.group(1).strip()] = m.group(2)
+    return out
+
+
+jitctl_man = read("docs/jitctl.1.scd")
+jitctl_sections = sections(jitctl_man)
+jitctl_c = read("jitctl/jitctl.c")
+verbs = re.findall(r'^\s*\{"([a-z]+)",\s*verb_[a-z_]+,', jitctl_c, re.M)
+if not verbs:
+    problems.append("jitctl/jitctl.c: no verbs table found (changed?)")
+# The source file of each verb's options.
+verb_files = {"pam": "jitctl/pam-wiring.c"}
+for verb in verbs:
+    title = next((t for t in jitctl_sections if t.split()[0] == verb), None)
+    if title is None:
+        problems.append(f"docs/jitctl.1.scd: command '{verb}' (jitctl/jitctl.c) has no '## {verb}' section")
+        continue
+    body = jitctl_sections[title]
+    src = verb_files.get(verb, f"jitctl/{verb}.c")
+    for opt in long_options(src):
+        if opt == "help":
+            continue  # every command has it; DESCRIPTION says so
+        if f"*--{opt}*" not in body:
+            problems.append(f"docs/jitctl.1.scd: option --{opt} of 'jitctl {verb}' ({src}) "
+                            f"is not in its section")
+# pam's own subcommands, from its usage text.
+pam_subs = sorted(set(re.findall(r"jitctl pam ([a-z]+) \[", read("jitctl/pam-wiring.c"))))
+if not pam_subs:
+    problems.append("jitctl/pam-wiring.c: no 'jitctl pam SUBCOMMAND' usage found (changed?)")
+for sub in pam_subs:
+    if f"*jitctl pam {sub}*" not in jitctl_man:
+        problems.append(f"docs/jitctl.1.scd: 'jitctl pam {sub}' is not in the SYNOPSIS")
+for opt in long_options("jitctl/jitctl.c"):
+    if f"*--{opt}*" not in jitctl_man:
+        problems.append(f"docs/jitctl.1.scd: option --{opt} of jitctl is not documented")
+
+agent_man = read("docs/jit-agent.8.scd")
+agent_opts = long_options("jit-agent/main.c")
+if not agent_opts:
+    problems.append("jit-agent/main.c: no getopt_long table found (changed?)")
+for opt in agent_opts:
+    if f"*--{opt}*" not in agent_man:
+        problems.append(f"docs/jit-agent.8.scd: option --{opt} (jit-agent/main.c) is not documented")
+
+# --- audit MESSAGE_IDs ----------------------------------------------------------
+audit_c = read("common/audit.c")
+message_ids = dict(re.findall(r"\[(AUDIT_[A-Z_]+)\]\s*=\s*\"([0-9a-f]{32})\"", audit_c))
+if not message_ids:
+    problems.append("common/audit.c: no MESSAGE_ID table found (changed?)")
+
+
+def events_of(folder):
+    found = set()
+    for f in sorted((root / folder).glob("*.c")):
+        found |= set(re.findall(r"audit_emit\(\s*(AUDIT_[A-Z_]+)", f.read_text(encoding="utf-8")))
+    return found
+
+
+for folder, page in (("jit-agent", "docs/jit-agent.8.scd"), ("pam_jit", "docs/pam_jit.8.scd")):
+    man_text = read(page)
+    events = events_of(folder)
+    if not events:
+        problems.append(f"{folder}/: no audit_emit() calls found (changed?)")
+    for ev in sorted(events):
+        mid = message_ids.get(ev)
+        if mid is None:
+            problems.append(f"{folder}/: {ev} has no MESSAGE_ID in common/audit.c")
+        elif mid not in man_text:
+            problems.append(f"{page}: MESSAGE_ID {mid} ({ev}, emitted by {folder}/) is not documented")
+
 for p in problems:
     print(p)
 if problems:
     sys.exit(1)
-print(f"docs match code: {len(code_reasons)} reason names, {len(keys)} jit.conf keys")
+print(f"docs match code: {len(code_reasons)} reason names, {len(keys)} jit.conf keys, "
+      f"{len(verbs)} jitctl commands, {len(agent_opts)} jit-agent options, "
+      f"{len(message_ids)} MESSAGE_IDs")

@@ -27,6 +27,27 @@ static void format_hms_utc(int64_t t, char *buf, size_t size) {
                 (void) snprintf(buf, size, "?");
 }
 
+static const char *grant_end_reason(enum verdict v) {
+        switch (v) {
+        case VERDICT_REVOKED:
+                return "the access grant was revoked";
+        case VERDICT_EXPIRED:
+                return "the access grant expired";
+        case VERDICT_NONE:
+                return "the access grant is no longer in the bundle";
+        default:
+                return "the access grant is no longer valid";
+        }
+}
+
+/* "in 4 min", or "in 40 s" under a minute. */
+static void format_left(int64_t left, char *buf, size_t size) {
+        if (left < 60)
+                (void) snprintf(buf, size, "in %lld s", (long long) (left > 0 ? left : 0));
+        else
+                (void) snprintf(buf, size, "in %lld min", (long long) ((left + 59) / 60));
+}
+
 static void next_at(int64_t *next, int64_t t, int64_t now) {
         if (t > now && t < *next)
                 *next = t;
@@ -36,7 +57,7 @@ static void next_at(int64_t *next, int64_t t, int64_t now) {
  * *ret_end is its end on this host (exp + clock_skew). */
 static int grant_usable(struct agent *a, const char *user, const char *jti, unsigned scope,
                         const char *runas, const char *session, int64_t now, bool *ret,
-                        int64_t *ret_end) {
+                        int64_t *ret_end, enum verdict *ret_verdict) {
         _cleanup_(decision_done) struct decision d = {};
         struct jit_error err = {};
         int r;
@@ -55,6 +76,8 @@ static int grant_usable(struct agent *a, const char *user, const char *jti, unsi
                 return r;
         }
         *ret = d.verdict == VERDICT_ALLOW;
+        if (ret_verdict)
+                *ret_verdict = d.verdict;
         if (*ret)
                 *ret_end = d.grant->exp + a->ctx.config->clock_skew;
         return 0;
@@ -113,33 +136,34 @@ static void warned_prune(struct agent *a, char *const *live_ids) {
         a->n_warned = kept;
 }
 
+/* warn_before is sorted longest first, so the thresholds already reached
+ * are a prefix of it. The user is told once for the last one reached; it and
+ * every longer one then count as told: one line, not a burst after a restart
+ * or a late reconcile. */
 static void warn_before_end(struct agent *a, const struct session_record *rec, int64_t end,
                             int64_t now, int64_t *next) {
         const struct jit_config *c = a->ctx.config;
+        size_t n = c->n_warn_before < 32 ? c->n_warn_before : 32, reached = 0;
         struct warned *w;
-        char when[16];
+        char when[16], left[32];
 
-        for (size_t i = 0; i < c->n_warn_before && i < 32; i++) {
-                int64_t at = end - c->warn_before[i];
-
-                if (now < at) {
-                        next_at(next, at, now);
-                        continue;
-                }
-                if (now >= end)
-                        continue;
-                w = warned_get(a, rec->id, rec->grant);
-                if (!w || (w->mask & (1u << i)))
-                        continue;
-                /* Every earlier threshold counts as told: one line, not a burst
-                 * after a restart. */
-                for (size_t k = i; k < c->n_warn_before && k < 32; k++)
-                        w->mask |= 1u << k;
-                format_hms_utc(end, when, sizeof(when));
-                session_warn(rec->audit_session,
-                             "your access ends at %s UTC, in %lld min (grant %s)", when,
-                             (long long) ((end - now + 59) / 60), rec->grant);
-        }
+        if (now >= end)
+                return;
+        while (reached < n && now >= end - c->warn_before[reached])
+                reached++;
+        if (reached < n)
+                next_at(next, end - c->warn_before[reached], now);
+        if (reached == 0)
+                return;
+        w = warned_get(a, rec->id, rec->grant);
+        if (!w || (w->mask & (1u << (reached - 1))))
+                return;
+        for (size_t k = 0; k < reached; k++)
+                w->mask |= 1u << k;
+        format_hms_utc(end, when, sizeof(when));
+        format_left(end - now, left, sizeof(left));
+        session_warn(rec->audit_session, "your access ends at %s UTC, %s (grant %s)", when, left,
+                     rec->grant);
 }
 
 struct rebind {
@@ -209,12 +233,13 @@ static void session_end(struct agent *a, const struct session_record *rec, const
 static bool enforce_login(struct agent *a, struct session_record *rec, int64_t now, int64_t *next) {
         _cleanup_(decision_done) struct decision succ = {};
         struct jit_error err = {};
+        enum verdict why = VERDICT_NONE;
         bool ok = false;
         int64_t end = 0;
         char when[16];
 
-        if (grant_usable(a, rec->user, rec->grant, GRANT_SCOPE_SSH, NULL, rec->id, now, &ok, &end) <
-            0)
+        if (grant_usable(a, rec->user, rec->grant, GRANT_SCOPE_SSH, NULL, rec->id, now, &ok, &end,
+                         &why) < 0)
                 return true; /* cannot tell: leave it, retry at the next event */
         if (ok) {
                 warn_before_end(a, rec, end, now, next);
@@ -238,12 +263,23 @@ static bool enforce_login(struct agent *a, struct session_record *rec, int64_t n
                                  rec->id, rec->user, rec->grant, succ.grant->jti, when);
                         session_warn(rec->audit_session, "access extended until %s UTC by grant %s",
                                      when, succ.grant->jti);
+                        (void) audit_emit(AUDIT_SESSION_EXTENDED, 6, "jit-agent",
+                                          &(struct audit_fields){.grant_id = succ.grant->jti,
+                                                                 .user = rec->user,
+                                                                 .host = a->ctx.host,
+                                                                 .service = rec->service,
+                                                                 .reason = succ.grant->reason,
+                                                                 .ticket = succ.grant->ticket,
+                                                                 .approver = succ.grant->approver,
+                                                                 .result = "extended"},
+                                          "session %s of %s re-bound from grant %s to %s", rec->id,
+                                          rec->user, rec->grant, succ.grant->jti);
                         next_at(next, end, now);
                         return true;
                 }
                 log_error("session %s: cannot re-bind: %s", rec->id, err.message);
         }
-        session_end(a, rec, "the access grant ended (expired or revoked)");
+        session_end(a, rec, grant_end_reason(why));
         return false;
 }
 
@@ -269,7 +305,7 @@ static bool enforce_elevations(struct agent *a, struct session_record *rec, int6
                         return true;
                 jti = sp + 1;
                 if (grant_usable(a, rec->user, jti, GRANT_SCOPE_SUDO, target, rec->id, now, &ok,
-                                 &end) < 0)
+                                 &end, NULL) < 0)
                         continue;
                 if (ok) {
                         next_at(next, end, now);
@@ -299,6 +335,15 @@ static bool enforce_elevations(struct agent *a, struct session_record *rec, int6
                         session_warn(rec->audit_session, "your sudo access to %s ended", target);
                         (void) session_kill_uid(a, rec->audit_session, uid, rec->leader,
                                                 "the sudo grant ended");
+                        (void) audit_emit(AUDIT_ELEVATION_ENDED, 5, "jit-agent",
+                                          &(struct audit_fields){.grant_id = jti,
+                                                                 .user = rec->user,
+                                                                 .host = a->ctx.host,
+                                                                 .service = rec->service,
+                                                                 .reason = "the sudo grant ended",
+                                                                 .result = "elevation ended"},
+                                          "session %s of %s: processes running as %s ended",
+                                          rec->id, rec->user, target);
                 }
                 (void) session_record_update(a->ctx.config->run_dir, rec->id, rebind_edit,
                                              &(struct rebind){.old_jti = jti, .target = target},

@@ -299,12 +299,12 @@ static void url_scheme(const char *url, char *buf, size_t size) {
         char *scheme = NULL;
         CURLU *u = curl_url();
 
-        snprintf(buf, size, "?");
+        (void) snprintf(buf, size, "?");
         if (!u)
                 return;
         if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
             curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
-                snprintf(buf, size, "%s", scheme);
+                (void) snprintf(buf, size, "%s", scheme);
         curl_free(scheme);
         curl_url_cleanup(u);
 }
@@ -318,11 +318,11 @@ static int map_curl_error(struct fetcher *f, CURLcode c, char *msg, size_t size)
                 (void) curl_easy_getinfo(f->easy, CURLINFO_TOTAL_TIME_T, &t);
                 /* "timed out after 30 s", "after 1.5 s" for short test limits. */
                 if (t >= 10 * 1000000)
-                        snprintf(msg, size, "timed out after %" PRId64 " s (%s)",
-                                 (int64_t) ((t + 500000) / 1000000), detail);
+                        (void) snprintf(msg, size, "timed out after %" PRId64 " s (%s)",
+                                        (int64_t) ((t + 500000) / 1000000), detail);
                 else
-                        snprintf(msg, size, "timed out after %.1f s (%s)", (double) t / 1e6,
-                                 detail);
+                        (void) snprintf(msg, size, "timed out after %.1f s (%s)", (double) t / 1e6,
+                                        detail);
                 return -ETIMEDOUT;
         }
         case CURLE_UNSUPPORTED_PROTOCOL: {
@@ -334,33 +334,34 @@ static int map_curl_error(struct fetcher *f, CURLcode c, char *msg, size_t size)
                 (void) curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
                 bool redirect = f->location && code >= 300 && code < 400;
                 url_scheme(redirect ? f->location : f->url, scheme, sizeof(scheme));
-                snprintf(msg, size, "%sprotocol %s not allowed (%s)",
-                         redirect ? "redirect to " : "", scheme, detail);
+                (void) snprintf(msg, size, "%sprotocol %s not allowed (%s)",
+                                redirect ? "redirect to " : "", scheme, detail);
                 return -EPROTONOSUPPORT;
         }
         case CURLE_WRITE_ERROR:
         case CURLE_FILESIZE_EXCEEDED:
                 if (c == CURLE_FILESIZE_EXCEEDED || f->too_big) {
-                        snprintf(msg, size, "body larger than %" PRIu64 " bytes", f->max_size);
+                        (void) snprintf(msg, size, "body larger than %" PRIu64 " bytes",
+                                        f->max_size);
                         return -EFBIG;
                 }
-                snprintf(msg, size, "%s", detail); /* out of memory in on_curl_write() */
+                (void) snprintf(msg, size, "%s", detail); /* out of memory in on_curl_write() */
                 return -ENOMEM;
         case CURLE_OUT_OF_MEMORY:
-                snprintf(msg, size, "%s", detail);
+                (void) snprintf(msg, size, "%s", detail);
                 return -ENOMEM;
         case CURLE_COULDNT_CONNECT:
-                snprintf(msg, size, "could not connect: %s", detail);
+                (void) snprintf(msg, size, "could not connect: %s", detail);
                 return -ECONNREFUSED;
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_COULDNT_RESOLVE_PROXY:
-                snprintf(msg, size, "could not resolve: %s", detail);
+                (void) snprintf(msg, size, "could not resolve: %s", detail);
                 return -EHOSTUNREACH;
         case CURLE_FILE_COULDNT_READ_FILE:
-                snprintf(msg, size, "%s", detail);
+                (void) snprintf(msg, size, "%s", detail);
                 return -ENOENT;
         case CURLE_TOO_MANY_REDIRECTS:
-                snprintf(msg, size, "%s", detail);
+                (void) snprintf(msg, size, "%s", detail);
                 return -ELOOP;
         /* Anything about trust: the peer's certificate, our CA file, the
          * pinned key, our client certificate, or a failed handshake. */
@@ -378,14 +379,14 @@ static int map_curl_error(struct fetcher *f, CURLcode c, char *msg, size_t size)
         case CURLE_SSL_ENGINE_SETFAILED:
         case CURLE_SSL_ENGINE_INITFAILED:
         case CURLE_USE_SSL_FAILED:
-                snprintf(msg, size, "TLS: %s", detail);
+                (void) snprintf(msg, size, "TLS: %s", detail);
                 return -EPERM;
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
-                snprintf(msg, size, "%s", detail);
+                (void) snprintf(msg, size, "%s", detail);
                 return -ECONNRESET;
         default:
-                snprintf(msg, size, "%s", detail);
+                (void) snprintf(msg, size, "%s", detail);
                 return -EIO;
         }
 }
@@ -401,7 +402,7 @@ static void finish(struct fetcher *f, CURLcode c) {
         if (code != 0 && code != 200 && code != 304 &&
             (c == CURLE_OK || c == CURLE_WRITE_ERROR || c == CURLE_FILESIZE_EXCEEDED)) {
                 /* A status we do not take, even if its body was also too big. */
-                snprintf(message, sizeof(message), "HTTP %ld", code);
+                (void) snprintf(message, sizeof(message), "HTTP %ld", code);
                 error = -EIO;
         } else if (c != CURLE_OK)
                 error = map_curl_error(f, c, message, sizeof(message));
@@ -411,7 +412,7 @@ static void finish(struct fetcher *f, CURLcode c) {
                         if (!f->body) {
                                 f->body = strdup(""); /* an empty body is still a body */
                                 if (!f->body) {
-                                        snprintf(message, sizeof(message), "out of memory");
+                                        (void) snprintf(message, sizeof(message), "out of memory");
                                         error = -ENOMEM;
                                 }
                         }

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "hoststate.h"
 #include "session-record.h"
 
 void log_at(int priority, const char *fmt, ...) {
@@ -29,6 +30,20 @@ void log_at(int priority, const char *fmt, ...) {
         fprintf(stderr, "<%d>%s\n", priority, buf);
 }
 
+/* "store fresh", "store stale", "no bundle yet", with ", unreachable" after
+ * failed polls. */
+static const char *store_state(struct agent *a) {
+        struct host_state st;
+        bool fresh;
+
+        if (host_state_load(a->ctx.config, &st, NULL) < 0 || st.serial == 0)
+                return a->failures > 0 ? "no bundle yet, store unreachable" : "no bundle yet";
+        fresh = (int64_t) time(NULL) - a->ctx.config->clock_skew < st.bundle_exp;
+        if (a->failures > 0)
+                return fresh ? "store fresh, unreachable" : "store stale, unreachable";
+        return fresh ? "store fresh" : "store stale";
+}
+
 void agent_status(struct agent *a) {
         char next[32] = "none";
 
@@ -39,9 +54,9 @@ void agent_status(struct agent *a) {
                 if (gmtime_r(&t, &tm))
                         (void) strftime(next, sizeof(next), "%H:%M:%S UTC", &tm);
         }
-        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s%s", a->n_grants,
-                          a->n_grants == 1 ? "" : "s", a->n_sessions, a->n_sessions == 1 ? "" : "s",
-                          next, a->failures > 0 ? ", store unreachable" : "");
+        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s",
+                          a->n_grants, a->n_grants == 1 ? "" : "s", a->n_sessions,
+                          a->n_sessions == 1 ? "" : "s", next, store_state(a));
 }
 
 /* Load config, trust store and facts into a fresh context; the old one
@@ -100,8 +115,11 @@ static int ensure_dirs(struct agent *a) {
         const char *run = a->ctx.config->run_dir;
         char path[4096];
 
-        /* RuntimeDirectory= makes run_dir under systemd; by hand we do. */
+        /* RuntimeDirectory= and StateDirectory= make these under systemd;
+         * run by hand, the agent does. */
         if (mkdir(run, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        if (mkdir(a->ctx.config->state_dir, 0700) < 0 && errno != EEXIST)
                 return -errno;
         (void) snprintf(path, sizeof(path), "%s/sessions", run);
         if (mkdir(path, 0700) < 0 && errno != EEXIST)
@@ -145,6 +163,11 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 
         (void) sd_notify(false, "STOPPING=1");
         log_info("exiting on signal %u", si->ssi_signo);
+        /* Sessions already ended must not survive our exit because their
+         * grace had not run out: what ignored SIGTERM gets SIGKILL now. */
+        for (size_t i = 0; i < a->n_kills; i++)
+                a->kills[i].deadline = 0;
+        (void) pending_kills_run(a);
         return sd_event_exit(a->event, 0);
 }
 

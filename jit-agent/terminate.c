@@ -41,6 +41,7 @@ static int proc_uids(int pidfd_dir, uid_t *ruid, uid_t *euid) {
         if (read_small(pidfd_dir, "status", status, sizeof(status)) < 0)
                 return -ESRCH;
         p = strstr(status, "\nUid:");
+        /* NOLINTNEXTLINE(cert-err34-c): the kernel writes these numbers, in range. */
         if (!p || sscanf(p + 5, "%lu %lu", &r, &e) != 2)
                 return -EIO;
         *ruid = (uid_t) r;

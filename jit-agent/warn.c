@@ -45,6 +45,7 @@ static int collect_tty(pid_t pid, void *userdata) {
         stat[n] = '\0';
         /* comm may hold spaces and parentheses: parse after the last ')'. */
         p = strrchr(stat, ')');
+        /* NOLINTNEXTLINE(cert-err34-c): the kernel writes these numbers, in range. */
         if (!p || sscanf(p + 1, " %*c %*d %*d %*d %lu", &tty_nr) != 1 || tty_nr == 0)
                 return 0;
         maj = (unsigned) ((tty_nr >> 8) & 0xfff);
@@ -62,6 +63,7 @@ static int collect_tty(pid_t pid, void *userdata) {
 
 void session_warn(uint32_t audit_session, const char *fmt, ...) {
         struct ttys t = {};
+        size_t told = 0;
         char msg[512];
         va_list ap;
         int len;
@@ -89,8 +91,9 @@ void session_warn(uint32_t audit_session, const char *fmt, ...) {
                     st.st_rdev != t.dev[i] || major(st.st_rdev) < UNIX98_PTY_MAJOR_FIRST ||
                     major(st.st_rdev) > UNIX98_PTY_MAJOR_LAST)
                         continue;
-                (void) dprintf(fd, "\r\n*** jit: %s ***\r\n", msg);
+                if (dprintf(fd, "\r\n*** jit: %s ***\r\n", msg) > 0)
+                        told++;
         }
-        log_info("audit session %u: told %zu terminal%s: %s", audit_session, t.n,
+        log_info("audit session %u: told %zu of %zu terminal%s: %s", audit_session, told, t.n,
                  t.n == 1 ? "" : "s", msg);
 }

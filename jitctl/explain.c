@@ -36,9 +36,9 @@ static void format_relative(int64_t t, int64_t now, char *buf, size_t size) {
 
         format_span(t - now, span, sizeof(span));
         if (t >= now)
-                snprintf(buf, size, "in %s", span);
+                (void) snprintf(buf, size, "in %s", span);
         else
-                snprintf(buf, size, "%s ago", span);
+                (void) snprintf(buf, size, "%s ago", span);
 }
 
 /* The one-line reason after "INVALID — ". */
@@ -51,7 +51,7 @@ static void explain_failure(const struct jit_error *err, const char *kid, const 
                 if (g) {
                         format_near(g->exp, now, when, sizeof(when));
                         format_relative(g->exp, now, rel, sizeof(rel));
-                        snprintf(buf, size, "expired at %s (%s)", when, rel);
+                        (void) snprintf(buf, size, "expired at %s (%s)", when, rel);
                         return;
                 }
                 break;
@@ -59,28 +59,29 @@ static void explain_failure(const struct jit_error *err, const char *kid, const 
                 if (g) {
                         format_near(g->nbf, now, when, sizeof(when));
                         format_relative(g->nbf, now, rel, sizeof(rel));
-                        snprintf(buf, size, "not valid before %s (%s)", when, rel);
+                        (void) snprintf(buf, size, "not valid before %s (%s)", when, rel);
                         return;
                 }
                 break;
         case JIT_REASON_SIGNATURE:
-                snprintf(buf, size, "signature does not verify (kid %s)", kid ? kid : "none");
+                (void) snprintf(buf, size, "signature does not verify (kid %s)",
+                                kid ? kid : "none");
                 return;
         case JIT_REASON_KID_UNKNOWN:
-                snprintf(buf, size, "signed by a key the trust store does not hold (kid %s)",
-                         kid ? kid : "none");
+                (void) snprintf(buf, size, "signed by a key the trust store does not hold (kid %s)",
+                                kid ? kid : "none");
                 return;
         case JIT_REASON_AUDIENCE:
-                snprintf(buf, size, "not for this host: no aud selector matches its facts");
+                (void) snprintf(buf, size, "not for this host: no aud selector matches its facts");
                 return;
         case JIT_REASON_REVOKED:
-                snprintf(buf, size, "revoked by the bundle");
+                (void) snprintf(buf, size, "revoked by the bundle");
                 return;
         default:
                 break;
         }
-        snprintf(buf, size, "%s",
-                 err->message[0] ? err->message : jit_reason_to_string(err->reason));
+        (void) snprintf(buf, size, "%s",
+                        err->message[0] ? err->message : jit_reason_to_string(err->reason));
 }
 
 static void print_strv(char *const *l, const char *sep) {
@@ -209,7 +210,7 @@ void explain_bundle(const struct bundle_report *r, int64_t now) {
                         printf("    %s for %s: ", g->grant->jti, g->grant->sub);
                 else
                         printf("    #%zu: ", i + 1);
-                if (g->valid) {
+                if (g->valid && g->grant) {
                         format_near(g->grant->exp, now, when, sizeof(when));
                         printf("VALID until %s\n", when);
                 } else {

@@ -1373,8 +1373,8 @@ static int enable_preconditions(struct wiring *w, const struct pam_args *a,
                 r = -ENOENT;
         if (r < 0) {
                 if (r == -ENOENT)
-                        snprintf(err.message, sizeof(err.message), "%s/state does not exist",
-                                 c->state_dir);
+                        (void) snprintf(err.message, sizeof(err.message), "%s/state does not exist",
+                                        c->state_dir);
                 if (a->force)
                         log_warning("no bundle accepted yet (%s); enabling anyway (--force)",
                                     err.message);

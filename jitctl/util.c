@@ -180,9 +180,10 @@ int uuid4_string(char ret[static 37]) {
         }
         b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
         b[8] = (b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
-        snprintf(ret, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-                 b[13], b[14], b[15]);
+        (void) snprintf(ret, 37,
+                        "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                        b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
+                        b[12], b[13], b[14], b[15]);
         return 0;
 }
 
@@ -192,28 +193,28 @@ void format_utc(int64_t t, bool time_only, char *buf, size_t size) {
 
         if (!gmtime_r(&tt, &tm) ||
             strftime(buf, size, time_only ? "%H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-                snprintf(buf, size, "@%" PRId64, t);
+                (void) snprintf(buf, size, "@%" PRId64, t);
 }
 
 void format_span(int64_t s, char *buf, size_t size) {
         if (s < 0)
                 s = -s;
         if (s < 60)
-                snprintf(buf, size, "%" PRId64 " s", s);
+                (void) snprintf(buf, size, "%" PRId64 " s", s);
         else if (s < 3600)
-                snprintf(buf, size, "%" PRId64 " min", s / 60);
+                (void) snprintf(buf, size, "%" PRId64 " min", s / 60);
         else if (s < 86400) {
                 if (s % 3600 / 60)
-                        snprintf(buf, size, "%" PRId64 " h %" PRId64 " min", s / 3600,
-                                 s % 3600 / 60);
+                        (void) snprintf(buf, size, "%" PRId64 " h %" PRId64 " min", s / 3600,
+                                        s % 3600 / 60);
                 else
-                        snprintf(buf, size, "%" PRId64 " h", s / 3600);
+                        (void) snprintf(buf, size, "%" PRId64 " h", s / 3600);
         } else {
                 if (s % 86400 / 3600)
-                        snprintf(buf, size, "%" PRId64 " d %" PRId64 " h", s / 86400,
-                                 s % 86400 / 3600);
+                        (void) snprintf(buf, size, "%" PRId64 " d %" PRId64 " h", s / 86400,
+                                        s % 86400 / 3600);
                 else
-                        snprintf(buf, size, "%" PRId64 " d", s / 86400);
+                        (void) snprintf(buf, size, "%" PRId64 " d", s / 86400);
         }
 }
 

@@ -35,7 +35,11 @@ int args_parse(pam_handle_t *pamh, int argc, const char **argv, struct pam_jit_a
                 }
         }
         if (!mode_set) {
-                (void) pam_get_item(pamh, PAM_SERVICE, &service);
+                /* Unread is not "not sudo": sudo's checks must not fall away. */
+                if (pam_get_item(pamh, PAM_SERVICE, &service) != PAM_SUCCESS) {
+                        pam_syslog(pamh, LOG_ERR, "cannot read PAM_SERVICE");
+                        return -EINVAL;
+                }
                 ret->mode = service_is_sudo(service) ? PAM_JIT_MODE_SUDO : PAM_JIT_MODE_SSH;
         }
         return 0;

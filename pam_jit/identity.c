@@ -33,6 +33,7 @@ static int passwd_by_uid(uid_t uid, char ret[USER_NAME_BUF]) {
         size_t size = NSS_BUF_START;
 
         for (;;) {
+                size_t len;
                 int r;
 
                 free(buf);
@@ -48,9 +49,10 @@ static int passwd_by_uid(uid_t uid, char ret[USER_NAME_BUF]) {
                         return -r;
                 if (!res)
                         return -ESRCH;
-                if (strlen(pw.pw_name) >= USER_NAME_BUF)
+                len = strlen(pw.pw_name);
+                if (len >= USER_NAME_BUF)
                         return -ENAMETOOLONG;
-                strcpy(ret, pw.pw_name);
+                memcpy(ret, pw.pw_name, len + 1);
                 return 0;
         }
 }
@@ -67,8 +69,11 @@ int sudo_invoker_get(pam_handle_t *pamh, bool account, char ret[USER_NAME_BUF], 
                            strerror_r(-r, (char[128]){}, 128));
                 return r;
         }
-        (void) pam_get_item(pamh, PAM_RUSER, &ruser);
-        (void) pam_get_item(pamh, PAM_USER, &user);
+        if (pam_get_item(pamh, PAM_RUSER, &ruser) != PAM_SUCCESS ||
+            pam_get_item(pamh, PAM_USER, &user) != PAM_SUCCESS) {
+                pam_syslog(pamh, LOG_ERR, "cannot read PAM_RUSER or PAM_USER");
+                return -EINVAL;
+        }
         /* In sudo's account stack PAM_USER is the invoker; in its session
          * stack it is the target and PAM_RUSER the invoker. */
         claimed = ruser ? ruser : account ? user : NULL;

@@ -17,9 +17,15 @@ void format_hhmm_utc(int64_t t, char *buf, size_t size) {
 void message_denied(pam_handle_t *pamh, enum pam_jit_mode mode, const char *user, const char *runas,
                     const struct decision *d) {
         const char *jti = d->grant ? d->grant->jti : "";
+        enum verdict verdict = d->verdict;
         char when[16];
 
-        switch (d->verdict) {
+        /* decide() names a grant with these verdicts; were one ever missing,
+         * the generic message is shown rather than a NULL dereferenced. */
+        if (!d->grant && (verdict == VERDICT_EXPIRED || verdict == VERDICT_NOT_YET))
+                verdict = VERDICT_NONE;
+
+        switch (verdict) {
         case VERDICT_STALE:
                 (void) pam_error(pamh, "jit: access grants on this host are out of date; new "
                                        "logins are refused");

@@ -34,7 +34,9 @@ static int strdup_item(pam_handle_t *pamh, int item, char **ret) {
         const void *v = NULL;
 
         *ret = NULL;
-        if (pam_get_item(pamh, item, &v) != PAM_SUCCESS || !v)
+        if (pam_get_item(pamh, item, &v) != PAM_SUCCESS)
+                return -EINVAL; /* unreadable is not unset */
+        if (!v)
                 return 0;
         *ret = strdup(v);
         return *ret ? 0 : -ENOMEM;
@@ -75,9 +77,13 @@ static int record_build(pam_handle_t *pamh, const char *sid, const char *user,
         /* Where logind runs it knows the session too; its id is the one
          * TerminateSession takes. */
         if (logind_session_of_pid(0, logind, sizeof(logind)) >= 0) {
-                rec->logind_session = strdup(logind);
-                if (!rec->logind_session)
+                /* Through a local: gcc 12 -fanalyzer loses a strdup() stored
+                 * straight into rec and reports it leaked. */
+                char *copy = strdup(logind);
+
+                if (!copy)
                         return -ENOMEM;
+                rec->logind_session = copy;
         }
         rec->exp = g->exp;
         rec->bound = g->bind_session;

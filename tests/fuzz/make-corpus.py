@@ -86,6 +86,51 @@ def main():
     write("grant-claims", "clamped-exp", json.dumps(minimal)[:-1] + ',"exp":99999999999999999999}')
     write("grant-claims", "nul-in-sub", '{"sub":"al\\u0000ice"}')
 
+    # Hostile claim sets, after the rows of tests/unit/test-grant.c (those
+    # are built at run time, so they are restated here).
+    hostile = {
+        "no-iss": {"iss": None}, "no-jti": {"jti": None}, "no-sub": {"sub": None},
+        "no-aud": {"aud": None}, "no-exp": {"exp": None}, "no-scope": {"scope": None},
+        "iss-number": {"iss": 1}, "sub-array": {"sub": ["alice"]}, "aud-string": {"aud": "env=prod"},
+        "aud-empty": {"aud": []}, "aud-wildcard": {"aud": ["*"]}, "aud-empty-entry": {"aud": [""]},
+        "exp-float": {"exp": NOW + 0.5}, "exp-string": {"exp": str(NOW)}, "exp-negative": {"exp": -1},
+        "exp-before-nbf": {"exp": NOW - 20}, "ttl-too-long": {"exp": NOW + 13 * 3600},
+        "exp-year-10000": {"exp": 253402300800}, "iat-bool": {"iat": True},
+        "scope-unknown": {"scope": ["ssh", "shell"]}, "scope-empty": {"scope": []},
+        "scope-repeated": {"scope": ["ssh", "ssh"]}, "runas-slash": {"runas": ["../root"]},
+        "runas-empty": {"runas": []}, "runas-upper": {"runas": ["ROOT"]},
+        "keys-not-ssh": {"keys": ["not a key"]}, "keys-newline": {"keys": [KEY + "\nssh-rsa AAAA"]},
+        "bind-other": {"bind": "host"}, "sub-root-upper": {"sub": "Root"}, "sub-dotdot": {"sub": ".."},
+        "sub-long": {"sub": "a" * 33}, "jti-slash": {"jti": "a/b"}, "reason-long": {"reason": "r" * 1025},
+        "ticket-control": {"ticket": "INC\u001b[2J"}, "approver-null": {"approver": None},
+        "extra-claim": {"foo": {"bar": [1, 2, 3]}},
+    }
+    for name, change in hostile.items():
+        g = dict(GRANT)
+        for k, v in change.items():
+            if v is None and k != "approver":
+                g.pop(k, None)
+            else:
+                g[k] = v
+        write("grant-claims", "hostile-" + name, json.dumps(g))
+
+    bhostile = {
+        "serial-zero": {"serial": 0}, "serial-negative": {"serial": -1},
+        "serial-float": {"serial": 1.5}, "serial-2-53": {"serial": 9007199254740992},
+        "exp-before-iat": {"exp": NOW - 1}, "grants-object": {"grants": {"a": 1}},
+        "grants-number": {"grants": [1]}, "revoked-bad-id": {"revoked": ["a b"]},
+        "revoked-repeated": {"revoked": ["g-0", "g-0"]}, "no-serial": {"serial": None},
+        "no-grants": {"grants": None}, "iss-missing": {"iss": None},
+    }
+    for name, change in bhostile.items():
+        b = dict(bundle)
+        for k, v in change.items():
+            if v is None:
+                b.pop(k, None)
+            else:
+                b[k] = v
+        write("bundle-claims", "hostile-" + name, json.dumps(b))
+
     write("bundle-claims", "bundle", json.dumps(bundle))
     write("bundle-claims", "empty", json.dumps({**bundle, "grants": [], "revoked": []}))
 
@@ -119,6 +164,81 @@ def main():
     write("facts", "facts", "host=pay-db-1\nenv=prod\n# cloud\naws.region=eu-west-1\n"
           "aws.tag.Name=pay db 1\n")
     write("facts", "duplicate", "env=prod\nenv=dev\n")
+
+    # The files jit-agent and pam_jit keep on each host.
+    rec = ("grant=g-1\nuser=alice\nservice=sshd\ntty=ssh\nrhost=192.0.2.7\nleader=4242\n"
+           "uid=1000\naudit-session=17\nlogind-session=c7\nexp=%d\nbound=yes\n" % (NOW + 1800))
+    write("session-record", "full", rec)
+    write("session-record", "elevated", rec + "elevated=root g-1\nelevated=postgres g-2\n")
+    write("session-record", "minimal",
+          "grant=g-1\nuser=alice\nservice=sudo\nleader=1\nuid=0\nexp=0\n")
+    write("session-record", "uid-max", rec.replace("uid=1000", "uid=4294967294"))
+
+    sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    state = ("serial 7\nbundle-sha256 %s\nbundle-iat %d\nbundle-exp %d\naccepted %d\n"
+             "last-fetch %d\n" % (sha, NOW, NOW + 900, NOW + 5, NOW + 65))
+    write("host-state", "full", state)
+    write("host-state", "no-digest", "serial 0\nbundle-iat 0\nbundle-exp 0\naccepted 0\n"
+          "last-fetch 0\n")
+    write("host-state", "serial-max", "serial 9007199254740991\n")
+    write("host-state", "empty", "")
+
+    ug = "serial 7\nbundle-exp %d\ngrant %s\ngrant %s\nrevoked g-0\nrevoked a:b.c\n" % (
+        NOW + 900, g_ed, g_ec)
+    write("user-grants", "two-grants", ug)
+    write("user-grants", "header-only", "serial 1\nbundle-exp 0\n")
+    write("user-grants", "revoked-unsorted", "serial 1\nbundle-exp 5\nrevoked z\nrevoked a\n")
+
+    # Fetched bodies for the agent's apply path (fuzz-bundle-apply.c).
+    g_bob = sign({**GRANT, "jti": "g-2", "sub": "bob", "keys": []}, ED, "EdDSA", "ed")
+    b_ed = sign(bundle, ED, "EdDSA", "ed", "jit-bundle+jwt")
+    b_ec = sign({**bundle, "grants": [g_ec, g_bob]}, EC, "ES256", "ec", "jit-bundle+jwt")
+    write("bundle-apply", "bundle-eddsa", b_ed)
+    write("bundle-apply", "bundle-es256", b_ec)
+    write("bundle-apply", "bundle-newline", b_ed + "\n")
+    write("bundle-apply", "bundle-crlf-spaces", " \t" + b_ed + "\r\n")
+    write("bundle-apply", "bundle-empty", sign({**bundle, "grants": [], "revoked": []}, ED,
+                                                 "EdDSA", "ed", "jit-bundle+jwt"))
+    write("bundle-apply", "bundle-grant-invalid",
+          sign({**bundle, "grants": [g_ed, g_ed[:-4] + "AAAA", "x.y.z"]}, ED, "EdDSA", "ed",
+               "jit-bundle+jwt"))
+    write("bundle-apply", "bundle-iat-future", sign({**bundle, "iat": NOW + 3600,
+                                                      "exp": NOW + 7200}, ED, "EdDSA", "ed",
+                                                     "jit-bundle+jwt"))
+    write("bundle-apply", "bundle-other-issuer", sign({**bundle, "iss": "https://evil"}, ED,
+                                                       "EdDSA", "ed", "jit-bundle+jwt"))
+    write("bundle-apply", "grant-as-bundle", g_ed)
+    write("bundle-apply", "bundle-nul-around", "\0" + b_ed + "\0")
+    write("bundle-apply", "bundle-two", b_ed + "\n" + b_ec)
+    write("bundle-apply", "empty", "")
+
+    # The store URL template (fuzz-bundle-url.c): TEMPLATE NUL HOST_ID.
+    for name, t in [("per-host", "https://store.example.com/hosts/%h.jwt\0pay-db-1"),
+                    ("fleet", "https://store.example.com/bundle.jwt"),
+                    ("file", "file:///srv/jit/%h/bundle.jwt\0host with space/../x"),
+                    ("percent", "https://s/%%41/%h?x=%%\0a%b&c#d@e"),
+                    ("utf8-host", "https://s/%h\0h\xc3\xa9te"),
+                    ("bad-escape", "https://s/%x"), ("trailing-percent", "https://s/%"),
+                    ("empty-host", "https://s/%h\0")]:
+        write("bundle-url", name, t.encode("latin-1"))
+
+    # HTTP responses (fuzz-http-response.c): 2 bytes body cap, 1 byte chunk
+    # size, header lines, an empty line, the body.
+    def resp(cap, chunk, headers, body):
+        return bytes([cap >> 8 & 0xFF, cap & 0xFF, chunk]) + headers + b"\r\n" + body
+    ok = (b"HTTP/1.1 200 OK\r\nDate: Fri, 15 Jan 2027 08:00:00 GMT\r\n"
+          b"ETag: \"5f3a-1b2\"\r\nContent-Type: application/jwt\r\n")
+    write("http-response", "ok", resp(4095, 63, ok, b_ed.encode() + b"\n"))
+    write("http-response", "too-big", resp(100, 31, ok, b"A" * 300))
+    write("http-response", "exact-cap", resp(99, 9, ok, b"B" * 100))
+    write("http-response", "redirect-then-ok",
+          resp(4095, 255, b"HTTP/1.1 302 Found\r\nLocation: https://cdn.example.com/b.jwt\r\n"
+               b"ETag: \"old\"\r\n\r\n" + ok, b"x"))
+    write("http-response", "etag-long", resp(255, 0, b"HTTP/1.1 200 OK\r\nETag: " +
+                                             b"e" * 1100 + b"\r\n", b""))
+    write("http-response", "odd-headers",
+          resp(1000, 3, b"HTTP/2 200\r\netag:\t w/\"x\" \r\nDATE:garbage\r\n"
+               b"Location:\r\nETag :x\r\nETagX: y\n", b"body"))
     return 0
 
 

@@ -420,7 +420,7 @@ else
 fi
 
 # STATUS= follows each reconcile; the new record triggers one (inotify).
-want_status="1 grant, 1 session, next expiry $(date -u -d "@$exp" +%H:%M:%S) UTC"
+want_status="1 grant, 1 session, next expiry $(date -u -d "@$exp" +%H:%M:%S) UTC, store fresh"
 st=
 for _ in $(seq 30); do
         st=$(guest systemctl show -P StatusText jit-agent)

@@ -402,3 +402,173 @@ sys_finish() {
         echo "$passed passed, $failed failed"
         [[ $failed -eq 0 ]]
 }
+
+# ---------------------------------------------------------------------------
+# The real jit-agent next to the sandboxed sshd (test-agent-sshd.sh, demo/run).
+# The agent runs on the host side (it shares the pid namespace with sshd's
+# sessions, so it sees their /proc/PID/sessionid), with the store as
+# file://$D/store/bundle.jwt; sshd takes alice's keys from the agent's
+# run_dir/keys/%u, so a login needs the agent for real. Path: $JIT_AGENT.
+
+AGENT_PID=
+AGENT_LOG=
+
+# sys_start_sshd_agent_keys: sys_start_sshd, with AuthorizedKeysFile at the
+# agent's key files ($D/host/run/keys/%u) instead of $D/authorized_keys.
+sys_start_sshd_agent_keys() {
+        sys_write_sshd_files
+        sed -i "s|^AuthorizedKeysFile .*|AuthorizedKeysFile $D/host/run/keys/%u|" "$D/sshd_config"
+        grep -qx "AuthorizedKeysFile $D/host/run/keys/%u" "$D/sshd_config" ||
+                die "cannot point sshd at the agent's key files"
+        mkdir -p /run/sshd
+        unshare -m --propagation private bash "$D/ns-setup.sh" >>"$D/sshd.log" 2>&1 &
+        SSHD_PID=$!
+        for _ in $(seq 100); do
+                if grep -q "Server listening on 127.0.0.1 port $PORT" "$D/sshd.log"; then break; fi
+                if ! kill -0 "$SSHD_PID" 2>/dev/null; then
+                        cat "$D/sshd.log" >&2
+                        die "sshd did not start"
+                fi
+                sleep 0.05
+        done
+        grep -q "Server listening" "$D/sshd.log" || die "sshd not listening after 5 s"
+        NS_INODE=$(stat -L -c %i "/proc/$SSHD_PID/ns/mnt")
+        [[ $NS_INODE != "$(stat -L -c %i /proc/self/ns/mnt)" ]] || die "sshd is not in its own mount namespace"
+        sys_log "sshd pid $SSHD_PID on 127.0.0.1:$PORT (PAM service sshd-test, keys from the agent)"
+}
+
+# agent_write_conf EXTRA_LINES: jit.conf for pam_jit and the agent together.
+agent_write_conf() {
+        sys_write_conf "bundle_url = file://$D/store/bundle.jwt
+clock_skew = 0
+${1:-}"
+}
+
+agent_started_count() {
+        local n
+        n=$(grep -c '>started: ' "$AGENT_LOG" 2>/dev/null) || true
+        echo "${n:-0}"
+}
+
+# agent_start: starts jit-agent (stderr appended to $D/agent.log) and waits
+# for its "started" line.
+agent_start() {
+        need_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
+        AGENT_LOG=$D/agent.log
+        local n
+        touch "$AGENT_LOG"
+        n=$(agent_started_count)
+        AGENT_T_START=$EPOCHREALTIME
+        "$JIT_AGENT" --config "$D/host/jit.conf" 2>>"$AGENT_LOG" </dev/null &
+        AGENT_PID=$!
+        for _ in $(seq 200); do
+                (($(agent_started_count) > n)) && break
+                if ! kill -0 "$AGENT_PID" 2>/dev/null; then
+                        tail -20 "$AGENT_LOG" >&2
+                        AGENT_PID=
+                        die "jit-agent did not start"
+                fi
+                sleep 0.02
+        done
+        (($(agent_started_count) > n)) || die "jit-agent did not log 'started' in 4 s"
+        sys_log "jit-agent pid $AGENT_PID"
+}
+
+# agent_stop [SIGNAL]: ends the agent (default SIGTERM) and reaps it.
+agent_stop() {
+        [[ -n $AGENT_PID ]] || return 0
+        kill "-${1:-TERM}" "$AGENT_PID" 2>/dev/null || true
+        wait "$AGENT_PID" 2>/dev/null || true
+        AGENT_PID=
+}
+
+# agent_cleanup: the EXIT trap of a test with an agent: the agent first (by
+# PID), its log on failure, then sys_cleanup with the script's exit status.
+agent_cleanup() {
+        local rc=$?
+        set +e
+        agent_stop TERM
+        if [[ $rc -ne 0 && -n ${AGENT_LOG:-} && -f $AGENT_LOG ]]; then
+                echo "# --- jit-agent log (last 40 lines)"
+                tail -40 "$AGENT_LOG" | sed 's/^/# /'
+        fi
+        (exit "$rc")
+        sys_cleanup
+}
+
+# agent_log_mark: the agent log's current line count (for agent_log_since).
+agent_log_mark() {
+        if [[ -f ${AGENT_LOG:-/nonexistent} ]]; then wc -l <"$AGENT_LOG"; else echo 0; fi
+}
+
+# agent_log_since MARK: the agent's log lines after MARK.
+agent_log_since() {
+        tail -n "+$(($1 + 1))" "$AGENT_LOG" 2>/dev/null || true
+}
+
+# agent_log_wait MARK PATTERN [SECONDS]: waits until a log line after MARK
+# matches the extended regex PATTERN.
+agent_log_wait() {
+        local mark=$1 pat=$2 secs=${3:-10} i
+        for ((i = 0; i < secs * 50; i++)); do
+                agent_log_since "$mark" | grep -qE -- "$pat" && return 0
+                sleep 0.02
+        done
+        agent_log_since "$mark" | grep -qE -- "$pat"
+}
+
+# agent_publish: publish the store and have the agent take the bundle now
+# (SIGHUP polls at once) rather than at its next poll; waits until it logged
+# the bundle's serial as accepted.
+agent_publish() {
+        local out serial mark
+        out=$("$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
+                --trust "$D/host/trust.jwks")
+        echo "$out" | sed 's/^/# publish: /'
+        serial=$(sed -n 's/^bundle serial \([0-9]*\):.*/\1/p' <<<"$out")
+        [[ -n $serial ]] || die "jitctl publish printed no serial"
+        [[ -n $AGENT_PID ]] || return 0
+        mark=$(agent_log_mark)
+        kill -HUP "$AGENT_PID"
+        agent_log_wait "$mark" "bundle serial $serial accepted" 10 ||
+                die "the agent did not accept bundle serial $serial"
+}
+
+# proc_alive PID: the process exists and is not a zombie.
+proc_alive() {
+        local st
+        st=$(sed -n 's/.*) \([A-Za-z]\) .*/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
+        [[ -n $st && $st != Z && $st != X && $st != x ]]
+}
+
+# wait_dead PID SECONDS: waits until PID is gone (or a zombie); the moment
+# it was first seen gone in $T_DEAD (epoch seconds, µs).
+wait_dead() {
+        local pid=$1 secs=$2 i
+        T_DEAD=
+        for ((i = 0; i < secs * 100; i++)); do
+                if ! proc_alive "$pid"; then
+                        T_DEAD=$EPOCHREALTIME
+                        return 0
+                fi
+                sleep 0.01
+        done
+        return 1
+}
+
+# secs_between A B: B − A in seconds, 3 decimals.
+secs_between() {
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'
+}
+
+# le A B: A ≤ B (decimals).
+le() {
+        awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'
+}
+
+# wait_until_epoch T: sleeps until the wall clock reaches T (seconds).
+wait_until_epoch() {
+        local d
+        d=$(awk -v t="$1" -v n="$EPOCHREALTIME" 'BEGIN { d = t - n; printf "%.3f", (d > 0 ? d : 0) }')
+        sleep "$d"
+}

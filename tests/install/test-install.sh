@@ -1,0 +1,692 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The packages as an administrator meets them: the .deb files built by
+# packaging/build-deb are installed with apt into a fresh Debian 12 guest
+# booted with systemd-nspawn (real systemd, logind, journal; shared/TESTING.md),
+# used, unwired and purged. Checked:
+#   - installing changes no PAM file and no sshd configuration (sha256 of
+#     every file under /etc/pam.d and /etc/ssh), and leaves jit-agent.service
+#     enabled but skipped (ConditionPathExists= on the trust store), not failed;
+#   - with a trust store and a jit.conf, `systemctl start` returns once the
+#     agent sent READY=1 (Type=notify): active, watchdog armed and pinging,
+#     STATUS= shown; `systemctl reload` reloads (journal) in the same process;
+#   - `systemd-analyze verify` of the installed unit is clean and
+#     `systemd-analyze security` rates it at most 2.0 (the running unit, and
+#     --offline=true on the file);
+#   - `jitctl pam enable sshd sudo` refuses while the agent has no fresh
+#     bundle, then wires sshd, sudo, sudo-i and the sshd drop-in;
+#   - a 30 s ssh grant published to the store lets alice in over ssh with the
+#     key the grant names (from /run/jit/keys/alice), JIT_GRANT_ID is set,
+#     logind lists the session; a warning (warn_before = 10s) reaches her
+#     terminal; at exp the client is cut off within 2 s and logind forgets
+#     the session;
+#   - `apt-get remove` is refused while pam_jit is wired;
+#   - `jitctl pam disable` leaves /etc/pam.d and /etc/ssh byte-identical to
+#     before the install;
+#   - `apt-get purge` leaves no file behind under /etc, /var/lib, /usr and no
+#     /run/jit. The administrator's own /etc/jit/trust.jwks is removed by the
+#     test first: purge keeps files dpkg does not own, by design.
+#
+# Usage: test-install.sh SOURCE_ROOT   (as root)
+# Environment: JIT_DEBS_DIR: use the .deb files there instead of building
+# them; JIT_LOGIND_CACHE / JIT_LOGIND_MIRROR: the guest's root file system
+# cache and mirror, shared with tests/logind (same tarball, same lock);
+# KEEP_TMP=1 keeps the temp dir.
+set -euo pipefail
+
+SRC=$(cd "${1:?usage: test-install.sh SOURCE_ROOT}" && pwd)
+
+ISS=https://jit.example.com
+TEST_USER=alice
+TTL=30
+WARN=10
+CACHE_DIR=${JIT_LOGIND_CACHE:-/var/cache/jit-tests}
+CACHE_TAR=$CACHE_DIR/rootfs-bookworm.tar
+# Must stay the list of tests/logind/test-logind.sh: both share the tarball.
+PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,procps,libjson-c5,libcurl4,libssl3,libsystemd0
+GPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+passed=0
+failed=0
+D=
+NSPAWN_PID=
+GUEST_PID=
+SSH_PID=
+declare -A T=()
+
+log() { echo "# $*"; }
+pass() {
+        passed=$((passed + 1))
+        echo "ok   - $*"
+}
+fail() {
+        failed=$((failed + 1))
+        echo "FAIL - $*"
+}
+check() {
+        local what=$1
+        shift
+        if "$@"; then pass "$what"; else fail "$what"; fi
+}
+die() {
+        echo "FAIL - $*" >&2
+        exit 1
+}
+now() { date +%s.%N; }
+# elapsed FROM [TO]: seconds, one decimal.
+elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.1f", b - a }'; }
+indent() { sed 's/^/#   /'; }
+
+# ---- guest access -------------------------------------------------------
+
+# guest CMD…: run CMD inside the guest (all its namespaces), with a clean
+# environment as an administrator's root shell would have.
+guest() {
+        nsenter -t "$GUEST_PID" -m -u -i -n -p -- \
+                env -i PATH="$GPATH" LC_ALL=C HOME=/root TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
+}
+# The guest's files as the guest sees them (its /run is its own tmpfs).
+groot() { echo "/proc/$GUEST_PID/root$1"; }
+
+find_guest_pid() {
+        local s pid
+        for s in /proc/[0-9]*/status; do
+                pid=${s#/proc/}
+                pid=${pid%/status}
+                if awk -v pp="$NSPAWN_PID" '
+                        $1 == "PPid:" && $2 == pp { p = 1 }
+                        $1 == "NSpid:" && NF >= 3 && $NF == 1 { n = 1 }
+                        END { exit !(p && n) }' "$s" 2>/dev/null; then
+                        echo "$pid"
+                        return 0
+                fi
+        done
+        return 1
+}
+
+guest_journal() { guest journalctl --no-pager -o short-precise "$@" 2>&1 || true; }
+
+# wait_for SECONDS CMD…: poll CMD every 0.1 s.
+wait_for() {
+        local n=$(($1 * 10))
+        shift
+        while ((n-- > 0)); do
+                "$@" && return 0
+                sleep 0.1
+        done
+        return 1
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ---- cleanup ------------------------------------------------------------
+
+cleanup() {
+        local rc=$?
+        set +e
+        if [[ -n $SSH_PID ]] && kill -0 "$SSH_PID" 2>/dev/null; then
+                kill "$SSH_PID"
+                wait "$SSH_PID" 2>/dev/null
+        fi
+        if [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
+                if [[ ($rc -ne 0 || $failed -ne 0) && -n $GUEST_PID ]]; then
+                        echo "# --- guest journal: jit-agent, ssh (last 40 lines)"
+                        guest_journal -u jit-agent -u ssh | tail -40 | indent
+                fi
+                local t0
+                t0=$(now)
+                # nspawn turns SIGTERM into an orderly poweroff of the guest.
+                kill -TERM "$NSPAWN_PID"
+                for _ in $(seq 100); do
+                        kill -0 "$NSPAWN_PID" 2>/dev/null || break
+                        sleep 0.1
+                done
+                if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+                        echo "# nspawn $NSPAWN_PID still there after 10 s: SIGKILL"
+                        kill -KILL "$NSPAWN_PID"
+                fi
+                wait "$NSPAWN_PID" 2>/dev/null
+                log "guest shut down in $(elapsed "$t0") s"
+        fi
+        if [[ -n $D && -d $D ]]; then
+                if [[ $rc -ne 0 && -s $D/nspawn.log ]]; then
+                        echo "# --- nspawn console (last 20 lines)"
+                        tail -20 "$D/nspawn.log" | indent
+                fi
+                local m
+                while read -r m; do
+                        umount -l "$m" 2>/dev/null
+                done < <(awk -v d="$D" '$5 == d || index($5, d "/") == 1 { print $5 }' \
+                        /proc/self/mountinfo | sort -r)
+                if [[ -n ${KEEP_TMP:-} ]]; then
+                        echo "# kept $D"
+                elif awk -v d="$D" '$5 == d || index($5, d "/") == 1 { f = 1 } END { exit !f }' \
+                        /proc/self/mountinfo; then
+                        echo "# not removing $D: something is still mounted under it"
+                else
+                        rm -rf --one-file-system "$D"
+                fi
+        fi
+        exit "$rc"
+}
+
+# ---- prerequisites ------------------------------------------------------
+
+[[ $(id -u) -eq 0 ]] || die "this test runs as root (debootstrap, systemd-nspawn)"
+for p in /usr/sbin/debootstrap /usr/bin/systemd-nspawn /usr/bin/nsenter /usr/bin/ssh \
+        /usr/bin/ssh-keygen /usr/bin/python3 /usr/bin/flock /usr/bin/dpkg-deb /usr/bin/sha256sum; do
+        [[ -x $p ]] || die "$p missing (install debootstrap, systemd-container, openssh-client, python3, util-linux, dpkg)"
+done
+
+mirror() {
+        if [[ -n ${JIT_LOGIND_MIRROR:-} ]]; then
+                echo "$JIT_LOGIND_MIRROR"
+                return
+        fi
+        local m=
+        if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
+                m=$(awk 'BEGIN { RS = ""; FS = "\n" }
+                        {
+                                uri = ""; ok = 0
+                                for (i = 1; i <= NF; i++) {
+                                        n = split($i, w, /[ \t]+/)
+                                        if (w[1] == "URIs:") uri = w[2]
+                                        if (w[1] == "Suites:")
+                                                for (j = 2; j <= n; j++) if (w[j] == "bookworm") ok = 1
+                                }
+                                if (ok && uri != "") { print uri; exit }
+                        }' /etc/apt/sources.list.d/debian.sources)
+        fi
+        if [[ -z $m && -r /etc/apt/sources.list ]]; then
+                m=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list)
+        fi
+        [[ -n $m ]] || die "no bookworm mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list (set JIT_LOGIND_MIRROR)"
+        echo "$m"
+}
+
+T[start]=$(now)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+# /var/tmp, not /tmp: the guest's tree is ~300 MB and /tmp may be a small tmpfs.
+D=$(mktemp -d "${JIT_INSTALL_TMPDIR:-/var/tmp}/jit-install.XXXXXX")
+chmod 0755 "$D"
+umask 022
+R=$D/rootfs
+mkdir -p "$R" "$D/share/store/grants" "$D/share/debs" "$D/keys" "$D/client" "$D/host" "$D/snap"
+chmod 0700 "$D/keys" "$D/client"
+log "temp dir $D"
+
+# ---- 1. the packages ----------------------------------------------------
+
+T[debs]=$(now)
+version=$(dpkg-parsechangelog -l "$SRC/packaging/debian/changelog" -S Version)
+arch=$(dpkg --print-architecture)
+if [[ -n ${JIT_DEBS_DIR:-} ]]; then
+        debs=$JIT_DEBS_DIR
+        DEBS_HOW="from JIT_DEBS_DIR=$debs"
+else
+        debs=$D/out
+        "$SRC/packaging/build-deb" "$debs" >"$D/build-deb.log" 2>&1 || {
+                tail -30 "$D/build-deb.log" | indent
+                die "packaging/build-deb failed"
+        }
+        DEBS_HOW="built by packaging/build-deb"
+fi
+for p in jit-agent libpam-jit; do
+        f=$debs/${p}_${version}_$arch.deb
+        [[ -f $f ]] || die "$f missing"
+        install -m 0644 "$f" "$D/share/debs/"
+done
+T[debs_done]=$(now)
+log "packages $version: $(elapsed "${T[debs]}" "${T[debs_done]}") s ($DEBS_HOW)"
+
+# jitctl on the host (key generation, grants, bundles) is the packaged one.
+dpkg-deb -x "$D/share/debs/jit-agent_${version}_$arch.deb" "$D/host"
+JITCTL=$D/host/usr/bin/jitctl
+"$JITCTL" --help >/dev/null 2>&1 || die "the packaged jitctl does not run on this host"
+
+# ---- 2. the guest's root file system -------------------------------------
+
+T[rootfs]=$(now)
+mkdir -p "$CACHE_DIR"
+exec 9>"$CACHE_DIR/.lock"
+flock 9
+if [[ -f $CACHE_TAR && -n $(find "$CACHE_TAR" -mtime -7 2>/dev/null) ]]; then
+        tar -C "$R" --numeric-owner -xpf "$CACHE_TAR"
+        ROOTFS_HOW="unpacked from $CACHE_TAR"
+else
+        MIRROR=$(mirror)
+        log "debootstrap bookworm from $MIRROR (no cache younger than 7 days in $CACHE_DIR)"
+        if ! debootstrap --variant=minbase --include="$PACKAGES" bookworm "$R" "$MIRROR" \
+                >"$D/debootstrap.log" 2>&1; then
+                tail -30 "$D/debootstrap.log" | indent
+                die "debootstrap failed"
+        fi
+        tar -C "$R" --numeric-owner -cpf "$CACHE_TAR.tmp.$$" .
+        mv -f "$CACHE_TAR.tmp.$$" "$CACHE_TAR"
+        ROOTFS_HOW="debootstrap, cached as $CACHE_TAR"
+fi
+flock -u 9
+exec 9>&-
+T[rootfs_done]=$(now)
+log "root file system: $(elapsed "${T[rootfs]}" "${T[rootfs_done]}") s ($ROOTFS_HOW)"
+
+# The test's own scaffolding, before anything is recorded: sshd on a free
+# loopback port (the guest shares the host's network), key logins only, and
+# the user alice (no authorized_keys of her own: only a grant lets her in).
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$R/etc/ssh/sshd_config.d/00-jit-install-test.conf" <<EOF
+# tests/install: the guest shares the host's network.
+ListenAddress 127.0.0.1:$PORT
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+UseDNS no
+LogLevel VERBOSE
+EOF
+chroot "$R" useradd -m -s /bin/bash "$TEST_USER"
+ln -sf /dev/null "$R/etc/systemd/system/networking.service"
+ssh-keygen -q -t ed25519 -N '' -C "$TEST_USER@jit-install" -f "$D/client/$TEST_USER"
+
+# ---- 3. boot --------------------------------------------------------------
+
+T[boot]=$(now)
+systemd-nspawn -D "$R" -b --register=no --keep-unit -M "jitinstall-$$" \
+        --bind="$D/share:/mnt/test" --console=passive >"$D/nspawn.log" 2>&1 &
+NSPAWN_PID=$!
+log "systemd-nspawn pid $NSPAWN_PID, machine jitinstall-$$, sshd on 127.0.0.1:$PORT"
+for _ in $(seq 300); do
+        kill -0 "$NSPAWN_PID" 2>/dev/null || die "systemd-nspawn exited"
+        port_open "$PORT" && break
+        sleep 0.1
+done
+port_open "$PORT" || die "the guest's sshd is not listening on 127.0.0.1:$PORT after 30 s"
+GUEST_PID=$(find_guest_pid) || die "no guest init under nspawn $NSPAWN_PID"
+# Boot finished (no job left), so the snapshot below sees a settled system.
+st=$(guest timeout 30 systemctl is-system-running --wait 2>&1 || true)
+T[booted]=$(now)
+log "boot: $(elapsed "${T[boot]}" "${T[booted]}") s (guest systemd pid $GUEST_PID, system $st)"
+if [[ $st != running ]]; then
+        guest systemctl --failed --no-legend 2>&1 | indent
+fi
+
+# ---- 4. before: what the administrator's host looks like ------------------
+
+# sha256 of every regular file under /etc/pam.d and /etc/ssh (the four files
+# the packages must never touch among them).
+wiring_sums() {
+        guest sh -c 'find /etc/pam.d /etc/ssh -type f -print0 | sort -z | xargs -0 sha256sum'
+}
+# Every path (with type, mode and owner) under /etc, /var/lib, /usr, /run/jit.
+file_list() {
+        guest sh -c 'find /etc /var/lib /usr /run/jit -xdev -printf "%y %m %u:%g %p\n" 2>/dev/null; true' |
+                sort -k4
+}
+WIRED_FILES="/etc/pam.d/sshd /etc/pam.d/sudo /etc/pam.d/sudo-i /etc/ssh/sshd_config"
+
+wiring_sums >"$D/snap/wiring.before"
+file_list >"$D/snap/files.before"
+for f in $WIRED_FILES; do
+        grep -q " $f\$" "$D/snap/wiring.before" || die "the guest has no $f"
+done
+check "no /run/jit before the install" test ! -e "$(groot /run/jit)"
+log "recorded sha256 of $(wc -l <"$D/snap/wiring.before") files under /etc/pam.d and /etc/ssh, $(wc -l <"$D/snap/files.before") paths under /etc /var/lib /usr"
+
+# ---- 5. install -------------------------------------------------------------
+
+T[install]=$(now)
+rc=0
+guest apt-get install -y --no-install-recommends \
+        "/mnt/test/debs/jit-agent_${version}_$arch.deb" "/mnt/test/debs/libpam-jit_${version}_$arch.deb" \
+        >"$D/apt-install.log" 2>&1 || rc=$?
+T[install_done]=$(now)
+log "apt-get install: $(elapsed "${T[install]}" "${T[install_done]}") s"
+if [[ $rc -ne 0 ]]; then
+        indent <"$D/apt-install.log"
+        die "apt-get install of the two packages failed (exit $rc)"
+fi
+pass "apt-get install ./jit-agent_…deb ./libpam-jit_…deb in the running guest"
+grep -iE '^(W|E):|warning' "$D/apt-install.log" | indent || true
+
+wiring_sums >"$D/snap/wiring.installed"
+if diff -u "$D/snap/wiring.before" "$D/snap/wiring.installed" >"$D/diff" 2>&1; then
+        pass "installing changed no file under /etc/pam.d and /etc/ssh (sshd, sudo, sudo-i, sshd_config among them)"
+else
+        fail "installing changed files under /etc/pam.d or /etc/ssh:"
+        indent <"$D/diff"
+fi
+
+# postinst enabled the unit and started it; the condition skipped it.
+unit_state() { guest systemctl show -P "$1" jit-agent 2>&1; }
+active=$(guest systemctl is-active jit-agent 2>&1 || true)
+cond=$(unit_state ConditionResult)
+result=$(unit_state Result)
+enabled=$(guest systemctl is-enabled jit-agent 2>&1 || true)
+check "after install jit-agent.service is inactive (got '$active')" test "$active" = inactive
+check "… skipped by its condition (ConditionResult=$cond, no trust store)" test "$cond" = no
+check "… not failed (Result=$result, is-failed: $(guest systemctl is-failed jit-agent 2>&1 || true))" \
+        sh -c "[ '$result' = success ] && ! nsenter -t $GUEST_PID -m -u -i -n -p -- systemctl -q is-failed jit-agent"
+check "… enabled, so that it starts at boot (got '$enabled')" test "$enabled" = enabled
+failed_units=$(guest systemctl --failed --no-legend --plain 2>&1 || true)
+check "no failed unit in the guest after the install${failed_units:+ (got: $failed_units)}" test -z "$failed_units"
+# tmpfiles.d made /run/jit for pam_jit and sshd before the agent runs.
+runjit=$(guest stat -c '%a %U:%G %n' /run/jit /run/jit/sessions /run/jit/keys 2>&1 | tr '\n' ';' || true)
+check "tmpfiles.d made /run/jit 0755, sessions 0700, keys 0755 (got '$runjit')" \
+        test "$runjit" = "755 root:root /run/jit;700 root:root /run/jit/sessions;755 root:root /run/jit/keys;"
+
+# ---- 6. trust store, configuration, start --------------------------------------
+
+"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
+install -m 0644 -o root -g root "$D/keys/signing.jwks" "$(groot /etc/jit/trust.jwks)"
+# The administrator edits the conffile.
+cat >"$(groot /etc/jit/jit.conf)" <<EOF
+# /etc/jit/jit.conf of the tests/install guest.
+issuers = $ISS
+trust_store = /etc/jit/trust.jwks
+host_id = jitinstall
+labels = env=prod
+bundle_url = file:///mnt/test/store/bundle.jwt
+poll_interval = 5s
+# No leeway: the test measures the second a session ends.
+clock_skew = 0
+# Break-glass: root is never subject to grants.
+exempt_users = root
+warn_before = ${WARN}s
+kill_grace = 2s
+EOF
+
+T[start_unit]=$(now)
+rc=0
+guest timeout 60 systemctl start jit-agent >"$D/start.out" 2>&1 || rc=$?
+T[started]=$(now)
+active=$(guest systemctl is-active jit-agent 2>&1 || true)
+check "systemctl start jit-agent returns 0 (got $rc, $(elapsed "${T[start_unit]}" "${T[started]}") s) and the unit is active (got '$active')" \
+        test "$rc" = 0 -a "$active" = active
+[[ $rc -eq 0 ]] || indent <"$D/start.out"
+check "Type=notify (got '$(unit_state Type)')" test "$(unit_state Type)" = notify
+agent_pid=$(unit_state MainPID)
+wd=$(unit_state WatchdogUSec)
+check "the watchdog is armed (WatchdogUSec=$wd)" test "$wd" = 30s
+wd_ts0=$(unit_state WatchdogTimestampMonotonic)
+status=$(unit_state StatusText)
+log "StatusText: $status"
+check "STATUS= is shown ('$status')" grep -qE '^[0-9]+ grants?, [0-9]+ sessions?, next expiry ' <<<"$status"
+[[ $active == active ]] || die "jit-agent is not running: nothing more to test"
+
+rc=0
+guest timeout 30 systemctl reload jit-agent >"$D/reload.out" 2>&1 || rc=$?
+check "systemctl reload jit-agent returns 0 (got $rc)" test "$rc" = 0
+reloaded() { guest_journal -u jit-agent | grep -q 'configuration and trust store reloaded'; }
+check "the journal says 'configuration and trust store reloaded'" wait_for 5 reloaded
+check "after the reload the unit is active in the same process ($agent_pid → $(unit_state MainPID))" \
+        test "$(guest systemctl is-active jit-agent 2>&1)" = active -a "$(unit_state MainPID)" = "$agent_pid"
+
+# ---- 7. the installed unit: verify, security ---------------------------------
+
+# --man=no: the minimal guest has no man(1) to look pages up with; that the
+# pages of Documentation= are installed is checked against dpkg's list.
+rc=0
+guest systemd-analyze verify --man=no /lib/systemd/system/jit-agent.service >"$D/verify.out" 2>&1 || rc=$?
+if [[ $rc -eq 0 && ! -s $D/verify.out ]]; then
+        pass "systemd-analyze verify /lib/systemd/system/jit-agent.service is clean (in the guest)"
+else
+        fail "systemd-analyze verify /lib/systemd/system/jit-agent.service (exit $rc):"
+        indent <"$D/verify.out"
+fi
+guest dpkg -L jit-agent libpam-jit >"$D/dpkg-L" 2>&1 || true
+for doc in $(unit_state Documentation | tr -d '"'); do
+        [[ $doc =~ ^man:([^()]+)\(([0-9])\)$ ]] || continue
+        page=/usr/share/man/man${BASH_REMATCH[2]}/${BASH_REMATCH[1]}.${BASH_REMATCH[2]}.gz
+        check "the unit's Documentation=$doc is installed ($page)" grep -qx "$page" "$D/dpkg-L"
+done
+exposure() { sed -n 's/.*Overall exposure level for jit-agent.service: \([0-9.]*\).*/\1/p' "$1"; }
+guest systemd-analyze security --no-pager jit-agent.service >"$D/security.out" 2>&1 || true
+e=$(exposure "$D/security.out")
+check "systemd-analyze security jit-agent.service (running unit): exposure ${e:-?} ≤ 2.0" \
+        awk -v e="$e" 'BEGIN { exit !(e != "" && e + 0 <= 2.0) }'
+guest systemd-analyze security --no-pager --offline=true /lib/systemd/system/jit-agent.service \
+        >"$D/security-offline.out" 2>&1 || true
+e2=$(exposure "$D/security-offline.out")
+check "systemd-analyze security --offline=true on the installed file: exposure ${e2:-?} ≤ 2.0" \
+        awk -v e="$e2" 'BEGIN { exit !(e != "" && e + 0 <= 2.0) }'
+[[ -n $e ]] || tail -5 "$D/security.out" | indent
+
+# ---- 8. jitctl pam enable ---------------------------------------------------------
+
+publish() {
+        "$JITCTL" publish --store "$D/share/store" --key "$D/keys/signing.key" --iss "$ISS" \
+                --trust "$D/keys/signing.jwks" | sed 's/^/# publish: /'
+}
+
+rc=0
+guest jitctl pam enable sshd sudo >"$D/enable1.out" 2>&1 || rc=$?
+check "jitctl pam enable sshd sudo refuses without a fresh bundle (exit $rc)" test "$rc" = 1
+check "… and says why (no fresh bundle: $(grep -i bundle "$D/enable1.out" | head -1))" grep -qi 'bundle' "$D/enable1.out"
+indent <"$D/enable1.out"
+wiring_sums >"$D/snap/wiring.refused"
+check "… and changed nothing" cmp -s "$D/snap/wiring.before" "$D/snap/wiring.refused"
+
+publish
+T[published0]=$(now)
+accepted() { guest_journal -u jit-agent | grep -q 'bundle serial 1 accepted'; }
+# One poll interval (5 s), or more: after the failed fetches of an empty
+# store the agent backs off.
+if wait_for 30 accepted; then
+        pass "the agent accepted bundle serial 1 $(elapsed "${T[published0]}") s after publish"
+else
+        fail "the agent accepted bundle serial 1 within 30 s of publish"
+fi
+
+rc=0
+guest jitctl pam enable sshd sudo >"$D/enable2.out" 2>&1 || rc=$?
+check "jitctl pam enable sshd sudo succeeds with a fresh bundle (exit $rc)" test "$rc" = 0
+indent <"$D/enable2.out"
+guest jitctl pam status >"$D/status.out" 2>&1 || true
+indent <"$D/status.out"
+for s in sshd sudo sudo-i; do
+        check "pam status: $s account and session wired" grep -qx "$s: account wired, session wired" "$D/status.out"
+done
+check "the sshd drop-in /etc/ssh/sshd_config.d/50-jit-access.conf names /run/jit/keys/%u" \
+        grep -q '^AuthorizedKeysFile /run/jit/keys/%u' "$(groot /etc/ssh/sshd_config.d/50-jit-access.conf)"
+wiring_sums >"$D/snap/wiring.enabled"
+changed=$(diff "$D/snap/wiring.before" "$D/snap/wiring.enabled" | sed -n 's/^> [0-9a-f]*  //p' | sort | tr '\n' ' ' || true)
+check "enable changed exactly sshd, sudo, sudo-i and added the drop-in (changed: $changed)" \
+        test "$changed" = "/etc/pam.d/sshd /etc/pam.d/sudo /etc/pam.d/sudo-i /etc/ssh/sshd_config.d/50-jit-access.conf "
+rc=0
+guest jitctl pam enable sshd sudo >"$D/enable3.out" 2>&1 || rc=$?
+wiring_sums >"$D/snap/wiring.enabled2"
+check "enabling twice changes nothing (exit $rc)" \
+        sh -c "[ $rc = 0 ] && cmp -s '$D/snap/wiring.enabled' '$D/snap/wiring.enabled2'"
+
+rc=0
+guest sshd -t >"$D/sshd-t.out" 2>&1 || rc=$?
+check "sshd -t accepts the wired configuration (exit $rc)" test "$rc" = 0
+indent <"$D/sshd-t.out"
+guest systemctl restart ssh
+check "sshd is back after systemctl restart ssh" wait_for 10 port_open "$PORT"
+
+# ---- 9. a grant, a login, its end --------------------------------------------------
+
+claim() {
+        python3 - "$1" "$2" <<'EOF'
+import base64, json, sys
+p = open(sys.argv[1]).read().strip().split(".")[1]
+print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))[sys.argv[2]])
+EOF
+}
+
+T[grant]=$(now)
+"$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
+        --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl "${TTL}s" \
+        --ticket INC-INSTALL --approver bob --jti g-install \
+        --out "$D/share/store/grants/g-install.jwt" >/dev/null
+exp=$(claim "$D/share/store/grants/g-install.jwt" exp)
+publish
+T[published]=$(now)
+log "grant g-install for $TEST_USER: exp $exp ($(date -u -d "@$exp" +%H:%M:%S) UTC)"
+
+keyfile=$(groot /run/jit/keys/$TEST_USER)
+if wait_for 12 test -s "$keyfile"; then
+        pass "the agent installed /run/jit/keys/$TEST_USER $(elapsed "${T[published]}") s after publish"
+else
+        fail "the agent installed /run/jit/keys/$TEST_USER within 12 s of publish"
+fi
+
+SSH_OPTS=(-F /dev/null -p "$PORT" -i "$D/client/$TEST_USER" -o BatchMode=yes -o IdentitiesOnly=yes
+        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=10
+        -o ServerAliveInterval=0 -o LogLevel=ERROR)
+# -tt: a pseudo terminal, where the agent's warnings are written.
+# shellcheck disable=SC2016 # expanded by the remote shell
+ssh -tt "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" \
+        'echo "SID=$(cat /proc/self/sessionid) XDG=${XDG_SESSION_ID-unset} GRANT=${JIT_GRANT_ID-unset} TTY=$(tty)"; exec sleep 600' \
+        >"$D/ssh.out" 2>"$D/ssh.err" </dev/null &
+SSH_PID=$!
+wait_for 15 grep -q '^SID=' "$D/ssh.out" || true
+line=$(grep '^SID=' "$D/ssh.out" | tr -d '\r' || true)
+sid=$(sed -n 's/^SID=\([0-9]*\) .*/\1/p' <<<"$line")
+if [[ -n $sid ]]; then
+        pass "ssh login admitted with the grant's key ($line)"
+else
+        fail "ssh login admitted with the grant's key"
+        indent <"$D/ssh.err"
+        guest_journal -u ssh | tail -20 | indent
+        die "no session to watch"
+fi
+check "the shell has JIT_GRANT_ID=g-install" grep -q 'GRANT=g-install ' <<<"$line"
+check "the session has a pseudo terminal" grep -q 'TTY=/dev/pts/' <<<"$line"
+guest loginctl list-sessions --no-legend >"$D/sessions" 2>&1 || true
+indent <"$D/sessions"
+# shellcheck disable=SC2016 # awk's own variables
+check "loginctl lists session $sid of $TEST_USER" \
+        awk -v s="$sid" -v u="$TEST_USER" '$1 == s && $3 == u { f = 1 } END { exit !f }' "$D/sessions"
+
+now_s=$(date +%s)
+((now_s < exp - WARN - 2)) || fail "test too slow: only $((exp - now_s)) s of the grant left before the warning"
+log "waiting for the warning at exp - ${WARN}s and for exp ($((exp - now_s)) s)"
+t_warn=
+t_exit=
+ssh_rc=
+while (($(date +%s) < exp + 15)); do
+        if [[ -z $t_warn ]] && grep -q '\*\*\* jit: your access ends' "$D/ssh.out"; then
+                t_warn=$(now)
+        fi
+        if ! kill -0 "$SSH_PID" 2>/dev/null; then
+                t_exit=$(now)
+                ssh_rc=0
+                wait "$SSH_PID" || ssh_rc=$?
+                SSH_PID=
+                break
+        fi
+        sleep 0.05
+done
+if [[ -z $t_warn ]] && grep -q '\*\*\* jit: your access ends' "$D/ssh.out"; then
+        t_warn=$t_exit
+fi
+log "terminal output:"
+tr -d '\r' <"$D/ssh.out" | grep -v '^$' | indent
+guest_journal -u jit-agent >"$D/agent.journal"
+if [[ -n $t_warn ]]; then
+        pass "the warning 'your access ends …' reached the terminal $(elapsed "$t_warn" "$exp") s before exp (warn_before = ${WARN}s)"
+else
+        fail "the warning (warn_before = ${WARN}s) reached alice's terminal"
+        grep -E 'told|terminal' "$D/agent.journal" | indent || true
+fi
+if [[ -z $t_exit ]]; then
+        fail "the ssh client exits by exp + 15 s (still running)"
+else
+        late=$(elapsed "$exp" "$t_exit")
+        log "ssh client exited $late s after exp, code $ssh_rc"
+        check "the session was not ended before exp ($late s)" awk -v l="$late" 'BEGIN { exit !(l >= 0) }'
+        check "the ssh client exits within 2 s after exp ($late s)" awk -v l="$late" 'BEGIN { exit !(l <= 2) }'
+fi
+gone() {
+        guest loginctl list-sessions --no-legend >"$D/sessions" 2>&1 || true
+        ! awk -v s="$sid" '$1 == s { f = 1 } END { exit !f }' "$D/sessions"
+}
+check "loginctl no longer lists session $sid" wait_for 5 gone
+check "the key file /run/jit/keys/$TEST_USER is removed" wait_for 3 test ! -e "$keyfile"
+check "jit-agent is still active in the same process" \
+        test "$(guest systemctl is-active jit-agent 2>&1)" = active -a "$(unit_state MainPID)" = "$agent_pid"
+wd_ts1=$(unit_state WatchdogTimestampMonotonic)
+check "the watchdog is live: the agent pinged it since start ($wd_ts0 → $wd_ts1)" \
+        test "${wd_ts1:-0}" -gt "${wd_ts0:-0}"
+grep -q 'Watchdog timeout' "$D/agent.journal" && fail "no watchdog timeout in the agent's journal"
+
+# ---- 10. removal refused while wired, then disable ------------------------------------
+
+rc=0
+guest apt-get remove -y jit-agent libpam-jit >"$D/apt-remove.log" 2>&1 || rc=$?
+# shellcheck disable=SC2016 # dpkg-query's format
+inst=$(guest dpkg-query -W -f '${db:Status-Abbrev}${Package} ' jit-agent libpam-jit 2>&1 || true)
+check "apt-get remove is refused while pam_jit is wired (exit $rc; $inst)" \
+        sh -c "[ $rc != 0 ] && [ '$inst' = 'ii jit-agent ii libpam-jit ' ]"
+check "… saying 'run jitctl pam disable first'" grep -q "run 'jitctl pam disable' first" "$D/apt-remove.log"
+check "… and the agent still runs" test "$(guest systemctl is-active jit-agent 2>&1)" = active
+
+rc=0
+guest jitctl pam disable >"$D/disable.out" 2>&1 || rc=$?
+check "jitctl pam disable (exit $rc)" test "$rc" = 0
+indent <"$D/disable.out"
+wiring_sums >"$D/snap/wiring.disabled"
+if diff -u "$D/snap/wiring.before" "$D/snap/wiring.disabled" >"$D/diff" 2>&1; then
+        pass "after disable every file under /etc/pam.d and /etc/ssh is byte-identical to before the install (sha256)"
+else
+        fail "after disable /etc/pam.d or /etc/ssh differs from before the install:"
+        indent <"$D/diff"
+fi
+for f in $WIRED_FILES; do
+        check "sha256 of $f equal to before" \
+                test "$(grep " $f\$" "$D/snap/wiring.before")" = "$(grep " $f\$" "$D/snap/wiring.disabled")"
+done
+check "the drop-in 50-jit-access.conf is gone" test ! -e "$(groot /etc/ssh/sshd_config.d/50-jit-access.conf)"
+check "no backup left in /var/lib/jit/pam-backup" \
+        sh -c "[ -z \"\$(ls -A '$(groot /var/lib/jit/pam-backup)' 2>/dev/null)\" ]"
+guest systemctl restart ssh
+check "sshd comes back after the unwiring" wait_for 10 port_open "$PORT"
+
+# ---- 11. purge -------------------------------------------------------------------------
+
+# The trust store is the administrator's file, not the package's: purge keeps
+# it (dpkg removes only what it owns); the administrator deletes it.
+rm -f "$(groot /etc/jit/trust.jwks)"
+T[purge]=$(now)
+rc=0
+guest apt-get purge -y jit-agent libpam-jit >"$D/apt-purge.log" 2>&1 || rc=$?
+T[purge_done]=$(now)
+check "apt-get purge -y jit-agent libpam-jit (exit $rc, $(elapsed "${T[purge]}" "${T[purge_done]}") s)" test "$rc" = 0
+[[ $rc -eq 0 ]] || indent <"$D/apt-purge.log"
+# shellcheck disable=SC2016 # dpkg-query's format
+left=$(guest dpkg-query -W -f '${db:Status-Abbrev}${Package} ' jit-agent libpam-jit 2>/dev/null || true)
+check "dpkg knows neither package any more (got '$left')" bash -c "! grep -q 'jit' <<<'$left'"
+check "no jit-agent process left" sh -c "! nsenter -t $GUEST_PID -m -u -i -n -p -- pgrep -x jit-agent >/dev/null"
+check "systemd knows no jit-agent.service (LoadState=$(unit_state LoadState))" test "$(unit_state LoadState)" = not-found
+check "/run/jit is gone" test ! -e "$(groot /run/jit)"
+
+wiring_sums >"$D/snap/wiring.purged"
+check "after purge /etc/pam.d and /etc/ssh are byte-identical to before" \
+        cmp -s "$D/snap/wiring.before" "$D/snap/wiring.purged"
+file_list >"$D/snap/files.purged"
+# Changes the test's own actions and a running system make, unrelated to the
+# packages: apt and dpkg bookkeeping, logs, alice's session (logind, systemd
+# lingering state), ssh host keys being read, the journal.
+noise='^. [0-9]+ [^ ]+ (/var/lib/dpkg/(status|status-old|diversions-old|statoverride-old|triggers/[^ ]*|lock[^ ]*|available)|/var/lib/apt/(extended_states|lists/(lock|partial.*|auxfiles.*))|/var/lib/systemd/(linger|timers|random-seed|catalog|coredump|pstore).*)$'
+rc=0
+grep -qE "$noise" /dev/null || rc=$?
+[[ $rc -le 1 ]] || die "bad noise pattern in the test (grep exit $rc)"
+diff <(grep -vE "$noise" "$D/snap/files.before") <(grep -vE "$noise" "$D/snap/files.purged") \
+        >"$D/files.diff" || true
+if [[ ! -s $D/files.diff ]]; then
+        pass "purge left nothing behind: the paths under /etc, /var/lib, /usr, /run/jit are those before the install"
+else
+        fail "purge left differences under /etc, /var/lib, /usr, /run/jit (< before, > after purge):"
+        indent <"$D/files.diff"
+fi
+# What was filtered as noise, for the log.
+diff "$D/snap/files.before" "$D/snap/files.purged" | grep -E '^[<>]' | grep -E "${noise/^/^[<>] }" |
+        sed 's/^/(ignored) /' | indent || true
+
+T[end]=$(now)
+log "timings: packages $(elapsed "${T[debs]}" "${T[debs_done]}") s, root file system $(elapsed "${T[rootfs]}" "${T[rootfs_done]}") s, boot $(elapsed "${T[boot]}" "${T[booted]}") s, apt install $(elapsed "${T[install]}" "${T[install_done]}") s, systemctl start $(elapsed "${T[start_unit]}" "${T[started]}") s, grant to end of session $(elapsed "${T[grant]}" "${t_exit:-${T[end]}}") s (ttl ${TTL}s), purge $(elapsed "${T[purge]}" "${T[purge_done]}") s, total $(elapsed "${T[start]}" "${T[end]}") s"
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
