@@ -255,8 +255,11 @@ int grant_from_token(const char *token, size_t len, const struct trust_store *ts
 
 int grant_check_time(const struct grant *g, const struct grant_policy *policy, int64_t now,
                      struct jit_error *err) {
-        int64_t skew = policy->clock_skew;
+        int64_t skew;
 
+        if (!g || !policy)
+                return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "no grant to check");
+        skew = policy->clock_skew;
         if (g->iat > now + skew)
                 return jit_error_set(err, EINVAL, JIT_REASON_ISSUED_IN_FUTURE,
                                      "grant %s was issued %lld s in the future (clock skew?)",
