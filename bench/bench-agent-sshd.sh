@@ -63,7 +63,7 @@ nsenter -t "$SSHD_PID" -m -- "$JIT_AGENT" --config "$D/host/jit.conf" >"$D/agent
 AGENT_PID=$!
 BG_PIDS+=("$AGENT_PID")
 for _ in $(seq 100); do
-        grep -q "accepted" "$D/agent.log" && break
+        grep -q "accepted" "$D/agent.log" 2>/dev/null && break
         sleep 0.05
 done
 grep -q "accepted" "$D/agent.log" || die "the agent did not accept the first bundle: $(cat "$D/agent.log")"

@@ -215,6 +215,11 @@ int read_file_secure(const char *path, uid_t owner, size_t max_size, char **ret,
 
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                       struct jit_error *err) {
+        return write_file_atomic_flags(path, data, len, mode, 0, err);
+}
+
+int write_file_atomic_flags(const char *path, const void *data, size_t len, mode_t mode,
+                            unsigned flags, struct jit_error *err) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_close_ int dfd = -1, fd = -1;
         const char *name, *slash;
@@ -273,7 +278,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 }
                 done += (size_t) k;
         }
-        if (fsync(fd) < 0) {
+        if (!(flags & WRITE_FILE_NO_SYNC) && fsync(fd) < 0) {
                 r = error_errno(err, errno, path, (int) strlen(path), "fsync failed");
                 goto fail;
         }
@@ -286,7 +291,7 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
                 goto fail;
         }
         /* The rename is durable only once the folder is. */
-        if (fsync(dfd) < 0)
+        if (!(flags & WRITE_FILE_NO_SYNC) && fsync(dfd) < 0)
                 return error_errno(err, errno, dir, (int) strlen(dir), "fsync failed");
         return 0;
 

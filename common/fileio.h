@@ -23,3 +23,10 @@ int read_file_secure(const char *path, uid_t owner, size_t max_size, char **ret,
  * old file is untouched and no temporary is left behind. */
 int write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
                       struct jit_error *err);
+
+/* Without an fsync of the file and its folder: for many files written at
+ * once, made durable by one syncfs() after them and a commit point written
+ * with write_file_atomic() last (the agent's users/ files, then state). */
+#define WRITE_FILE_NO_SYNC (1u << 0)
+int write_file_atomic_flags(const char *path, const void *data, size_t len, mode_t mode,
+                            unsigned flags, struct jit_error *err);

@@ -230,3 +230,21 @@ bool ssh_public_key_is_valid(const char *s, size_t len) {
                 return false;
         return true;
 }
+
+bool parse_uint_strict(const char *s, size_t len, uint64_t max, uint64_t *ret) {
+        uint64_t v = 0;
+
+        if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+                if (v > (UINT64_MAX - (uint64_t) (s[i] - '0')) / 10)
+                        return false;
+                v = v * 10 + (uint64_t) (s[i] - '0');
+        }
+        if (v > max)
+                return false;
+        *ret = v;
+        return true;
+}

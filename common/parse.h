@@ -10,6 +10,10 @@
  * max. Returns 0 or -EINVAL / -ERANGE. */
 int parse_duration(const char *s, int64_t max, int64_t *ret);
 
+/* Decimal digits only, no sign, no leading zero (one value, one spelling, as
+ * the state files written by jit-agent and pam_jit need), at most max. */
+bool parse_uint_strict(const char *s, size_t len, uint64_t max, uint64_t *ret);
+
 /* yes/no, true/false, on/off, 1/0. */
 int parse_boolean(const char *s, bool *ret);
 

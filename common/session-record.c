@@ -34,25 +34,6 @@ void session_record_free(struct session_record *r) {
 
 /* ---- value syntaxes ---- */
 
-/* Digits only, no sign, no leading zero, at most max. */
-static bool parse_uint_strict(const char *s, size_t len, uint64_t max, uint64_t *ret) {
-        uint64_t v = 0;
-
-        if (len == 0 || len > 20 || (len > 1 && s[0] == '0'))
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                if (s[i] < '0' || s[i] > '9')
-                        return false;
-                if (v > (UINT64_MAX - (uint64_t) (s[i] - '0')) / 10)
-                        return false;
-                v = v * 10 + (uint64_t) (s[i] - '0');
-        }
-        if (v > max)
-                return false;
-        *ret = v;
-        return true;
-}
-
 static bool is_alnum_n(const char *s, size_t len, size_t max) {
         if (len == 0 || len > max)
                 return false;

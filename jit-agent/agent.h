@@ -49,6 +49,11 @@ struct agent {
         struct warned *warned;
         size_t n_warned;
 
+        sd_event_source *reconcile_soon; /* defer: one reconcile per burst of events */
+
+        bool keys_dirty;   /* the grants may have changed: recompute the key files */
+        int64_t keys_next; /* when a key file changes next (a grant starts or ends); 0 none */
+
         /* For STATUS=. */
         size_t n_grants, n_sessions;
         int64_t next_expiry;

@@ -374,7 +374,8 @@ int agent_reconcile(struct agent *a) {
                         log_error("session %s: unreadable record: %s", ids[i], err.message);
                         continue;
                 }
-                if (!session_record_is_live(rec)) {
+                /* Unknown (an unreadable /proc) is not gone: keep enforcing. */
+                if (session_record_liveness(rec) == 0) {
                         size_t left = 0;
 
                         /* The login is over. What it left running (nohup, a
@@ -399,12 +400,25 @@ int agent_reconcile(struct agent *a) {
         if (ids)
                 warned_prune(a, ids);
 
-        r = keys_sync(a, now, &next, &grants);
-        if (r < 0)
-                log_error("cannot sync key files: %s", strerror_r(-r, (char[128]){}, 128));
+        /* Key files verify every grant of every user: they are recomputed
+         * when the grants can have changed (a new bundle, a reload, the start)
+         * or one of them starts or ends, never for a session event. */
+        if (a->keys_dirty || (a->keys_next > 0 && now >= a->keys_next)) {
+                int64_t keys_next = INT64_MAX;
+
+                r = keys_sync(a, now, &keys_next, &grants);
+                if (r < 0)
+                        log_error("cannot sync key files: %s", strerror_r(-r, (char[128]){}, 128));
+                else {
+                        a->keys_dirty = false;
+                        a->n_grants = grants;
+                }
+                a->keys_next = keys_next == INT64_MAX ? 0 : keys_next;
+        }
+        if (a->keys_next > 0 && a->keys_next < next)
+                next = a->keys_next;
 
         a->n_sessions = sessions;
-        a->n_grants = grants;
         a->next_expiry = next == INT64_MAX ? 0 : next;
         if (next == INT64_MAX)
                 r = sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_OFF);

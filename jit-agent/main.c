@@ -130,10 +130,20 @@ static int ensure_dirs(struct agent *a) {
         return 0;
 }
 
-static int on_sessions_changed(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
-        /* A session opened one second before its grant ends is caught here,
-         * not at the next timer. */
+static int on_reconcile_soon(sd_event_source *s, void *userdata) {
         return agent_reconcile(userdata);
+}
+
+static int on_sessions_changed(sd_event_source *s, const struct inotify_event *ev, void *userdata) {
+        struct agent *a = userdata;
+
+        /* A session opened one second before its grant ends is caught here,
+         * not at the next timer. pam_jit's temporary files and the lock are
+         * not sessions; a burst of events (a record is written as a temporary
+         * and renamed) makes one reconcile, on the next loop iteration. */
+        if (ev->len > 0 && !session_id_is_valid(ev->name))
+                return 0;
+        return sd_event_source_set_enabled(a->reconcile_soon, SD_EVENT_ONESHOT);
 }
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -150,8 +160,10 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         (void) sd_notify(false, "RELOADING=1");
         if (agent_load_context(a) < 0)
                 log_error("reload failed: keeping the previous configuration");
-        else
+        else {
                 log_info("configuration and trust store reloaded");
+                a->keys_dirty = true; /* another trust store or facts: other keys */
+        }
         (void) agent_reconcile(a);
         (void) agent_poll_now(a);
         (void) sd_notify(false, "READY=1");
@@ -176,6 +188,7 @@ static void agent_free(struct agent *a) {
         sd_event_source_unref(a->deadline_timer);
         sd_event_source_unref(a->grace_timer);
         sd_event_source_unref(a->sessions_watch);
+        sd_event_source_unref(a->reconcile_soon);
         fetcher_free(a->fetcher);
         sd_bus_flush_close_unref(a->bus);
         sd_event_unref(a->event);
@@ -235,6 +248,11 @@ static int agent_startup(struct agent *a) {
         if (r < 0)
                 return r;
 
+        r = sd_event_add_defer(a->event, &a->reconcile_soon, on_reconcile_soon, a);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(a->reconcile_soon, SD_EVENT_OFF);
+
         r = fetcher_new(a->event, &a->fetcher);
         if (r < 0)
                 return r;
@@ -246,6 +264,7 @@ static int agent_startup(struct agent *a) {
         (void) sd_event_set_watchdog(a->event, true);
 
         /* Sessions whose grant ended while we were down end now. */
+        a->keys_dirty = true;
         return agent_reconcile(a);
 }
 

@@ -5,6 +5,7 @@
  * as soon as the bundle carrying them arrives. */
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -126,6 +127,10 @@ static void on_fetch_done(struct fetcher *f, int error, const char *message,
                           &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
                           "bundle serial %llu accepted: %zu grants, %zu revoked",
                           (unsigned long long) result.serial, result.n_grants, result.n_revoked);
+        /* The apply's big allocations (the body, the JSON tree) are freed:
+         * give the pages back rather than idle on them. */
+        (void) malloc_trim(0);
+        a->keys_dirty = true;
         (void) agent_reconcile(a);
 schedule:
         poll_schedule(a, poll_delay_usec(a));

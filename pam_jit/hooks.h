@@ -10,6 +10,7 @@
 #include "access.h"
 #include "args.h"
 #include "audit.h"
+#include "identity.h"
 
 enum outcome {
         OUTCOME_ALLOW,
@@ -21,6 +22,29 @@ enum outcome account_hook(pam_handle_t *pamh, const struct pam_jit_args *args, i
 enum outcome session_open_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now);
 enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *args);
 enum outcome auth_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now);
+
+/* Who a hook decides about: PAM_USER, or for sudo the invoking user. */
+struct hook_subject {
+        char invoker[USER_NAME_BUF];
+        const char *user;
+        bool sudo;
+};
+
+/* The opening every account and session hook shares: name the subject
+ * (sudo's invoker by its real uid; root through sudo gains nothing and is
+ * let through), load the host context, let exempt users through (the account
+ * hook logs that loudly). Returns true to go on to the decision; false with
+ * *ret the hook's outcome. */
+bool hook_begin(pam_handle_t *pamh, const struct pam_jit_args *args, bool account,
+                struct hook_subject *s, struct jit_context *ctx, enum outcome *ret);
+
+/* decide(), and on anything but a usable grant tell the user and the logs
+ * why. Returns true when a grant allows; false with *ret the outcome. what
+ * names the act in the log ("login of", "sudo for"). */
+bool decide_or_deny(pam_handle_t *pamh, const struct pam_jit_args *args,
+                    const struct jit_context *ctx, const struct decide_request *req,
+                    enum audit_event denied_event, const char *what, struct decision *d,
+                    enum outcome *ret);
 
 /* The token accepted by the auth hook of this PAM handle, or NULL. */
 const char *typed_token_get(pam_handle_t *pamh);

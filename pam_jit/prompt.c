@@ -49,6 +49,7 @@ enum outcome auth_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int6
         struct jit_error err = {};
         const char *user;
         char *token;
+        enum outcome o;
         int r;
 
         if (!args->prompt) {
@@ -77,26 +78,16 @@ enum outcome auth_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int6
                 message_internal_error(pamh);
                 return OUTCOME_ERROR;
         }
-        r = decide(&ctx,
-                   &(struct decide_request){
-                           .user = user,
-                           .scope = sudo ? GRANT_SCOPE_SUDO : GRANT_SCOPE_SSH,
-                           .typed_token = token,
-                           .typed_only = true,
-                           .now = now,
-                   },
-                   &d, &err);
-        if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "cannot decide for %s: %s", user, err.message);
-                message_internal_error(pamh);
-                return OUTCOME_ERROR;
-        }
-        if (d.verdict != VERDICT_ALLOW) {
-                message_denied(pamh, args->mode, user, NULL, &d);
-                decision_log(pamh, &ctx, AUDIT_LOGIN_DENIED, LOG_NOTICE, "typed token of", user, &d,
-                             NULL);
-                return OUTCOME_DENY;
-        }
+        if (!decide_or_deny(pamh, args, &ctx,
+                            &(struct decide_request){
+                                    .user = user,
+                                    .scope = sudo ? GRANT_SCOPE_SUDO : GRANT_SCOPE_SSH,
+                                    .typed_token = token,
+                                    .typed_only = true,
+                                    .now = now,
+                            },
+                            AUDIT_LOGIN_DENIED, "typed token of", &d, &o))
+                return o;
 
         copy = strdup(token);
         if (!copy ||

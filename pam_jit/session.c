@@ -97,6 +97,7 @@ static enum outcome ssh_session_open(pam_handle_t *pamh, const struct pam_jit_ar
         _cleanup_(session_record_freep) struct session_record *rec = NULL;
         char sid[JIT_SESSION_ID_MAX + 1];
         struct jit_error err = {};
+        enum outcome o;
         int r;
 
         /* Without a session id the agent could never end this session at
@@ -111,26 +112,16 @@ static enum outcome ssh_session_open(pam_handle_t *pamh, const struct pam_jit_ar
                 return OUTCOME_ERROR;
         }
 
-        r = decide(ctx,
-                   &(struct decide_request){
-                           .user = user,
-                           .scope = GRANT_SCOPE_SSH,
-                           .typed_token = typed_token_get(pamh),
-                           .own_session = sid,
-                           .now = now,
-                   },
-                   &d, &err);
-        if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "cannot decide for %s: %s", user, err.message);
-                message_internal_error(pamh);
-                return OUTCOME_ERROR;
-        }
-        if (d.verdict != VERDICT_ALLOW) {
-                message_denied(pamh, args->mode, user, NULL, &d);
-                decision_log(pamh, ctx, AUDIT_LOGIN_DENIED, LOG_NOTICE, "session of", user, &d,
-                             NULL);
-                return OUTCOME_DENY;
-        }
+        if (!decide_or_deny(pamh, args, ctx,
+                            &(struct decide_request){
+                                    .user = user,
+                                    .scope = GRANT_SCOPE_SSH,
+                                    .typed_token = typed_token_get(pamh),
+                                    .own_session = sid,
+                                    .now = now,
+                            },
+                            AUDIT_LOGIN_DENIED, "session of", &d, &o))
+                return o;
 
         r = record_build(pamh, sid, user, d.grant, &rec);
         if (r >= 0)
@@ -157,6 +148,7 @@ static enum outcome sudo_session_open(pam_handle_t *pamh, const struct pam_jit_a
         char sid[JIT_SESSION_ID_MAX + 1];
         struct jit_error err = {};
         const char *target;
+        enum outcome o;
         int r;
 
         if (pam_user_get(pamh, &target) < 0)
@@ -167,26 +159,16 @@ static enum outcome sudo_session_open(pam_handle_t *pamh, const struct pam_jit_a
                                        "by jit-access");
                 return OUTCOME_DENY;
         }
-        r = decide(ctx,
-                   &(struct decide_request){
-                           .user = invoker,
-                           .scope = GRANT_SCOPE_SUDO,
-                           .runas = target,
-                           .own_session = sid,
-                           .now = now,
-                   },
-                   &d, &err);
-        if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "cannot decide for %s: %s", invoker, err.message);
-                message_internal_error(pamh);
-                return OUTCOME_ERROR;
-        }
-        if (d.verdict != VERDICT_ALLOW) {
-                message_denied(pamh, args->mode, invoker, target, &d);
-                decision_log(pamh, ctx, AUDIT_SUDO_DENIED, LOG_NOTICE, "sudo for", invoker, &d,
-                             NULL);
-                return OUTCOME_DENY;
-        }
+        if (!decide_or_deny(pamh, args, ctx,
+                            &(struct decide_request){
+                                    .user = invoker,
+                                    .scope = GRANT_SCOPE_SUDO,
+                                    .runas = target,
+                                    .own_session = sid,
+                                    .now = now,
+                            },
+                            AUDIT_SUDO_DENIED, "sudo for", &d, &o))
+                return o;
         /* The elevation goes on the login session's record: the agent ends
          * what runs as the target when the grant ends. No record means the
          * account check's session vanished: refuse. */
@@ -209,38 +191,13 @@ static enum outcome sudo_session_open(pam_handle_t *pamh, const struct pam_jit_a
 
 enum outcome session_open_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now) {
         _cleanup_(context_done) struct jit_context ctx = {};
-        char invoker[USER_NAME_BUF];
-        bool sudo = args->mode == PAM_JIT_MODE_SUDO, exempt;
-        struct jit_error err = {};
-        const char *user;
-        uid_t uid;
-        int r;
+        struct hook_subject s = {};
+        enum outcome o;
 
-        if (sudo) {
-                if (sudo_invoker_get(pamh, false, invoker, &uid) < 0)
-                        return OUTCOME_DENY;
-                if (uid == 0)
-                        return OUTCOME_ALLOW;
-                user = invoker;
-        } else if (pam_user_get(pamh, &user) < 0)
-                return OUTCOME_DENY;
-
-        r = context_load(args->config, &ctx, &err);
-        if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "%s", err.message);
-                message_internal_error(pamh);
-                return OUTCOME_ERROR;
-        }
-        r = user_is_exempt(ctx.config, user, &exempt);
-        if (r < 0) {
-                message_internal_error(pamh);
-                return OUTCOME_ERROR;
-        }
-        if (exempt)
-                return OUTCOME_ALLOW; /* logged loudly by the account hook */
-
-        return sudo ? sudo_session_open(pamh, args, &ctx, user, now)
-                    : ssh_session_open(pamh, args, &ctx, user, now);
+        if (!hook_begin(pamh, args, false, &s, &ctx, &o))
+                return o;
+        return s.sudo ? sudo_session_open(pamh, args, &ctx, s.user, now)
+                      : ssh_session_open(pamh, args, &ctx, s.user, now);
 }
 
 /* At close the session is still dying: sshd's unprivileged child and the

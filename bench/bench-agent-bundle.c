@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* bench-agent-bundle DIR N: a signing key, its trust store and a signed
+ * bundle of N grants for the jit-agent benchmarks (bench-agent-resources.sh).
+ * jitctl issue + publish take minutes for 10 000 grants; this signs them in
+ * one process with libjit's signer (test-util), like bench-pam-account.
+ *
+ * Writes DIR/trust.jwks (0644) and DIR/bundle.jwt (0644): serial 1, exp in
+ * 2 h, grants g-1 … g-N, two per user (u00000, u00001, …), each for
+ * aud env=prod,role=db, scope ssh+sudo, exp in 2 h. Prints the bundle size
+ * and the number of users on stdout ("bytes=… users=…"). */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "test-util.h"
+
+static void die(const char *fmt, ...) _printf_(1, 2);
+static void die(const char *fmt, ...) {
+        va_list ap;
+
+        fputs("bench-agent-bundle: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+        exit(EXIT_FAILURE);
+}
+
+static void write_text(const char *path, const char *text) {
+        FILE *f = fopen(path, "we");
+
+        if (!f)
+                die("%s: %m", path);
+        if (fputs(text, f) < 0 || fclose(f) != 0)
+                die("%s: write failed", path);
+        if (chmod(path, 0644) < 0)
+                die("%s: %m", path);
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_free_ char *trust = NULL, *bundle_path = NULL, *jwks = NULL, *grants = NULL,
+                            *bundle = NULL;
+        struct test_key key = {};
+        const struct test_key *keys[] = {&key};
+        int64_t now = (int64_t) time(NULL);
+        size_t size = 0, n;
+        char *end;
+        FILE *f;
+
+        if (argc != 3)
+                die("usage: bench-agent-bundle DIR N_GRANTS");
+        errno = 0;
+        n = (size_t) strtoull(argv[2], &end, 10);
+        if (errno != 0 || end == argv[2] || *end || n > 100000)
+                die("bad grant count '%s'", argv[2]);
+
+        test_key_init(&key, JWS_ALG_EDDSA, "bench");
+        trust = test_strdupf("%s/trust.jwks", argv[1]);
+        bundle_path = test_strdupf("%s/bundle.jwt", argv[1]);
+        jwks = test_jwks_text(keys, 1);
+        write_text(trust, jwks);
+
+        f = open_memstream(&grants, &size);
+        if (!f)
+                die("open_memstream: %m");
+        fputc('[', f);
+        for (size_t i = 1; i <= n; i++) {
+                _cleanup_free_ char *jti = test_strdupf("\"g-%zu\"", i);
+                _cleanup_free_ char *sub = test_strdupf("\"u%05zu\"", (i - 1) / 2);
+                _cleanup_free_ char *tok = test_grant_token(&key, now,
+                                                            (const struct test_member[]){
+                                                                    {"jti", jti},
+                                                                    {"sub", sub},
+                                                                    {"aud", "[\"env=prod,role=db\"]"},
+                                                                    {"exp", "@7200"},
+                                                                    {},
+                                                            });
+
+                fprintf(f, "%s\"%s\"", i == 1 ? "" : ",", tok);
+        }
+        fputc(']', f);
+        if (fclose(f) != 0)
+                die("open_memstream: write failed");
+
+        bundle = test_bundle_token(&key, now,
+                                   (const struct test_member[]){
+                                           {"serial", "1"},
+                                           {"exp", "@7200"},
+                                           {"grants", grants},
+                                           {},
+                                   });
+        write_text(bundle_path, bundle);
+        printf("bytes=%zu users=%zu\n", strlen(bundle), (n + 1) / 2);
+        test_key_done(&key);
+        return 0;
+}
