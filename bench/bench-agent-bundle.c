@@ -71,14 +71,15 @@ int main(int argc, char *argv[]) {
         for (size_t i = 1; i <= n; i++) {
                 _cleanup_free_ char *jti = test_strdupf("\"g-%zu\"", i);
                 _cleanup_free_ char *sub = test_strdupf("\"u%05zu\"", (i - 1) / 2);
-                _cleanup_free_ char *tok = test_grant_token(&key, now,
-                                                            (const struct test_member[]){
-                                                                    {"jti", jti},
-                                                                    {"sub", sub},
-                                                                    {"aud", "[\"env=prod,role=db\"]"},
-                                                                    {"exp", "@7200"},
-                                                                    {},
-                                                            });
+                _cleanup_free_ char *tok =
+                        test_grant_token(&key, now,
+                                         (const struct test_member[]){
+                                                 {"jti", jti},
+                                                 {"sub", sub},
+                                                 {"aud", "[\"env=prod,role=db\"]"},
+                                                 {"exp", "@7200"},
+                                                 {},
+                                         });
 
                 fprintf(f, "%s\"%s\"", i == 1 ? "" : ",", tok);
         }

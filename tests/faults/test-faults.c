@@ -76,10 +76,10 @@ struct scenario {
         const char *conf;    /* extra jit.conf lines */
         enum jws_alg signer; /* of the user's grant */
         const char *grant_over_name, *grant_over_value;
-        bool typed;          /* the grant is typed at the prompt, not staged */
-        bool sudo;           /* real uid daemon, own session record, PAM_USER root for open */
-        bool other_live;     /* another live session holds the (bound) grant */
-        bool dead_record;    /* a record of a dead session holds the grant */
+        bool typed;       /* the grant is typed at the prompt, not staged */
+        bool sudo;        /* real uid daemon, own session record, PAM_USER root for open */
+        bool other_live;  /* another live session holds the (bound) grant */
+        bool dead_record; /* a record of a dead session holds the grant */
         enum step steps[3];
         bool want_allow; /* what the undisturbed transaction does */
 };
@@ -204,8 +204,7 @@ struct walk_data {
 
 /* The state an iteration starts from: sudo's login record, no record of
  * ours left by the previous run. */
-static void iteration_reset(const struct fixture *f, const struct scenario *sc,
-                            const char *sid) {
+static void iteration_reset(const struct fixture *f, const struct scenario *sc, const char *sid) {
         struct jit_error err = {};
 
         (void) session_record_remove(f->run, sid, &err);
@@ -320,8 +319,7 @@ static void walk_child(const struct fixture *f, struct child_report *rep, void *
                 n_steps = transaction(f, wd, sid, n, rc, bounds);
                 if (fault_live_blocks(&leak) != 0) {
                         walk_fail(w, "N=%lu: %zu block(s) left after pam_end, first by %s in %s", n,
-                                  fault_live_blocks(NULL), leak.fn,
-                                  symtab_function(leak.offset));
+                                  fault_live_blocks(NULL), leak.fn, symtab_function(leak.offset));
                         fault_forget_blocks();
                 }
                 if (!fault_injected(&site))
@@ -346,7 +344,8 @@ static void walk_child(const struct fixture *f, struct child_report *rep, void *
                         if (harmless_site(&site, caller, w))
                                 w->allowed++;
                         else
-                                walk_fail(w, "N=%lu: failing %s in %s (+0x%" PRIxPTR ") gave %s in %s",
+                                walk_fail(w,
+                                          "N=%lu: failing %s in %s (+0x%" PRIxPTR ") gave %s in %s",
                                           n, site.fn, caller, site.offset, pam_code_name(rc[k]),
                                           step_name(sc->steps[k]));
                 } else if (!denies(sc->steps[k], rc[k]))
@@ -395,11 +394,10 @@ static void run_scenario(void **state) {
         token = fixture_own(&f, fixture_grant(&f, signer(sc->signer), over));
         if (sc->typed) {
                 /* The host knows the store (a bundle for bob); daemon types. */
-                char *bob = fixture_own(&f, fixture_grant(&f, &keys.trusted,
-                                                           (const struct test_member[]){
-                                                                   {"sub", "\"bob\""},
-                                                                   {"jti", "\"g-bob\""},
-                                                                   {}}));
+                char *bob = fixture_own(
+                        &f, fixture_grant(&f, &keys.trusted,
+                                          (const struct test_member[]){
+                                                  {"sub", "\"bob\""}, {"jti", "\"g-bob\""}, {}}));
                 fixture_apply(&f, &bob, 1, NULL, NULL);
                 wd.token = token;
         } else if (!sc->want_allow && sc->conf && strstr(sc->conf, "stale_policy")) {
@@ -446,7 +444,6 @@ static void run_scenario(void **state) {
                 assert_true(ok);
         }
 }
-
 
 /* Run last: every harmless[] entry excused at least one run, so the list
  * holds nothing the walk does not need. */

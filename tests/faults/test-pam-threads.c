@@ -45,10 +45,11 @@ static void *work(void *p) {
                                            !conv_find(&log, PAM_ERROR_MSG, w->want_msg)
                                  : conv_count(&log, 0) != 0)) {
                         if (w->wrong++ == 0)
-                                (void) snprintf(w->first_wrong, sizeof(w->first_wrong),
-                                                "iteration %lu: %s, %zu message(s), first \"%.160s\"",
-                                                i, pam_code_name(rc), log.n_msg,
-                                                log.n_msg ? log.msg[0].text : "");
+                                (void) snprintf(
+                                        w->first_wrong, sizeof(w->first_wrong),
+                                        "iteration %lu: %s, %zu message(s), first \"%.160s\"", i,
+                                        pam_code_name(rc), log.n_msg,
+                                        log.n_msg ? log.msg[0].text : "");
                 }
         }
         return NULL;
@@ -76,7 +77,9 @@ static void test_two_hosts_two_threads(void **state) {
         fixture_apply(&a, &g, 1, NULL, NULL);
 
         wa = (struct worker){.f = &a, .want = PAM_SUCCESS, .n = n};
-        wb = (struct worker){.f = &b, .want = PAM_PERM_DENIED, .n = n,
+        wb = (struct worker){.f = &b,
+                             .want = PAM_PERM_DENIED,
+                             .n = n,
                              .want_msg = "jit: no access grant for alice on this host"};
         /* One handle of each host stays open throughout: the module is
          * loaded twice over while the threads load and unload it. */
@@ -123,8 +126,13 @@ int main(int argc, char **argv) {
                 return r;
         if (!RUNNING_ON_VALGRIND && valgrind && *valgrind) {
                 char *s = test_strdupf("--suppressions=%s", supp ? supp : "/dev/null");
-                char *args[] = {(char *) valgrind, (char *) "--tool=helgrind", (char *) "--quiet",
-                                (char *) "--error-exitcode=1", s, argv[0], NULL};
+                char *args[] = {(char *) valgrind,
+                                (char *) "--tool=helgrind",
+                                (char *) "--quiet",
+                                (char *) "--error-exitcode=1",
+                                s,
+                                argv[0],
+                                NULL};
 
                 (void) argc;
                 execv(valgrind, args);

@@ -41,8 +41,8 @@
 #define FAIL_WITH(fn, err, v)                                                                      \
         do {                                                                                       \
                 if (fault_hit(fn, CALLER)) {                                                       \
-                        errno = (err);                                                     \
-                        return v;                                                          \
+                        errno = (err);                                                             \
+                        return v;                                                                  \
                 }                                                                                  \
         } while (0)
 
@@ -499,8 +499,7 @@ DECL(int, EVP_DigestVerifyInit, EVP_MD_CTX *, EVP_PKEY_CTX **, const EVP_MD *, E
      EVP_PKEY *);
 DECL(int, EVP_DigestVerify, EVP_MD_CTX *, const unsigned char *, size_t, const unsigned char *,
      size_t);
-DECL(int, EVP_DigestSignInit, EVP_MD_CTX *, EVP_PKEY_CTX **, const EVP_MD *, ENGINE *,
-     EVP_PKEY *);
+DECL(int, EVP_DigestSignInit, EVP_MD_CTX *, EVP_PKEY_CTX **, const EVP_MD *, ENGINE *, EVP_PKEY *);
 DECL(int, EVP_DigestSign, EVP_MD_CTX *, unsigned char *, size_t *, const unsigned char *, size_t);
 DECL(int, EVP_Digest, const void *, size_t, unsigned char *, unsigned int *, const EVP_MD *,
      ENGINE *);
@@ -556,8 +555,8 @@ int __wrap_EVP_DigestSign(EVP_MD_CTX *c, unsigned char *sig, size_t *sl, const u
         return __real_EVP_DigestSign(c, sig, sl, m, ml);
 }
 
-int __wrap_EVP_Digest(const void *d, size_t n, unsigned char *md, unsigned int *s,
-                      const EVP_MD *t, ENGINE *e) {
+int __wrap_EVP_Digest(const void *d, size_t n, unsigned char *md, unsigned int *s, const EVP_MD *t,
+                      ENGINE *e) {
         FAIL_WITH("EVP_Digest", ENOMEM, 0);
         return __real_EVP_Digest(d, n, md, s, t, e);
 }
