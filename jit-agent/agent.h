@@ -50,6 +50,7 @@ struct agent {
         size_t n_warned;
 
         sd_event_source *reconcile_soon; /* defer: one reconcile per burst of events */
+        sd_event_source *trim_soon;      /* defer: return freed heap after a fetch */
 
         bool keys_dirty;   /* the grants may have changed: recompute the key files */
         int64_t keys_next; /* when a key file changes next (a grant starts or ends); 0 none */

@@ -189,6 +189,7 @@ static void agent_free(struct agent *a) {
         sd_event_source_unref(a->grace_timer);
         sd_event_source_unref(a->sessions_watch);
         sd_event_source_unref(a->reconcile_soon);
+        sd_event_source_unref(a->trim_soon);
         fetcher_free(a->fetcher);
         sd_bus_flush_close_unref(a->bus);
         sd_event_unref(a->event);

@@ -127,13 +127,19 @@ static void on_fetch_done(struct fetcher *f, int error, const char *message,
                           &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
                           "bundle serial %llu accepted: %zu grants, %zu revoked",
                           (unsigned long long) result.serial, result.n_grants, result.n_revoked);
-        /* The apply's big allocations (the body, the JSON tree) are freed:
-         * give the pages back rather than idle on them. */
-        (void) malloc_trim(0);
         a->keys_dirty = true;
         (void) agent_reconcile(a);
 schedule:
         poll_schedule(a, poll_delay_usec(a));
+        /* The body (megabytes for a big fleet, also when unchanged: a
+         * file:// store has no ETag) and the apply's JSON tree are freed once
+         * this returns: give the pages back then, rather than idle on them. */
+        (void) sd_event_source_set_enabled(a->trim_soon, SD_EVENT_ONESHOT);
+}
+
+static int on_trim_soon(sd_event_source *s, void *userdata) {
+        (void) malloc_trim(0);
+        return 0;
 }
 
 static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -175,6 +181,11 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 int agent_poll_setup(struct agent *a) {
         int r;
+
+        r = sd_event_add_defer(a->event, &a->trim_soon, on_trim_soon, a);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(a->trim_soon, SD_EVENT_OFF);
 
         r = sd_event_add_time_relative(a->event, &a->poll_timer, CLOCK_MONOTONIC, 0, 0,
                                        on_poll_timer, a);
