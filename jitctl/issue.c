@@ -342,22 +342,9 @@ int verb_issue(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
 
-        r = key_load_private(key_path, &pkey, &alg, &err);
-        if (r < 0) {
-                log_file_error(key_path, &err);
-                return EXIT_SYSTEM;
-        }
-        if (!kid) {
-                r = key_thumbprint(pkey, &thumb, &err);
-                if (r < 0) {
-                        log_error("cannot compute the key thumbprint: %s", err.message);
-                        return EXIT_SYSTEM;
-                }
-                kid = thumb;
-        } else if (strlen(kid) < 1 || strlen(kid) > JIT_KID_MAX) {
-                log_error("--kid: must be 1..%u characters", JIT_KID_MAX);
-                return EXIT_USAGE;
-        }
+        r = ctl_signing_key_load(key_path, &kid, &pkey, &alg, &thumb);
+        if (r != EXIT_OK)
+                return r;
 
         r = jws_sign(pkey, alg, kid, JWS_TYP_GRANT, claims, &token, &err);
         if (r < 0) {

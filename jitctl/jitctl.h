@@ -115,3 +115,10 @@ char *path_join(const char *a, const char *b);
 char *path_absolute(const char *p);
 /* "jitctl: PATH: message", unless the message names PATH already. */
 void log_file_error(const char *path, const struct jit_error *err);
+
+/* The signing key of issue and publish, and its kid: *kid as given (--kid,
+ * 1..JIT_KID_MAX characters) or, when NULL, the key's RFC 7638 thumbprint,
+ * kept in *ret_thumb for the caller to free. Returns EXIT_OK, EXIT_USAGE or
+ * EXIT_SYSTEM, having said why. */
+int ctl_signing_key_load(const char *path, const char **kid, EVP_PKEY **ret, enum jws_alg *ret_alg,
+                         char **ret_thumb);

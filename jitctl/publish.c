@@ -354,19 +354,10 @@ int verb_publish(int argc, char *argv[]) {
         if (ctl_policy_load(&pa, &policy) < 0)
                 goto finish;
 
-        r = key_load_private(key_path, &pkey, &alg, &err);
-        if (r < 0) {
-                log_file_error(key_path, &err);
+        ret = ctl_signing_key_load(key_path, &kid, &pkey, &alg, &thumb);
+        if (ret != EXIT_OK)
                 goto finish;
-        }
-        if (!kid) {
-                r = key_thumbprint(pkey, &thumb, &err);
-                if (r < 0) {
-                        log_error("cannot compute the key thumbprint: %s", err.message);
-                        goto finish;
-                }
-                kid = thumb;
-        }
+        ret = EXIT_SYSTEM;
 
         r = previous_serial(store, &serial);
         if (r < 0)

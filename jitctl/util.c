@@ -241,3 +241,25 @@ void log_file_error(const char *path, const struct jit_error *err) {
         else
                 log_error("%s: %s", path, err->message);
 }
+
+int ctl_signing_key_load(const char *path, const char **kid, EVP_PKEY **ret, enum jws_alg *ret_alg,
+                         char **ret_thumb) {
+        struct jit_error err = {};
+
+        if (*kid && (strlen(*kid) < 1 || strlen(*kid) > JIT_KID_MAX)) {
+                log_error("--kid: must be 1..%u characters", JIT_KID_MAX);
+                return EXIT_USAGE;
+        }
+        if (key_load_private(path, ret, ret_alg, &err) < 0) {
+                log_file_error(path, &err);
+                return EXIT_SYSTEM;
+        }
+        if (!*kid) {
+                if (key_thumbprint(*ret, ret_thumb, &err) < 0) {
+                        log_error("cannot compute the key thumbprint: %s", err.message);
+                        return EXIT_SYSTEM;
+                }
+                *kid = *ret_thumb;
+        }
+        return EXIT_OK;
+}
