@@ -286,8 +286,11 @@ mkfifo "$D/agent.fifo"
 ) <"$D/agent.fifo" >"$D/agent.log" &
 STAMP_PID=$!
 T_START=$EPOCHREALTIME
+# JIT_AGENT_WRAPPER: a command to run the agent under (the valgrindagent
+# test setup of meson.build sets valgrind memcheck); its PID is the agent's.
+# shellcheck disable=SC2086 # the wrapper is a command line: split it
 env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
-        "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
+        ${JIT_AGENT_WRAPPER:-} "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
 AGENT_PID=$!
 say "agent pid $AGENT_PID, nginx pid $NGINX_PID (127.0.0.1:$PORT), store-server pid $PYSRV_PID"
 

@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Write the seed corpora of tests/fuzz/corpus/. Run with Debian's python3
-(python3-jwcrypto). Valid tokens are signed with the published example keys
+(python3-jwcrypto): make-corpus.py [JITCTL]. With the path of a built jitctl
+(or $JITCTL), tokens and a bundle made by the real jitctl are added too. Valid tokens are signed with the published example keys
 of RFC 8037 A.1 (Ed25519) and RFC 7515 A.3 (P-256), whose public halves are
 the trust store of fuzz-jws.c, so the fuzzer starts past the signature."""
 
 import base64
 import json
 import os
+import subprocess
 import sys
+import tempfile
 
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from jwcrypto import jwk, jws
 
@@ -60,6 +64,49 @@ def write(folder, name, data):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, name), "wb") as f:
         f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def with_jitctl(jitctl, pub):
+    """Grants and a bundle made by the real jitctl, signed with the RFC 8037
+    key under kid "ed", at NOW, so the harnesses' trust store verifies them."""
+    d = base64.urlsafe_b64decode(ED["d"] + "==")
+    pem = ed25519.Ed25519PrivateKey.from_private_bytes(d).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+    with tempfile.TemporaryDirectory() as t:
+        key, trust, store = (os.path.join(t, n) for n in ("ed.key", "trust.jwks", "store"))
+        os.makedirs(os.path.join(store, "grants"))
+        with open(key, "wb") as f:
+            f.write(pem)
+        os.chmod(key, 0o600)
+        with open(trust, "w") as f:
+            json.dump({"keys": [pub["keys"][0]]}, f)
+        common = ["--key", key, "--kid", "ed", "--iss", "https://jit.example.com",
+                  "--now", str(NOW - 10)]
+        toks = []
+        for jti, sub, extra in [("j-1", "alice", ["--scope", "ssh,sudo", "--runas", "root",
+                                                  "--ssh-key", KEY, "--bind", "session"]),
+                                ("j-2", "bob", ["--scope", "sudo", "--reason", "disk full"])]:
+            out = os.path.join(store, "grants", jti + ".jwt")
+            subprocess.run([jitctl, "issue", *common, "--sub", sub, "--aud", "env=prod,role=db",
+                            "--ttl", "30m", "--ticket", "INC-1", "--approver", "bob",
+                            "--jti", jti, "--out", out, *extra],
+                           check=True, capture_output=True)
+            toks.append(open(out).read().strip())
+        with open(os.path.join(store, "revoked"), "w") as f:
+            f.write("j-0 %d\n" % (NOW + 3600))
+        subprocess.run([jitctl, "publish", "--store", store, *common, "--trust", trust],
+                       check=True, capture_output=True)
+        bundle = open(os.path.join(store, "bundle.jwt")).read()
+    write("jws", "jitctl-grant", toks[0])
+    write("jws", "jitctl-bundle", bundle.strip())
+    write("bundle-apply", "jitctl-bundle", bundle)
+    payload = lambda tok: base64.urlsafe_b64decode(tok.split(".")[1] + "==")
+    write("grant-claims", "jitctl-grant", payload(toks[0]))
+    write("grant-claims", "jitctl-grant-sudo", payload(toks[1]))
+    write("bundle-claims", "jitctl-bundle", payload(bundle.strip()))
+    write("user-grants", "jitctl-grants", "serial 1\nbundle-exp %d\ngrant %s\ngrant %s\n" % (
+        NOW + 900, toks[0], toks[1]))
 
 
 def main():
@@ -221,6 +268,10 @@ def main():
                     ("bad-escape", "https://s/%x"), ("trailing-percent", "https://s/%"),
                     ("empty-host", "https://s/%h\0")]:
         write("bundle-url", name, t.encode("latin-1"))
+
+    jitctl = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("JITCTL")
+    if jitctl:
+        with_jitctl(jitctl, pub)
 
     # HTTP responses (fuzz-http-response.c): 2 bytes body cap, 1 byte chunk
     # size, header lines, an empty line, the body.
