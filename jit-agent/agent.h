@@ -10,7 +10,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
-#include "fetch.h"
+#include "fetch-job.h"
 #include "host-context.h"
 
 /* Processes sent SIGTERM, to be sent SIGKILL when the grace runs out. */
@@ -34,7 +34,7 @@ struct agent {
         const char *config_path;
         struct jit_context ctx;
 
-        struct fetcher *fetcher;
+        struct fetch_job *fetch; /* the helper's fetch in flight, or NULL */
         char *etag;
         unsigned failures;  /* consecutive failed polls, for the backoff */
         int64_t store_skew; /* store clock minus ours at the last fetch, seconds */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
@@ -190,7 +191,7 @@ static void agent_free(struct agent *a) {
         sd_event_source_unref(a->sessions_watch);
         sd_event_source_unref(a->reconcile_soon);
         sd_event_source_unref(a->trim_soon);
-        fetcher_free(a->fetcher);
+        a->fetch = fetch_job_cancel(a->fetch);
         sd_bus_flush_close_unref(a->bus);
         sd_event_unref(a->event);
         context_done(&a->ctx);
@@ -203,6 +204,12 @@ static int agent_startup(struct agent *a) {
         char sessions[4096];
         sigset_t mask;
         int r;
+
+        /* What the agent holds (CAP_KILL) is not for the processes it starts:
+         * the fetch helper must come up with nothing (with SecureBits=noroot,
+         * as jit-agent.service runs it, exec then grants none either). */
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return -errno;
 
         r = sd_event_default(&a->event);
         if (r < 0)
@@ -225,6 +232,7 @@ static int agent_startup(struct agent *a) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGCHLD); /* the fetch helper's exit, through sd-event */
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         if ((r = sd_event_add_signal(a->event, NULL, SIGTERM, on_exit_signal, a)) < 0 ||
@@ -254,9 +262,6 @@ static int agent_startup(struct agent *a) {
                 return r;
         (void) sd_event_source_set_enabled(a->reconcile_soon, SD_EVENT_OFF);
 
-        r = fetcher_new(a->event, &a->fetcher);
-        if (r < 0)
-                return r;
         r = agent_poll_setup(a);
         if (r < 0)
                 return r;

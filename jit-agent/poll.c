@@ -60,8 +60,8 @@ static void fetch_failed(struct agent *a, const char *what) {
                     what);
 }
 
-static void on_fetch_done(struct fetcher *f, int error, const char *message,
-                          const struct fetch_result *res, void *userdata) {
+static void on_fetch_done(int error, const char *message, const struct fetch_result *res,
+                          void *userdata) {
         struct agent *a = userdata;
         struct apply_result result = {};
         struct host_state st;
@@ -71,6 +71,7 @@ static void on_fetch_done(struct fetcher *f, int error, const char *message,
         size_t body_len;
         int r;
 
+        a->fetch = NULL; /* the job frees itself once this returns */
         if (error < 0) {
                 fetch_failed(a, message);
                 goto schedule;
@@ -150,15 +151,15 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
         if (!c->bundle_url)
                 return 0; /* no store configured: grants come only by other means */
-        if (fetcher_busy(a->fetcher))
+        if (a->fetch)
                 return 0;
         r = bundle_url_expand(c->bundle_url, a->ctx.host, &url);
         if (r < 0) {
                 log_error("bundle_url %s cannot be expanded", c->bundle_url);
                 return 0;
         }
-        r = fetcher_start(
-                a->fetcher,
+        r = fetch_job_start(
+                a->event,
                 &(struct fetch_options){
                         .url = url,
                         .connect_timeout_usec = (uint64_t) c->fetch_timeout * USEC_PER_SEC,
@@ -171,9 +172,11 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                         .allow_http = c->allow_http,
                         .etag = a->etag,
                 },
-                on_fetch_done, a);
+                on_fetch_done, a, &a->fetch);
         if (r < 0) {
-                fetch_failed(a, "cannot start the transfer");
+                log_error("cannot start %s: %s", fetch_helper_path(),
+                          strerror_r(-r, (char[128]){}, 128));
+                fetch_failed(a, "cannot start the fetch helper");
                 poll_schedule(a, poll_delay_usec(a));
         }
         return 0;

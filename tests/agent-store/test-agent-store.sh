@@ -18,6 +18,8 @@ set -euo pipefail
 
 AGENT=${1:-}
 JITCTL=${2:-}
+# The fetch helper of a build tree sits next to its agent.
+export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/jit-fetch}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 NGINX=/usr/sbin/nginx
@@ -487,8 +489,10 @@ if wait_for 36 eval '(( $(log_since $M | grep -cE "$FAILS") >= 3 ))'; then
         mapfile -t TS < <(log_since "$M" | grep -E "$FAILS" | cut -d' ' -f1)
         I1=$(fsub "${TS[1]}" "${TS[0]}")
         I2=$(fsub "${TS[2]}" "${TS[1]}")
-        check "8: 1st retry after ${I1} s (expect 10 s ± 10 %)" in_range "$I1" 8.9 11.2
-        check "8: 2nd retry after ${I2} s (expect 20 s ± 10 %)" in_range "$I2" 17.9 22.2
+        # Each attempt also starts the fetch helper (exec, libcurl and OpenSSL
+        # loaded): up to 0.5 s more on a loaded machine.
+        check "8: 1st retry after ${I1} s (expect 10 s ± 10 %, + the helper's start)" in_range "$I1" 8.9 11.7
+        check "8: 2nd retry after ${I2} s (expect 20 s ± 10 %, + the helper's start)" in_range "$I2" 17.9 22.7
         log_since "$M" | grep -E 'fetch failed' | head -3 | while read -r ts msg; do
                 say "   +$(fsub "$ts" "$T_K") s  $msg"
         done

@@ -246,8 +246,11 @@ secdir=$(dirname "$(find "$R/usr/lib" -path '*/security/pam_unix.so' -print -qui
 [[ $secdir == "$R"/usr/lib/*/security ]] || die "no pam_unix.so in the guest"
 install -m 0644 -o root -g root "$PAM_JIT_SO" "$secdir/pam_jit.so"
 install -m 0755 -o root -g root "$JIT_AGENT" "$R/usr/sbin/jit-agent"
+# The fetch helper of the build tree sits next to its agent; in the guest it
+# goes where the packages put it, and the unit's drop-in names it.
+install -D -m 0755 -o root -g root "$(dirname "$JIT_AGENT")/jit-fetch" "$R/usr/libexec/jit-access/jit-fetch"
 # Every library they need is in the guest.
-for f in "${secdir#"$R"}/pam_jit.so" /usr/sbin/jit-agent; do
+for f in "${secdir#"$R"}/pam_jit.so" /usr/sbin/jit-agent /usr/libexec/jit-access/jit-fetch; do
         if chroot "$R" /usr/bin/ldd "$f" | grep 'not found'; then
                 die "$f needs libraries the guest lacks"
         fi
@@ -293,6 +296,9 @@ grep -v '^#' "$pam" | grep -v '^$' | sed 's/^/#   /'
 
 install -m 0644 "$SRC_DIR/jit-agent.service" "$R/etc/systemd/system/jit-agent.service"
 ln -sf /etc/systemd/system/jit-agent.service "$R/etc/systemd/system/multi-user.target.wants/jit-agent.service"
+install -d "$R/etc/systemd/system/jit-agent.service.d"
+printf '[Service]\nEnvironment=JIT_FETCH_HELPER=/usr/libexec/jit-access/jit-fetch\n' \
+        >"$R/etc/systemd/system/jit-agent.service.d/fetch-helper.conf"
 ln -sf /dev/null "$R/etc/systemd/system/networking.service"
 
 # An empty store: the agent's first poll finds a valid bundle with no grant.

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fetch-job.h"
+#include "fetch-wire.h"
+#include "macro.h"
+
+/* The helper has the transfer's own limits; this is only the backstop for a
+ * helper that hangs outside them. */
+#define HELPER_GRACE_USEC (5ULL * 1000000)
+
+extern char **environ;
+
+struct fetch_job {
+        sd_event_source *io, *child, *timer;
+        pid_t pid;
+        fetch_job_done_t done;
+        void *userdata;
+        uint64_t max_size;
+
+        /* The header is read first into head; the body then goes straight
+         * into a buffer of exactly the announced length. */
+        char head[FETCH_WIRE_HEADER_MAX];
+        size_t head_len;
+        bool have_header, eof, exited;
+        struct fetch_wire wire;
+        char *body;
+        size_t body_len;
+        int exit_code;   /* when the helper exited */
+        int term_signal; /* when a signal ended it */
+        int error;
+        char message[FETCH_WIRE_MESSAGE_MAX + 64];
+};
+
+const char *fetch_helper_path(void) {
+        const char *p = getenv("JIT_FETCH_HELPER");
+        return p && *p ? p : JIT_FETCH_HELPER;
+}
+
+static void job_free(struct fetch_job *j) {
+        if (!j)
+                return;
+        (void) sd_event_source_disable_unref(j->io);
+        /* An owned child source kills and reaps the helper if it still runs. */
+        (void) sd_event_source_disable_unref(j->child);
+        (void) sd_event_source_disable_unref(j->timer);
+        fetch_wire_done(&j->wire);
+        free(j->body);
+        free(j);
+}
+
+struct fetch_job *fetch_job_cancel(struct fetch_job *j) {
+        job_free(j);
+        return NULL;
+}
+
+static int fail(struct fetch_job *j, int error, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static int fail(struct fetch_job *j, int error, const char *fmt, ...) {
+        va_list ap;
+
+        if (j->error == 0) {
+                j->error = error;
+                va_start(ap, fmt);
+                (void) vsnprintf(j->message, sizeof(j->message), fmt, ap);
+                va_end(ap);
+        }
+        /* Stop listening; the helper is killed, and the job ends once it is reaped. */
+        (void) sd_event_source_set_enabled(j->io, SD_EVENT_OFF);
+        j->eof = true;
+        (void) sd_event_source_send_child_signal(j->child, SIGKILL, NULL, 0);
+        return 0;
+}
+
+static void job_finish(struct fetch_job *j) {
+        struct fetch_result res = {};
+
+        if (j->error == 0) {
+                if (j->term_signal != 0)
+                        (void) fail(j, -EIO, "%s was killed by signal %d", fetch_helper_path(),
+                                    j->term_signal);
+                else if (j->exit_code != 0)
+                        (void) fail(j, -EIO, "%s failed with exit status %d",
+                                    fetch_helper_path(), j->exit_code);
+                else if (!j->have_header)
+                        (void) fail(j, -EIO, "%s ended without an answer", fetch_helper_path());
+                else if (j->wire.error < 0)
+                        (void) fail(j, j->wire.error, "%s", j->wire.message);
+                else if (j->body_len != j->wire.length)
+                        (void) fail(j, -EIO, "%s ended %zu bytes into a %" PRIu64 " byte body",
+                                    fetch_helper_path(), j->body_len, j->wire.length);
+        }
+
+        fetch_job_done_t done = j->done;
+        void *userdata = j->userdata;
+        if (j->error < 0)
+                done(j->error, j->message, NULL, userdata);
+        else {
+                res.status = j->wire.status;
+                res.body = j->body;
+                res.body_len = j->body_len;
+                res.etag = j->wire.etag;
+                res.server_date = j->wire.server_date;
+                done(0, NULL, &res, userdata);
+        }
+        job_free(j);
+}
+
+static void maybe_finish(struct fetch_job *j) {
+        if (j->eof && j->exited)
+                job_finish(j);
+}
+
+static int on_header(struct fetch_job *j) {
+        size_t header_len = 0, rest;
+        int r;
+
+        r = fetch_wire_parse_header(j->head, j->head_len, j->max_size, &j->wire, &header_len);
+        if (r == -EAGAIN)
+                return 0;
+        if (r == -EFBIG)
+                return fail(j, -EFBIG, "%s", j->wire.message);
+        if (r < 0)
+                return fail(j, -EBADMSG, "%s sent an invalid answer: %s", fetch_helper_path(),
+                            r == -EBADMSG ? j->wire.message : strerror_r(-r, (char[128]){}, 128));
+        j->have_header = true;
+        if (j->wire.error < 0 || j->wire.status == 304) {
+                rest = j->head_len - header_len;
+                return rest > 0 ? fail(j, -EBADMSG, "%s sent bytes after its answer",
+                                       fetch_helper_path())
+                                : 0;
+        }
+        /* Exactly the announced length, never grown by doubling. */
+        j->body = malloc(j->wire.length + 1);
+        if (!j->body)
+                return fail(j, -ENOMEM, "out of memory for a %" PRIu64 " byte bundle",
+                            j->wire.length);
+        rest = j->head_len - header_len;
+        if (rest > j->wire.length)
+                return fail(j, -EBADMSG, "%s sent more than the announced body",
+                            fetch_helper_path());
+        memcpy(j->body, j->head + header_len, rest);
+        j->body_len = rest;
+        j->body[j->body_len] = '\0';
+        return 0;
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct fetch_job *j = userdata;
+
+        for (;;) {
+                char *dst, spare;
+                size_t room;
+                ssize_t n;
+
+                if (!j->have_header) {
+                        dst = j->head + j->head_len;
+                        room = sizeof(j->head) - j->head_len;
+                } else if (j->body && j->body_len < j->wire.length) {
+                        dst = j->body + j->body_len;
+                        room = j->wire.length - j->body_len;
+                } else {
+                        /* Everything announced is here: only EOF may follow. */
+                        dst = &spare;
+                        room = 1;
+                }
+                n = read(fd, dst, room);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        if (errno == EAGAIN)
+                                return 0;
+                        return fail(j, -errno, "reading from %s: %s", fetch_helper_path(),
+                                    strerror_r(errno, (char[128]){}, 128));
+                }
+                if (n == 0) {
+                        j->eof = true;
+                        (void) sd_event_source_set_enabled(j->io, SD_EVENT_OFF);
+                        maybe_finish(j);
+                        return 0;
+                }
+                if (dst == &spare)
+                        return fail(j, -EBADMSG, "%s sent more than it announced",
+                                    fetch_helper_path());
+                if (!j->have_header) {
+                        j->head_len += (size_t) n;
+                        int r = on_header(j);
+                        if (r < 0 || j->error < 0)
+                                return 0;
+                } else {
+                        j->body_len += (size_t) n;
+                        j->body[j->body_len] = '\0';
+                }
+        }
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        struct fetch_job *j = userdata;
+
+        j->exited = true;
+        if (si->si_code == CLD_EXITED)
+                j->exit_code = si->si_status;
+        else
+                j->term_signal = si->si_status;
+        /* The io source may still hold what the helper wrote before it exited;
+         * the pipe's EOF comes after all of it. */
+        if (!j->eof)
+                (void) on_io(j->io, sd_event_source_get_io_fd(j->io), EPOLLIN, j);
+        maybe_finish(j);
+        return 0;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        struct fetch_job *j = userdata;
+
+        return fail(j, -ETIMEDOUT, "%s did not finish in time: killed", fetch_helper_path());
+}
+
+/* --name=value, or nothing for a NULL value. */
+static int arg_add(char **argv, size_t *n, const char *name, const char *value) {
+        if (!value)
+                return 0;
+        if (asprintf(&argv[*n], "--%s=%s", name, value) < 0)
+                return -ENOMEM;
+        (*n)++;
+        return 0;
+}
+
+static int arg_add_u64(char **argv, size_t *n, const char *name, uint64_t v) {
+        char buf[24];
+
+        (void) snprintf(buf, sizeof(buf), "%" PRIu64, v);
+        return arg_add(argv, n, name, buf);
+}
+
+static void argv_free(char **argv) {
+        for (size_t i = 1; argv[i]; i++)
+                free(argv[i]);
+}
+
+static int spawn_helper(const struct fetch_options *o, int stdout_fd, pid_t *ret) {
+        char *argv[16] = {(char *) fetch_helper_path()};
+        size_t n = 1;
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, defaults;
+        int r;
+
+        if ((r = arg_add(argv, &n, "url", o->url)) < 0 ||
+            (r = arg_add_u64(argv, &n, "connect-timeout-usec", o->connect_timeout_usec)) < 0 ||
+            (r = arg_add_u64(argv, &n, "timeout-usec", o->total_timeout_usec)) < 0 ||
+            (r = arg_add_u64(argv, &n, "max-size", o->max_size)) < 0 ||
+            (r = arg_add(argv, &n, "ca-file", o->ca_file)) < 0 ||
+            (r = arg_add(argv, &n, "client-cert", o->client_cert)) < 0 ||
+            (r = arg_add(argv, &n, "client-key", o->client_key)) < 0 ||
+            (r = arg_add(argv, &n, "pinned-pubkey", o->pinned_pubkey)) < 0 ||
+            (r = arg_add(argv, &n, "etag", o->etag)) < 0 ||
+            (o->allow_http && !(argv[n++] = strdup("--allow-http")))) {
+                argv_free(argv);
+                return r < 0 ? r : -ENOMEM;
+        }
+
+        /* The agent blocks the signals it handles through signalfd; the
+         * helper starts with none blocked and every one at its default. */
+        sigemptyset(&none);
+        sigfillset(&defaults);
+        posix_spawnattr_init(&attr);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setsigdefault(&attr, &defaults);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+        posix_spawn_file_actions_adddup2(&fa, stdout_fd, STDOUT_FILENO);
+
+        r = -posix_spawn(ret, argv[0], &fa, &attr, argv, environ);
+
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&attr);
+        argv_free(argv);
+        return r;
+}
+
+int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
+                    void *userdata, struct fetch_job **ret) {
+        struct fetch_job *j;
+        int fds[2], r;
+
+        if (!event || !o || !o->url || !done || !ret)
+                return -EINVAL;
+        j = calloc(1, sizeof(*j));
+        if (!j)
+                return -ENOMEM;
+        j->done = done;
+        j->userdata = userdata;
+        j->max_size = o->max_size;
+
+        if (pipe2(fds, O_CLOEXEC) < 0) {
+                free(j);
+                return -errno;
+        }
+        r = spawn_helper(o, fds[1], &j->pid);
+        close(fds[1]);
+        if (r < 0) {
+                close(fds[0]);
+                free(j);
+                return r;
+        }
+        if (fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0)
+                r = -errno;
+        if (r >= 0)
+                r = sd_event_add_io(event, &j->io, fds[0], EPOLLIN, on_io, j);
+        if (r < 0) {
+                close(fds[0]);
+                (void) kill(j->pid, SIGKILL);
+                (void) waitpid(j->pid, NULL, 0);
+                free(j);
+                return r;
+        }
+        (void) sd_event_source_set_io_fd_own(j->io, true);
+        r = sd_event_add_child(event, &j->child, j->pid, WEXITED, on_child, j);
+        if (r < 0) {
+                (void) kill(j->pid, SIGKILL);
+                (void) waitpid(j->pid, NULL, 0);
+                job_free(j);
+                return r;
+        }
+        (void) sd_event_source_set_child_process_own(j->child, true);
+        r = sd_event_add_time_relative(event, &j->timer, CLOCK_MONOTONIC,
+                                       o->total_timeout_usec + HELPER_GRACE_USEC, 0, on_timeout,
+                                       j);
+        if (r < 0) {
+                job_free(j);
+                return r;
+        }
+        *ret = j;
+        return 0;
+}

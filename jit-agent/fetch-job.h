@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* One fetch of the bundle, run by the helper jit-fetch in a process of its
+ * own (fetch-helper.c says why), watched from the agent's event loop: its
+ * stdout pipe, its exit, and a deadline after which it is killed. */
+
+#include <systemd/sd-event.h>
+
+#include "fetch.h"
+
+struct fetch_job;
+
+/* Called once, when the job is over: error 0 and the result, or a negative
+ * errno and what failed. The job frees itself after done() returns; done()
+ * must not free it. */
+typedef void (*fetch_job_done_t)(int error, const char *message, const struct fetch_result *result,
+                                 void *userdata);
+
+/* The helper's path: $JIT_FETCH_HELPER (for running from a build tree), else
+ * the installed one. */
+const char *fetch_helper_path(void);
+
+int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
+                    void *userdata, struct fetch_job **ret);
+
+/* Kill the helper (if it still runs) without calling done(). */
+struct fetch_job *fetch_job_cancel(struct fetch_job *j);
