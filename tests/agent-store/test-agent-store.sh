@@ -444,6 +444,22 @@ while awk -v a="$EPOCHREALTIME" -v e="$CAROL_EXP" 'BEGIN { exit !(a < e - 1) }';
 M=$(log_lines)
 kill -HUP "$AGENT_PID"
 T_HUP=$EPOCHREALTIME
+# The fetch runs in the helper, which hangs on the stalling store for 2 s:
+# it must hold no capability and have no_new_privs; the agent itself must
+# not have libcurl mapped at all (privilege separation, jit-fetch).
+helper_pid() { pgrep -P "$AGENT_PID" -x jit-fetch; }
+if wait_for 1 helper_pid >/dev/null; then
+        H=$(helper_pid)
+        cap() { sed -n "s/^$1:[[:space:]]*//p" "/proc/$H/status"; }
+        check "7: the hanging fetch runs in jit-fetch (pid $H), a child of the agent" test -n "$H"
+        check "7: jit-fetch holds no capability (CapEff $(cap CapEff), CapPrm $(cap CapPrm), CapAmb $(cap CapAmb))" \
+                test "$(cap CapEff)$(cap CapPrm)$(cap CapAmb)" = 000000000000000000000000000000000000000000000000
+        check "7: jit-fetch has no_new_privs" test "$(cap NoNewPrivs)" = 1
+else
+        fail "7: no jit-fetch child of the agent while the fetch hangs"
+fi
+check "7: the agent has no libcurl mapped (the network code is the helper's)" \
+        bash -c "! grep -q libcurl /proc/$AGENT_PID/maps"
 if wait_for 3 no_file "$KEYS/carol"; then
         T_GONE=$EPOCHREALTIME
         D7=$(fsub "$T_GONE" "$CAROL_EXP")
