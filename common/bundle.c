@@ -12,8 +12,9 @@ void bundle_free(struct bundle *b) {
         if (!b)
                 return;
         free(b->iss);
-        strv_free(b->grants);
+        free(b->grants);
         strv_free(b->revoked);
+        json_object_put(b->claims);
         free(b);
 }
 
@@ -54,11 +55,15 @@ int bundle_from_claims(struct json_object *claims, struct bundle **ret, struct j
                 return r;
         b->serial = (uint64_t) serial;
 
-        r = json_get_string_array(claims, "grants", true, JIT_BUNDLE_GRANTS_MAX,
-                                  JIT_GRANT_TOKEN_MAX, &b->grants, err);
+        /* The tokens stay in the tree (a big fleet's bundle holds megabytes of
+         * them): the bundle keeps a reference to it instead of copies. */
+        b->claims = json_object_get(claims);
+        r = json_get_string_array_borrowed(claims, "grants", true, JIT_BUNDLE_GRANTS_MAX,
+                                           JIT_GRANT_TOKEN_MAX, &b->grants, err);
         if (r < 0)
                 return r;
-        b->n_grants = strv_length(b->grants);
+        while (b->grants[b->n_grants])
+                b->n_grants++;
 
         /* Read with the generic string bound so that an overlong id gets the
          * same answer as in a grant's jti: not a valid grant id. */

@@ -11,14 +11,17 @@
 #include "grant.h"
 #include "jwk.h"
 
+struct json_object;
+
 struct bundle {
         char *iss;
         int64_t iat, exp;
         uint64_t serial;
-        char **grants; /* grant tokens, NULL-terminated */
+        const char **grants; /* grant tokens, NULL-terminated, borrowed from claims */
         size_t n_grants;
         char **revoked; /* grant ids, NULL-terminated, sorted */
         size_t n_revoked;
+        struct json_object *claims; /* a reference: the payload the grants live in */
 };
 
 void bundle_free(struct bundle *b);

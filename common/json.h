@@ -41,3 +41,9 @@ int json_get_int64(struct json_object *obj, const char *name, bool required, int
  * required). */
 int json_get_string_array(struct json_object *obj, const char *name, bool required,
                           size_t max_count, size_t max_len, char ***ret, struct jit_error *err);
+/* The same, without copies: the strings are the tree's, valid while obj is;
+ * only the array is the caller's to free(). For the big arrays (a bundle's
+ * grants: megabytes), where a copy would double the memory. */
+int json_get_string_array_borrowed(struct json_object *obj, const char *name, bool required,
+                                   size_t max_count, size_t max_len, const char ***ret,
+                                   struct jit_error *err);
