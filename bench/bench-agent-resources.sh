@@ -244,12 +244,33 @@ done
 echo
 echo "Memory (kB):"
 echo
-echo "| agent | grants | users | bundle bytes | first apply | VmHWM after apply | VmRSS after apply (anon) | VmRSS idle at end (anon + file) | VmHWM at end |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| agent | grants | users | bundle bytes | first apply | VmHWM after apply | VmRSS after apply (anon) | VmRSS idle at end (anon + file) | Pss idle | VmHWM at end |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for h in empty small big; do
         pid=${AGENT[$h]}
-        echo "| $h | ${NGRANTS[$h]} | ${USERS[$h]} | ${BYTES[$h]} | ${APPLY_MS[$h]} ms | ${HWM0[$h]} | ${RSS0[$h]} (${ANON0[$h]}) | $(status_kb "$pid" VmRSS) ($(status_kb "$pid" RssAnon) + $(status_kb "$pid" RssFile)) | $(status_kb "$pid" VmHWM) |"
+        pss=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/smaps_rollup")
+        echo "| $h | ${NGRANTS[$h]} | ${USERS[$h]} | ${BYTES[$h]} | ${APPLY_MS[$h]} ms | ${HWM0[$h]} | ${RSS0[$h]} (${ANON0[$h]}) | $(status_kb "$pid" VmRSS) ($(status_kb "$pid" RssAnon) + $(status_kb "$pid" RssFile)) | $pss | $(status_kb "$pid" VmHWM) |"
         if [[ $h == big ]] && (($(status_kb "$pid" VmHWM) >= 8192)); then status=1; fi
+done
+
+# The helper the agent starts for each poll (jit-fetch: libcurl, TLS), run
+# here once per bundle as the agent runs it; its peak is its own, for the
+# fraction of a second a fetch takes.
+echo
+echo "Fetch helper, one file:// fetch as the agent starts it (kB, ms):"
+echo
+echo "| bundle | bytes | peak RSS (ru_maxrss) | wall | CPU |"
+echo "| --- | ---: | ---: | ---: | ---: |"
+for h in empty big; do
+        /usr/bin/python3 - "$JIT_FETCH_HELPER" "$D/$h/bundle.jwt" "$h" "${BYTES[$h]}" <<'EOF'
+import resource, subprocess, sys, time
+t = time.monotonic()
+subprocess.run([sys.argv[1], "--url=file://" + sys.argv[2], "--max-size=16777216"],
+               stdout=subprocess.DEVNULL, check=True)
+wall = (time.monotonic() - t) * 1000
+ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"| {sys.argv[3]} | {sys.argv[4]} | {ru.ru_maxrss} | {wall:.1f} ms | {(ru.ru_utime + ru.ru_stime) * 1000:.1f} ms |")
+EOF
 done
 echo
 for h in small big; do

@@ -36,7 +36,12 @@ struct agent {
 
         struct fetch_job *fetch; /* the helper's fetch in flight, or NULL */
         char *etag;
-        unsigned failures;  /* consecutive failed polls, for the backoff */
+        unsigned failures; /* consecutive failed polls, for the backoff */
+        /* SHA-256 of the bundle this process last verified and applied (or
+         * found unchanged) under the trust store it holds now; forgotten on
+         * reload. The same bytes again are not parsed and verified again. */
+        uint8_t verified_sha256[32];
+        bool have_verified_sha256;
         int64_t store_skew; /* store clock minus ours at the last fetch, seconds */
 
         sd_event_source *poll_timer;

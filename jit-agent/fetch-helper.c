@@ -12,9 +12,9 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdbool.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,8 +139,18 @@ static void help(void) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { OPT_URL = 256, OPT_CONNECT, OPT_TIMEOUT, OPT_MAX, OPT_CA, OPT_CERT, OPT_KEY,
-               OPT_PIN, OPT_HTTP, OPT_ETAG };
+        enum {
+                OPT_URL = 256,
+                OPT_CONNECT,
+                OPT_TIMEOUT,
+                OPT_MAX,
+                OPT_CA,
+                OPT_CERT,
+                OPT_KEY,
+                OPT_PIN,
+                OPT_HTTP,
+                OPT_ETAG
+        };
         static const struct option options[] = {
                 {"url", required_argument, NULL, OPT_URL},
                 {"connect-timeout-usec", required_argument, NULL, OPT_CONNECT},

@@ -91,8 +91,8 @@ static void job_finish(struct fetch_job *j) {
                         (void) fail(j, -EIO, "%s was killed by signal %d", fetch_helper_path(),
                                     j->term_signal);
                 else if (j->exit_code != 0)
-                        (void) fail(j, -EIO, "%s failed with exit status %d",
-                                    fetch_helper_path(), j->exit_code);
+                        (void) fail(j, -EIO, "%s failed with exit status %d", fetch_helper_path(),
+                                    j->exit_code);
                 else if (!j->have_header)
                         (void) fail(j, -EIO, "%s ended without an answer", fetch_helper_path());
                 else if (j->wire.error < 0)
@@ -337,8 +337,7 @@ int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_do
         }
         (void) sd_event_source_set_child_process_own(j->child, true);
         r = sd_event_add_time_relative(event, &j->timer, CLOCK_MONOTONIC,
-                                       o->total_timeout_usec + HELPER_GRACE_USEC, 0, on_timeout,
-                                       j);
+                                       o->total_timeout_usec + HELPER_GRACE_USEC, 0, on_timeout, j);
         if (r < 0) {
                 job_free(j);
                 return r;

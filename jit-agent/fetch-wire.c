@@ -51,7 +51,9 @@ int fetch_wire_write(int fd, int error, const char *message, const struct fetch_
         }
 
         n = snprintf(header, sizeof(header), "status=%ld\n", res->status);
-        if (res->etag && strlen(res->etag) < FETCH_WIRE_HEADER_MAX / 2) {
+        /* An empty etag is none: the parser refuses "etag=" (a NUL-led ETag value
+         * makes fetch.c's strndup() one). */
+        if (res->etag && res->etag[0] != '\0' && strlen(res->etag) < FETCH_WIRE_HEADER_MAX / 2) {
                 _cleanup_free_ char *etag = strdup(res->etag);
                 if (!etag)
                         return -ENOMEM;
@@ -106,7 +108,14 @@ static int parse_number(const char *s, size_t n, int64_t min, int64_t max, int64
         return 0;
 }
 
-enum { SEEN_ERROR = 1, SEEN_MESSAGE = 2, SEEN_STATUS = 4, SEEN_ETAG = 8, SEEN_DATE = 16, SEEN_LENGTH = 32 };
+enum {
+        SEEN_ERROR = 1,
+        SEEN_MESSAGE = 2,
+        SEEN_STATUS = 4,
+        SEEN_ETAG = 8,
+        SEEN_DATE = 16,
+        SEEN_LENGTH = 32
+};
 
 int fetch_wire_parse_header(const char *buf, size_t len, uint64_t max_size, struct fetch_wire *w,
                             size_t *ret_header_len) {

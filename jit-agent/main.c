@@ -159,6 +159,8 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         struct agent *a = userdata;
 
         (void) sd_notify(false, "RELOADING=1");
+        /* Another trust store may not trust what the old one did. */
+        a->have_verified_sha256 = false;
         if (agent_load_context(a) < 0)
                 log_error("reload failed: keeping the previous configuration");
         else {
