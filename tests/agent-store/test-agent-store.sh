@@ -214,6 +214,7 @@ wait_for() {
         done
 }
 has_log_since() { log_since "$1" | grep -qE -- "$2"; }
+no_log_since() { ! has_log_since "$@"; }
 # first_stamp_since MARK REGEX: time the agent wrote the first matching line.
 first_stamp_since() { log_since "$1" | grep -E -- "$2" | head -n1 | cut -d' ' -f1; }
 state_serial_is() { [[ $(state_get serial) == "$1" ]]; }
@@ -385,6 +386,31 @@ else
 fi
 check "5: state stays at serial 2 with its bytes" test "$(state_get serial) $(state_get bundle-sha256)" = "2 $SHA2"
 check "5: keys unchanged" test "$(keys_digest)" = "$KD2"
+
+say "case 5b: the accepted bytes again, after a reload that no longer trusts their key"
+# The agent does not re-verify bytes it has applied (sha-256), but only
+# under the trust store it held then: a reload must forget that.
+serve "$D/saved/serial2.jwt"
+"$JITCTL" keygen --out "$D/keys/other" >/dev/null
+install -m 0644 -o root -g root "$D/keys/other.jwks" "$D/host/trust.jwks"
+M=$(log_lines)
+kill -HUP "$AGENT_PID"
+if wait_for 4 has_log_since "$M" 'bundle rejected: .*not in the trust store'; then
+        pass "5b: serial 2's own bytes rejected after the reload: $(log_since "$M" | grep -m1 'bundle rejected' | cut -d' ' -f2-)"
+else
+        fail "5b: serial 2's bytes not rejected within 4 s of a reload without their key"
+fi
+install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
+M=$(log_lines)
+LF=$(state_get last-fetch)
+kill -HUP "$AGENT_PID"
+if wait_for 4 eval '[[ $(state_get last-fetch) != "$LF" ]]'; then
+        pass "5b: with the key trusted again the same bytes are the host's bundle (last-fetch $LF → $(state_get last-fetch))"
+else
+        fail "5b: last-fetch did not advance within 4 s of the reload with the key back"
+fi
+check "5b: no rejection with the key back" no_log_since "$M" 'bundle rejected'
+check "5b: state stays at serial 2 with its bytes" test "$(state_get serial) $(state_get bundle-sha256)" = "2 $SHA2"
 
 say "case 6: oversize bundles with max_bundle_size = 1K"
 # Serial 3 carries the grants the later cases watch expire: carol's ends
