@@ -83,8 +83,12 @@ static int drop_capabilities(void) {
                 return -errno;
         if (syscall(SYS_capget, &header, data) < 0)
                 return -errno;
+        /* The inheritable set alone grants nothing: with the ambient set
+         * empty, no_new_privs and no exec, it never reaches permitted. (systemd
+         * leaves CAP_KILL in it, for the agent's ambient capability, and
+         * its seccomp filter refuses capset().) */
         for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
-                any = any || data[i].effective || data[i].permitted || data[i].inheritable;
+                any = any || data[i].effective || data[i].permitted;
         if (!any)
                 return 0;
         memset(data, 0, sizeof(data));

@@ -423,6 +423,19 @@ check "the journal says 'configuration and trust store reloaded'" wait_for 5 rel
 check "after the reload the unit is active in the same process ($agent_pid → $(unit_state MainPID))" \
         test "$(guest systemctl is-active jit-agent 2>&1)" = active -a "$(unit_state MainPID)" = "$agent_pid"
 
+# Privilege separation under the real unit: the agent holds CAP_KILL and
+# nothing else; the fetch helper it starts at each poll (start, reload) gets
+# no capability and must not fail to confine itself.
+caps() { guest sed -n "s/^$1:[[:space:]]*//p" "/proc/$agent_pid/status"; }
+check "the agent holds CAP_KILL only and has cleared its ambient set (CapEff $(caps CapEff), CapAmb $(caps CapAmb))" \
+        test "$(caps CapEff) $(caps CapAmb)" = "0000000000000020 0000000000000000"
+check "the agent has no libcurl mapped (it maps $(guest grep -c . "/proc/$agent_pid/maps") regions)" \
+        test "$(guest grep -c libcurl "/proc/$agent_pid/maps")" = 0
+fetch_ran() { guest_journal -u jit-agent | grep -qE 'bundle fetch failed|bundle serial .* accepted'; }
+wait_for 10 fetch_ran || true
+check "jit-fetch ran under the unit: no 'cannot drop privileges' in the journal" \
+        bash -c "! grep -q 'jit-fetch: cannot' <<<\"\$1\"" _ "$(guest_journal -u jit-agent)"
+
 # ---- 7. the installed unit: verify, security ---------------------------------
 
 # --man=no: the minimal guest has no man(1) to look pages up with; that the

@@ -71,6 +71,7 @@ check_list jit-agent "$agent_deb" \
         /lib/systemd/system/jit-agent.service \
         /usr/bin/jitctl \
         /usr/lib/tmpfiles.d/jit.conf \
+        /usr/libexec/jit-access/jit-fetch \
         /usr/sbin/jit-agent \
         /usr/share/doc/jit-agent/changelog.Debian.gz \
         /usr/share/doc/jit-agent/copyright \

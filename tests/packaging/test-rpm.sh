@@ -56,6 +56,8 @@ check_list jit-access "$main" \
         /usr/bin/jitctl \
         /usr/lib/systemd/system/jit-agent.service \
         /usr/lib/tmpfiles.d/jit.conf \
+        /usr/libexec/jit-access \
+        /usr/libexec/jit-access/jit-fetch \
         /usr/sbin/jit-agent \
         "${agent_man[@]}"
 check_list pam_jit "$pam" \
