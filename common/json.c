@@ -797,39 +797,25 @@ int json_get_string_array_borrowed(struct json_object *obj, const char *name, bo
 
 int json_get_string_array(struct json_object *obj, const char *name, bool required,
                           size_t max_count, size_t max_len, char ***ret, struct jit_error *err) {
+        _cleanup_free_ const char **borrowed = NULL;
         _cleanup_strv_free_ char **l = NULL;
-        struct json_object *v = NULL;
-        size_t n;
+        size_t n = 0;
         int r;
 
-        r = lookup(obj, name, required, &v, err);
+        r = json_get_string_array_borrowed(obj, name, required, max_count, max_len, &borrowed, err);
         if (r < 0)
                 return r;
-        if (r == 0) {
+        if (!borrowed) {
                 *ret = NULL;
                 return 0;
         }
-
-        if (!json_object_is_type(v, json_type_array))
-                return jit_error_set(err, EINVAL, JIT_REASON_CLAIM_TYPE,
-                                     "claim '%s' must be an array of strings", name);
-        n = json_object_array_length(v);
-        if (n > max_count)
-                return jit_error_set(err, EINVAL, JIT_REASON_CLAIM_RANGE,
-                                     "claim '%s' has more than %zu entries", name, max_count);
-
+        while (borrowed[n])
+                n++;
         l = calloc(n + 1, sizeof(char *));
         if (!l)
                 return jit_error_oom(err);
         for (size_t i = 0; i < n; i++) {
-                char label[128];
-                const char *str;
-
-                (void) snprintf(label, sizeof(label), "%s[%zu]", name, i);
-                r = check_string(json_object_array_get_idx(v, i), label, max_len, &str, err);
-                if (r < 0)
-                        return r;
-                l[i] = strdup(str);
+                l[i] = strdup(borrowed[i]);
                 if (!l[i])
                         return jit_error_oom(err);
         }
