@@ -71,7 +71,7 @@ static int fail(struct fetch_job *j, int error, const char *fmt, ...) {
         va_list ap;
 
         if (j->error == 0) {
-                j->error = error;
+                j->error = error < 0 ? error : -EIO;
                 va_start(ap, fmt);
                 (void) vsnprintf(j->message, sizeof(j->message), fmt, ap);
                 va_end(ap);
@@ -156,10 +156,13 @@ static int on_header(struct fetch_job *j) {
         return 0;
 }
 
-static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        struct fetch_job *j = userdata;
+/* Read all the helper has written so far. At EOF, or on a failure, reading
+ * stops (eof). It never ends the job: its callers do, once both the pipe and
+ * the process are done (maybe_finish), so the job is freed in one place. */
+static void drain(struct fetch_job *j) {
+        int fd = sd_event_source_get_io_fd(j->io);
 
-        for (;;) {
+        while (!j->eof) {
                 char *dst, spare;
                 size_t room;
                 ssize_t n;
@@ -180,29 +183,37 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
                         if (errno == EINTR)
                                 continue;
                         if (errno == EAGAIN)
-                                return 0;
-                        return fail(j, -errno, "reading from %s: %s", fetch_helper_path(),
+                                return;
+                        (void) fail(j, -errno, "reading from %s: %s", fetch_helper_path(),
                                     strerror_r(errno, (char[128]){}, 128));
+                        return;
                 }
                 if (n == 0) {
                         j->eof = true;
                         (void) sd_event_source_set_enabled(j->io, SD_EVENT_OFF);
-                        maybe_finish(j);
-                        return 0;
+                        return;
                 }
-                if (dst == &spare)
-                        return fail(j, -EBADMSG, "%s sent more than it announced",
+                if (dst == &spare) {
+                        (void) fail(j, -EBADMSG, "%s sent more than it announced",
                                     fetch_helper_path());
+                        return;
+                }
                 if (!j->have_header) {
                         j->head_len += (size_t) n;
-                        int r = on_header(j);
-                        if (r < 0 || j->error < 0)
-                                return 0;
+                        (void) on_header(j); /* a bad header fails the job: eof */
                 } else {
                         j->body_len += (size_t) n;
                         j->body[j->body_len] = '\0';
                 }
         }
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        struct fetch_job *j = userdata;
+
+        drain(j);
+        maybe_finish(j);
+        return 0;
 }
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
@@ -213,10 +224,10 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
                 j->exit_code = si->si_status;
         else
                 j->term_signal = si->si_status;
-        /* The io source may still hold what the helper wrote before it exited;
-         * the pipe's EOF comes after all of it. */
-        if (!j->eof)
-                (void) on_io(j->io, sd_event_source_get_io_fd(j->io), EPOLLIN, j);
+        /* The pipe may still hold what the helper wrote before it exited;
+         * its EOF comes after all of it (unless a process the helper left
+         * behind holds the pipe open: then the deadline ends the job). */
+        drain(j);
         maybe_finish(j);
         return 0;
 }
@@ -224,7 +235,9 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         struct fetch_job *j = userdata;
 
-        return fail(j, -ETIMEDOUT, "%s did not finish in time: killed", fetch_helper_path());
+        (void) fail(j, -ETIMEDOUT, "%s did not finish in time: killed", fetch_helper_path());
+        maybe_finish(j);
+        return 0;
 }
 
 /* --name=value, or nothing for a NULL value. */

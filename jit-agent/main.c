@@ -210,8 +210,10 @@ static int agent_startup(struct agent *a) {
         /* What the agent holds (CAP_KILL) is not for the processes it starts:
          * the fetch helper must come up with nothing (with SecureBits=noroot,
          * as jit-agent.service runs it, exec then grants none either). */
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
-                return -errno;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
+                log_error("cannot clear the ambient capability set: %m");
+                return -EPERM;
+        }
 
         r = sd_event_default(&a->event);
         if (r < 0)
