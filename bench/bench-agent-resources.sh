@@ -23,7 +23,8 @@
 # VmRSS and VmHWM again at the end (idle). Targets: idle CPU < 0.1 %,
 # RSS < 8 MiB.
 #
-# Environment: JIT_AGENT, BENCH_AGENT_BUNDLE (meson sets them). Root.
+# Environment: JIT_AGENT, BENCH_AGENT_BUNDLE, BENCH_VERIFY_FLOOR (meson sets
+# them; the last is optional). Root.
 # GRANTS, SESSIONS, IDLE_SECONDS; MASSIF=1 also runs the big host once
 # under valgrind --tool=massif (until the bundle is accepted) and prints the
 # peak snapshot's top allocation sites; CHECK=1 exits 1 on a missed target.
@@ -252,6 +253,15 @@ for h in empty small big; do
         echo "| $h | ${NGRANTS[$h]} | ${USERS[$h]} | ${BYTES[$h]} | ${APPLY_MS[$h]} ms | ${HWM0[$h]} | ${RSS0[$h]} (${ANON0[$h]}) | $(status_kb "$pid" VmRSS) ($(status_kb "$pid" RssAnon) + $(status_kb "$pid" RssFile)) | $pss | $(status_kb "$pid" VmHWM) |"
         if [[ $h == big ]] && (($(status_kb "$pid" VmHWM) >= 8192)); then status=1; fi
 done
+
+# The floor under the big agent's peak: the libraries plus the bundle's
+# bytes, resident while its one Ed25519 signature is checked.
+if [[ -x ${BENCH_VERIFY_FLOOR:-} ]]; then
+        echo
+        echo "Floor: one signature check over the big bundle with the agent's libraries (bench-verify-floor; kB):"
+        echo
+        "$BENCH_VERIFY_FLOOR" "$D/big/trust.jwks" "$D/big/bundle.jwt" | sed 's/^/    /'
+fi
 
 # The helper the agent starts for each poll (jit-fetch: libcurl, TLS), run
 # here once per bundle as the agent runs it; its peak is its own, for the
