@@ -235,7 +235,13 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         struct fetch_job *j = userdata;
 
-        (void) fail(j, -ETIMEDOUT, "%s did not finish in time: killed", fetch_helper_path());
+        if (j->exited)
+                /* Its answer may be complete, but not its pipe's end. */
+                (void) fail(j, -ETIMEDOUT, "%s exited, but a process it left holds its output open",
+                            fetch_helper_path());
+        else
+                (void) fail(j, -ETIMEDOUT, "%s did not finish in time: killed",
+                            fetch_helper_path());
         maybe_finish(j);
         return 0;
 }

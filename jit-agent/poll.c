@@ -234,6 +234,9 @@ int agent_poll_setup(struct agent *a) {
 }
 
 int agent_poll_now(struct agent *a) {
+        /* A fetch in flight runs with what was configured when it started:
+         * end it, so the poll now uses the configuration just loaded. */
+        a->fetch = fetch_job_cancel(a->fetch);
         a->failures = 0;
         poll_schedule(a, 0);
         return 0;
