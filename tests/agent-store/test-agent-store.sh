@@ -21,38 +21,11 @@ JITCTL=${2:-}
 # The fetch helper of a build tree sits next to its agent.
 export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/jit-fetch}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/agent-store/lib.sh
+. "$HERE/lib.sh"
 PY=/usr/bin/python3
 NGINX=/usr/sbin/nginx
 ISS=https://jit.example.com
-
-passed=0
-failed=0
-T0=$EPOCHREALTIME
-
-say() { printf '# [%6.2f] %s\n' "$(elapsed)" "$*"; }
-pass() {
-        passed=$((passed + 1))
-        echo "ok   - $*"
-}
-fail() {
-        failed=$((failed + 1))
-        echo "FAIL - $*"
-}
-check() {
-        local what=$1
-        shift
-        if "$@"; then pass "$what"; else fail "$what"; fi
-}
-die() {
-        echo "FAIL - $*"
-        exit 1
-}
-
-# Float helpers (bash has none).
-elapsed() { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
-# in_range X LO HI: LO <= X <= HI
-in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
 
 [[ $(id -u) -eq 0 ]] || die "runs as root (the agent checks its files are root's; CI is root)"
 [[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
@@ -66,22 +39,6 @@ AGENT_PID=
 STAMP_PID=
 NGINX_PID=
 PYSRV_PID=
-
-stop_pid() { # stop_pid PID: SIGTERM, then SIGKILL after 3 s; reaps it.
-        local pid=$1 i
-        [[ -n $pid ]] || return 0
-        kill -0 "$pid" 2>/dev/null || {
-                wait "$pid" 2>/dev/null || true
-                return 0
-        }
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 60; i++)); do
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.05
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
         local rc=$?
@@ -194,33 +151,12 @@ utc_stamp() { date -u -d "@$1" +%Y%m%d%H%M%SZ; }
 # ---- agent-side views ---------------------------------------------------------
 STATE=$D/host/state/state
 KEYS=$D/host/run/keys
-state_get() { awk -v k="$1" '$1 == k { print $2 }' "$STATE" 2>/dev/null; }
 keys_digest() { (cd "$KEYS" && for f in *; do [[ -e $f ]] && echo "$f" && cat "$f"; done) | sha256sum | cut -c1-64; }
-log_lines() { wc -l <"$D/agent.log"; }
-# log_since MARK: agent log lines after line MARK.
-log_since() { tail -n "+$(($1 + 1))" "$D/agent.log"; }
 access_lines() { wc -l <"$D/nginx/access.log" 2>/dev/null || echo 0; }
 access_since() { tail -n "+$(($1 + 1))" "$D/nginx/access.log"; }
 
-# wait_for SECONDS COMMAND…: poll COMMAND every 20 ms; false on timeout.
-wait_for() {
-        local limit=$1
-        shift
-        local end
-        end=$(awk -v a="$EPOCHREALTIME" -v s="$limit" 'BEGIN { printf "%.3f", a + s }')
-        while ! "$@"; do
-                awk -v a="$EPOCHREALTIME" -v e="$end" 'BEGIN { exit !(a > e) }' && return 1
-                sleep 0.02
-        done
-}
-has_log_since() { log_since "$1" | grep -qE -- "$2"; }
-no_log_since() { ! has_log_since "$@"; }
-# first_stamp_since MARK REGEX: time the agent wrote the first matching line.
-first_stamp_since() { log_since "$1" | grep -E -- "$2" | head -n1 | cut -d' ' -f1; }
-state_serial_is() { [[ $(state_get serial) == "$1" ]]; }
 no_file() { [[ ! -e $1 ]]; }
 file_lacks() { [[ -e $1 ]] && ! grep -qF -- "$2" "$1"; }
-agent_alive() { kill -0 "$AGENT_PID" 2>/dev/null; }
 
 # ---- nginx --------------------------------------------------------------------
 start_nginx() {
@@ -330,7 +266,6 @@ check "2: state serial still 1" state_serial_is 1
 check "2: state last-fetch advanced ($LF1 → $(state_get last-fetch))" \
         test "$(state_get last-fetch)" -gt "$LF1"
 
-fd_count() { find "/proc/$AGENT_PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 FD_IDLE=$(fd_count)
 
 say "case 3: a new bundle (serial 2)"

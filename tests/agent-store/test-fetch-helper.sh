@@ -26,35 +26,9 @@ ISS=https://jit.example.com
 FETCH_TIMEOUT=1 # s, the smallest fetch_timeout config.c allows
 GRACE=5         # s, HELPER_GRACE_USEC in fetch-job.c
 MAX_SIZE=65536  # max_bundle_size = 64K
-
-passed=0
-failed=0
-T0=$EPOCHREALTIME
-
-say() { printf '# [%6.2f] %s\n' "$(elapsed)" "$*"; }
-pass() {
-        passed=$((passed + 1))
-        echo "ok   - $*"
-}
-fail() {
-        failed=$((failed + 1))
-        echo "FAIL - $*"
-}
-check() {
-        local what=$1
-        shift
-        if "$@"; then pass "$what"; else fail "$what"; fi
-}
-die() {
-        echo "FAIL - $*"
-        exit 1
-}
-
-# Float helpers (bash has none).
-elapsed() { awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
-fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'; }
-# in_range X LO HI: LO <= X <= HI
-in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/agent-store/lib.sh
+. "$HERE/lib.sh"
 
 [[ $(id -u) -eq 0 ]] || die "runs as root (the agent checks its files are root's; CI is root)"
 [[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
@@ -68,21 +42,6 @@ STAMP_PID=
 ORPHAN_PID= # the fake helper's leftover child (mode orphan)
 HANG_PID=   # the fake helper that hangs (mode hang); the agent kills it
 
-stop_pid() { # stop_pid PID: SIGTERM, then SIGKILL after 3 s; reaps it.
-        local pid=$1 i
-        [[ -n $pid ]] || return 0
-        kill -0 "$pid" 2>/dev/null || {
-                wait "$pid" 2>/dev/null || true
-                return 0
-        }
-        kill -TERM "$pid" 2>/dev/null || true
-        for ((i = 0; i < 60; i++)); do
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.05
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-}
 # kill_sleep PID: SIGKILL a `sleep` the fake helper left (not our child, so
 # not waited for), only if PID is still that sleep.
 kill_sleep() {
@@ -209,33 +168,11 @@ set_mode() { echo "$1" >"$D/mode.tmp" && mv -f "$D/mode.tmp" "$D/mode"; }
 
 # ---- agent-side views ---------------------------------------------------------
 STATE=$D/host/state/state
-state_get() { awk -v k="$1" '$1 == k { print $2 }' "$STATE" 2>/dev/null; }
 state_sum() { sha256sum "$STATE" 2>/dev/null | cut -c1-64 || echo none; }
-log_lines() { wc -l <"$D/agent.log"; }
-# log_since MARK: agent log lines after line MARK.
-log_since() { tail -n "+$(($1 + 1))" "$D/agent.log"; }
-# wait_for SECONDS COMMAND…: poll COMMAND every 20 ms; false on timeout.
-wait_for() {
-        local limit=$1
-        shift
-        local end
-        end=$(awk -v a="$EPOCHREALTIME" -v s="$limit" 'BEGIN { printf "%.3f", a + s }')
-        while ! "$@"; do
-                awk -v a="$EPOCHREALTIME" -v e="$end" 'BEGIN { exit !(a > e) }' && return 1
-                sleep 0.02
-        done
-}
-has_log_since() { log_since "$1" | grep -qE -- "$2"; }
-no_log_since() { ! has_log_since "$@"; }
-# first_stamp_since MARK REGEX: time the agent wrote the first matching line.
-first_stamp_since() { log_since "$1" | grep -E -- "$2" | head -n1 | cut -d' ' -f1; }
-state_serial_is() { [[ $(state_get serial) == "$1" ]]; }
-agent_alive() { kill -0 "$AGENT_PID" 2>/dev/null; }
 agent_children() { pgrep -P "$AGENT_PID" || true; }
 no_agent_child() { [[ -z $(agent_children) ]]; }
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 calls() { wc -l <"$D/calls"; }
-fd_count() { find "/proc/$AGENT_PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 FAILED='bundle fetch failed \(1 in a row\): '
 
 # ---- the first poll: the real helper, serial 1 ------------------------------------
