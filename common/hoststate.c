@@ -580,7 +580,7 @@ bool host_store_is_stale(const struct jit_config *c, int64_t bundle_exp, int64_t
 
 /* ---- applying a bundle ---- */
 
-static int sha256_hex(const void *data, size_t len, char ret[65], struct jit_error *err) {
+int bundle_sha256_hex(const void *data, size_t len, char ret[65], struct jit_error *err) {
         unsigned char md[EVP_MAX_MD_SIZE];
         unsigned md_len = 0;
 
@@ -887,7 +887,7 @@ int hoststate_apply_bundle(const struct jit_config *c, const struct trust_store 
         r = bundle_from_token(token, len, ts, &policy, now, &b, err);
         if (r < 0)
                 return r;
-        r = sha256_hex(token, len, sha, err);
+        r = bundle_sha256_hex(token, len, sha, err);
         if (r < 0)
                 return r;
 

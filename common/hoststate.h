@@ -67,6 +67,8 @@ int host_state_format(const struct host_state *s, char **ret);
 /* -ENOENT with *ret zeroed when there is no state yet. */
 int host_state_load(const struct jit_config *c, struct host_state *ret, struct jit_error *err);
 int host_state_save(const struct jit_config *c, const struct host_state *s, struct jit_error *err);
+/* The SHA-256 of a bundle's bytes, in hex: how the state names a bundle. */
+int bundle_sha256_hex(const void *data, size_t len, char ret[65], struct jit_error *err);
 
 /* Is the whole revoked list (state_dir/revoked) naming jti? Only a token
  * typed at the prompt needs this: it may not be in the bundle at all. */

@@ -40,9 +40,8 @@ struct agent {
         /* SHA-256 of the bundle this process last verified and applied (or
          * found unchanged) under the trust store it holds now; forgotten on
          * reload. The same bytes again are not parsed and verified again. */
-        uint8_t verified_sha256[32];
-        bool have_verified_sha256;
-        int64_t store_skew; /* store clock minus ours at the last fetch, seconds */
+        char applied_sha256[65]; /* hex, as in the state file; "" for none */
+        int64_t store_skew;      /* store clock minus ours at the last fetch, seconds */
 
         sd_event_source *poll_timer;
         sd_event_source *deadline_timer; /* CLOCK_REALTIME: the next expiry or warning */

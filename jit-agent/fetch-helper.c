@@ -124,7 +124,7 @@ static void on_done(struct fetcher *f, int error, const char *message,
         (void) sd_event_exit(event, 0);
 }
 
-static int parse_usec(const char *s, uint64_t *ret) {
+static int parse_u64(const char *s, uint64_t *ret) {
         return parse_uint_strict(s, strlen(s), UINT64_MAX / 2, ret) ? 0 : -EINVAL;
 }
 
@@ -192,13 +192,13 @@ int main(int argc, char *argv[]) {
                         o.url = optarg;
                         break;
                 case OPT_CONNECT:
-                        r = parse_usec(optarg, &o.connect_timeout_usec);
+                        r = parse_u64(optarg, &o.connect_timeout_usec);
                         break;
                 case OPT_TIMEOUT:
-                        r = parse_usec(optarg, &o.total_timeout_usec);
+                        r = parse_u64(optarg, &o.total_timeout_usec);
                         break;
                 case OPT_MAX:
-                        r = parse_usec(optarg, &o.max_size);
+                        r = parse_u64(optarg, &o.max_size);
                         break;
                 case OPT_CA:
                         o.ca_file = optarg;

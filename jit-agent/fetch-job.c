@@ -65,9 +65,9 @@ struct fetch_job *fetch_job_cancel(struct fetch_job *j) {
         return NULL;
 }
 
-static int fail(struct fetch_job *j, int error, const char *fmt, ...)
+static void fail(struct fetch_job *j, int error, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-static int fail(struct fetch_job *j, int error, const char *fmt, ...) {
+static void fail(struct fetch_job *j, int error, const char *fmt, ...) {
         va_list ap;
 
         if (j->error == 0) {
@@ -80,7 +80,6 @@ static int fail(struct fetch_job *j, int error, const char *fmt, ...) {
         (void) sd_event_source_set_enabled(j->io, SD_EVENT_OFF);
         j->eof = true;
         (void) sd_event_source_send_child_signal(j->child, SIGKILL, NULL, 0);
-        return 0;
 }
 
 static void job_finish(struct fetch_job *j) {
@@ -88,18 +87,18 @@ static void job_finish(struct fetch_job *j) {
 
         if (j->error == 0) {
                 if (j->term_signal != 0)
-                        (void) fail(j, -EIO, "%s was killed by signal %d", fetch_helper_path(),
-                                    j->term_signal);
+                        fail(j, -EIO, "%s was killed by signal %d", fetch_helper_path(),
+                             j->term_signal);
                 else if (j->exit_code != 0)
-                        (void) fail(j, -EIO, "%s failed with exit status %d", fetch_helper_path(),
-                                    j->exit_code);
+                        fail(j, -EIO, "%s failed with exit status %d", fetch_helper_path(),
+                             j->exit_code);
                 else if (!j->have_header)
-                        (void) fail(j, -EIO, "%s ended without an answer", fetch_helper_path());
+                        fail(j, -EIO, "%s ended without an answer", fetch_helper_path());
                 else if (j->wire.error < 0)
-                        (void) fail(j, j->wire.error, "%s", j->wire.message);
+                        fail(j, j->wire.error, "%s", j->wire.message);
                 else if (j->body_len != j->wire.length)
-                        (void) fail(j, -EIO, "%s ended %zu bytes into a %" PRIu64 " byte body",
-                                    fetch_helper_path(), j->body_len, j->wire.length);
+                        fail(j, -EIO, "%s ended %zu bytes into a %" PRIu64 " byte body",
+                             fetch_helper_path(), j->body_len, j->wire.length);
         }
 
         fetch_job_done_t done = j->done;
@@ -122,38 +121,43 @@ static void maybe_finish(struct fetch_job *j) {
                 job_finish(j);
 }
 
-static int on_header(struct fetch_job *j) {
+/* A failure here ends the job like any other (fail: eof). */
+static void on_header(struct fetch_job *j) {
         size_t header_len = 0, rest;
         int r;
 
         r = fetch_wire_parse_header(j->head, j->head_len, j->max_size, &j->wire, &header_len);
         if (r == -EAGAIN)
-                return 0;
-        if (r == -EFBIG)
-                return fail(j, -EFBIG, "%s", j->wire.message);
-        if (r < 0)
-                return fail(j, -EBADMSG, "%s sent an invalid answer: %s", fetch_helper_path(),
-                            r == -EBADMSG ? j->wire.message : strerror_r(-r, (char[128]){}, 128));
+                return;
+        if (r == -EFBIG) {
+                fail(j, -EFBIG, "%s", j->wire.message);
+                return;
+        }
+        if (r < 0) {
+                fail(j, -EBADMSG, "%s sent an invalid answer: %s", fetch_helper_path(),
+                     r == -EBADMSG ? j->wire.message : strerror_r(-r, (char[128]){}, 128));
+                return;
+        }
         j->have_header = true;
+        rest = j->head_len - header_len;
         if (j->wire.error < 0 || j->wire.status == 304) {
-                rest = j->head_len - header_len;
-                return rest > 0 ? fail(j, -EBADMSG, "%s sent bytes after its answer",
-                                       fetch_helper_path())
-                                : 0;
+                if (rest > 0)
+                        fail(j, -EBADMSG, "%s sent bytes after its answer", fetch_helper_path());
+                return;
+        }
+        if (rest > j->wire.length) {
+                fail(j, -EBADMSG, "%s sent more than the announced body", fetch_helper_path());
+                return;
         }
         /* Exactly the announced length, never grown by doubling. */
         j->body = malloc(j->wire.length + 1);
-        if (!j->body)
-                return fail(j, -ENOMEM, "out of memory for a %" PRIu64 " byte bundle",
-                            j->wire.length);
-        rest = j->head_len - header_len;
-        if (rest > j->wire.length)
-                return fail(j, -EBADMSG, "%s sent more than the announced body",
-                            fetch_helper_path());
+        if (!j->body) {
+                fail(j, -ENOMEM, "out of memory for a %" PRIu64 " byte bundle", j->wire.length);
+                return;
+        }
         memcpy(j->body, j->head + header_len, rest);
         j->body_len = rest;
         j->body[j->body_len] = '\0';
-        return 0;
 }
 
 /* Read all the helper has written so far. At EOF, or on a failure, reading
@@ -184,8 +188,8 @@ static void drain(struct fetch_job *j) {
                                 continue;
                         if (errno == EAGAIN)
                                 return;
-                        (void) fail(j, -errno, "reading from %s: %s", fetch_helper_path(),
-                                    strerror_r(errno, (char[128]){}, 128));
+                        fail(j, -errno, "reading from %s: %s", fetch_helper_path(),
+                             strerror_r(errno, (char[128]){}, 128));
                         return;
                 }
                 if (n == 0) {
@@ -194,13 +198,12 @@ static void drain(struct fetch_job *j) {
                         return;
                 }
                 if (dst == &spare) {
-                        (void) fail(j, -EBADMSG, "%s sent more than it announced",
-                                    fetch_helper_path());
+                        fail(j, -EBADMSG, "%s sent more than it announced", fetch_helper_path());
                         return;
                 }
                 if (!j->have_header) {
                         j->head_len += (size_t) n;
-                        (void) on_header(j); /* a bad header fails the job: eof */
+                        on_header(j);
                 } else {
                         j->body_len += (size_t) n;
                         j->body[j->body_len] = '\0';
@@ -237,11 +240,10 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 
         if (j->exited)
                 /* Its answer may be complete, but not its pipe's end. */
-                (void) fail(j, -ETIMEDOUT, "%s exited, but a process it left holds its output open",
-                            fetch_helper_path());
+                fail(j, -ETIMEDOUT, "%s exited, but a process it left holds its output open",
+                     fetch_helper_path());
         else
-                (void) fail(j, -ETIMEDOUT, "%s did not finish in time: killed",
-                            fetch_helper_path());
+                fail(j, -ETIMEDOUT, "%s did not finish in time: killed", fetch_helper_path());
         maybe_finish(j);
         return 0;
 }

@@ -160,7 +160,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
 
         (void) sd_notify(false, "RELOADING=1");
         /* Another trust store may not trust what the old one did. */
-        a->have_verified_sha256 = false;
+        a->applied_sha256[0] = '\0';
         if (agent_load_context(a) < 0)
                 log_error("reload failed: keeping the previous configuration");
         else {

@@ -41,10 +41,8 @@ ISS=https://jit.example.com
 TEST_USER=alice
 TTL=30
 WARN=10
-CACHE_DIR=${JIT_LOGIND_CACHE:-/var/cache/jit-tests}
-CACHE_TAR=$CACHE_DIR/rootfs-bookworm.tar
-# Must stay the list of tests/logind/test-logind.sh: both share the tarball.
-PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,procps,libjson-c5,libcurl4,libssl3,libsystemd0
+# shellcheck source=tests/lib/nspawn.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/nspawn.sh"
 GPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 passed=0
@@ -86,24 +84,6 @@ guest() {
         nsenter -t "$GUEST_PID" -m -u -i -n -p -- \
                 env -i PATH="$GPATH" LC_ALL=C HOME=/root TERM=dumb DEBIAN_FRONTEND=noninteractive "$@"
 }
-# The guest's files as the guest sees them (its /run is its own tmpfs).
-groot() { echo "/proc/$GUEST_PID/root$1"; }
-
-find_guest_pid() {
-        local s pid
-        for s in /proc/[0-9]*/status; do
-                pid=${s#/proc/}
-                pid=${pid%/status}
-                if awk -v pp="$NSPAWN_PID" '
-                        $1 == "PPid:" && $2 == pp { p = 1 }
-                        $1 == "NSpid:" && NF >= 3 && $NF == 1 { n = 1 }
-                        END { exit !(p && n) }' "$s" 2>/dev/null; then
-                        echo "$pid"
-                        return 0
-                fi
-        done
-        return 1
-}
 
 guest_journal() { guest journalctl --no-pager -o short-precise "$@" 2>&1 || true; }
 
@@ -136,38 +116,10 @@ cleanup() {
                 fi
                 local t0
                 t0=$(now)
-                # nspawn turns SIGTERM into an orderly poweroff of the guest.
-                kill -TERM "$NSPAWN_PID"
-                for _ in $(seq 100); do
-                        kill -0 "$NSPAWN_PID" 2>/dev/null || break
-                        sleep 0.1
-                done
-                if kill -0 "$NSPAWN_PID" 2>/dev/null; then
-                        echo "# nspawn $NSPAWN_PID still there after 10 s: SIGKILL"
-                        kill -KILL "$NSPAWN_PID"
-                fi
-                wait "$NSPAWN_PID" 2>/dev/null
+                nspawn_poweroff
                 log "guest shut down in $(elapsed "$t0") s"
         fi
-        if [[ -n $D && -d $D ]]; then
-                if [[ $rc -ne 0 && -s $D/nspawn.log ]]; then
-                        echo "# --- nspawn console (last 20 lines)"
-                        tail -20 "$D/nspawn.log" | indent
-                fi
-                local m
-                while read -r m; do
-                        umount -l "$m" 2>/dev/null
-                done < <(awk -v d="$D" '$5 == d || index($5, d "/") == 1 { print $5 }' \
-                        /proc/self/mountinfo | sort -r)
-                if [[ -n ${KEEP_TMP:-} ]]; then
-                        echo "# kept $D"
-                elif awk -v d="$D" '$5 == d || index($5, d "/") == 1 { f = 1 } END { exit !f }' \
-                        /proc/self/mountinfo; then
-                        echo "# not removing $D: something is still mounted under it"
-                else
-                        rm -rf --one-file-system "$D"
-                fi
-        fi
+        temp_remove "$rc"
         exit "$rc"
 }
 
@@ -178,32 +130,6 @@ for p in /usr/sbin/debootstrap /usr/bin/systemd-nspawn /usr/bin/nsenter /usr/bin
         /usr/bin/ssh-keygen /usr/bin/python3 /usr/bin/flock /usr/bin/dpkg-deb /usr/bin/sha256sum; do
         [[ -x $p ]] || die "$p missing (install debootstrap, systemd-container, openssh-client, python3, util-linux, dpkg)"
 done
-
-mirror() {
-        if [[ -n ${JIT_LOGIND_MIRROR:-} ]]; then
-                echo "$JIT_LOGIND_MIRROR"
-                return
-        fi
-        local m=
-        if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
-                m=$(awk 'BEGIN { RS = ""; FS = "\n" }
-                        {
-                                uri = ""; ok = 0
-                                for (i = 1; i <= NF; i++) {
-                                        n = split($i, w, /[ \t]+/)
-                                        if (w[1] == "URIs:") uri = w[2]
-                                        if (w[1] == "Suites:")
-                                                for (j = 2; j <= n; j++) if (w[j] == "bookworm") ok = 1
-                                }
-                                if (ok && uri != "") { print uri; exit }
-                        }' /etc/apt/sources.list.d/debian.sources)
-        fi
-        if [[ -z $m && -r /etc/apt/sources.list ]]; then
-                m=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list)
-        fi
-        [[ -n $m ]] || die "no bookworm mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list (set JIT_LOGIND_MIRROR)"
-        echo "$m"
-}
 
 T[start]=$(now)
 trap cleanup EXIT
@@ -249,26 +175,7 @@ JITCTL=$D/host/usr/bin/jitctl
 # ---- 2. the guest's root file system -------------------------------------
 
 T[rootfs]=$(now)
-mkdir -p "$CACHE_DIR"
-exec 9>"$CACHE_DIR/.lock"
-flock 9
-if [[ -f $CACHE_TAR && -n $(find "$CACHE_TAR" -mtime -7 2>/dev/null) ]]; then
-        tar -C "$R" --numeric-owner -xpf "$CACHE_TAR"
-        ROOTFS_HOW="unpacked from $CACHE_TAR"
-else
-        MIRROR=$(mirror)
-        log "debootstrap bookworm from $MIRROR (no cache younger than 7 days in $CACHE_DIR)"
-        if ! debootstrap --variant=minbase --include="$PACKAGES" bookworm "$R" "$MIRROR" \
-                >"$D/debootstrap.log" 2>&1; then
-                tail -30 "$D/debootstrap.log" | indent
-                die "debootstrap failed"
-        fi
-        tar -C "$R" --numeric-owner -cpf "$CACHE_TAR.tmp.$$" .
-        mv -f "$CACHE_TAR.tmp.$$" "$CACHE_TAR"
-        ROOTFS_HOW="debootstrap, cached as $CACHE_TAR"
-fi
-flock -u 9
-exec 9>&-
+rootfs_make "$R"
 T[rootfs_done]=$(now)
 log "root file system: $(elapsed "${T[rootfs]}" "${T[rootfs_done]}") s ($ROOTFS_HOW)"
 

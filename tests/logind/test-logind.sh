@@ -33,10 +33,9 @@ JITCTL=${3:-}
 ISS=https://jit.example.com
 TEST_USER=alice
 TTL=${JIT_LOGIND_TTL:-40}
-CACHE_DIR=${JIT_LOGIND_CACHE:-/var/cache/jit-tests}
-CACHE_TAR=$CACHE_DIR/rootfs-bookworm.tar
 SRC_DIR=$(dirname "$(realpath "$0")")
-PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,procps,libjson-c5,libcurl4,libssl3,libsystemd0
+# shellcheck source=tests/lib/nspawn.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/nspawn.sh"
 
 passed=0
 failed=0
@@ -81,26 +80,6 @@ guest() {
         nsenter -t "$GUEST_PID" -m -u -i -n -p -- "$@"
 }
 
-# The guest's files as the guest sees them (its /run is its own tmpfs).
-groot() { echo "/proc/$GUEST_PID/root$1"; }
-
-# The nspawn child whose PID in its own namespace is 1: the guest's systemd.
-find_guest_pid() {
-        local s pid
-        for s in /proc/[0-9]*/status; do
-                pid=${s#/proc/}
-                pid=${pid%/status}
-                if awk -v pp="$NSPAWN_PID" '
-                        $1 == "PPid:" && $2 == pp { p = 1 }
-                        $1 == "NSpid:" && NF >= 3 && $NF == 1 { n = 1 }
-                        END { exit !(p && n) }' "$s" 2>/dev/null; then
-                        echo "$pid"
-                        return 0
-                fi
-        done
-        return 1
-}
-
 guest_journal() {
         guest journalctl --no-pager -o short-precise "$@" 2>&1 || true
 }
@@ -119,39 +98,9 @@ cleanup() {
                         echo "# --- guest journal: jit-agent, ssh, dbus, logind (last 50 lines)"
                         guest_journal -u jit-agent -u ssh -u dbus -u systemd-logind | tail -50 | sed 's/^/# /'
                 fi
-                # nspawn turns SIGTERM into an orderly poweroff of the guest.
-                kill -TERM "$NSPAWN_PID"
-                for _ in $(seq 100); do
-                        kill -0 "$NSPAWN_PID" 2>/dev/null || break
-                        sleep 0.1
-                done
-                if kill -0 "$NSPAWN_PID" 2>/dev/null; then
-                        echo "# nspawn $NSPAWN_PID still there after 10 s: SIGKILL"
-                        kill -KILL "$NSPAWN_PID"
-                fi
-                wait "$NSPAWN_PID" 2>/dev/null
+                nspawn_poweroff
         fi
-        if [[ -n $D && -d $D ]]; then
-                if [[ $rc -ne 0 && -s $D/nspawn.log ]]; then
-                        echo "# --- nspawn console (last 20 lines)"
-                        tail -20 "$D/nspawn.log" | sed 's/^/# /'
-                fi
-                # nspawn mounts in its own namespace; anything that leaked into
-                # ours is unmounted before the tree is removed.
-                local m
-                while read -r m; do
-                        umount -l "$m" 2>/dev/null
-                done < <(awk -v d="$D" '$5 == d || index($5, d "/") == 1 { print $5 }' \
-                        /proc/self/mountinfo | sort -r)
-                if [[ -n ${KEEP_TMP:-} ]]; then
-                        echo "# kept $D"
-                elif awk -v d="$D" '$5 == d || index($5, d "/") == 1 { f = 1 } END { exit !f }' \
-                        /proc/self/mountinfo; then
-                        echo "# not removing $D: something is still mounted under it"
-                else
-                        rm -rf --one-file-system "$D"
-                fi
-        fi
+        temp_remove "$rc"
         exit "$rc"
 }
 
@@ -171,33 +120,6 @@ if LC_ALL=C ldd "$JIT_AGENT" | grep -q 'libasan\|libubsan'; then
         die "$JIT_AGENT is a sanitizer build: it cannot run in the guest"
 fi
 
-# The mirror this machine uses, not a hard-coded host.
-mirror() {
-        if [[ -n ${JIT_LOGIND_MIRROR:-} ]]; then
-                echo "$JIT_LOGIND_MIRROR"
-                return
-        fi
-        local m=
-        if [[ -r /etc/apt/sources.list.d/debian.sources ]]; then
-                m=$(awk 'BEGIN { RS = ""; FS = "\n" }
-                        {
-                                uri = ""; ok = 0
-                                for (i = 1; i <= NF; i++) {
-                                        n = split($i, w, /[ \t]+/)
-                                        if (w[1] == "URIs:") uri = w[2]
-                                        if (w[1] == "Suites:")
-                                                for (j = 2; j <= n; j++) if (w[j] == "bookworm") ok = 1
-                                }
-                                if (ok && uri != "") { print uri; exit }
-                        }' /etc/apt/sources.list.d/debian.sources)
-        fi
-        if [[ -z $m && -r /etc/apt/sources.list ]]; then
-                m=$(awk '$1 == "deb" && $3 == "bookworm" { print $2; exit }' /etc/apt/sources.list)
-        fi
-        [[ -n $m ]] || die "no bookworm mirror in /etc/apt/sources.list.d/debian.sources or /etc/apt/sources.list (set JIT_LOGIND_MIRROR)"
-        echo "$m"
-}
-
 T_START=$(now)
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -213,28 +135,7 @@ log "temp dir $D"
 # ---- 1. the guest's root file system ------------------------------------
 
 T_ROOTFS=$(now)
-mkdir -p "$CACHE_DIR"
-# One builder at a time per machine; the others wait and then reuse it.
-exec 9>"$CACHE_DIR/.lock"
-flock 9
-if [[ -f $CACHE_TAR && -n $(find "$CACHE_TAR" -mtime -7 2>/dev/null) ]]; then
-        tar -C "$R" --numeric-owner -xpf "$CACHE_TAR"
-        ROOTFS_HOW="unpacked from $CACHE_TAR"
-else
-        MIRROR=$(mirror)
-        log "debootstrap bookworm from $MIRROR (no cache younger than 7 days in $CACHE_DIR)"
-        if ! debootstrap --variant=minbase --include="$PACKAGES" bookworm "$R" "$MIRROR" \
-                >"$D/debootstrap.log" 2>&1; then
-                tail -30 "$D/debootstrap.log" | sed 's/^/# /'
-                die "debootstrap failed"
-        fi
-        # Cached as it came out of debootstrap, before this run's changes.
-        tar -C "$R" --numeric-owner -cpf "$CACHE_TAR.tmp.$$" .
-        mv -f "$CACHE_TAR.tmp.$$" "$CACHE_TAR"
-        ROOTFS_HOW="debootstrap, cached as $CACHE_TAR"
-fi
-flock -u 9
-exec 9>&-
+rootfs_make "$R"
 T_ROOTFS_DONE=$(now)
 log "root file system: $(elapsed "$T_ROOTFS" "$T_ROOTFS_DONE") s ($ROOTFS_HOW)"
 
