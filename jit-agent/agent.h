@@ -12,6 +12,7 @@
 
 #include "fetch-job.h"
 #include "host-context.h"
+#include "snapshot.h"
 
 /* Processes sent SIGTERM, to be sent SIGKILL when the grace runs out. */
 struct pending_kill {
@@ -33,6 +34,9 @@ struct agent {
         sd_bus *bus; /* the system bus where logind runs, else NULL */
         const char *config_path;
         struct jit_context ctx;
+        /* The verified grants of the applied bundle, by user (enforce.c);
+         * NULL until read, dropped with ctx. */
+        struct host_grants *grants;
 
         struct fetch_job *fetch; /* the helper's fetch in flight, or NULL */
         char *etag;
@@ -86,7 +90,8 @@ void session_warn(uint32_t audit_session, const char *fmt, ...)
 
 /* Key files (keys.c): run_dir/keys/<user> holds exactly the keys of the
  * user's usable ssh grants. *next gets the earliest time a file changes. */
-int keys_sync(struct agent *a, int64_t now, int64_t *next, size_t *ret_grants);
+int keys_sync(struct agent *a, const struct host_snapshot *snap, int64_t now, int64_t *next,
+              size_t *ret_grants);
 
 /* sudo's timestamp records of a user, so no cached sudo outlives a grant. */
 void sudo_timestamps_remove(const char *user);

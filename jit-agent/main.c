@@ -90,6 +90,8 @@ int agent_load_context(struct agent *a) {
         ctx.host = host_facts_get(&ctx.facts, "host");
         config_grant_policy(ctx.config, &ctx.policy);
 
+        host_grants_free(a->grants); /* verified under the old trust store */
+        a->grants = NULL;
         context_done(&a->ctx);
         a->ctx = ctx;
         return 0;
@@ -196,6 +198,7 @@ static void agent_free(struct agent *a) {
         a->fetch = fetch_job_cancel(a->fetch);
         sd_bus_flush_close_unref(a->bus);
         sd_event_unref(a->event);
+        host_grants_free(a->grants);
         context_done(&a->ctx);
         free(a->etag);
         free(a->kills);

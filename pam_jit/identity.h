@@ -17,6 +17,3 @@ int pam_user_get(pam_handle_t *pamh, const char **ret);
  * the invoker's (euid is 0). It must agree with PAM_RUSER (or, where that
  * is unset, PAM_USER in the account stack). */
 int sudo_invoker_get(pam_handle_t *pamh, bool account, char ret[USER_NAME_BUF], uid_t *ret_uid);
-
-/* In exempt_users, or a member of exempt_group (primary or supplementary). */
-int user_is_exempt(const struct jit_config *c, const char *user, bool *ret);
