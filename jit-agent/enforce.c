@@ -79,8 +79,7 @@ static int grant_usable(struct agent *a, const struct host_snapshot *snap, const
         if (r < 0) {
                 log_error("session %s: cannot check grant %s: %s%s", session, jti,
                           r == -EIO ? "cannot tell whether this session runs: " : "",
-                          r == -EIO && d.session ? d.session
-                                                 : strerror_r(-r, (char[128]){}, 128));
+                          r == -EIO && d.session ? d.session : strerror_r(-r, (char[128]){}, 128));
                 return r;
         }
         *ret = d.verdict == VERDICT_ALLOW;

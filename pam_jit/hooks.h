@@ -43,8 +43,7 @@ bool hook_begin(pam_handle_t *pamh, const struct pam_jit_args *args, bool accoun
 /* Load the snapshot of one user; on failure log, tell the user, *ret the
  * outcome and false. */
 bool hook_snapshot(pam_handle_t *pamh, const struct jit_context *ctx,
-                   const struct snapshot_load *what, struct host_snapshot *snap,
-                   enum outcome *ret);
+                   const struct snapshot_load *what, struct host_snapshot *snap, enum outcome *ret);
 
 /* decide(), and on anything but a usable grant tell the user and the logs
  * why. Returns true when a grant allows; false with *ret the outcome. what

@@ -79,9 +79,8 @@ enum outcome auth_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int6
                 message_internal_error(pamh);
                 return OUTCOME_ERROR;
         }
-        if (!hook_snapshot(pamh, &ctx,
-                           &(struct snapshot_load){.user = user, .typed_token = token}, &snap,
-                           &o))
+        if (!hook_snapshot(pamh, &ctx, &(struct snapshot_load){.user = user, .typed_token = token},
+                           &snap, &o))
                 return o;
         if (!decide_or_deny(pamh, args, &ctx, &snap,
                             &(struct decide_request){

@@ -110,8 +110,7 @@ static int judge(const struct host_snapshot *s, const struct decide_request *req
         return 0;
 }
 
-int decide(const struct host_snapshot *s, const struct decide_request *req,
-           struct decision *ret) {
+int decide(const struct host_snapshot *s, const struct decide_request *req, struct decision *ret) {
         const struct user_view *uv = host_grants_user(s->grants, req->user);
         struct decision best = {.verdict = VERDICT_NONE};
         int64_t bundle_exp;

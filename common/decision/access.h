@@ -61,5 +61,4 @@ struct decide_request {
  * looked at (ret->session names it), -EBADF when a user's file was unreadable,
  * -ENODATA when the snapshot lacks the store's freshness. The caller denies
  * (pam_jit) or leaves the session as it is (jit-agent). No I/O. */
-int decide(const struct host_snapshot *s, const struct decide_request *req,
-           struct decision *ret);
+int decide(const struct host_snapshot *s, const struct decide_request *req, struct decision *ret);

@@ -50,8 +50,8 @@ const struct user_view *host_grants_user(const struct host_grants *g, const char
 }
 
 /* Verify every token of one user's file, once. */
-static int user_view_fill(const struct jit_context *ctx, const char *user,
-                          struct user_grants *ug, struct user_view *ret) {
+static int user_view_fill(const struct jit_context *ctx, const char *user, struct user_grants *ug,
+                          struct user_view *ret) {
         *ret = (struct user_view){.bundle_exp = ug->bundle_exp};
         ret->user = strdup(user);
         ret->grants = calloc(ug->n_grants ? ug->n_grants : 1, sizeof(struct grant *));
@@ -61,8 +61,8 @@ static int user_view_fill(const struct jit_context *ctx, const char *user,
                 struct jit_error why = {};
                 struct grant *g = NULL;
 
-                if (grant_from_token(ug->grants[i], strlen(ug->grants[i]), ctx->trust,
-                                     &ctx->policy, &g, &why) < 0) {
+                if (grant_from_token(ug->grants[i], strlen(ug->grants[i]), ctx->trust, &ctx->policy,
+                                     &g, &why) < 0) {
                         if (ret->n_invalid++ == 0)
                                 ret->invalid = why;
                         continue;
@@ -87,8 +87,8 @@ static int collect_bind_jtis(struct host_grants *g) {
         return 0;
 }
 
-int host_grants_load_user(const struct jit_context *ctx, const char *user,
-                          struct host_grants **ret, struct jit_error *err) {
+int host_grants_load_user(const struct jit_context *ctx, const char *user, struct host_grants **ret,
+                          struct jit_error *err) {
         _cleanup_(user_grants_freep) struct user_grants *ug = NULL;
         _cleanup_(host_grants_freep) struct host_grants *g = NULL;
         int r;
@@ -113,8 +113,7 @@ int host_grants_load_user(const struct jit_context *ctx, const char *user,
         return 0;
 }
 
-int host_grants_current_sha256(const struct jit_context *ctx, char ret[65],
-                               struct jit_error *err) {
+int host_grants_current_sha256(const struct jit_context *ctx, char ret[65], struct jit_error *err) {
         struct host_state st;
         int r;
 

@@ -26,9 +26,9 @@ struct user_view {
         int64_t bundle_exp;    /* freshness deadline of the bundle the file came from */
         struct grant **grants; /* the tokens that verified, in file order */
         size_t n_grants;
-        size_t n_invalid;        /* tokens that failed verification: as if absent */
+        size_t n_invalid;         /* tokens that failed verification: as if absent */
         struct jit_error invalid; /* why the first of them failed, for the log */
-        char **revoked;          /* ids of the user's revoked grants, sorted */
+        char **revoked;           /* ids of the user's revoked grants, sorted */
         size_t n_revoked;
 };
 
@@ -41,16 +41,16 @@ struct host_grants {
         char **unreadable; /* users whose file could not be read: decide() cannot tell */
         char **bind_jtis;  /* ids of every bind=session grant here, sorted */
         size_t n_bind_jtis;
-        bool have_state;          /* the state file was read: the fields below are set */
-        int64_t bundle_exp;       /* of the accepted bundle; 0 when none */
-        char bundle_sha256[65];   /* which bundle these came from; "" when none */
+        bool have_state;        /* the state file was read: the fields below are set */
+        int64_t bundle_exp;     /* of the accepted bundle; 0 when none */
+        char bundle_sha256[65]; /* which bundle these came from; "" when none */
 };
 
 void host_grants_free(struct host_grants *g);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct host_grants *, host_grants_free);
 /* state_dir/users/<user> only. A user without a file gets an empty set. */
-int host_grants_load_user(const struct jit_context *ctx, const char *user,
-                          struct host_grants **ret, struct jit_error *err);
+int host_grants_load_user(const struct jit_context *ctx, const char *user, struct host_grants **ret,
+                          struct jit_error *err);
 /* The state file, then every state_dir/users/<user>: each token verified
  * once. An unreadable user file is named in ->unreadable (decisions about
  * that user fail, as reading it at decision time would) and counted in
@@ -60,15 +60,14 @@ int host_grants_load_all(const struct jit_context *ctx, struct host_grants **ret
 const struct user_view *host_grants_user(const struct host_grants *g, const char *user);
 /* The digest of the accepted bundle as the state file names it ("" when
  * there is none): how the agent knows its kept grants are still current. */
-int host_grants_current_sha256(const struct jit_context *ctx, char ret[65],
-                               struct jit_error *err);
+int host_grants_current_sha256(const struct jit_context *ctx, char ret[65], struct jit_error *err);
 
 /* A live session holding a bind=session grant (as its login grant or an
  * elevation's). */
 struct session_hold {
         char *session;
-        char *jti;  /* NULL: the record was unreadable, it may hold any */
-        int live;   /* 1: its leader runs; negative errno: cannot tell */
+        char *jti; /* NULL: the record was unreadable, it may hold any */
+        int live;  /* 1: its leader runs; negative errno: cannot tell */
 };
 
 struct host_snapshot {
@@ -100,11 +99,11 @@ struct host_snapshot {
 };
 
 struct snapshot_load {
-        const char *user;                  /* read this user's file */
-        const struct host_grants *grants;  /* or use these (the agent's kept grants) */
-        const char *typed_token;           /* verify this token too */
-        const char *own_session;           /* this session: left out of the session view */
-        bool check_exempt;                 /* look the user up in the exemptions first */
+        const char *user;                 /* read this user's file */
+        const struct host_grants *grants; /* or use these (the agent's kept grants) */
+        const char *typed_token;          /* verify this token too */
+        const char *own_session;          /* this session: left out of the session view */
+        bool check_exempt;                /* look the user up in the exemptions first */
 };
 
 /* 0 with *ret filled, or a negative errno (unsafe or corrupt files, out of
