@@ -156,8 +156,8 @@ try:
     exp_sessions = []
     for i in range(1, n_exp + 1):
         mark = f"{D}/term.{i}"
-        p = subprocess.Popen(["bash", "-c", f'trap "echo $EPOCHREALTIME >{mark}; exit 0" TERM; '
-                              'while :; do sleep 1000 & wait $!; done'], preexec_fn=set_loginuid)
+        p = subprocess.Popen(["bash", "-c", 'trap \'echo $EPOCHREALTIME >"$0"; exit 0\' TERM; '
+                              'while :; do sleep 1000 & wait $!; done', mark], preexec_fn=set_loginuid)
         children.append(p)
         sid = session_id(p.pid)
         write_record(sid, f"e{i:04d}", f"x-{i}", p.pid, first_exp + i - 1)
