@@ -8,6 +8,7 @@
  * otherwise. */
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -400,6 +401,9 @@ static const struct host_grants *agent_grants(struct agent *a, struct host_grant
                 return g;
         }
         a->grants = g;
+        /* Reading 5 000 files and parsing 10 000 tokens leaves freed heap
+         * between the kept grants: give it back (as after a fetch). */
+        (void) malloc_trim(0);
         return g;
 }
 

@@ -108,7 +108,7 @@ bool decide_or_deny(pam_handle_t *pamh, const struct pam_jit_args *args,
                         pam_syslog(pamh, LOG_NOTICE,
                                    "%zu grant token%s of %s do%s not verify; the first: %s",
                                    uv->n_invalid, uv->n_invalid == 1 ? "" : "s", req->user,
-                                   uv->n_invalid == 1 ? "es" : "", uv->invalid.message);
+                                   uv->n_invalid == 1 ? "es" : "", uv->invalid);
                 message_denied(pamh, args->mode, req->user, req->runas, d);
                 decision_log(pamh, ctx, denied_event, LOG_NOTICE, what, req->user, d, NULL);
                 *ret = OUTCOME_DENY;

@@ -21,11 +21,77 @@ static int user_view_cmp(const void *a, const void *b) {
         return strcmp(((const struct user_view *) a)->user, ((const struct user_view *) b)->user);
 }
 
+static size_t str_size(const char *s) {
+        return s ? strlen(s) + 1 : 0;
+}
+
+static size_t strv_size(char *const *l) {
+        size_t n = sizeof(char *);
+
+        for (size_t i = 0; l && l[i]; i++)
+                n += sizeof(char *) + str_size(l[i]);
+        return n;
+}
+
+static char *pack_str(char **pool, const char *s) {
+        char *p = *pool;
+
+        if (!s)
+                return NULL;
+        memcpy(p, s, strlen(s) + 1);
+        *pool += strlen(s) + 1;
+        return p;
+}
+
+static char **pack_strv(char ***slots, char **pool, char *const *l) {
+        char **v = *slots;
+        size_t i = 0;
+
+        if (!l)
+                return NULL;
+        for (; l[i]; i++)
+                v[i] = pack_str(pool, l[i]);
+        v[i] = NULL;
+        *slots += i + 1;
+        return v;
+}
+
+struct grant *grant_pack(const struct grant *g) {
+        size_t n_ptrs = (g->aud ? strv_length(g->aud) + 1 : 0) +
+                        (g->runas ? strv_length(g->runas) + 1 : 0) +
+                        (g->keys ? strv_length(g->keys) + 1 : 0);
+        size_t size = sizeof(struct grant) + n_ptrs * sizeof(char *) + str_size(g->iss) +
+                      str_size(g->jti) + str_size(g->sub) + str_size(g->reason) +
+                      str_size(g->ticket) + str_size(g->approver) +
+                      (g->aud ? strv_size(g->aud) : 0) + (g->runas ? strv_size(g->runas) : 0) +
+                      (g->keys ? strv_size(g->keys) : 0);
+        struct grant *p = malloc(size);
+        char **slots, *pool;
+
+        if (!p)
+                return NULL;
+        *p = *g;
+        /* pointer arrays first (aligned right after the struct), strings after */
+        slots = (char **) (p + 1);
+        pool = (char *) (slots + n_ptrs);
+        p->iss = pack_str(&pool, g->iss);
+        p->jti = pack_str(&pool, g->jti);
+        p->sub = pack_str(&pool, g->sub);
+        p->reason = pack_str(&pool, g->reason);
+        p->ticket = pack_str(&pool, g->ticket);
+        p->approver = pack_str(&pool, g->approver);
+        p->aud = pack_strv(&slots, &pool, g->aud);
+        p->runas = pack_strv(&slots, &pool, g->runas);
+        p->keys = pack_strv(&slots, &pool, g->keys);
+        return p;
+}
+
 static void user_view_done(struct user_view *u) {
         for (size_t i = 0; i < u->n_grants; i++)
-                grant_free(u->grants[i]);
+                free(u->grants[i]); /* packed: one allocation each */
         free(u->grants);
         strv_free(u->revoked);
+        free(u->invalid);
         free(u->user);
         *u = (struct user_view){};
 }
@@ -63,11 +129,15 @@ static int user_view_fill(const struct jit_context *ctx, const char *user, struc
 
                 if (grant_from_token(ug->grants[i], strlen(ug->grants[i]), ctx->trust, &ctx->policy,
                                      &g, &why) < 0) {
-                        if (ret->n_invalid++ == 0)
-                                ret->invalid = why;
+                        if (ret->n_invalid++ == 0 && !(ret->invalid = strdup(why.message)))
+                                return -ENOMEM;
                         continue;
                 }
-                ret->grants[ret->n_grants++] = g;
+                ret->grants[ret->n_grants] = grant_pack(g);
+                grant_free(g);
+                if (!ret->grants[ret->n_grants])
+                        return -ENOMEM;
+                ret->n_grants++;
         }
         ret->revoked = TAKE_PTR(ug->revoked);
         ret->n_revoked = ug->n_revoked;

@@ -24,11 +24,11 @@
 struct user_view {
         char *user;
         int64_t bundle_exp;    /* freshness deadline of the bundle the file came from */
-        struct grant **grants; /* the tokens that verified, in file order */
+        struct grant **grants; /* the tokens that verified, in file order; packed */
         size_t n_grants;
-        size_t n_invalid;         /* tokens that failed verification: as if absent */
-        struct jit_error invalid; /* why the first of them failed, for the log */
-        char **revoked;           /* ids of the user's revoked grants, sorted */
+        size_t n_invalid; /* tokens that failed verification: as if absent */
+        char *invalid;    /* why the first of them failed, for the log; NULL if none */
+        char **revoked;   /* ids of the user's revoked grants, sorted */
         size_t n_revoked;
 };
 
@@ -47,6 +47,10 @@ struct host_grants {
 };
 
 void host_grants_free(struct host_grants *g);
+/* A copy of g in one allocation, freed with free(): the agent keeps every
+ * grant of the bundle between reconciles, and a dozen small allocations each
+ * would double the memory they take (docs/benchmarks.md). */
+struct grant *grant_pack(const struct grant *g);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct host_grants *, host_grants_free);
 /* state_dir/users/<user> only. A user without a file gets an empty set. */
 int host_grants_load_user(const struct jit_context *ctx, const char *user, struct host_grants **ret,

@@ -383,7 +383,12 @@ static void build(const struct row *r, struct built *b) {
                 uv->grants = calloc(4, sizeof(struct grant *));
                 uv->revoked = calloc(1, sizeof(char *));
                 for (; n < 4 && r->grants[n].jti; n++) {
-                        uv->grants[n] = grant_of(&r->grants[n]);
+                        _cleanup_(grant_freep) struct grant *g = grant_of(&r->grants[n]);
+
+                        /* as the loader keeps them: packed */
+                        uv->grants[n] = grant_pack(g);
+                        assert_non_null(uv->grants[n]);
+                        assert_string_equal(uv->grants[n]->jti, g->jti);
                         if (r->grants[n].revoked)
                                 assert_int_equal(strv_extend(&uv->revoked, r->grants[n].jti), 0);
                 }

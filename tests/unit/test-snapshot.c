@@ -149,7 +149,7 @@ static void test_load_user(void **state) {
         assert_string_equal(uv->grants[0]->jti, "g-1");
         assert_true(uv->grants[0]->bind_session);
         assert_int_equal(uv->n_invalid, 1);
-        assert_non_null(strstr(uv->invalid.message, "k-unknown"));
+        assert_non_null(strstr(uv->invalid, "k-unknown"));
         assert_int_equal(uv->n_revoked, 1);
         assert_int_equal(uv->bundle_exp, NOW + 900);
         assert_false(s.typed_given);
