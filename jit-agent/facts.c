@@ -11,7 +11,7 @@
 
 #include "agent.h"
 #include "fileio.h"
-#include "hoststate.h"
+#include "facts-file.h"
 
 typedef int (*facts_provider_t)(struct host_facts *f, struct jit_error *err);
 

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "agent.h"
-#include "hoststate.h"
+#include "host-state.h"
 #include "session-record.h"
 
 void log_at(int priority, const char *fmt, ...) {

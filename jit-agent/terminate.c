@@ -18,36 +18,7 @@
 
 #include "agent.h"
 #include "audit.h"
-#include "session-record.h"
-
-static int read_small(int dirfd, const char *name, char *buf, size_t size) {
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
-
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
-        return (int) n;
-}
-
-static int proc_uids(int pidfd_dir, uid_t *ruid, uid_t *euid) {
-        char status[4096], *p;
-        unsigned long r, e;
-
-        if (read_small(pidfd_dir, "status", status, sizeof(status)) < 0)
-                return -ESRCH;
-        p = strstr(status, "\nUid:");
-        /* NOLINTNEXTLINE(cert-err34-c): the kernel writes these numbers, in range. */
-        if (!p || sscanf(p + 5, "%lu %lu", &r, &e) != 2)
-                return -EIO;
-        *ruid = (uid_t) r;
-        *euid = (uid_t) e;
-        return 0;
-}
+#include "proc.h"
 
 struct signal_job {
         int sig;
@@ -58,16 +29,12 @@ struct signal_job {
 
 static int signal_one(pid_t pid, void *userdata) {
         struct signal_job *job = userdata;
-        char path[32];
-        _cleanup_close_ int dfd = -1;
         uid_t ruid, euid;
 
         if (pid == job->spare)
                 return 0;
         if (job->only_uid != (uid_t) -1) {
-                (void) snprintf(path, sizeof(path), "/proc/%d", (int) pid);
-                dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd < 0 || proc_uids(dfd, &ruid, &euid) < 0)
+                if (proc_uids(pid, &ruid, &euid) < 0)
                         return 0;
                 if (ruid != job->only_uid && euid != job->only_uid)
                         return 0;

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "session-record.h"
+#include "proc.h"
 
 #define TTYS_MAX 16
 #define UNIX98_PTY_MAJOR_FIRST 136
@@ -24,29 +24,15 @@ struct ttys {
         size_t n;
 };
 
-/* The controlling terminal from /proc/PID/stat (field 7, tty_nr), which
- * anyone may read: no ptrace access to other users' processes is needed. */
+/* The controlling terminal (proc_tty_nr(): /proc/PID/stat, which anyone
+ * may read, so no ptrace access to other users' processes is needed). */
 static int collect_tty(pid_t pid, void *userdata) {
         struct ttys *t = userdata;
-        char path[32], stat[1024], *p;
-        _cleanup_close_ int fd = -1;
         unsigned long tty_nr;
         unsigned maj, min;
-        ssize_t n;
         dev_t dev;
 
-        (void) snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        n = read(fd, stat, sizeof(stat) - 1);
-        if (n <= 0)
-                return 0;
-        stat[n] = '\0';
-        /* comm may hold spaces and parentheses: parse after the last ')'. */
-        p = strrchr(stat, ')');
-        /* NOLINTNEXTLINE(cert-err34-c): the kernel writes these numbers, in range. */
-        if (!p || sscanf(p + 1, " %*c %*d %*d %*d %lu", &tty_nr) != 1 || tty_nr == 0)
+        if (proc_tty_nr(pid, &tty_nr) < 0 || tty_nr == 0)
                 return 0;
         maj = (unsigned) ((tty_nr >> 8) & 0xfff);
         min = (unsigned) ((tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00));

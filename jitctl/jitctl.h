@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "jit-conf.h"
 #include "error.h"
 #include "grant.h"
 #include "jwk.h"

@@ -14,9 +14,10 @@
 #include <time.h>
 
 #include "fileio.h"
-#include "hoststate.h"
+#include "host-state.h"
 #include "jitctl.h"
 #include "pam-wiring.h"
+#include "jit-limits.h"
 
 #define PAM_MARKER "# added by jitctl pam enable (jit-access)"
 #define PAM_MODULE "pam_jit.so"

@@ -11,6 +11,7 @@
 #include "jitctl.h"
 #include "json.h"
 #include "jws.h"
+#include "jws-sign.h"
 
 #define BUNDLE_TTL_DEFAULT (15 * 60)
 #define BUNDLE_TTL_MAX (30 * 86400)

@@ -6,7 +6,7 @@
 
 #include "bundle.h"
 #include "explain.h"
-#include "facts.h"
+#include "selector.h"
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "json.h"

@@ -299,3 +299,11 @@ fail:
         (void) unlinkat(dfd, tmp, 0);
         return r;
 }
+
+char *path_join3(const char *a, const char *b, const char *c) {
+        char *p = NULL;
+
+        if (asprintf(&p, "%s/%s%s", a, b, strempty(c)) < 0)
+                return NULL;
+        return p;
+}

@@ -30,3 +30,6 @@ int write_file_atomic(const char *path, const void *data, size_t len, mode_t mod
 #define WRITE_FILE_NO_SYNC (1u << 0)
 int write_file_atomic_flags(const char *path, const void *data, size_t len, mode_t mode,
                             unsigned flags, struct jit_error *err);
+
+/* "a/b" followed by c (NULL: nothing); NULL when out of memory. */
+char *path_join3(const char *a, const char *b, const char *c);

@@ -40,5 +40,27 @@
 #define JIT_FACT_KEY_MAX 128u
 #define JIT_FACT_VALUE_MAX 256u
 
+/* Host files (jit-agent writes them, pam_jit reads them). */
+#define JIT_USER_GRANTS_MAX 1024u              /* grants of one user in one bundle */
+#define JIT_USER_FILE_MAX (4u * 1024u * 1024u) /* state_dir/users/<user> */
+#define JIT_STATE_FILE_MAX 4096u
+#define JIT_REVOKED_FILE_MAX (16u * 1024u * 1024u)
+
+/* Session records (run_dir/sessions/<id>). */
+#define JIT_SESSION_ID_MAX 64u
+#define JIT_SESSION_FILE_MAX 16384u
+#define JIT_SESSION_ELEVATED_MAX 32u
+#define JIT_SESSIONS_MAX 65536u
+#define JIT_SESSION_SERVICE_MAX 64u   /* PAM service name */
+#define JIT_SESSION_TTY_MAX 256u      /* PAM_TTY, also PAM_RHOST */
+#define JIT_LOGIND_SESSION_ID_MAX 32u /* a logind session id */
+
+/* jit.conf values. */
+#define JIT_BUNDLE_URL_MAX 2048u
+#define JIT_WARN_BEFORE_MAX 8u /* entries in warn_before */
+
+/* A private key file (jitctl; the issuer's side). */
+#define JIT_PRIVATE_KEY_FILE_MAX (64u * 1024u)
+
 #define JIT_RSA_BITS_MIN 2048
 #define JIT_RSA_BITS_MAX 8192

@@ -63,3 +63,22 @@ int strv_extend(char ***l, const char *s) {
         *l = nl;
         return 0;
 }
+
+int strv_append_n(char ***l, size_t *n, const char *s, size_t len) {
+        _cleanup_free_ char *copy = strndup(s, len);
+        char **nl;
+
+        if (!copy)
+                return -ENOMEM;
+        nl = realloc(*l, (*n + 2) * sizeof(char *));
+        if (!nl)
+                return -ENOMEM;
+        nl[(*n)++] = TAKE_PTR(copy);
+        nl[*n] = NULL;
+        *l = nl;
+        return 0;
+}
+
+int strcmp_ptr(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}

@@ -73,6 +73,10 @@ size_t strv_length(char *const *l);
 bool strv_contains(char *const *l, const char *s);
 /* Append a copy of s; returns 0 or -ENOMEM. */
 int strv_extend(char ***l, const char *s);
+/* Append a copy of s[0..len) to a list of *n entries; returns 0 or -ENOMEM. */
+int strv_append_n(char ***l, size_t *n, const char *s, size_t len);
+/* qsort()/bsearch() comparison of two char * elements. */
+int strcmp_ptr(const void *a, const void *b);
 static inline void strv_freep(char ***l) {
         strv_free(*l);
 }

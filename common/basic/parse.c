@@ -248,3 +248,12 @@ bool parse_uint_strict(const char *s, size_t len, uint64_t max, uint64_t *ret) {
         *ret = v;
         return true;
 }
+
+bool parse_time_strict(const char *s, size_t len, int64_t *ret) {
+        uint64_t v;
+
+        if (!parse_uint_strict(s, len, (uint64_t) JIT_TIME_MAX, &v))
+                return false;
+        *ret = (int64_t) v;
+        return true;
+}

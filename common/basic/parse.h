@@ -4,6 +4,7 @@
 /* Parsers for the small value syntaxes shared by jit.conf and jitctl. */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* "90", "90s", "30m", "12h", "7d", or a sum like "1h30m". Seconds, at most
@@ -25,3 +26,7 @@ bool user_name_is_valid(const char *s, size_t len);
  * base64 blob whose embedded type matches, a printable comment, no options
  * and no line breaks (each is an authorized_keys injection). */
 bool ssh_public_key_is_valid(const char *s, size_t len);
+
+/* parse_uint_strict() for a time in seconds since the epoch, at most
+ * JIT_TIME_MAX. */
+bool parse_time_strict(const char *s, size_t len, int64_t *ret);

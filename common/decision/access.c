@@ -3,8 +3,11 @@
 #include <string.h>
 
 #include "access.h"
-#include "hoststate.h"
-#include "session-record.h"
+#include "host-state.h"
+#include "proc.h"
+#include "revoked-list.h"
+#include "session-store.h"
+#include "user-grants.h"
 
 void decision_done(struct decision *d) {
         if (!d)

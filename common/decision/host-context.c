@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "host-context.h"
-#include "hoststate.h"
+#include "facts-file.h"
 
 int context_load(const char *config_path, struct jit_context *ret, struct jit_error *err) {
         int r;

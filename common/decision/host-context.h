@@ -5,9 +5,9 @@
  * facts. pam_jit loads it once per hook call (nothing is cached between calls
  * or PAM handles); jit-agent at start and on SIGHUP. */
 
-#include "config.h"
+#include "jit-conf.h"
 #include "error.h"
-#include "facts.h"
+#include "selector.h"
 #include "grant.h"
 #include "jwk.h"
 

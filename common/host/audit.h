@@ -2,7 +2,8 @@
 #pragma once
 
 /* Audit events: one journald entry per decision, with a fixed MESSAGE_ID per
- * kind (journalctl MESSAGE_ID=…) and the JIT_* fields of DESIGN.md "Audit".
+ * kind (journalctl MESSAGE_ID=…) and the JIT_* fields listed in pam_jit(8) and jit-agent(8),
+ * LOGGING.
  * Emitting is best effort: with no journald (a container, a test) the event
  * is dropped and the decision stands; callers also log their own line. */
 

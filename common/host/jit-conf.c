@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "facts.h"
+#include "jit-conf.h"
+#include "selector.h"
 #include "fileio.h"
 #include "jit-limits.h"
 #include "parse.h"
@@ -13,8 +13,6 @@
 #define MINUTE 60
 #define HOUR (60 * MINUTE)
 #define DAY (24 * HOUR)
-#define BUNDLE_URL_MAX 2048u
-#define WARN_BEFORE_MAX 8u
 
 void config_free(struct jit_config *c) {
         if (!c)
@@ -218,7 +216,7 @@ static bool bundle_url_is_valid(const char *s) {
         static const char *const schemes[] = {"https://", "http://", "file:///"};
         bool scheme_ok = false;
 
-        if (strlen(s) > BUNDLE_URL_MAX || !is_graph_string(s))
+        if (strlen(s) > JIT_BUNDLE_URL_MAX || !is_graph_string(s))
                 return false;
         for (size_t i = 0; i < ELEMENTSOF(schemes); i++) {
                 size_t l = strlen(schemes[i]);
@@ -389,8 +387,8 @@ static int parse_warn_before(struct jit_config *c, const char *v, const struct k
         if (r < 0)
                 return r;
         n = strv_length(l);
-        if (n > WARN_BEFORE_MAX)
-                return line_error(err, line, "warn_before: more than %u entries", WARN_BEFORE_MAX);
+        if (n > JIT_WARN_BEFORE_MAX)
+                return line_error(err, line, "warn_before: more than %u entries", JIT_WARN_BEFORE_MAX);
         w = calloc(n, sizeof(int64_t));
         if (!w)
                 return jit_error_oom(err);

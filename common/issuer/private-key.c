@@ -14,10 +14,11 @@
 
 #include "base64url.h"
 #include "fileio.h"
+#include "jit-limits.h"
 #include "json.h"
 #include "jwk.h"
+#include "private-key.h"
 
-#define PRIVATE_KEY_FILE_MAX (64u * 1024u)
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(BIO *, BIO_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BIGNUM *, BN_free);
@@ -89,19 +90,19 @@ int key_load_private(const char *path, EVP_PKEY **ret, enum jws_alg *ret_alg,
                 return jit_error_set(err, EPERM, JIT_REASON_FILE_UNSAFE,
                                      "%s: permissions %04o are too open, the key must be 0600",
                                      path, (unsigned) (st.st_mode & 07777));
-        if (st.st_size > (off_t) PRIVATE_KEY_FILE_MAX)
+        if (st.st_size > (off_t) JIT_PRIVATE_KEY_FILE_MAX)
                 return jit_error_set(err, EFBIG, JIT_REASON_TOO_LARGE, "%s: too large", path);
 
-        buf = malloc(PRIVATE_KEY_FILE_MAX);
+        buf = malloc(JIT_PRIVATE_KEY_FILE_MAX);
         if (!buf)
                 return jit_error_oom(err);
-        while (len < PRIVATE_KEY_FILE_MAX) {
-                n = read(fd, buf + len, PRIVATE_KEY_FILE_MAX - len);
+        while (len < JIT_PRIVATE_KEY_FILE_MAX) {
+                n = read(fd, buf + len, JIT_PRIVATE_KEY_FILE_MAX - len);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0) {
                         r = jit_error_set(err, errno, JIT_REASON_SYSTEM, "%s: %m", path);
-                        freezero(buf, PRIVATE_KEY_FILE_MAX);
+                        freezero(buf, JIT_PRIVATE_KEY_FILE_MAX);
                         return r;
                 }
                 if (n == 0)
@@ -112,7 +113,7 @@ int key_load_private(const char *path, EVP_PKEY **ret, enum jws_alg *ret_alg,
         bio = BIO_new_mem_buf(buf, (int) len);
         if (bio)
                 pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-        freezero(buf, PRIVATE_KEY_FILE_MAX);
+        freezero(buf, JIT_PRIVATE_KEY_FILE_MAX);
         if (!pkey) {
                 ERR_clear_error();
                 return jit_error_set(err, EINVAL, JIT_REASON_KEY,

@@ -18,10 +18,6 @@ void bundle_free(struct bundle *b) {
         free(b);
 }
 
-static int strcmp_ptr(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 int bundle_from_claims(struct json_object *claims, struct bundle **ret, struct jit_error *err) {
         _cleanup_(bundle_freep) struct bundle *b = NULL;
         const char *iss;

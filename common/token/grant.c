@@ -300,3 +300,16 @@ bool grant_applies_to_host(const struct grant *g, const struct host_facts *facts
 bool grant_allows_runas(const struct grant *g, const char *target) {
         return target && strv_contains(g->runas, target);
 }
+
+bool grant_token_is_wellformed(const char *s, size_t len) {
+        if (len == 0 || len > JIT_GRANT_TOKEN_MAX)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                char c = s[i];
+
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.'))
+                        return false;
+        }
+        return true;
+}

@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "facts.h"
+#include "selector.h"
 #include "jwk.h"
 
 enum {
@@ -66,3 +66,8 @@ bool grant_allows_runas(const struct grant *g, const char *target);
 /* A grant id (jti): 1..JIT_JTI_MAX bytes of [A-Za-z0-9._:-]. It names files
  * and audit records, so nothing else is allowed. */
 bool grant_id_is_valid(const char *s, size_t len);
+
+/* A grant token as the bundle carries it: compact JWS, so base64url and
+ * dots, at most JIT_GRANT_TOKEN_MAX bytes. Anything else in a state file
+ * would be a line injection or a corrupt file. */
+bool grant_token_is_wellformed(const char *s, size_t len);

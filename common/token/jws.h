@@ -6,6 +6,7 @@
  * crit is refused; none and HMAC are refused. */
 
 #include <json-c/json.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,19 @@
 
 #define JWS_TYP_GRANT "jit-grant+jwt"
 #define JWS_TYP_BUNDLE "jit-bundle+jwt"
+
+#define JWS_ES256_COMPONENT 32   /* r and s of an ES256 signature, bytes each */
+#define JWS_RAW_SIGNATURE_LEN 64 /* Ed25519, and ES256 as r||s */
+
+DEFINE_TRIVIAL_CLEANUP_FUNC(EVP_MD_CTX *, EVP_MD_CTX_free);
+DEFINE_TRIVIAL_CLEANUP_FUNC(ECDSA_SIG *, ECDSA_SIG_free);
+
+/* The digest of alg for EVP_DigestVerifyInit()/EVP_DigestSignInit() (NULL
+ * for EdDSA, which hashes internally), and the RSA-PSS parameters PS256
+ * fixes (1 on success, as OpenSSL counts). Shared with the issuer's signing
+ * (issuer/jws-sign.c), so that both sides use the same parameters. */
+const EVP_MD *jws_alg_md(enum jws_alg alg);
+int jws_set_padding(EVP_PKEY_CTX *pctx, enum jws_alg alg);
 
 /* Verify sig over msg with key, with key->alg. ES256 and EdDSA signatures
  * must be exactly 64 bytes; this is checked before OpenSSL sees them. */
@@ -36,12 +50,3 @@ void jws_done(struct jws *j);
 /* Decode the header without verifying anything: for explaining a token
  * (jitctl verify), never for deciding. */
 int jws_peek_header(const char *token, size_t len, struct json_object **ret, struct jit_error *err);
-
-/* Sign header_json.payload_json (both used byte for byte) with pkey as alg.
- * Lets tests build hostile tokens; jws_sign() below builds normal ones. */
-int jws_sign_compact(EVP_PKEY *pkey, enum jws_alg alg, const char *header_json,
-                     const char *payload_json, char **ret, struct jit_error *err);
-
-/* Sign payload (a JSON object) with header {"alg","typ","kid"}. */
-int jws_sign(EVP_PKEY *pkey, enum jws_alg alg, const char *kid, const char *typ,
-             struct json_object *payload, char **ret, struct jit_error *err);

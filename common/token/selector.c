@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "facts.h"
+#include "selector.h"
 #include "jit-limits.h"
 
 bool fact_key_is_valid(const char *s, size_t len) {

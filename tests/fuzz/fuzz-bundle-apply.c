@@ -16,9 +16,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "jit-conf.h"
 #include "fuzz.h"
-#include "hoststate.h"
+#include "user-grants.h"
+#include "host-state.h"
+#include "bundle-apply.h"
 #include "jwk.h"
 
 #define NOW 1800000000

@@ -2,7 +2,7 @@
 #include <assert.h>
 #include <string.h>
 
-#include "facts.h"
+#include "selector.h"
 #include "fuzz.h"
 
 /* Property: a parsed facts file formats to text that parses to the same. */

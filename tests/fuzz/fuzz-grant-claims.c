@@ -3,7 +3,7 @@
  * the claims parser is fed the JSON a signed token would carry. */
 #include <assert.h>
 
-#include "facts.h"
+#include "selector.h"
 #include "fuzz.h"
 #include "grant.h"
 #include "jit-limits.h"

@@ -16,9 +16,12 @@
 
 #include "pam-harness.h"
 
-#include "config.h"
+#include "jit-conf.h"
 #include "fileio.h"
-#include "hoststate.h"
+#include "user-grants.h"
+#include "bundle-apply.h"
+#include "session-store.h"
+#include "session-record.h"
 #include "jwk.h"
 #include "jws.h"
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "jit-conf.h"
 #include "error.h"
 #include "fileio.h"
 #include "jit-limits.h"

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "error.h"
-#include "facts.h"
+#include "selector.h"
 #include "jit-limits.h"
 #include "macro.h"
 

@@ -13,9 +13,13 @@
 
 #include "test-util.h"
 
-#include "config.h"
+#include "jit-conf.h"
 #include "fileio.h"
-#include "hoststate.h"
+#include "user-grants.h"
+#include "host-state.h"
+#include "revoked-list.h"
+#include "facts-file.h"
+#include "bundle-apply.h"
 #include "jit-limits.h"
 #include "macro.h"
 

@@ -23,6 +23,8 @@
 #include "jwk.h"
 #include "jws.h"
 #include "macro.h"
+#include "jws-sign.h"
+#include "private-key.h"
 
 /* RFC 8037 A.1/A.2 (Ed25519 key) and A.4 (its JWS). */
 #define RFC8037_D "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"

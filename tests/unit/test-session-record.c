@@ -16,7 +16,8 @@
 
 #include "jit-limits.h"
 #include "macro.h"
-#include "session-record.h"
+#include "session-store.h"
+#include "proc.h"
 
 struct fixture {
         char dir[64];

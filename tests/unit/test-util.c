@@ -14,6 +14,8 @@
 #include "json.h"
 #include "jws.h"
 #include "macro.h"
+#include "jws-sign.h"
+#include "private-key.h"
 
 void _test_assert_ok(int r, const struct jit_error *err, const char *file, int line) {
         if (r >= 0)
