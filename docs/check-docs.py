@@ -1,10 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The docs must match the code. Checks, from the source tree:
-- every reason name in common/error.c appears in docs/token-format.md as
+- every reason name in common/basic/error.c appears in docs/token-format.md as
   `name`, and every name listed there under "Reason names" exists;
-- every jit.conf key (the fields of struct jit_config in common/config.h,
-  and any "key" string in common/config.c's key table) has an entry
+- every jit.conf key (the fields of struct jit_config in common/host/jit-conf.h,
+  and any "key" string in common/host/jit-conf.c's key table) has an entry
   "*key* = ..." in docs/jit.conf.5.scd, and every entry there is a key;
 - every jitctl command (the verbs table of jitctl/jitctl.c, and the pam
   subcommands) has its section in docs/jitctl.1.scd, and every long option
@@ -12,7 +12,7 @@
 - every long option of jit-agent (jit-agent/main.c) appears as *--option*
   in docs/jit-agent.8.scd;
 - the MESSAGE_ID of every audit event jit-agent (pam_jit) emits, from
-  common/audit.c, is in docs/jit-agent.8.scd (docs/pam_jit.8.scd).
+  common/host/audit.c, is in docs/jit-agent.8.scd (docs/pam_jit.8.scd).
 Exit 1 with one line per mismatch."""
 
 import re
@@ -32,10 +32,10 @@ def read(rel):
 
 
 # --- reason names -----------------------------------------------------------
-error_c = read("common/error.c")
+error_c = read("common/basic/error.c")
 code_reasons = re.findall(r'\[JIT_REASON_[A-Z_]+\]\s*=\s*"([a-z-]+)"', error_c)
 if not code_reasons:
-    problems.append("common/error.c: no reason names found (table changed?)")
+    problems.append("common/basic/error.c: no reason names found (table changed?)")
 token_md = read("docs/token-format.md")
 m = re.search(r"^## Reason names\n(.*?)(?=^## |\Z)", token_md, re.S | re.M)
 if not m:
@@ -45,16 +45,16 @@ else:
     doc_reasons = set(re.findall(r"^\| `([a-z-]+)` \|", m.group(1), re.M))
 for r in code_reasons:
     if r not in doc_reasons:
-        problems.append(f"docs/token-format.md: reason `{r}` (common/error.c) is not documented")
+        problems.append(f"docs/token-format.md: reason `{r}` (common/basic/error.c) is not documented")
 for r in sorted(doc_reasons - set(code_reasons)):
-    problems.append(f"docs/token-format.md: reason `{r}` is documented but not in common/error.c")
+    problems.append(f"docs/token-format.md: reason `{r}` is documented but not in common/basic/error.c")
 
 # --- jit.conf keys ------------------------------------------------------------
-config_h = read("common/config.h")
+config_h = read("common/host/jit-conf.h")
 keys = set()
 m = re.search(r"struct jit_config \{(.*?)\n\};", config_h, re.S)
 if not m:
-    problems.append("common/config.h: struct jit_config not found")
+    problems.append("common/host/jit-conf.h: struct jit_config not found")
 else:
     body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S)
     for decl in body.split(";"):
@@ -67,7 +67,7 @@ else:
         for n in names:
             if not n.startswith("n_"):
                 keys.add(n)
-config_c = read("common/config.c")
+config_c = read("common/host/jit-conf.c")
 # A key table in config.c, if it has one: { "key", ... } entries.
 for k in re.findall(r'\{\s*"([a-z][a-z_]+)"\s*,', config_c):
     keys.add(k)
@@ -75,9 +75,9 @@ for k in re.findall(r'\{\s*"([a-z][a-z_]+)"\s*,', config_c):
 man = read("docs/jit.conf.5.scd")
 doc_keys = set(re.findall(r"^\*([a-z_]+)\* = ", man, re.M))
 for k in sorted(keys - doc_keys):
-    problems.append(f"docs/jit.conf.5.scd: key {k} (common/config.*) is not documented")
+    problems.append(f"docs/jit.conf.5.scd: key {k} (common/host/jit-conf.*) is not documented")
 for k in sorted(doc_keys - keys):
-    problems.append(f"docs/jit.conf.5.scd: key {k} is documented but unknown to common/config.*")
+    problems.append(f"docs/jit.conf.5.scd: key {k} is documented but unknown to common/host/jit-conf.*")
 
 # --- jitctl(1) and jit-agent(8) ------------------------------------------------
 def long_options(rel):
@@ -135,10 +135,10 @@ for opt in agent_opts:
         problems.append(f"docs/jit-agent.8.scd: option --{opt} (jit-agent/main.c) is not documented")
 
 # --- audit MESSAGE_IDs ----------------------------------------------------------
-audit_c = read("common/audit.c")
+audit_c = read("common/host/audit.c")
 message_ids = dict(re.findall(r"\[(AUDIT_[A-Z_]+)\]\s*=\s*\"([0-9a-f]{32})\"", audit_c))
 if not message_ids:
-    problems.append("common/audit.c: no MESSAGE_ID table found (changed?)")
+    problems.append("common/host/audit.c: no MESSAGE_ID table found (changed?)")
 
 
 def events_of(folder):
@@ -156,7 +156,7 @@ for folder, page in (("jit-agent", "docs/jit-agent.8.scd"), ("pam_jit", "docs/pa
     for ev in sorted(events):
         mid = message_ids.get(ev)
         if mid is None:
-            problems.append(f"{folder}/: {ev} has no MESSAGE_ID in common/audit.c")
+            problems.append(f"{folder}/: {ev} has no MESSAGE_ID in common/host/audit.c")
         elif mid not in man_text:
             problems.append(f"{page}: MESSAGE_ID {mid} ({ev}, emitted by {folder}/) is not documented")
 

@@ -16,8 +16,8 @@
 #include "access.h"
 #include "agent.h"
 #include "audit.h"
-#include "session-store.h"
 #include "proc.h"
+#include "session-store.h"
 #include "userdb.h"
 
 static void format_hms_utc(int64_t t, char *buf, size_t size) {

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "agent.h"
-#include "fileio.h"
 #include "facts-file.h"
+#include "fileio.h"
 
 typedef int (*facts_provider_t)(struct host_facts *f, struct jit_error *err);
 

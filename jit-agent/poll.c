@@ -13,8 +13,8 @@
 
 #include "agent.h"
 #include "audit.h"
-#include "host-state.h"
 #include "bundle-apply.h"
+#include "host-state.h"
 
 #define BACKOFF_SHIFT_MAX 6  /* at most poll_interval * 64 … */
 #define BACKOFF_CAP_SEC 3600 /* … and never more than an hour */

@@ -9,9 +9,9 @@
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "json.h"
+#include "jws-sign.h"
 #include "jws.h"
 #include "parse.h"
-#include "jws-sign.h"
 
 static void help(void) {
         printf("Usage: jitctl issue --key FILE --iss ISS --sub USER --aud SELECTOR --scope SCOPE\n"

@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "jit-conf.h"
 #include "error.h"
 #include "grant.h"
+#include "jit-conf.h"
 #include "jwk.h"
 #include "macro.h"
 

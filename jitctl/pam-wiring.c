@@ -15,9 +15,9 @@
 
 #include "fileio.h"
 #include "host-state.h"
+#include "jit-limits.h"
 #include "jitctl.h"
 #include "pam-wiring.h"
-#include "jit-limits.h"
 
 #define PAM_MARKER "# added by jitctl pam enable (jit-access)"
 #define PAM_MODULE "pam_jit.so"

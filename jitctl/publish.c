@@ -10,8 +10,8 @@
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "json.h"
-#include "jws.h"
 #include "jws-sign.h"
+#include "jws.h"
 
 #define BUNDLE_TTL_DEFAULT (15 * 60)
 #define BUNDLE_TTL_MAX (30 * 86400)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
-#include "host-context.h"
 #include "facts-file.h"
+#include "host-context.h"
 
 int context_load(const char *config_path, struct jit_context *ret, struct jit_error *err) {
         int r;

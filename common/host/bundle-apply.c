@@ -16,8 +16,8 @@
 #include "grant.h"
 #include "host-state.h"
 #include "jit-limits.h"
-#include "user-grants.h"
 #include "parse.h"
+#include "user-grants.h"
 
 /* A grant that verified: where it sits in the bundle and whose it is. */
 struct verified {
@@ -410,4 +410,3 @@ int hoststate_apply_bundle(const struct jit_config *c, const struct trust_store 
         *ret = res;
         return 0;
 }
-

@@ -92,4 +92,3 @@ fail:
         host_facts_done(ret);
         return r;
 }
-

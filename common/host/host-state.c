@@ -175,4 +175,3 @@ int bundle_sha256_hex(const void *data, size_t len, char ret[65], struct jit_err
         ret[64] = '\0';
         return 0;
 }
-

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "jit-conf.h"
-#include "selector.h"
 #include "fileio.h"
+#include "jit-conf.h"
 #include "jit-limits.h"
 #include "parse.h"
+#include "selector.h"
 
 #define MINUTE 60
 #define HOUR (60 * MINUTE)
@@ -388,7 +388,8 @@ static int parse_warn_before(struct jit_config *c, const char *v, const struct k
                 return r;
         n = strv_length(l);
         if (n > JIT_WARN_BEFORE_MAX)
-                return line_error(err, line, "warn_before: more than %u entries", JIT_WARN_BEFORE_MAX);
+                return line_error(err, line, "warn_before: more than %u entries",
+                                  JIT_WARN_BEFORE_MAX);
         w = calloc(n, sizeof(int64_t));
         if (!w)
                 return jit_error_oom(err);

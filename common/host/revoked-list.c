@@ -53,4 +53,3 @@ int host_revoked_contains(const struct jit_config *c, const char *jti, bool *ret
         }
         return 0;
 }
-

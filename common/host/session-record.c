@@ -13,7 +13,6 @@
 #include "parse.h"
 #include "session-record.h"
 
-
 void session_record_free(struct session_record *r) {
         if (!r)
                 return;
@@ -289,8 +288,8 @@ int session_record_format(const struct session_record *r, char **ret) {
             !service_is_valid(r->service, strlen(r->service)) ||
             (r->tty && !printable_is_valid(r->tty, strlen(r->tty))) ||
             (r->rhost && !printable_is_valid(r->rhost, strlen(r->rhost))) ||
-            (r->logind_session &&
-             !alnum_is_valid(r->logind_session, strlen(r->logind_session), JIT_LOGIND_SESSION_ID_MAX)) ||
+            (r->logind_session && !alnum_is_valid(r->logind_session, strlen(r->logind_session),
+                                                  JIT_LOGIND_SESSION_ID_MAX)) ||
             r->leader <= 0 || r->uid == (uid_t) -1 || r->exp < 0 || r->exp > JIT_TIME_MAX)
                 return -EINVAL;
         n_elevated = strv_length(r->elevated);
@@ -330,4 +329,3 @@ int session_record_format(const struct session_record *r, char **ret) {
         *ret = TAKE_PTR(buf);
         return 0;
 }
-

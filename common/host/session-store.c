@@ -275,4 +275,3 @@ int session_records_list(const char *run_dir, char ***ret, struct jit_error *err
         *ret = TAKE_PTR(l);
         return 0;
 }
-

@@ -14,7 +14,8 @@
 #include "jws-sign.h"
 
 /* DER → r||s, each left-padded to 32 bytes. */
-static int es256_der_to_raw(const uint8_t *der, size_t der_len, uint8_t ret[JWS_RAW_SIGNATURE_LEN]) {
+static int es256_der_to_raw(const uint8_t *der, size_t der_len,
+                            uint8_t ret[JWS_RAW_SIGNATURE_LEN]) {
         _cleanup_(ECDSA_SIG_freep) ECDSA_SIG *es = NULL;
         const BIGNUM *r, *s;
         const uint8_t *p = der;

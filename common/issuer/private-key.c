@@ -19,7 +19,6 @@
 #include "jwk.h"
 #include "private-key.h"
 
-
 DEFINE_TRIVIAL_CLEANUP_FUNC(BIO *, BIO_free);
 DEFINE_TRIVIAL_CLEANUP_FUNC(BIGNUM *, BN_free);
 

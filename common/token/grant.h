@@ -9,8 +9,8 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "selector.h"
 #include "jwk.h"
+#include "selector.h"
 
 enum {
         GRANT_SCOPE_SSH = 1 << 0,

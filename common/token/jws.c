@@ -14,7 +14,6 @@
 
 #define PS256_SALT_LEN 32
 
-
 const EVP_MD *jws_alg_md(enum jws_alg alg) {
         /* Ed25519 hashes internally: its one-shot API takes no digest. */
         return alg == JWS_ALG_EDDSA ? NULL : EVP_sha256();

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "selector.h"
 #include "jit-limits.h"
+#include "selector.h"
 
 bool fact_key_is_valid(const char *s, size_t len) {
         if (!s || len < 1 || len > JIT_FACT_KEY_MAX)

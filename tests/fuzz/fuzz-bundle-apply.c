@@ -16,12 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jit-conf.h"
-#include "fuzz.h"
-#include "user-grants.h"
-#include "host-state.h"
 #include "bundle-apply.h"
+#include "fuzz.h"
+#include "host-state.h"
+#include "jit-conf.h"
 #include "jwk.h"
+#include "user-grants.h"
 
 #define NOW 1800000000
 

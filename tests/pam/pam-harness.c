@@ -16,14 +16,14 @@
 
 #include "pam-harness.h"
 
-#include "jit-conf.h"
-#include "fileio.h"
-#include "user-grants.h"
 #include "bundle-apply.h"
-#include "session-store.h"
-#include "session-record.h"
+#include "fileio.h"
+#include "jit-conf.h"
 #include "jwk.h"
 #include "jws.h"
+#include "session-record.h"
+#include "session-store.h"
+#include "user-grants.h"
 
 void harness_keys_init(struct harness_keys *k) {
         test_key_init(&k->trusted, JWS_ALG_EDDSA, "k1");

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "jit-conf.h"
-#include "fileio.h"
 #include "bundle-apply.h"
+#include "fileio.h"
+#include "jit-conf.h"
 #include "jit-limits.h"
 #include "jwk.h"
 

@@ -16,8 +16,8 @@
 
 #include "jit-limits.h"
 #include "macro.h"
-#include "session-store.h"
 #include "proc.h"
+#include "session-store.h"
 
 struct fixture {
         char dir[64];

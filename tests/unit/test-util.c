@@ -12,9 +12,9 @@
 
 #include "base64url.h"
 #include "json.h"
+#include "jws-sign.h"
 #include "jws.h"
 #include "macro.h"
-#include "jws-sign.h"
 #include "private-key.h"
 
 void _test_assert_ok(int r, const struct jit_error *err, const char *file, int line) {
