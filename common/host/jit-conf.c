@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The jit.conf parser, a little over 600 lines on purpose: the key table and
+ * one small parser per value type together, so that every key jit.conf(5)
+ * lists is found in this one file (docs/check-docs.py reads the table). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>

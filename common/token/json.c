@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Over 600 lines on purpose: the strict RFC 8259 scanner is one state
+ * machine (frames, keys, strings, numbers) whose parts share its private
+ * struct scanner; cutting it would expose that struct in a header. The
+ * typed getters at the end (json_get_*) are small and read what it built. */
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
