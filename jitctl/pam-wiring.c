@@ -348,22 +348,22 @@ static int file_read(const char *path, bool missing_ok, struct lines *ret, mode_
         if (r == -ENOENT && missing_ok)
                 return r;
         if (r < 0) {
-                log_file_error(path, &err);
+                ctl_file_error(path, &err);
                 return r;
         }
         if (ret_mode) {
                 if (lstat(path, &st) < 0) {
                         r = -errno;
-                        log_error("%s: %s", path, strerror(-r));
+                        ctl_error("%s: %s", path, strerror(-r));
                         return r;
                 }
                 *ret_mode = st.st_mode & 07777;
         }
         r = lines_split(data, len, ret);
         if (r == -EBADMSG)
-                log_error("%s: contains a NUL byte; not a text file", path);
+                ctl_error("%s: contains a NUL byte; not a text file", path);
         else if (r < 0)
-                log_error("%s: %s", path, strerror(-r));
+                ctl_error("%s: %s", path, strerror(-r));
         return r;
 }
 
@@ -542,11 +542,11 @@ static int pam_include_scan(const struct wiring *w, const char *from, const char
         int r;
 
         if (depth > PAM_INCLUDE_DEPTH_MAX) {
-                log_error("%s: PAM includes nested deeper than %u", from, PAM_INCLUDE_DEPTH_MAX);
+                ctl_error("%s: PAM includes nested deeper than %u", from, PAM_INCLUDE_DEPTH_MAX);
                 return -ELOOP;
         }
         if (*name == '\0') {
-                log_error("%s: an include without a file name", from);
+                ctl_error("%s: an include without a file name", from);
                 return -EINVAL;
         }
         if (name[0] == '/')
@@ -560,7 +560,7 @@ static int pam_include_scan(const struct wiring *w, const char *from, const char
                 return -ENOMEM;
         r = file_read(path, false, &l, NULL);
         if (r < 0) {
-                log_error("%s: included from %s", host, from);
+                ctl_error("%s: included from %s", host, from);
                 return r;
         }
         r = pam_file_parse(&l, &f);
@@ -696,7 +696,7 @@ static int refuse_skip(const char *host, const struct pam_file *f, size_t upto, 
 
                 if (x->include || x->type != type || !control_can_skip(x->control))
                         continue;
-                log_error("pam enable: refused: %s:%zu: '%s %s' can skip the rules after it, so "
+                ctl_error("pam enable: refused: %s:%zu: '%s %s' can skip the rules after it, so "
                           "the %s rule of pam_jit.so could be bypassed; change that rule first",
                           host, x->first + 1, x->control, x->module, what);
                 return -EPERM;
@@ -720,7 +720,7 @@ static int pam_plan_enable(struct wiring *w, const struct pam_service *s, const 
         r = pam_file_load(w, ret->host_path, true, &f, &ret->mode);
         if (r == -ENOENT) {
                 if (!s->optional)
-                        log_error("pam enable: refused: %s does not exist: is %s installed?",
+                        ctl_error("pam enable: refused: %s does not exist: is %s installed?",
                                   ret->path, s->name);
                 return r;
         }
@@ -749,7 +749,7 @@ static int pam_plan_enable(struct wiring *w, const struct pam_service *s, const 
                         if (f.rules[i].types & PAM_TYPE_ACCOUNT)
                                 anchor = i;
                 if (anchor == SIZE_MAX) {
-                        log_error("pam enable: refused: %s has no account stack to add %s to",
+                        ctl_error("pam enable: refused: %s has no account stack to add %s to",
                                   ret->path, PAM_MODULE);
                         return -EPERM;
                 }
@@ -777,7 +777,7 @@ static int pam_plan_enable(struct wiring *w, const struct pam_service *s, const 
                                         anchor = i;
                         }
                         if (!loginuid) {
-                                log_error("pam enable: refused: %s: pam_loginuid.so is not in the "
+                                ctl_error("pam enable: refused: %s: pam_loginuid.so is not in the "
                                           "session stack; pam_jit.so needs the audit session id "
                                           "it sets to track the login (add 'session required "
                                           "pam_loginuid.so' first)",
@@ -849,7 +849,7 @@ static int pam_plan_disable(struct wiring *w, const struct pam_service *s, struc
                 if (!pam_rule_is_jit(x, PAM_TYPE_ACCOUNT) && !pam_rule_is_jit(x, PAM_TYPE_SESSION))
                         continue;
                 if (!pam_rule_is_marked(&f, x)) {
-                        log_warning("%s:%zu: a %s rule jitctl did not add; left in place",
+                        ctl_warning("%s:%zu: a %s rule jitctl did not add; left in place",
                                     ret->path, x->first + 1, PAM_MODULE);
                         (*ret_foreign)++;
                         continue;
@@ -900,7 +900,7 @@ static int sshd_config_check(const struct wiring *w) {
                 return -ENOMEM;
         r = file_read(path, true, &l, NULL);
         if (r == -ENOENT) {
-                log_error("pam enable: refused: %s does not exist: is openssh-server installed?",
+                ctl_error("pam enable: refused: %s does not exist: is openssh-server installed?",
                           path);
                 return -EPERM;
         }
@@ -915,7 +915,7 @@ static int sshd_config_check(const struct wiring *w) {
                 if (token_is(&kw, "Match"))
                         break;
                 if (token_is(&kw, "AuthorizedKeysFile")) {
-                        log_error("pam enable: refused: %s:%zu sets AuthorizedKeysFile before it "
+                        ctl_error("pam enable: refused: %s:%zu sets AuthorizedKeysFile before it "
                                   "includes " SSHD_DROPIN_DIR "/*.conf; sshd keeps the first "
                                   "value, so the drop-in would be ignored. Remove that line, or "
                                   "add the keys folder to it yourself",
@@ -930,7 +930,7 @@ static int sshd_config_check(const struct wiring *w) {
                                 included = true;
         }
         if (!included) {
-                log_error("pam enable: refused: %s does not include " SSHD_DROPIN_DIR
+                ctl_error("pam enable: refused: %s does not include " SSHD_DROPIN_DIR
                           "/*.conf before any Match block (Debian's default), so a drop-in "
                           "cannot set AuthorizedKeysFile; jitctl does not edit sshd_config: add "
                           "'Include " SSHD_DROPIN_DIR "/*.conf' at its top",
@@ -973,7 +973,7 @@ static int sshd_config_check(const struct wiring *w) {
                         if (token_is(&kw, "Match"))
                                 break;
                         if (token_is(&kw, "AuthorizedKeysFile")) {
-                                log_error("pam enable: refused: %s:%zu sets AuthorizedKeysFile "
+                                ctl_error("pam enable: refused: %s:%zu sets AuthorizedKeysFile "
                                           "and sshd reads it before " SSHD_DROPIN_NAME
                                           " (it keeps the first value)",
                                           p, k + 1);
@@ -1004,7 +1004,7 @@ static int dropin_plan_enable(struct wiring *w, const char *run_dir, struct chan
         while ((len = strlen(keys)) > 1 && keys[len - 1] == '/')
                 keys[len - 1] = '\0';
         if (keys[strcspn(keys, " \t\"%")] != '\0') {
-                log_error("pam enable: refused: run_dir '%s' cannot be written in "
+                ctl_error("pam enable: refused: run_dir '%s' cannot be written in "
                           "AuthorizedKeysFile (space, quote or %%)",
                           run_dir);
                 return -EPERM;
@@ -1027,7 +1027,7 @@ static int dropin_plan_enable(struct wiring *w, const char *run_dir, struct chan
         if (r >= 0) {
                 ret->existed = true;
                 if (ret->old.n == 0 || !streq(ret->old.v[0].text, PAM_MARKER)) {
-                        log_error("pam enable: refused: %s exists and was not written by jitctl; "
+                        ctl_error("pam enable: refused: %s exists and was not written by jitctl; "
                                   "move it away first",
                                   ret->path);
                         return -EPERM;
@@ -1051,7 +1051,7 @@ static int dropin_plan_disable(struct wiring *w, struct change *ret, unsigned *r
                 return r;
         ret->existed = true;
         if (ret->old.n == 0 || !streq(ret->old.v[0].text, PAM_MARKER)) {
-                log_warning("%s was not written by jitctl; left in place", ret->path);
+                ctl_warning("%s was not written by jitctl; left in place", ret->path);
                 (*ret_foreign)++;
                 return -ENOENT;
         }
@@ -1093,7 +1093,7 @@ static int mkdir_under_root(const struct wiring *w, const char *host_dir, mode_t
                 if (mkdir(p, last ? mode : 0755) < 0 && errno != EEXIST) {
                         int r = -errno;
 
-                        log_error("%s: cannot create folder: %s", p, strerror(-r));
+                        ctl_error("%s: cannot create folder: %s", p, strerror(-r));
                         return r;
                 }
                 if (last)
@@ -1113,7 +1113,7 @@ static int write_lines(const char *path, const struct lines *l, mode_t mode) {
                 return r;
         r = write_file_atomic(path, data, len, mode, &err);
         if (r < 0)
-                log_file_error(path, &err);
+                ctl_file_error(path, &err);
         return r;
 }
 
@@ -1157,7 +1157,7 @@ static int change_apply(const struct change *c) {
                 if (unlink(c->path) < 0 && errno != ENOENT) {
                         int r = -errno;
 
-                        log_error("%s: cannot remove: %s", c->path, strerror(-r));
+                        ctl_error("%s: cannot remove: %s", c->path, strerror(-r));
                         return r;
                 }
                 return 0;
@@ -1230,7 +1230,7 @@ static int parse_args(const char *verb, int argc, char *argv[], unsigned allowed
         optind = 0;
         while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
                 if (c >= ARG_DRY_RUN && !(allowed & ALLOW(c))) {
-                        log_error("pam %s: --%s is not an option of this command", verb,
+                        ctl_error("pam %s: --%s is not an option of this command", verb,
                                   options[c - ARG_DRY_RUN + 1].name);
                         return -EINVAL;
                 }
@@ -1249,7 +1249,7 @@ static int parse_args(const char *verb, int argc, char *argv[], unsigned allowed
                         break;
                 case ARG_CONFIG:
                         if (optarg[0] != '/' || optarg[strcspn(optarg, " \t\n")] != '\0') {
-                                log_error("--config: '%s' is not an absolute path without "
+                                ctl_error("--config: '%s' is not an absolute path without "
                                           "white space",
                                           optarg);
                                 return -EINVAL;
@@ -1270,7 +1270,7 @@ static int parse_args(const char *verb, int argc, char *argv[], unsigned allowed
                 else if (streq(argv[i], "sudo"))
                         ret->services |= SERVICE_SUDO;
                 else {
-                        log_error("pam %s: unknown service '%s' (sshd or sudo)", verb, argv[i]);
+                        ctl_error("pam %s: unknown service '%s' (sshd or sudo)", verb, argv[i]);
                         return -EINVAL;
                 }
         }
@@ -1287,7 +1287,7 @@ static int root_normalize(const char *arg, char **ret) {
         if (!p)
                 return -ENOMEM;
         if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
-                log_error("--root: '%s' is not a folder", arg);
+                ctl_error("--root: '%s' is not a folder", arg);
                 return -EINVAL;
         }
         while ((len = strlen(p)) > 0 && p[len - 1] == '/')
@@ -1333,7 +1333,7 @@ static int enable_preconditions(struct wiring *w, const struct pam_args *a,
                 return -ENOMEM;
         r = config_load(conf, geteuid(), &c, &err);
         if (r < 0) {
-                log_error("pam enable: refused: cannot load the configuration: %s", err.message);
+                ctl_error("pam enable: refused: cannot load the configuration: %s", err.message);
                 return -EPERM;
         }
 
@@ -1343,19 +1343,19 @@ static int enable_preconditions(struct wiring *w, const struct pam_args *a,
         err = (struct jit_error){};
         r = trust_store_load(trust, geteuid(), &ts, &err);
         if (r < 0) {
-                log_error("pam enable: refused: no valid trust store (%s): pam_jit.so would deny "
+                ctl_error("pam enable: refused: no valid trust store (%s): pam_jit.so would deny "
                           "every grant",
                           err.message);
                 w->refused = true;
         }
         if (strv_length(c->issuers) == 0) {
-                log_error("pam enable: refused: no issuers in %s: pam_jit.so would deny every "
+                ctl_error("pam enable: refused: no issuers in %s: pam_jit.so would deny every "
                           "grant",
                           conf);
                 w->refused = true;
         }
         if (strv_length(c->exempt_users) == 0 && !c->exempt_group) {
-                log_error("pam enable: refused: no break-glass path: set exempt_users or "
+                ctl_error("pam enable: refused: no break-glass path: set exempt_users or "
                           "exempt_group in %s first, or a broken trust store or agent locks "
                           "root out of ssh and sudo",
                           conf);
@@ -1376,10 +1376,10 @@ static int enable_preconditions(struct wiring *w, const struct pam_args *a,
                         (void) snprintf(err.message, sizeof(err.message), "%s/state does not exist",
                                         c->state_dir);
                 if (a->force)
-                        log_warning("no bundle accepted yet (%s); enabling anyway (--force)",
+                        ctl_warning("no bundle accepted yet (%s); enabling anyway (--force)",
                                     err.message);
                 else {
-                        log_error("pam enable: refused: no bundle accepted yet (%s): jit-agent "
+                        ctl_error("pam enable: refused: no bundle accepted yet (%s): jit-agent "
                                   "has no grants, so enabling now would lock everyone out; start "
                                   "jit-agent first (--force skips this check)",
                                   err.message);
@@ -1389,11 +1389,11 @@ static int enable_preconditions(struct wiring *w, const struct pam_args *a,
                 format_utc(st.bundle_exp, false, when, sizeof(when));
                 format_span(c->stale_after, span, sizeof(span));
                 if (a->force)
-                        log_warning("the accepted bundle is stale (fresh until %s, stale_after "
+                        ctl_warning("the accepted bundle is stale (fresh until %s, stale_after "
                                     "%s); enabling anyway (--force)",
                                     when, span);
                 else {
-                        log_error("pam enable: refused: the accepted bundle is stale (fresh "
+                        ctl_error("pam enable: refused: the accepted bundle is stale (fresh "
                                   "until %s, stale_after %s): is jit-agent fetching? "
                                   "(--force skips this check)",
                                   when, span);
@@ -1431,7 +1431,7 @@ static int pam_enable(int argc, char *argv[]) {
                 return EXIT_OK;
         }
         if (a.services == 0) {
-                log_error("pam enable: name the services to wire: sshd, sudo");
+                ctl_error("pam enable: name the services to wire: sshd, sudo");
                 return EXIT_USAGE;
         }
         if (root_normalize(a.root, &root) < 0)
@@ -1488,7 +1488,7 @@ static int pam_enable(int argc, char *argv[]) {
         /* Backups first; then the drop-in, harmless alone; then PAM. */
         for (size_t i = 0; i < n; i++)
                 if (!change_is_noop(changes + i) && backup_save(&w, changes + i) < 0) {
-                        log_error("pam enable: nothing changed: could not save the backups");
+                        ctl_error("pam enable: nothing changed: could not save the backups");
                         w.system_error = true;
                         goto finish;
                 }
@@ -1498,7 +1498,7 @@ static int pam_enable(int argc, char *argv[]) {
                         continue;
                 }
                 if (change_apply(changes + i) < 0) {
-                        log_error("pam enable: stopped; 'jitctl pam disable' undoes what was "
+                        ctl_error("pam enable: stopped; 'jitctl pam disable' undoes what was "
                                   "done");
                         w.system_error = true;
                         goto finish;
@@ -1535,7 +1535,7 @@ static int backup_compare(const struct wiring *w, const struct change *c) {
                 if (w->dry_run)
                         return 0;
                 if (unlink(path) < 0)
-                        log_warning("%s: cannot remove: %m", path);
+                        ctl_warning("%s: cannot remove: %m", path);
                 else
                         printf("%s: identical to the copy saved before enable; backup removed\n",
                                c->host_path);
@@ -1617,7 +1617,7 @@ static int pam_disable(int argc, char *argv[]) {
         if (a.dry_run && n_changed == 0)
                 fprintf(stderr, "jitctl: not enabled; nothing would change\n");
         if (foreign > 0) {
-                log_error("pam disable: %u %s jitctl did not add remain%s; remove by hand", foreign,
+                ctl_error("pam disable: %u %s jitctl did not add remain%s; remove by hand", foreign,
                           foreign == 1 ? "entry" : "entries", foreign == 1 ? "s" : "");
                 w.refused = true;
         }
@@ -1655,7 +1655,7 @@ static int pam_status(int argc, char *argv[]) {
                 return EXIT_OK;
         }
         if (a.services) {
-                log_error("pam status: takes no services");
+                ctl_error("pam status: takes no services");
                 return EXIT_USAGE;
         }
         if (root_normalize(a.root, &root) < 0)
@@ -1708,7 +1708,7 @@ static int pam_status(int argc, char *argv[]) {
 
 int verb_pam(int argc, char *argv[]) {
         if (argc < 2) {
-                log_error("pam: give a command: enable, disable or status");
+                ctl_error("pam: give a command: enable, disable or status");
                 return EXIT_USAGE;
         }
         if (streq(argv[1], "-h") || streq(argv[1], "--help")) {
@@ -1721,6 +1721,6 @@ int verb_pam(int argc, char *argv[]) {
                 return pam_disable(argc - 1, argv + 1);
         if (streq(argv[1], "status"))
                 return pam_status(argc - 1, argv + 1);
-        log_error("pam: unknown command '%s' (enable, disable or status)", argv[1]);
+        ctl_error("pam: unknown command '%s' (enable, disable or status)", argv[1]);
         return EXIT_USAGE;
 }
