@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "jitctl.h"
-#include "pam-wiring.h"
+#include "pam/cli.h"
 
 static const struct verb {
         const char *name;
