@@ -57,6 +57,19 @@ static const struct file extra_jumps_out[] = {
                                    "session [success=2 default=ignore] pam_succeed_if.so quiet\n"},
         {},
 };
+static const struct file extra_jumps_one_out[] = {
+        {"/etc/pam.d/local-extra", "session optional pam_umask.so\n"
+                                   "session [success=1 default=ignore] pam_succeed_if.so quiet\n"},
+        {},
+};
+static const struct file login_substack[] = {
+        {"/etc/pam.d/login-session", "session required pam_loginuid.so\n"
+                                     "session sufficient pam_permit.so\n"
+                                     "-session optional pam_systemd.so\n"},
+        {"/etc/pam.d/login-account", "account sufficient pam_localuser.so\n"
+                                     "account required pam_unix.so\n"},
+        {},
+};
 static const struct file loop_ab[] = {
         {"/etc/pam.d/a", "@include b\n"},
         {"/etc/pam.d/b", "account required pam_permit.so\n@include a\n"},
@@ -226,6 +239,18 @@ static const struct row rows[] = {
                        "session include local-extra\n",
          debian12, extra_jumps_out, false, "", -EPERM, NULL, 0,
          "/etc/pam.d/local-extra:2: '[success=2 default=ignore] pam_succeed_if.so' can skip"},
+        {"a jump that leaves its included file", "/etc/pam.d/sudo",
+         DEB_SUDO_HEAD "@include common-account\nsession include local-extra\n"
+                       "session required pam_env.so\n@include common-session-noninteractive\n",
+         debian12, extra_jumps_one_out, false, "", -EPERM, NULL, 0,
+         "/etc/pam.d/local-extra:2: '[success=1 default=ignore] pam_succeed_if.so' can skip"},
+        {"a login whose session and account stacks are substacks", "/etc/pam.d/sshd",
+         "account substack login-account\nsession substack login-session\n"
+         "session optional pam_motd.so\n",
+         login_substack, NULL, true, "", 0,
+         JIT_ACCOUNT "account substack login-account\nsession substack login-session\n" JIT_SESSION
+                     "session optional pam_motd.so\n",
+         A | S, NULL},
         {"no account stack", "/etc/pam.d/sudo", "session required pam_limits.so\n", debian12, NULL,
          false, "", -EPERM, NULL, 0, "/root/etc/pam.d/sudo has no account stack"},
         {"sshd without pam_loginuid.so", "/etc/pam.d/sshd",
