@@ -129,8 +129,17 @@ static bool can_skip(const struct flat *fl, size_t q, size_t p, size_t wired_fil
         return q + c->jump >= x->end || q + c->jump >= p;
 }
 
-static int check_type(const struct pam_stack *s, const struct flat *fl, unsigned type,
-                      char **ret_error) {
+/* The line number to name: in the service's file as it is now, when the
+ * stack being judged is the planned one (origin maps its lines back; 0 for
+ * a line the plan adds). */
+static size_t line_no(const size_t *origin, size_t file, size_t first) {
+        if (origin && file == 0 && origin[first] > 0)
+                return origin[first];
+        return first + 1;
+}
+
+static int check_type(const struct pam_stack *s, const size_t *origin, const struct flat *fl,
+                      unsigned type, char **ret_error) {
         const struct flat_rule *first = NULL;
 
         for (size_t p = 0; p < fl->n; p++) {
@@ -143,15 +152,17 @@ static int check_type(const struct pam_stack *s, const struct flat *fl, unsigned
                 if (first)
                         return fail(ret_error, -EPERM,
                                     "%s:%zu and %s:%zu: %s is twice in the %s stack; remove one",
-                                    s->files[first->file].name, flat_rule(s, first)->first + 1,
-                                    name, j->first + 1, PAM_MODULE, type_name(type));
+                                    s->files[first->file].name,
+                                    line_no(origin, first->file, flat_rule(s, first)->first), name,
+                                    line_no(origin, e->file, j->first), PAM_MODULE,
+                                    type_name(type));
                 first = e;
                 if (!j->ctl.failure_counts)
                         return fail(ret_error, -EPERM,
                                     "%s:%zu: '%s %s': a denial by %s would not fail the %s "
                                     "stack; make it 'required'",
-                                    name, j->first + 1, j->control, j->module, PAM_MODULE,
-                                    type_name(type));
+                                    name, line_no(origin, e->file, j->first), j->control, j->module,
+                                    PAM_MODULE, type_name(type));
                 for (size_t q = 0; q < p; q++) {
                         const struct pam_rule *x = flat_rule(s, fl->v + q);
 
@@ -160,15 +171,17 @@ static int check_type(const struct pam_stack *s, const struct flat *fl, unsigned
                         return fail(ret_error, -EPERM,
                                     "%s:%zu: '%s %s' can skip the rules after it, so the %s rule "
                                     "of %s could be bypassed; change that rule first",
-                                    s->files[fl->v[q].file].name, x->first + 1, x->control,
-                                    x->module, type_name(type), PAM_MODULE);
+                                    s->files[fl->v[q].file].name,
+                                    line_no(origin, fl->v[q].file, x->first), x->control, x->module,
+                                    type_name(type), PAM_MODULE);
                 }
         }
         return 0;
 }
 
-static int check_loginuid(const struct pam_stack *s, const struct pam_plan_options *o,
-                          const struct flat *fl, char **ret_error) {
+static int check_loginuid(const struct pam_stack *s, const size_t *origin,
+                          const struct pam_plan_options *o, const struct flat *fl,
+                          char **ret_error) {
         size_t lu = SIZE_MAX;
 
         for (size_t i = 0; i < fl->n && lu == SIZE_MAX; i++)
@@ -187,11 +200,13 @@ static int check_loginuid(const struct pam_stack *s, const struct pam_plan_optio
                                     "which sets the audit session id it tracks the login by; "
                                     "move it after",
                                     s->files[fl->v[p].file].name,
-                                    flat_rule(s, fl->v + p)->first + 1, PAM_MODULE);
+                                    line_no(origin, fl->v[p].file, flat_rule(s, fl->v + p)->first),
+                                    PAM_MODULE);
         return 0;
 }
 
-int pam_plan_check(const struct pam_stack *s, const struct pam_plan_options *o, char **ret_error) {
+static int check(const struct pam_stack *s, const size_t *origin, const struct pam_plan_options *o,
+                 char **ret_error) {
         _cleanup_(flat_done) struct flat fa = {}, fs = {};
         int r;
 
@@ -200,12 +215,16 @@ int pam_plan_check(const struct pam_stack *s, const struct pam_plan_options *o, 
         if (r >= 0)
                 r = flatten(s, PAM_TYPE_SESSION, &fs, ret_error);
         if (r >= 0)
-                r = check_type(s, &fa, PAM_TYPE_ACCOUNT, ret_error);
+                r = check_type(s, origin, &fa, PAM_TYPE_ACCOUNT, ret_error);
         if (r >= 0 && o->login)
-                r = check_loginuid(s, o, &fs, ret_error);
+                r = check_loginuid(s, origin, o, &fs, ret_error);
         if (r >= 0)
-                r = check_type(s, &fs, PAM_TYPE_SESSION, ret_error);
+                r = check_type(s, origin, &fs, PAM_TYPE_SESSION, ret_error);
         return r;
+}
+
+int pam_plan_check(const struct pam_stack *s, const struct pam_plan_options *o, char **ret_error) {
+        return check(s, NULL, o, ret_error);
 }
 
 static bool has_jit(const struct pam_stack *s, const struct flat *fl) {
@@ -217,9 +236,13 @@ static bool has_jit(const struct pam_stack *s, const struct flat *fl) {
 
 /* Insert the marker and rule before line `at`. At the end of a file that
  * lacks its last newline, the rule takes that place: disable restores it. */
-static int insert_rule(struct lines *l, size_t at, const char *rule) {
+static int insert_rule(struct lines *l, size_t *origin, size_t at, const char *rule) {
         bool at_end_unterminated = at == l->n && at > 0 && !l->v[at - 1].nl;
         int r;
+
+        /* origin has room for two more: the lines added come from nowhere. */
+        memmove(origin + at + 2, origin + at, (l->n - at) * sizeof(*origin));
+        origin[at] = origin[at + 1] = 0;
 
         if (at_end_unterminated)
                 l->v[at - 1].nl = true;
@@ -270,6 +293,7 @@ int pam_plan_enable(const struct pam_stack *s, const struct pam_plan_options *o,
         _cleanup_(lines_done) struct lines out = {};
         _cleanup_(pam_file_done) struct pam_file top = {};
         _cleanup_free_ char *account = NULL, *session = NULL;
+        _cleanup_free_ size_t *origin = NULL;
         const struct pam_file *f = s->files;
         size_t account_at = SIZE_MAX, session_at = SIZE_MAX, anchor = SIZE_MAX;
         struct pam_stack view = {};
@@ -318,15 +342,20 @@ int pam_plan_enable(const struct pam_stack *s, const struct pam_plan_options *o,
         r = lines_copy(&f->lines, &out);
         if (r < 0)
                 return r;
+        origin = calloc(out.n + 4, sizeof(*origin));
+        if (!origin)
+                return -ENOMEM;
+        for (size_t i = 0; i < out.n; i++)
+                origin[i] = i + 1;
         /* The later place first, so the earlier index still holds. */
         if (session && (!account || session_at >= account_at)) {
-                r = insert_rule(&out, session_at, session);
+                r = insert_rule(&out, origin, session_at, session);
                 if (r >= 0 && account)
-                        r = insert_rule(&out, account_at, account);
+                        r = insert_rule(&out, origin, account_at, account);
         } else if (account) {
-                r = insert_rule(&out, account_at, account);
+                r = insert_rule(&out, origin, account_at, account);
                 if (r >= 0 && session)
-                        r = insert_rule(&out, session_at, session);
+                        r = insert_rule(&out, origin, session_at, session);
         }
         if (r < 0)
                 return r;
@@ -335,7 +364,7 @@ int pam_plan_enable(const struct pam_stack *s, const struct pam_plan_options *o,
         if (account || session) {
                 r = stack_view(s, &out, &top, &view, ret_error);
                 if (r >= 0)
-                        r = pam_plan_check(&view, o, ret_error);
+                        r = check(&view, origin, o, ret_error);
                 free(view.files);
         } else
                 r = pam_plan_check(s, o, ret_error);

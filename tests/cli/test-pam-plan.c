@@ -220,7 +220,9 @@ static const struct row rows[] = {
          DEB_SSHD_HEAD DEB_SSHD_ACCOUNT DEB_SSHD_SELINUX DEB_SSHD_LOGINUID
          "session [success=2 default=ignore] pam_succeed_if.so quiet\n" DEB_SSHD_SESSION
                  DEB_SSHD_TAIL,
-         debian12, NULL, true, "", -EPERM, NULL, 0, "can skip the rules after it"},
+         debian12, NULL, true, "", -EPERM, NULL, 0,
+         "/etc/pam.d/sshd:17: '[success=2 default=ignore] pam_succeed_if.so' can skip the rules "
+         "after it, so the session rule"},
         {"sufficient inside a substack stays inside", "/etc/pam.d/sudo",
          DEB_SUDO_HEAD "@include common-account\nsession substack local-extra\n"
                        "@include common-session-noninteractive\n",
