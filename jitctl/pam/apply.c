@@ -186,16 +186,33 @@ int change_show(const struct change *c) {
 }
 
 int change_apply(const struct change *c) {
+        struct stat before, after;
+        bool had;
+        int r;
+
         if (c->remove) {
                 if (unlink(c->path) < 0 && errno != ENOENT) {
-                        int r = -errno;
-
+                        r = -errno;
                         ctl_error("%s: cannot remove: %s", c->path, strerror(-r));
                         return r;
                 }
                 return 0;
         }
-        return write_lines(c->path, &c->new, c->mode ? c->mode : 0644);
+        had = c->existed && lstat(c->path, &before) >= 0 && S_ISREG(before.st_mode);
+        r = write_lines(c->path, &c->new, c->mode ? c->mode : 0644);
+        if (r < 0 || !had)
+                return r;
+        /* The new file is ours: give it the owner and group of the one it
+         * replaces (a PAM file may be root:adm 0640). */
+        if (lstat(c->path, &after) < 0 ||
+            ((after.st_uid != before.st_uid || after.st_gid != before.st_gid) &&
+             lchown(c->path, before.st_uid, before.st_gid) < 0)) {
+                r = -errno;
+                ctl_error("%s: cannot give it back its owner %u:%u: %s", c->path,
+                          (unsigned) before.st_uid, (unsigned) before.st_gid, strerror(-r));
+                return r;
+        }
+        return 0;
 }
 
 int backup_compare(const struct wiring *w, const struct change *c) {

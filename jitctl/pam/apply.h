@@ -47,7 +47,8 @@ void changes_free(struct change *c, size_t n);
 bool change_is_noop(const struct change *c);
 /* The change as a unified diff on standard output (a/…, b/…). */
 int change_show(const struct change *c);
-/* Write the new lines atomically with the old mode, or remove the file. */
+/* Write the new lines atomically with the old mode, owner and group, or
+ * remove the file. */
 int change_apply(const struct change *c);
 
 /* The file as it was, once, in PAM_BACKUP_DIR: a later enable keeps the

@@ -423,6 +423,22 @@ expect 0 "enable sudo" -- pam enable --root "$R" sudo
 expect 0 "disable sudo" -- pam disable --root "$R" sudo
 same "$R/etc/pam.d/sudo" "$TMP/sudo.nonl" "byte-identical, still without the last newline"
 
+echo "# the owner and group of a PAM file are kept"
+if [[ $EUID -eq 0 ]]; then
+        make_root "$R"
+        chgrp 4 "$R/etc/pam.d/sudo"
+        chmod 0640 "$R/etc/pam.d/sudo"
+        expect 0 "enable sudo (root:4 0640)" -- pam enable --root "$R" sudo
+        [[ $(stat -c %u:%g:%a "$R/etc/pam.d/sudo") == 0:4:640 ]] && pass "enable kept root:4 0640" ||
+                fail "enable left $(stat -c %u:%g:%a "$R/etc/pam.d/sudo")"
+        expect 0 "disable sudo" -- pam disable --root "$R" sudo
+        [[ $(stat -c %u:%g:%a "$R/etc/pam.d/sudo") == 0:4:640 ]] && pass "disable kept root:4 0640" ||
+                fail "disable left $(stat -c %u:%g:%a "$R/etc/pam.d/sudo")"
+else
+        # CI runs as root; without root a file's group cannot be given away.
+        echo "# (not root: the owner test needs root)"
+fi
+
 echo "# an admin's edits after enable are kept and shown"
 make_root "$R"
 expect 0 "enable sshd" -- pam enable --root "$R" sshd
