@@ -262,6 +262,19 @@ make_root "$R"
 rm "$R/etc/pam.d/common-account"
 h0=$(tree_hash "$R")
 refuse "an included file that is missing" "included from /etc/pam.d/sshd" sshd
+lacks "$TMP/err" "is sshd installed" "…and does not call sshd missing"
+make_root "$R"
+echo "@include common-missing" >>"$R/etc/pam.d/sudo-i"
+h0=$(tree_hash "$R")
+refuse "sudo-i with a missing include (not skipped as if sudo-i were absent)" "included from /etc/pam.d/sudo-i" sudo
+make_root "$R"
+sed -i 's|^@include common-account|account requird pam_unix.so\n&|' "$R/etc/pam.d/sudo"
+h0=$(tree_hash "$R")
+refuse "a line Linux-PAM would not accept" "/etc/pam.d/sudo:7: bad control 'requird'" sudo
+make_root "$R"
+sed -i 's|^@include common-account|account optional pam_jit.so\n&|' "$R/etc/pam.d/sudo"
+h0=$(tree_hash "$R")
+refuse "a pam_jit.so rule whose denial would be ignored" "make it 'required'" sudo
 make_root "$R"
 rm "$R/etc/pam.d/sshd"
 h0=$(tree_hash "$R")
