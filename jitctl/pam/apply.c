@@ -246,3 +246,54 @@ int backup_compare(const struct wiring *w, const struct change *c) {
                 return -ENOMEM;
         return diff_print(w->dry_run ? stderr : stdout, path, label, &b, &c->new);
 }
+
+#define INCLUDE_SYMLINKS_MAX 8u
+
+int include_read_quiet(const struct wiring *w, const char *host_path, struct lines *ret,
+                       char **ret_error) {
+        _cleanup_free_ char *host = strdup(host_path);
+
+        *ret_error = NULL;
+        if (!host)
+                return -ENOMEM;
+        for (unsigned hop = 0; hop <= INCLUDE_SYMLINKS_MAX; hop++) {
+                _cleanup_free_ char *path = root_path(w, host), *next = NULL;
+                char target[4096];
+                struct stat st;
+                ssize_t n;
+
+                if (!path)
+                        return -ENOMEM;
+                if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+                        return file_read_quiet(path, ret, NULL, ret_error);
+                if (st.st_uid != 0 && st.st_uid != geteuid()) {
+                        if (asprintf(ret_error, "%s: a symlink not owned by root", path) < 0)
+                                *ret_error = NULL;
+                        return -EPERM;
+                }
+                n = readlink(path, target, sizeof(target) - 1);
+                if (n < 0)
+                        return -errno;
+                target[n] = '\0';
+                /* Resolved by hand under the root, so ".." could leave it. */
+                if (streq(target, "..") || strncmp(target, "../", 3) == 0 ||
+                    strstr(target, "/../") || (n >= 3 && streq(target + n - 3, "/.."))) {
+                        if (asprintf(ret_error, "%s: a symlink to '%s' (with ..)", path, target) <
+                            0)
+                                *ret_error = NULL;
+                        return -EPERM;
+                }
+                if (target[0] == '/')
+                        next = strdup(target);
+                else if (asprintf(&next, "%.*s/%s", (int) (strrchr(host, '/') - host), host,
+                                  target) < 0)
+                        next = NULL;
+                if (!next)
+                        return -ENOMEM;
+                free(host);
+                host = TAKE_PTR(next);
+        }
+        if (asprintf(ret_error, "%s: more than %u symlinks", host_path, INCLUDE_SYMLINKS_MAX) < 0)
+                *ret_error = NULL;
+        return -ELOOP;
+}

@@ -31,6 +31,14 @@ char *root_path(const struct wiring *w, const char *host_path);
 int file_read(const char *path, bool missing_ok, struct lines *ret, mode_t *ret_mode);
 int file_read_quiet(const char *path, struct lines *ret, mode_t *ret_mode, char **ret_error);
 
+/* An included file, which may be a symlink (RHEL: /etc/pam.d/system-auth
+ * -> /etc/authselect/system-auth): followed under the root, a few hops, no
+ * "..", each link owned by root or us; the file it ends at passes the
+ * checks of file_read(). Only for reading: nothing is written through a
+ * symlink. */
+int include_read_quiet(const struct wiring *w, const char *host_path, struct lines *ret,
+                       char **ret_error);
+
 /* One file's change. */
 struct change {
         char *host_path; /* as the host sees it */

@@ -51,16 +51,12 @@ struct include_reader {
 static int read_include(void *userdata, const char *host_path, struct lines *ret,
                         char **ret_error) {
         const struct include_reader *ir = userdata;
-        _cleanup_free_ char *path = NULL;
 
         for (size_t i = 0; i < ir->n_planned; i++)
                 if (ir->planned[i].summary && !ir->planned[i].remove &&
                     streq_ptr(ir->planned[i].host_path, host_path))
                         return lines_copy(&ir->planned[i].new, ret);
-        path = root_path(ir->w, host_path);
-        if (!path)
-                return -ENOMEM;
-        return file_read_quiet(path, ret, NULL, ret_error);
+        return include_read_quiet(ir->w, host_path, ret, ret_error);
 }
 
 /* The service's file and, with follow, what it includes. -ENOENT, without

@@ -436,6 +436,21 @@ expect 0 "enable sudo" -- pam enable --root "$R" sudo
 expect 0 "disable sudo" -- pam disable --root "$R" sudo
 same "$R/etc/pam.d/sudo" "$TMP/sudo.nonl" "byte-identical, still without the last newline"
 
+echo "# an included file that is a symlink (RHEL's authselect)"
+make_root "$R"
+mkdir -p "$R/etc/authselect"
+mv "$R/etc/pam.d/common-account" "$R/etc/authselect/common-account"
+ln -s /etc/authselect/common-account "$R/etc/pam.d/common-account"
+expect 0 "enable sudo through an absolute symlink" -- pam enable --root "$R" sudo
+contains "$R/etc/pam.d/sudo" "account required pam_jit.so" "sudo wired"
+[[ -L $R/etc/pam.d/common-account ]] && pass "the symlink is left a symlink" || fail "the symlink was replaced"
+expect 0 "disable sudo" -- pam disable --root "$R" sudo
+make_root "$R"
+ln -s ../../../../../../etc/passwd "$R/etc/pam.d/common-evil"
+echo "@include common-evil" >>"$R/etc/pam.d/sudo"
+h0=$(tree_hash "$R")
+refuse "a symlink with .. (it could leave --root)" "(with ..)" sudo
+
 echo "# the owner and group of a PAM file are kept"
 if [[ $EUID -eq 0 ]]; then
         make_root "$R"
