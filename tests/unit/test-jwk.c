@@ -433,9 +433,13 @@ static void test_jwk_null_error(void **state) {
 
 /* A store with one key of each algorithm. */
 #define STORE_ALL                                                                                  \
-        "{'keys':[" OKP(",'alg':'EdDSA','kid':'ed'") "," EC(",'alg':'ES256','kid':'ec','use':'"    \
-                                                            "sig','key_ops':['verify']") "," RSA(  \
-                ",'alg':'RS256','kid':'rs'") "," RSA(",'alg':'PS256','kid':'ps'") "]}"
+        "{'keys':[" OKP(",'alg':'EdDSA','kid':'ed'") "," EC(                                       \
+                ",'alg':'ES256','kid':'ec','use':'"                                                \
+                "sig','key_ops':['verify']") "," RSA(",'alg':'RS256','kid':'rs'") "," RSA(",'alg'" \
+                                                                                          ":'"     \
+                                                                                          "PS256'" \
+                                                                                          ",'kid'" \
+                                                                                          ":'ps'") "]}"
 
 static int store_parse(const char *s, struct trust_store **ret, struct jit_error *err) {
         _cleanup_free_ char *t = unquote(s);
