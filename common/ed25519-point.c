@@ -123,9 +123,10 @@ static int recover_x(const struct curve *c, const BIGNUM *y, int sign, BIGNUM *x
             !BN_mod_mul(x2, u, v, c->p, c->bn))
                 goto out;
         if (!BN_mod_sqrt(x, x2, c->p, c->bn)) {
-                /* not a square: no point has this y */
+                /* not a square: no point has this y (else out of memory) */
+                if (ERR_GET_REASON(ERR_peek_last_error()) == BN_R_NOT_A_SQUARE)
+                        r = -EDOM;
                 ERR_clear_error();
-                r = -EDOM;
                 goto out;
         }
         /* BN_mod_sqrt() checks its result; this keeps the proof local. */
