@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Public JWKs and the trust store: every key the library must refuse, one
  * row each, named by what is wrong; each hostile row differs from a row that
- * loads in one member only, so a refusal is for that member. */
+ * loads in one member only, so a refusal is for that member. Then the
+ * forgery a small-order key allows, end to end. Over 600 lines because the
+ * table is the point (one row per hostile key) and its fixed keys are long
+ * base64url constants. */
 
 #include <errno.h>
 #include <fcntl.h>
