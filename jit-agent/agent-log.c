@@ -22,13 +22,24 @@ static bool stderr_is_journal(void) {
         static int cached = -1;
         unsigned long long dev, ino;
         const char *e;
+        char *end;
         struct stat st;
 
         if (cached >= 0)
                 return cached;
+        cached = 0;
         e = getenv("JOURNAL_STREAM");
-        cached = e && sscanf(e, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
-                 (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
+        if (!e || fstat(STDERR_FILENO, &st) < 0)
+                return false;
+        errno = 0;
+        dev = strtoull(e, &end, 10);
+        if (errno != 0 || end == e || *end != ':')
+                return false;
+        e = end + 1;
+        ino = strtoull(e, &end, 10);
+        if (errno != 0 || end == e || *end != '\0')
+                return false;
+        cached = (unsigned long long) st.st_dev == dev && (unsigned long long) st.st_ino == ino;
         return cached;
 }
 
