@@ -17,6 +17,7 @@
 #include "enforce.h"
 #include "hoststate.h"
 #include "poll.h"
+#include "status.h"
 
 #define BACKOFF_SHIFT_MAX 6  /* at most poll_interval * 64 … */
 #define BACKOFF_CAP_SEC 3600 /* … and never more than an hour */
@@ -168,6 +169,10 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
         a->keys_dirty = true;
         (void) agent_reconcile(a);
 schedule:
+        /* STATUS= says "unreachable" after a failed poll, and the store's
+         * freshness is looked at (and its change logged) at every poll, not
+         * only at the next reconcile. */
+        agent_status(a);
         poll_schedule(a, poll_delay_usec(a));
         /* The body (megabytes for a big fleet, also when unchanged: a
          * file:// store has no ETag) and the apply's JSON tree are freed once
