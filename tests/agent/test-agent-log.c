@@ -95,8 +95,7 @@ static void run_case(enum how how, void (*emit)(void), struct outcome *o) {
 
                 if (dup2(fd, STDERR_FILENO) < 0 || fstat(fd, &st) < 0)
                         _exit(2);
-                (void) snprintf(stream, sizeof(stream), "%llu:%llu",
-                                (unsigned long long) st.st_dev,
+                (void) snprintf(stream, sizeof(stream), "%llu:%llu", (unsigned long long) st.st_dev,
                                 (unsigned long long) st.st_ino + (how == VIA_OTHER_STREAM));
                 if (how == VIA_STDERR)
                         (void) unsetenv("JOURNAL_STREAM");
@@ -181,7 +180,8 @@ int main(void) {
 
         run_case(VIA_JOURNAL, emit_audit, o);
         check(o->n_dgrams == 1, "audit, stderr is the journal: one entry (got %u)", o->n_dgrams);
-        check(has_field(o->dgram[0], "MESSAGE_ID=" "04f23a84162f4b92b02c2b4e2f91d1a7") &&
+        check(has_field(o->dgram[0], "MESSAGE_ID="
+                                     "04f23a84162f4b92b02c2b4e2f91d1a7") &&
                       has_field(o->dgram[0], "MESSAGE=bundle serial 7 accepted"),
               "audit: the audit MESSAGE_ID of common/audit.c, the message");
         check(has_field(o->dgram[0], "JIT_HOST=web-1") &&
@@ -191,8 +191,7 @@ int main(void) {
         check(o->err[0] == '\0', "audit: nothing on stderr (got '%s')", o->err);
 
         run_case(VIA_STDERR, emit_audit, o);
-        check(o->n_dgrams == 1, "audit, not under journald: still one entry (got %u)",
-              o->n_dgrams);
+        check(o->n_dgrams == 1, "audit, not under journald: still one entry (got %u)", o->n_dgrams);
         (void) snprintf(want, sizeof(want), "<%d>bundle serial 7 accepted\n", LOG_INFO);
         check(streq(o->err, want), "audit: and its line on stderr (got '%s')", o->err);
         check(has_field(o->dgram[0], "MESSAGE=bundle serial 7 accepted"),
