@@ -12,7 +12,10 @@
 - every long option of jit-agent (jit-agent/main.c) appears as *--option*
   in docs/jit-agent.8.scd;
 - the MESSAGE_ID of every audit event jit-agent (pam_jit) emits, from
-  common/host/audit.c, is in docs/jit-agent.8.scd (docs/pam_jit.8.scd).
+  common/host/audit.c, is in docs/jit-agent.8.scd (docs/pam_jit.8.scd);
+- every MESSAGE_ID of the agent's own events (jit-agent/agent-log.h) is
+  logged somewhere in jit-agent/ and is in docs/jit-agent.8.scd, and every
+  id that page lists is one the agent emits.
 Exit 1 with one line per mismatch."""
 
 import re
@@ -144,7 +147,8 @@ if not message_ids:
 def events_of(folder):
     found = set()
     for f in sorted((root / folder).glob("*.c")):
-        found |= set(re.findall(r"audit_emit\(\s*(AUDIT_[A-Z_]+)", f.read_text(encoding="utf-8")))
+        found |= set(re.findall(r"(?:audit_emit|agent_audit)\(\s*(AUDIT_[A-Z_]+)",
+                                f.read_text(encoding="utf-8")))
     return found
 
 
@@ -160,10 +164,28 @@ for folder, page in (("jit-agent", "docs/jit-agent.8.scd"), ("pam_jit", "docs/pa
         elif mid not in man_text:
             problems.append(f"{page}: MESSAGE_ID {mid} ({ev}, emitted by {folder}/) is not documented")
 
+# --- the agent's own MESSAGE_IDs -----------------------------------------------
+agent_log_h = read("jit-agent/agent-log.h")
+agent_ids = dict(re.findall(r'#define (AGENT_MID_[A-Z_]+) "([0-9a-f]{32})"', agent_log_h))
+if not agent_ids:
+    problems.append("jit-agent/agent-log.h: no AGENT_MID_ defines found (changed?)")
+if len(set(agent_ids.values())) != len(agent_ids):
+    problems.append("jit-agent/agent-log.h: two events share a MESSAGE_ID")
+agent_code = "".join(f.read_text(encoding="utf-8") for f in sorted((root / "jit-agent").glob("*.c")))
+agent_man_text = read("docs/jit-agent.8.scd")
+for name, mid in sorted(agent_ids.items()):
+    if not re.search(r"\b" + name + r"\b", agent_code):
+        problems.append(f"jit-agent/agent-log.h: {name} is never logged in jit-agent/*.c")
+    if mid not in agent_man_text:
+        problems.append(f"docs/jit-agent.8.scd: MESSAGE_ID {mid} ({name}) is not documented")
+known = set(agent_ids.values()) | {message_ids.get(ev) for ev in events_of("jit-agent")}
+for mid in sorted(set(re.findall(r"^\|\s+([0-9a-f]{32})$", agent_man_text, re.M)) - known):
+    problems.append(f"docs/jit-agent.8.scd: MESSAGE_ID {mid} is listed but the agent never emits it")
+
 for p in problems:
     print(p)
 if problems:
     sys.exit(1)
 print(f"docs match code: {len(code_reasons)} reason names, {len(keys)} jit.conf keys, "
       f"{len(verbs)} jitctl commands, {len(agent_opts)} jit-agent options, "
-      f"{len(message_ids)} MESSAGE_IDs")
+      f"{len(message_ids)} audit MESSAGE_IDs, {len(agent_ids)} agent MESSAGE_IDs")

@@ -12,8 +12,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "agent-log.h"
 #include "proc.h"
+#include "session-record.h"
+#include "warn.h"
 
 #define TTYS_MAX 16
 #define UNIX98_PTY_MAJOR_FIRST 136
@@ -80,6 +82,7 @@ void session_warn(uint32_t audit_session, const char *fmt, ...) {
                 if (dprintf(fd, "\r\n*** jit: %s ***\r\n", msg) > 0)
                         told++;
         }
-        log_info("audit session %u: told %zu of %zu terminal%s: %s", audit_session, told, t.n,
-                 t.n == 1 ? "" : "s", msg);
+        agent_log(LOG_INFO, AGENT_MID_WARNING_SENT,
+                  "audit session %u: told %zu of %zu terminal%s: %s", audit_session, told, t.n,
+                  t.n == 1 ? "" : "s", msg);
 }

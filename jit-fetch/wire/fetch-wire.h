@@ -21,7 +21,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fetch.h"
+/* What one fetch is asked (the agent passes it to jit-fetch as --name=value
+ * arguments, jit-agent/fetch-job.c) and what it answers. */
+struct fetch_options {
+        const char *url; /* https://…, file:///…, http://… (only with allow_http) */
+        uint64_t connect_timeout_usec;
+        uint64_t total_timeout_usec;
+        uint64_t max_size;       /* body cap, bytes: larger is an error, not a truncation */
+        const char *ca_file;     /* NULL: the system's CA store */
+        const char *client_cert; /* PEM, with client_key */
+        const char *client_key;
+        const char *pinned_pubkey; /* curl syntax: a path or "sha256//…" */
+        bool allow_http;
+        const char *etag; /* If-None-Match: the ETag of the bundle we hold, or NULL */
+};
+
+struct fetch_result {
+        long status; /* 200 (or 0 for file://) with a body; 304 not modified */
+        char *body;  /* NUL-terminated, NULL on 304 */
+        size_t body_len;
+        char *etag;          /* the response's ETag, or NULL */
+        int64_t server_date; /* the Date header, seconds since the epoch; 0 if none */
+};
 
 #define FETCH_WIRE_HEADER_MAX 4096
 #define FETCH_WIRE_MESSAGE_MAX 512

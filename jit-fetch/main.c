@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jit-fetch: one fetch of the bundle, for jit-agent, in a process of its own.
+ * Its lines on stderr (the agent's stderr, so the journal under systemd) are
+ * the rare failures of the helper itself; what it fetched, or why it could
+ * not, goes to the agent over the wire, and the agent logs it.
  *
  * The code that talks to the network (libcurl, TLS, HTTP, and the libraries
  * Debian's libcurl pulls in: krb5, ldap, ssh2, rtmp, gnutls, …) runs here,
  * not in the agent that holds CAP_KILL and writes the key files: the helper
  * gives up every capability, sets no_new_privs and confines itself with
  * Landlock to reading files before it parses a byte from the network. It
- * writes the outcome to stdout (fetch-wire.h) and exits; the agent verifies
+ * writes the outcome to stdout (wire/fetch-wire.h) and exits; the agent verifies
  * the body as it verifies any bundle. Keeping libcurl out of the agent is also
  * what keeps the long-running agent small (docs/benchmarks.md). */
 
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "fetch-wire.h"
@@ -117,7 +121,7 @@ static void on_done(struct fetcher *f, int error, const char *message,
 
         r = fetch_wire_write(STDOUT_FILENO, error, message, result);
         if (r < 0)
-                fprintf(stderr, "<3>jit-fetch: cannot write to jit-agent: %s\n",
+                fprintf(stderr, "<%d>jit-fetch: cannot write to jit-agent: %s\n", LOG_ERR,
                         strerror_r(-r, (char[128]){}, 128));
         else
                 exit_status = EXIT_SUCCESS;
@@ -181,7 +185,7 @@ int main(int argc, char *argv[]) {
         /* Before anything else: nothing below needs a privilege. */
         r = drop_privileges();
         if (r < 0) {
-                fprintf(stderr, "<3>jit-fetch: cannot drop privileges: %s\n",
+                fprintf(stderr, "<%d>jit-fetch: cannot drop privileges: %s\n", LOG_ERR,
                         strerror_r(-r, (char[128]){}, 128));
                 return EXIT_FAILURE;
         }

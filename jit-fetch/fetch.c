@@ -4,7 +4,12 @@
  * curl tells us which sockets to watch (CURLMOPT_SOCKETFUNCTION) and when to
  * wake it (CURLMOPT_TIMERFUNCTION); each io or time event goes back into
  * curl_multi_socket_action(), and curl_multi_info_read() says when the
- * transfer is done. Nothing here blocks or polls. */
+ * transfer is done. Nothing here blocks or polls.
+ *
+ * Over 600 lines on purpose: the sd-event glue, the transfer's options
+ * (TLS, pins, protocols, limits) and the header and body callbacks are one
+ * transfer's life, and the callbacks stay static so that
+ * tests/fuzz/fuzz-http-response.c can include this file and reach them. */
 
 #include <errno.h>
 #include <inttypes.h>

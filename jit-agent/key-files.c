@@ -14,9 +14,9 @@
 #include <unistd.h>
 
 #include "access.h"
-#include "agent.h"
-#include "audit.h"
+#include "agent-log.h"
 #include "fileio.h"
+#include "key-files.h"
 #include "parse.h"
 
 #define KEYS_DIR "keys"
@@ -136,14 +136,11 @@ static int keys_write_user(struct agent *a, int kfd, const char *user, const str
         if (asprintf(&path, "%s/" KEYS_DIR "/%s", a->ctx.config->run_dir, user) < 0)
                 return -ENOMEM;
         if (k->n == 0) {
-                if (unlinkat(kfd, user, 0) == 0) {
-                        log_info("keys of %s removed: no valid grant admits one", user);
-                        (void) audit_emit(AUDIT_KEYS_REMOVED, 6, "jit-agent",
-                                          &(struct audit_fields){.user = user,
-                                                                 .host = a->ctx.host,
-                                                                 .result = "removed"},
-                                          "keys of %s removed", user);
-                }
+                if (unlinkat(kfd, user, 0) == 0)
+                        agent_audit(AUDIT_KEYS_REMOVED, LOG_INFO,
+                                    &(struct audit_fields){
+                                            .user = user, .host = a->ctx.host, .result = "removed"},
+                                    "keys of %s removed: no valid grant admits one", user);
                 return 0;
         }
         r = keys_format(k, &text, &len);
@@ -155,11 +152,10 @@ static int keys_write_user(struct agent *a, int kfd, const char *user, const str
         r = write_file_atomic(path, text, len, 0644, NULL);
         if (r < 0)
                 return r;
-        log_info("keys of %s: %zu key%s installed", user, k->n, k->n == 1 ? "" : "s");
-        (void) audit_emit(
-                AUDIT_KEYS_INSTALLED, 6, "jit-agent",
+        agent_audit(
+                AUDIT_KEYS_INSTALLED, LOG_INFO,
                 &(struct audit_fields){.user = user, .host = a->ctx.host, .result = "installed"},
-                "keys of %s: %zu installed", user, k->n);
+                "keys of %s: %zu key%s installed", user, k->n, k->n == 1 ? "" : "s");
         return 0;
 }
 
@@ -222,7 +218,9 @@ int keys_sync(struct agent *a, int64_t now, int64_t *next, size_t *ret_grants) {
                            &d, &err);
                 decision_done(&d);
                 if (r < 0) {
-                        log_error("keys of %s: %s", users[i], err.message);
+                        agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
+                                         (&(struct agent_log_fields){.user = users[i], .error = r}),
+                                         "keys of %s: %s", users[i], err.message);
                         user_keys_done(&k);
                         continue; /* fail closed for this user: its file is left to expire */
                 }
@@ -231,8 +229,10 @@ int keys_sync(struct agent *a, int64_t now, int64_t *next, size_t *ret_grants) {
                         *next = k.next;
                 r = keys_write_user(a, kfd, users[i], &k);
                 if (r < 0)
-                        log_error("keys of %s: cannot write: %s", users[i],
-                                  strerror_r(-r, (char[128]){}, 128));
+                        agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
+                                         (&(struct agent_log_fields){.user = users[i], .error = r}),
+                                         "keys of %s: cannot write: %s", users[i],
+                                         strerror_r(-r, (char[128]){}, 128));
                 user_keys_done(&k);
         }
 
