@@ -33,7 +33,7 @@ int ctl_policy_load(const struct ctl_policy_args *a, struct ctl_policy *ret) {
                 config_abs = path_absolute(config_path);
                 if (!config_abs) {
                         r = -ENOMEM;
-                        log_error("out of memory");
+                        ctl_error("out of memory");
                         goto fail;
                 }
         }
@@ -41,7 +41,7 @@ int ctl_policy_load(const struct ctl_policy_args *a, struct ctl_policy *ret) {
                 trust_abs = path_absolute(a->trust_path);
                 if (!trust_abs) {
                         r = -ENOMEM;
-                        log_error("out of memory");
+                        ctl_error("out of memory");
                         goto fail;
                 }
         }
@@ -49,13 +49,13 @@ int ctl_policy_load(const struct ctl_policy_args *a, struct ctl_policy *ret) {
         r = config_trust_load(config_abs, trust_abs, geteuid(), &p.config, &p.trust, &err);
         if (r < 0) {
                 if (!p.config && config_abs)
-                        log_file_error(config_abs, &err);
+                        ctl_file_error(config_abs, &err);
                 else if (!p.config)
-                        log_error("%s: %s", err.message, strerror(-r));
+                        ctl_error("%s: %s", err.message, strerror(-r));
                 else if (!trust_abs && !p.config->trust_store)
-                        log_error("no trust store: give --trust JWKS or a config with trust_store");
+                        ctl_error("no trust store: give --trust JWKS or a config with trust_store");
                 else
-                        log_file_error(trust_abs ? trust_abs : p.config->trust_store, &err);
+                        ctl_file_error(trust_abs ? trust_abs : p.config->trust_store, &err);
                 goto fail;
         }
 
@@ -63,11 +63,11 @@ int ctl_policy_load(const struct ctl_policy_args *a, struct ctl_policy *ret) {
                     0 ||
             issuers_add(&p.issuers, a->add_issuers) < 0) {
                 r = -ENOMEM;
-                log_error("out of memory");
+                ctl_error("out of memory");
                 goto fail;
         }
         if (strv_length(p.issuers) == 0) {
-                log_error("no trusted issuer: give --iss ISS or a config with issuers");
+                ctl_error("no trusted issuer: give --iss ISS or a config with issuers");
                 r = -EINVAL;
                 goto fail;
         }

@@ -6,11 +6,7 @@
 #include <string.h>
 
 #include "access.h"
-#include "hoststate.h"
-
-static int strcmp_ptr(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
+#include "host-state.h"
 
 static bool user_view_is_revoked(const struct user_view *uv, const char *jti) {
         return uv && uv->n_revoked > 0 &&

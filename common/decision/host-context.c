@@ -2,7 +2,7 @@
 #include <errno.h>
 
 #include "host-context.h"
-#include "hoststate.h"
+#include "facts-file.h"
 
 int config_trust_load(const char *config_path, const char *trust_path, uid_t owner,
                       struct jit_config **ret_config, struct trust_store **ret_trust,

@@ -5,11 +5,13 @@
  * facts. pam_jit loads it once per hook call (nothing is cached between calls
  * or PAM handles); jit-agent at start and on SIGHUP. */
 
-#include "config.h"
+#include <sys/types.h>
+
 #include "error.h"
-#include "facts.h"
 #include "grant.h"
+#include "jit-conf.h"
 #include "jwk.h"
+#include "selector.h"
 
 struct jit_context {
         struct jit_config *config;

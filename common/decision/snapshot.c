@@ -7,15 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hoststate.h"
+#include "host-state.h"
 #include "parse.h"
-#include "session-record.h"
+#include "proc.h"
+#include "revoked-list.h"
+#include "session-store.h"
 #include "snapshot.h"
+#include "user-grants.h"
 #include "userdb.h"
-
-static int strcmp_ptr(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
-}
 
 static int user_view_cmp(const void *a, const void *b) {
         return strcmp(((const struct user_view *) a)->user, ((const struct user_view *) b)->user);

@@ -13,10 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
+#include "bundle-apply.h"
 #include "fileio.h"
 #include "host-context.h"
-#include "hoststate.h"
+#include "jit-conf.h"
 #include "jit-limits.h"
 #include "jwk.h"
 

@@ -15,10 +15,11 @@
 #include "test-util.h"
 
 #include "access.h"
-#include "config.h"
-#include "hoststate.h"
+#include "host-state.h"
+#include "jit-conf.h"
 #include "macro.h"
 #include "session-record.h"
+#include "session-store.h"
 #include "snapshot.h"
 
 #define NOW TEST_NOW
