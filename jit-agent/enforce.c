@@ -410,14 +410,17 @@ static const struct host_grants *agent_grants(struct agent *a, struct host_grant
         host_grants_free(a->grants);
         a->grants = NULL;
         if (!sha_known)
-                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "cannot read the state: %s", err.message);
+                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "cannot read the state: %s",
+                          err.message);
         r = host_grants_load_all(&a->ctx, &g, &unreadable, &err);
         if (r < 0) {
-                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "cannot read the grants: %s", err.message);
+                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "cannot read the grants: %s",
+                          err.message);
                 return NULL;
         }
         if (unreadable > 0)
-                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "%zu user file%s unreadable, the first: %s", unreadable,
+                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                          "%zu user file%s unreadable, the first: %s", unreadable,
                           unreadable == 1 ? "" : "s", err.message);
         if (unreadable > 0 || !sha_known || !g->have_state || !streq(g->bundle_sha256, sha)) {
                 *ret_once = g;
@@ -447,7 +450,8 @@ int agent_reconcile(struct agent *a) {
         if (hg) {
                 r = snapshot_load(&a->ctx, &(struct snapshot_load){.grants = hg}, &snap, &err);
                 if (r < 0)
-                        agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "cannot read the sessions' view of the host: %s", err.message);
+                        agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                                  "cannot read the sessions' view of the host: %s", err.message);
                 else
                         sp = &snap;
         }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 
-#include "host-context.h"
 #include "facts-file.h"
+#include "host-context.h"
 
 int config_trust_load(const char *config_path, const char *trust_path, uid_t owner,
                       struct jit_config **ret_config, struct trust_store **ret_trust,
