@@ -45,7 +45,13 @@ die() {
 }
 [[ $(id -u) -eq 0 ]] || die "run as root (the agent refuses files root does not own)"
 [[ -x ${JIT_AGENT:-} ]] || die "JIT_AGENT not set or not executable"
-export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/jit-fetch}
+# The fetch helper of a build tree: jit-fetch/ beside jit-agent/ (or, in
+# trees before jit-fetch had its folder, next to the agent).
+if [[ -z ${JIT_FETCH_HELPER:-} ]]; then
+        JIT_FETCH_HELPER=$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch
+        [[ -x $JIT_FETCH_HELPER ]] || JIT_FETCH_HELPER=$(dirname "$JIT_AGENT")/jit-fetch
+fi
+export JIT_FETCH_HELPER
 [[ -x ${BENCH_AGENT_BUNDLE:-} ]] || die "BENCH_AGENT_BUNDLE not set or not executable"
 
 PIDS=()
