@@ -32,7 +32,7 @@ PHASES=${PHASES:-together,staggered,revoke}
 SESSIONS=${SESSIONS:-20}
 REVOKES=${REVOKES:-8}
 REVOKE_WINDOW=${REVOKE_WINDOW:-120}
-need_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
+require_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
 # The fetch helper of a build tree sits next to its agent.
 export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/jit-fetch}
 
