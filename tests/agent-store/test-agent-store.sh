@@ -27,7 +27,7 @@ PY=/usr/bin/python3
 NGINX=/usr/sbin/nginx
 ISS=https://jit.example.com
 
-[[ $(id -u) -eq 0 ]] || die "runs as root (the agent checks its files are root's; CI is root)"
+require_root # the agent checks its files are root's
 [[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
 [[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
 [[ -x $NGINX ]] || die "$NGINX not found (install nginx-light)"
@@ -86,7 +86,6 @@ install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
 "$JITCTL" keygen --out "$D/keys/signing" >/dev/null
 install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 STORE_URL="https://127.0.0.1:$PORT/bundle.jwt"
 
@@ -547,5 +546,4 @@ wait "$STAMP_PID" 2>/dev/null || true
 STAMP_PID=
 check "9: logged its exit" grep -q 'exiting on signal 15' "$D/agent.log"
 
-echo "# total $(elapsed) s: $passed passed, $failed failed"
-((failed == 0))
+summary

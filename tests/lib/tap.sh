@@ -23,7 +23,7 @@ TAP_N=0
 passed=0
 failed=0
 TAP_PLAN=
-T_START=${T_START:-$EPOCHREALTIME}
+TAP_T0=$EPOCHREALTIME # when the test began (summary, elapsed)
 
 # ci_strict: true when CI=true (as tests/run-all and .ci/run set it).
 ci_strict() {
@@ -97,7 +97,7 @@ summary() {
                 echo "# planned $TAP_PLAN tests, ran $TAP_N"
                 rc=1
         fi
-        awk -v a="$T_START" -v b="$EPOCHREALTIME" -v n="${0##*/}" \
+        awk -v a="$TAP_T0" -v b="$EPOCHREALTIME" -v n="${0##*/}" \
                 'BEGIN { printf "# %s took %.1f s\n", n, b - a }'
         echo "$passed passed, $failed failed"
         ((failed == 0)) || rc=1

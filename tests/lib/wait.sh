@@ -17,8 +17,8 @@ secs_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 # le A B: A ≤ B.  in_range X LO HI: LO ≤ X ≤ HI.
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 in_range() { awk -v x="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(x >= lo && x <= hi) }'; }
-# elapsed [FROM]: seconds since FROM (default $T_START), 2 decimals.
-elapsed() { awk -v a="${1:-$T_START}" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
+# elapsed [FROM]: seconds since FROM (default: when tap.sh was sourced), 2 decimals.
+elapsed() { awk -v a="${1:-$TAP_T0}" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 
 # wait_for SECONDS COMMAND…: runs COMMAND every 20 ms until it succeeds;
 # false when SECONDS (a decimal) passed first. COMMAND runs once more at the
