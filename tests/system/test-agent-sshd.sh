@@ -262,8 +262,10 @@ revoke g-rev
 publish
 t_pub=$EPOCHREALTIME
 if watch_held $((POLL * 2 + 5)); then
+        # A poll (≤ poll_interval + 10 %), the fetch and the kill: ≤ 2 s
+        # beyond the poll interval on a busy machine.
         latency "3. publish → ssh client exit (poll_interval ${POLL}s ±10 %)" \
-                "$(secs_between "$t_pub" "$T_END")" 0 "$((POLL + 1))"
+                "$(secs_between "$t_pub" "$T_END")" 0 "$((POLL + 2))"
 else
         fail "3. the revoked grant's session ended within $((POLL * 2 + 5)) s of publish"
 fi
