@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "base64url.h"
+#include "ed25519-point.h"
 #include "fileio.h"
 #include "jit-limits.h"
 #include "json.h"
 #include "jwk.h"
+#include "rsa-roca.h"
 
 #define TRUST_JSON_DEPTH 4
 
@@ -140,9 +142,18 @@ static int jwk_okp_from_json(struct json_object *obj, EVP_PKEY **ret, struct jit
         r = jwk_check_crv(obj, "Ed25519", err);
         if (r < 0)
                 return r;
-        r = jwk_get_bytes(obj, "x", 32, 32, &x, &x_len, err);
+        r = jwk_get_bytes(obj, "x", ED25519_POINT_BYTES, ED25519_POINT_BYTES, &x, &x_len, err);
         if (r < 0)
                 return r;
+        /* OpenSSL takes any 32 bytes, and verifies forged signatures against
+         * a small-order point: checked here, once, so the verifier needs no
+         * check of its own (common/ed25519-point.h says what is refused). */
+        r = ed25519_point_check(x);
+        if (r < 0)
+                return jit_error_oom(err);
+        if (r != ED25519_POINT_OK)
+                return jit_error_set(err, EINVAL, JIT_REASON_KEY, "Ed25519 public key %s",
+                                     ed25519_point_flaw_to_string(r));
         *ret = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, x, x_len);
         if (!*ret) {
                 ERR_clear_error();
@@ -207,6 +218,13 @@ static int jwk_rsa_from_json(struct json_object *obj, EVP_PKEY **ret, struct jit
         if (!BN_is_odd(bn_e) || BN_is_one(bn_e))
                 return jit_error_set(err, EINVAL, JIT_REASON_KEY,
                                      "RSA public exponent must be odd and greater than 1");
+        r = rsa_modulus_has_roca_fingerprint(bn_n);
+        if (r < 0)
+                return jit_error_oom(err);
+        if (r > 0)
+                return jit_error_set(err, EINVAL, JIT_REASON_KEY,
+                                     "RSA modulus has the ROCA fingerprint (CVE-2017-15361, "
+                                     "Infineon RSALib): its private key can be computed from it");
 
         bld = OSSL_PARAM_BLD_new();
         if (!bld || OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn_n) != 1 ||
@@ -215,12 +233,70 @@ static int jwk_rsa_from_json(struct json_object *obj, EVP_PKEY **ret, struct jit
         return pkey_from_params("RSA", bld, ret, err);
 }
 
+/* "use" and "key_ops" (RFC 7517 §4.2, §4.3) may only say what a trusted key
+ * is for: verifying signatures. A key marked for anything else was published
+ * for another purpose, or is a private key's description: refused. */
+static int jwk_check_usage(struct json_object *obj, const char *kid, struct jit_error *err) {
+        static const char *const other_ops[] = {"sign",      "encrypt",   "decrypt",   "wrapKey",
+                                                "unwrapKey", "deriveKey", "deriveBits"};
+        struct json_object *ops;
+        const char *use;
+        bool verify = false;
+        size_t n;
+
+        if (json_get_string(obj, "use", false, 16, &use, NULL) < 0 || (use && !streq(use, "sig")))
+                return jit_error_set(err, EINVAL, JIT_REASON_KEY,
+                                     "key %s: \"use\" must be \"sig\" when present: the key is "
+                                     "not for verifying signatures",
+                                     kid);
+
+        if (!json_object_object_get_ex(obj, "key_ops", &ops))
+                return 0;
+        if (!json_object_is_type(ops, json_type_array))
+                return jit_error_set(err, EINVAL, JIT_REASON_KEY,
+                                     "key %s: \"key_ops\" must be an array of strings", kid);
+        n = json_object_array_length(ops);
+        for (size_t i = 0; i < n; i++) {
+                struct json_object *o = json_object_array_get_idx(ops, i);
+                const char *op;
+
+                if (!json_object_is_type(o, json_type_string))
+                        return jit_error_set(err, EINVAL, JIT_REASON_KEY,
+                                             "key %s: \"key_ops\" must be an array of strings",
+                                             kid);
+                op = json_object_get_string(o);
+                if (streq(op, "verify")) {
+                        if (verify)
+                                return jit_error_set(err, EINVAL, JIT_REASON_KEY,
+                                                     "key %s: \"key_ops\" lists \"verify\" twice",
+                                                     kid);
+                        verify = true;
+                        continue;
+                }
+                for (size_t j = 0; j < ELEMENTSOF(other_ops); j++)
+                        if (streq(op, other_ops[j]))
+                                return jit_error_set(
+                                        err, EINVAL, JIT_REASON_KEY,
+                                        "key %s: \"key_ops\" lists \"%s\": a trusted public key "
+                                        "may only verify signatures",
+                                        kid, other_ops[j]);
+                return jit_error_set(err, EINVAL, JIT_REASON_KEY,
+                                     "key %s: \"key_ops\" lists an unknown operation: a trusted "
+                                     "key may only \"verify\"",
+                                     kid);
+        }
+        if (!verify)
+                return jit_error_set(err, EINVAL, JIT_REASON_KEY,
+                                     "key %s: \"key_ops\" does not list \"verify\"", kid);
+        return 0;
+}
+
 int jwk_from_json(struct json_object *obj, struct jwk *ret, struct jit_error *err) {
         /* Members that only a private or symmetric key has: a trust store
          * holding them is a leaked secret, refused rather than ignored. */
         static const char *const private_members[] = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"};
         _cleanup_pkey_ EVP_PKEY *pkey = NULL;
-        const char *kty, *kid, *alg_name, *use;
+        const char *kty, *kid, *alg_name;
         enum jws_alg alg;
         int r;
 
@@ -247,10 +323,9 @@ int jwk_from_json(struct json_object *obj, struct jwk *ret, struct jit_error *er
         r = jws_alg_from_string(alg_name, &alg, err);
         if (r < 0)
                 return r;
-        r = json_get_string(obj, "use", false, 16, &use, NULL);
-        if (r < 0 || (use && !streq(use, "sig")))
-                return jit_error_set(err, EINVAL, JIT_REASON_KEY,
-                                     "key %s: \"use\" must be \"sig\" when present", kid);
+        r = jwk_check_usage(obj, kid, err);
+        if (r < 0)
+                return r;
 
         if (streq(kty, "OKP") && alg == JWS_ALG_EDDSA)
                 r = jwk_okp_from_json(obj, &pkey, err);

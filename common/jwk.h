@@ -40,7 +40,9 @@ struct trust_store {
 
 /* One public JWK object: kty OKP/EC/RSA with the fields its alg needs; the
  * key type must fit alg; private members ("d", "p", …) are refused; RSA
- * needs 2048..8192 bits and an odd exponent; EC points must be on P-256. */
+ * needs 2048..8192 bits, an odd exponent and no ROCA fingerprint; EC points
+ * must be on P-256; Ed25519 points must pass ed25519_point_check(); "use"
+ * must be "sig" and "key_ops" just ["verify"] when present. */
 int jwk_from_json(struct json_object *obj, struct jwk *ret, struct jit_error *err);
 void jwk_done(struct jwk *k);
 

@@ -101,7 +101,7 @@ verbs = re.findall(r'^\s*\{"([a-z]+)",\s*verb_[a-z_]+,', jitctl_c, re.M)
 if not verbs:
     problems.append("jitctl/jitctl.c: no verbs table found (changed?)")
 # The source file of each verb's options.
-verb_files = {"pam": "jitctl/pam-wiring.c"}
+verb_files = {"pam": "jitctl/pam/cli.c"}
 for verb in verbs:
     title = next((t for t in jitctl_sections if t.split()[0] == verb), None)
     if title is None:
@@ -116,9 +116,9 @@ for verb in verbs:
             problems.append(f"docs/jitctl.1.scd: option --{opt} of 'jitctl {verb}' ({src}) "
                             f"is not in its section")
 # pam's own subcommands, from its usage text.
-pam_subs = sorted(set(re.findall(r"jitctl pam ([a-z]+) \[", read("jitctl/pam-wiring.c"))))
+pam_subs = sorted(set(re.findall(r"jitctl pam ([a-z]+) \[", read("jitctl/pam/cli.c"))))
 if not pam_subs:
-    problems.append("jitctl/pam-wiring.c: no 'jitctl pam SUBCOMMAND' usage found (changed?)")
+    problems.append("jitctl/pam/cli.c: no 'jitctl pam SUBCOMMAND' usage found (changed?)")
 for sub in pam_subs:
     if f"*jitctl pam {sub}*" not in jitctl_man:
         problems.append(f"docs/jitctl.1.scd: 'jitctl pam {sub}' is not in the SYNOPSIS")

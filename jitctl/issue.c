@@ -108,7 +108,7 @@ static int ssh_key_file_add(char ***keys, const char *path) {
         if (len > 0 && text[len - 1] == '\n')
                 text[--len] = '\0';
         if (memchr(text, '\0', len)) {
-                log_error("%s: contains a NUL byte", path);
+                ctl_error("%s: contains a NUL byte", path);
                 return -EINVAL;
         }
         return strv_extend(keys, text);
@@ -247,7 +247,7 @@ int verb_issue(int argc, char *argv[]) {
                         return EXIT_USAGE;
                 }
         if (optind < argc) {
-                log_error("issue: unexpected argument '%s'", argv[optind]);
+                ctl_error("issue: unexpected argument '%s'", argv[optind]);
                 return EXIT_USAGE;
         }
 
@@ -259,15 +259,15 @@ int verb_issue(int argc, char *argv[]) {
         };
         for (size_t i = 0; i < ELEMENTSOF(required); i++)
                 if (!required[i].value) {
-                        log_error("issue: %s is required", required[i].option);
+                        ctl_error("issue: %s is required", required[i].option);
                         return EXIT_USAGE;
                 }
         if (!aud) {
-                log_error("issue: --aud SELECTOR is required (there is no wildcard host)");
+                ctl_error("issue: --aud SELECTOR is required (there is no wildcard host)");
                 return EXIT_USAGE;
         }
         if (!scope) {
-                log_error("issue: --scope ssh|sudo is required");
+                ctl_error("issue: --scope ssh|sudo is required");
                 return EXIT_USAGE;
         }
 
@@ -290,7 +290,7 @@ int verb_issue(int argc, char *argv[]) {
         if (parse_duration_arg("--ttl", ttl_arg, max_ttl, &ttl) < 0)
                 return EXIT_USAGE;
         if (ttl == 0) {
-                log_error("--ttl: must be longer than 0 s");
+                ctl_error("--ttl: must be longer than 0 s");
                 return EXIT_USAGE;
         }
 
@@ -307,14 +307,14 @@ int verb_issue(int argc, char *argv[]) {
                         return EXIT_USAGE;
         }
         if (nbf > JIT_TIME_MAX - ttl) {
-                log_error("--ttl: the grant would end after the year 9999");
+                ctl_error("--ttl: the grant would end after the year 9999");
                 return EXIT_USAGE;
         }
 
         if (!jti) {
                 r = uuid4_string(uuid);
                 if (r < 0) {
-                        log_error("cannot get random bytes: %s", strerror(-r));
+                        ctl_error("cannot get random bytes: %s", strerror(-r));
                         return EXIT_SYSTEM;
                 }
                 jti = uuid;
@@ -338,7 +338,7 @@ int verb_issue(int argc, char *argv[]) {
         if (r == -ENOMEM)
                 goto oom;
         if (r < 0) {
-                log_error("refusing to issue: %s", err.message);
+                ctl_error("refusing to issue: %s", err.message);
                 return EXIT_USAGE;
         }
 
@@ -348,7 +348,7 @@ int verb_issue(int argc, char *argv[]) {
 
         r = jws_sign(pkey, alg, kid, JWS_TYP_GRANT, claims, &token, &err);
         if (r < 0) {
-                log_error("cannot sign the grant: %s", err.message);
+                ctl_error("cannot sign the grant: %s", err.message);
                 return EXIT_SYSTEM;
         }
 
@@ -357,13 +357,13 @@ int verb_issue(int argc, char *argv[]) {
                         goto oom;
                 r = write_file_atomic(out, out_text, strlen(out_text), 0644, &err);
                 if (r < 0) {
-                        log_file_error(out, &err);
+                        ctl_file_error(out, &err);
                         return EXIT_SYSTEM;
                 }
         }
         printf("%s\n", token);
         return EXIT_OK;
 oom:
-        log_error("out of memory");
+        ctl_error("out of memory");
         return EXIT_SYSTEM;
 }

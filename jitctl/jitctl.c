@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 
 #include "jitctl.h"
-#include "pam-wiring.h"
+#include "pam/cli.h"
 
 static const struct verb {
         const char *name;
@@ -18,26 +17,6 @@ static const struct verb {
         {"verify", verb_verify, "check a grant or bundle and explain the result"},
         {"pam", verb_pam, "wire pam_jit.so into the sshd and sudo PAM stacks, or take it out"},
 };
-
-void log_error(const char *fmt, ...) {
-        va_list ap;
-
-        fputs("jitctl: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
-
-void log_warning(const char *fmt, ...) {
-        va_list ap;
-
-        fputs("jitctl: warning: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
-        va_end(ap);
-        fputc('\n', stderr);
-}
 
 static void help(void) {
         printf("Usage: jitctl [--help] [--version] COMMAND [OPTIONS…]\n\n"
@@ -66,12 +45,12 @@ int main(int argc, char *argv[]) {
                         printf("jitctl %s\n", PACKAGE_VERSION);
                         return EXIT_OK;
                 default:
-                        log_error("run 'jitctl --help' for usage");
+                        ctl_error("run 'jitctl --help' for usage");
                         return EXIT_USAGE;
                 }
 
         if (optind >= argc) {
-                log_error("no command given; run 'jitctl --help' for usage");
+                ctl_error("no command given; run 'jitctl --help' for usage");
                 return EXIT_USAGE;
         }
 
@@ -84,6 +63,6 @@ int main(int argc, char *argv[]) {
                         return verbs[i].run(verb_argc, verb_argv);
                 }
 
-        log_error("unknown command '%s'; run 'jitctl --help' for usage", argv[optind]);
+        ctl_error("unknown command '%s'; run 'jitctl --help' for usage", argv[optind]);
         return EXIT_USAGE;
 }

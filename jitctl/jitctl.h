@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Shared pieces of jitctl: exit codes, messages, and the helpers more than
- * one command needs (policy loading, token input, time formatting, the store
- * folder layout). Helpers return negative errno after printing why; each
- * command maps that to one of the exit codes below. */
+/* Shared pieces of jitctl: the helpers more than one command needs (policy
+ * loading, token input, time formatting, the store folder layout). Helpers return negative errno
+ * after printing why; each command maps that to one of the exit codes of output.h. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,23 +14,7 @@
 #include "grant.h"
 #include "jwk.h"
 #include "macro.h"
-
-enum {
-        EXIT_OK = 0,      /* success; the token is valid */
-        EXIT_INVALID = 1, /* verify: the token or bundle is invalid */
-        EXIT_USAGE = 2,   /* bad option or argument */
-        EXIT_SYSTEM = 3,  /* I/O, unreadable key or config, crypto failure */
-};
-
-#define EXIT_CODES_HELP                                                                            \
-        "Exit status:\n"                                                                           \
-        "  0  success (verify: the token is valid)\n"                                              \
-        "  1  the token or bundle is invalid (verify)\n"                                           \
-        "  2  usage error: bad option or argument\n"                                               \
-        "  3  system error: I/O, unreadable key, config or trust store, crypto failure\n"
-
-void log_error(const char *fmt, ...) _printf_(1, 2);
-void log_warning(const char *fmt, ...) _printf_(1, 2);
+#include "output.h"
 
 /* The commands: each returns an exit code. */
 int verb_keygen(int argc, char *argv[]);
@@ -113,8 +96,6 @@ bool jti_is_valid(const char *s);
 char *path_join(const char *a, const char *b);
 /* p, made absolute against the working folder without resolving symlinks. */
 char *path_absolute(const char *p);
-/* "jitctl: PATH: message", unless the message names PATH already. */
-void log_file_error(const char *path, const struct jit_error *err);
 
 /* The signing key of issue and publish, and its kid: *kid as given (--kid,
  * 1..JIT_KID_MAX characters) or, when NULL, the key's RFC 7638 thumbprint,

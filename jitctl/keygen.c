@@ -52,7 +52,7 @@ int verb_keygen(int argc, char *argv[]) {
                         else if (streq(optarg, "ES256"))
                                 alg = JWS_ALG_ES256;
                         else {
-                                log_error("--alg: '%s' is not EdDSA or ES256", optarg);
+                                ctl_error("--alg: '%s' is not EdDSA or ES256", optarg);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -69,47 +69,47 @@ int verb_keygen(int argc, char *argv[]) {
                         return EXIT_USAGE;
                 }
         if (optind < argc) {
-                log_error("keygen: unexpected argument '%s'", argv[optind]);
+                ctl_error("keygen: unexpected argument '%s'", argv[optind]);
                 return EXIT_USAGE;
         }
         if (!prefix || *prefix == '\0') {
-                log_error("keygen: --out PREFIX is required");
+                ctl_error("keygen: --out PREFIX is required");
                 return EXIT_USAGE;
         }
         if (kid && (strlen(kid) < 1 || strlen(kid) > JIT_KID_MAX)) {
-                log_error("--kid: must be 1..%u characters", JIT_KID_MAX);
+                ctl_error("--kid: must be 1..%u characters", JIT_KID_MAX);
                 return EXIT_USAGE;
         }
 
         if (asprintf(&key_path, "%s.key", prefix) < 0 ||
             asprintf(&jwks_path, "%s.jwks", prefix) < 0) {
-                log_error("out of memory");
+                ctl_error("out of memory");
                 return EXIT_SYSTEM;
         }
         if (!force)
                 for (const char *const *p = (const char *const[]){key_path, jwks_path, NULL}; *p;
                      p++)
                         if (access(*p, F_OK) == 0 || errno != ENOENT) {
-                                log_error("%s already exists; use --force to replace it", *p);
+                                ctl_error("%s already exists; use --force to replace it", *p);
                                 return EXIT_USAGE;
                         }
 
         r = key_generate(alg, &pkey, &err);
         if (r < 0) {
-                log_error("cannot generate a key: %s", err.message);
+                ctl_error("cannot generate a key: %s", err.message);
                 return EXIT_SYSTEM;
         }
         if (!kid) {
                 r = key_thumbprint(pkey, &thumb, &err);
                 if (r < 0) {
-                        log_error("cannot compute the key thumbprint: %s", err.message);
+                        ctl_error("cannot compute the key thumbprint: %s", err.message);
                         return EXIT_SYSTEM;
                 }
                 kid = thumb;
         }
         r = key_to_public_jwk(pkey, alg, kid, &jwk, &err);
         if (r < 0) {
-                log_error("cannot export the public key: %s", err.message);
+                ctl_error("cannot export the public key: %s", err.message);
                 return EXIT_SYSTEM;
         }
 
@@ -117,11 +117,11 @@ int verb_keygen(int argc, char *argv[]) {
         struct json_object *keys = json_object_new_array();
         if (!jwks || !keys || json_object_object_add(jwks, "keys", keys) < 0) {
                 json_object_put(keys);
-                log_error("out of memory");
+                ctl_error("out of memory");
                 return EXIT_SYSTEM;
         }
         if (json_object_array_add(keys, json_object_get(jwk)) < 0) {
-                log_error("out of memory");
+                ctl_error("out of memory");
                 return EXIT_SYSTEM;
         }
 
@@ -129,7 +129,7 @@ int verb_keygen(int argc, char *argv[]) {
          * would only be a trust entry nobody can sign with. */
         r = key_save_private(key_path, pkey, &err);
         if (r < 0) {
-                log_file_error(key_path, &err);
+                ctl_file_error(key_path, &err);
                 return EXIT_SYSTEM;
         }
         text = json_object_to_json_string_ext(jwks, JSON_C_TO_STRING_PRETTY |
@@ -137,12 +137,12 @@ int verb_keygen(int argc, char *argv[]) {
                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
         _cleanup_free_ char *out = NULL;
         if (asprintf(&out, "%s\n", text) < 0) {
-                log_error("out of memory");
+                ctl_error("out of memory");
                 return EXIT_SYSTEM;
         }
         r = write_file_atomic(jwks_path, out, strlen(out), 0644, &err);
         if (r < 0) {
-                log_file_error(jwks_path, &err);
+                ctl_file_error(jwks_path, &err);
                 return EXIT_SYSTEM;
         }
 

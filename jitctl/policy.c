@@ -32,38 +32,38 @@ int ctl_policy_load(const struct ctl_policy_args *a, struct ctl_policy *ret) {
                 config_abs = path_absolute(config_path);
                 if (!config_abs) {
                         r = -ENOMEM;
-                        log_error("out of memory");
+                        ctl_error("out of memory");
                         goto fail;
                 }
                 /* Our own files may be owned by the invoking user, as for sshd. */
                 r = config_load(config_abs, geteuid(), &p.config, &err);
                 if (r < 0) {
-                        log_file_error(config_abs, &err);
+                        ctl_file_error(config_abs, &err);
                         goto fail;
                 }
         } else {
                 r = config_new(&p.config);
                 if (r < 0) {
-                        log_error("cannot set up the default configuration: %s", strerror(-r));
+                        ctl_error("cannot set up the default configuration: %s", strerror(-r));
                         goto fail;
                 }
         }
 
         trust_path = a->trust_path ? a->trust_path : p.config->trust_store;
         if (!trust_path) {
-                log_error("no trust store: give --trust JWKS or a config with trust_store");
+                ctl_error("no trust store: give --trust JWKS or a config with trust_store");
                 r = -EINVAL;
                 goto fail;
         }
         trust_abs = path_absolute(trust_path);
         if (!trust_abs) {
                 r = -ENOMEM;
-                log_error("out of memory");
+                ctl_error("out of memory");
                 goto fail;
         }
         r = trust_store_load(trust_abs, geteuid(), &p.trust, &err);
         if (r < 0) {
-                log_file_error(trust_abs, &err);
+                ctl_file_error(trust_abs, &err);
                 goto fail;
         }
 
@@ -71,11 +71,11 @@ int ctl_policy_load(const struct ctl_policy_args *a, struct ctl_policy *ret) {
                     0 ||
             issuers_add(&p.issuers, a->add_issuers) < 0) {
                 r = -ENOMEM;
-                log_error("out of memory");
+                ctl_error("out of memory");
                 goto fail;
         }
         if (strv_length(p.issuers) == 0) {
-                log_error("no trusted issuer: give --iss ISS or a config with issuers");
+                ctl_error("no trusted issuer: give --iss ISS or a config with issuers");
                 r = -EINVAL;
                 goto fail;
         }

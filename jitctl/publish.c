@@ -75,18 +75,18 @@ static int previous_serial(const char *store, uint64_t *ret) {
                 r = json_get_int64(payload, "serial", true, 1, (int64_t) JIT_SERIAL_MAX, &serial,
                                    &err);
         if (r < 0) {
-                log_error("%s: cannot read the previous serial: %s", path, err.message);
+                ctl_error("%s: cannot read the previous serial: %s", path, err.message);
                 goto refuse;
         }
         if ((uint64_t) serial >= JIT_SERIAL_MAX) {
-                log_error("%s: serial %" PRId64 " is already the largest allowed", path, serial);
+                ctl_error("%s: serial %" PRId64 " is already the largest allowed", path, serial);
                 r = -ERANGE;
                 goto refuse;
         }
         *ret = (uint64_t) serial;
         return 0;
 refuse:
-        log_error("refusing to publish: hosts would take a restarted serial for a rollback; "
+        ctl_error("refusing to publish: hosts would take a restarted serial for a rollback; "
                   "fix or remove %s deliberately",
                   path);
         return r;
@@ -128,7 +128,7 @@ static int collect_grants(const char *store, const struct ctl_policy *p, char *c
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
-                        log_warning("skipping %s/%s: unreadable", STORE_GRANTS_DIR, *f);
+                        ctl_warning("skipping %s/%s: unreadable", STORE_GRANTS_DIR, *f);
                         n->invalid++;
                         continue;
                 }
@@ -139,7 +139,7 @@ static int collect_grants(const char *store, const struct ctl_policy *p, char *c
                 if (r == -ENOMEM)
                         return r;
                 if (r < 0) {
-                        log_warning("skipping %s/%s: %s (%s)", STORE_GRANTS_DIR, *f, err.message,
+                        ctl_warning("skipping %s/%s: %s (%s)", STORE_GRANTS_DIR, *f, err.message,
                                     jit_reason_to_string(err.reason));
                         n->invalid++;
                         continue;
@@ -154,7 +154,7 @@ static int collect_grants(const char *store, const struct ctl_policy *p, char *c
                         n->expired++;
                         if (prune) {
                                 if (unlink(path) < 0)
-                                        log_warning("cannot delete %s: %s", path, strerror(errno));
+                                        ctl_warning("cannot delete %s: %s", path, strerror(errno));
                                 else
                                         fprintf(stderr, "jitctl: deleted %s\n", path);
                         }
@@ -169,13 +169,13 @@ static int collect_grants(const char *store, const struct ctl_policy *p, char *c
                         n->revoked_kept++;
                 if (strv_contains(jtis, g->jti)) {
                         /* Revocation and audit name a grant by its jti. */
-                        log_warning("skipping %s/%s: another grant file has the same jti %s",
+                        ctl_warning("skipping %s/%s: another grant file has the same jti %s",
                                     STORE_GRANTS_DIR, *f, g->jti);
                         n->invalid++;
                         continue;
                 }
                 if (strv_length(tokens) >= JIT_BUNDLE_GRANTS_MAX) {
-                        log_error("more than %u grants: a bundle cannot hold them",
+                        ctl_error("more than %u grants: a bundle cannot hold them",
                                   JIT_BUNDLE_GRANTS_MAX);
                         return -E2BIG;
                 }
@@ -220,14 +220,14 @@ static int bundle_self_check(const char *what, const char *token, size_t len,
 
         r = bundle_from_token(token, len, p->trust, &p->grant, now, &b, &err);
         if (r < 0) {
-                log_error("%s does not verify as hosts would check it: %s (%s)", what, err.message,
+                ctl_error("%s does not verify as hosts would check it: %s (%s)", what, err.message,
                           jit_reason_to_string(err.reason));
                 if (err.reason == JIT_REASON_KID_UNKNOWN)
-                        log_error("is the signing key's public half in --trust?");
+                        ctl_error("is the signing key's public half in --trust?");
                 return r;
         }
         if (b->serial != serial) {
-                log_error("%s has serial %" PRIu64 ", expected %" PRIu64, what, b->serial, serial);
+                ctl_error("%s has serial %" PRIu64 ", expected %" PRIu64, what, b->serial, serial);
                 return -EIO;
         }
         return 0;
@@ -308,7 +308,7 @@ int verb_publish(int argc, char *argv[]) {
                                                &bundle_ttl) < 0)
                                 return EXIT_USAGE;
                         if (bundle_ttl == 0) {
-                                log_error("--bundle-ttl: must be longer than 0 s");
+                                ctl_error("--bundle-ttl: must be longer than 0 s");
                                 return EXIT_USAGE;
                         }
                         break;
@@ -327,24 +327,24 @@ int verb_publish(int argc, char *argv[]) {
                         return EXIT_USAGE;
                 }
         if (optind < argc) {
-                log_error("publish: unexpected argument '%s'", argv[optind]);
+                ctl_error("publish: unexpected argument '%s'", argv[optind]);
                 return EXIT_USAGE;
         }
         if (!store || !key_path || !iss) {
-                log_error("publish: --store DIR, --key FILE and --iss ISS are required");
+                ctl_error("publish: --store DIR, --key FILE and --iss ISS are required");
                 return EXIT_USAGE;
         }
         if (!pa.trust_path && !pa.config_path) {
                 /* Never fall back to this machine's trust store silently. */
-                log_error("publish: --trust JWKS (or --config with trust_store) is required");
+                ctl_error("publish: --trust JWKS (or --config with trust_store) is required");
                 return EXIT_USAGE;
         }
         if (strlen(iss) < 1 || strlen(iss) > JIT_CLAIM_STRING_MAX) {
-                log_error("--iss: must be 1..%u characters", JIT_CLAIM_STRING_MAX);
+                ctl_error("--iss: must be 1..%u characters", JIT_CLAIM_STRING_MAX);
                 return EXIT_USAGE;
         }
         if (now > JIT_TIME_MAX - bundle_ttl) {
-                log_error("--now: too late for a bundle");
+                ctl_error("--now: too late for a bundle");
                 return EXIT_USAGE;
         }
 
@@ -372,7 +372,7 @@ int verb_publish(int argc, char *argv[]) {
                     strv_extend(&revoked, rl.entries[i].jti) < 0)
                         goto oom;
         if (strv_length(revoked) > JIT_BUNDLE_REVOKED_MAX) {
-                log_error("more than %u revocations in effect: a bundle cannot hold them",
+                ctl_error("more than %u revocations in effect: a bundle cannot hold them",
                           JIT_BUNDLE_REVOKED_MAX);
                 goto finish;
         }
@@ -397,11 +397,11 @@ int verb_publish(int argc, char *argv[]) {
 
         r = jws_sign(pkey, alg, kid, JWS_TYP_BUNDLE, claims, &token, &err);
         if (r < 0) {
-                log_error("cannot sign the bundle: %s", err.message);
+                ctl_error("cannot sign the bundle: %s", err.message);
                 goto finish;
         }
         if (strlen(token) > JIT_BUNDLE_TOKEN_MAX) {
-                log_error("the bundle would be %zu bytes, over the hosts' limit of %u",
+                ctl_error("the bundle would be %zu bytes, over the hosts' limit of %u",
                           strlen(token), JIT_BUNDLE_TOKEN_MAX);
                 goto finish;
         }
@@ -414,7 +414,7 @@ int verb_publish(int argc, char *argv[]) {
                 goto oom;
         r = write_file_atomic(bundle_path, out, strlen(out), 0644, &err);
         if (r < 0) {
-                log_file_error(bundle_path, &err);
+                ctl_file_error(bundle_path, &err);
                 goto finish;
         }
         /* … and check what actually landed on disk. */
@@ -436,7 +436,7 @@ int verb_publish(int argc, char *argv[]) {
         ret = EXIT_OK;
         goto finish;
 oom:
-        log_error("out of memory");
+        ctl_error("out of memory");
         ret = EXIT_SYSTEM;
 finish:
         revoked_list_done(&rl);

@@ -97,23 +97,23 @@ int verb_revoke(int argc, char *argv[]) {
                         return EXIT_USAGE;
                 }
         if (!store) {
-                log_error("revoke: --store DIR is required");
+                ctl_error("revoke: --store DIR is required");
                 return EXIT_USAGE;
         }
         if (optind + 1 != argc) {
-                log_error("revoke: give exactly one grant id");
+                ctl_error("revoke: give exactly one grant id");
                 return EXIT_USAGE;
         }
         jti = argv[optind];
         if (!jti_is_valid(jti)) {
-                log_error("revoke: '%s' is not a grant id (1..%u of A-Z a-z 0-9 . _ : -)", jti,
+                ctl_error("revoke: '%s' is not a grant id (1..%u of A-Z a-z 0-9 . _ : -)", jti,
                           JIT_JTI_MAX);
                 return EXIT_USAGE;
         }
 
         if (until >= 0) {
                 if (until <= now) {
-                        log_error("--until: the time is not in the future; the revocation "
+                        ctl_error("--until: the time is not in the future; the revocation "
                                   "would never be published");
                         return EXIT_USAGE;
                 }

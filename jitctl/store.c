@@ -53,7 +53,7 @@ int store_list_grant_files(const char *store, char ***ret) {
                         return 0;
                 }
                 r = -errno;
-                log_error("%s: %s", dir, strerror(-r));
+                ctl_error("%s: %s", dir, strerror(-r));
                 return r;
         }
         errno = 0;
@@ -70,7 +70,7 @@ int store_list_grant_files(const char *store, char ***ret) {
                 r = -errno;
         closedir(d);
         if (r < 0) {
-                log_error("%s: %s", dir, strerror(-r));
+                ctl_error("%s: %s", dir, strerror(-r));
                 return r;
         }
         if (l)
@@ -130,7 +130,7 @@ int store_read_revoked(const char *store, struct revoked_list *ret) {
         if (r < 0)
                 return r;
         if (memchr(text, '\0', len)) {
-                log_error("%s: contains a NUL byte", path);
+                ctl_error("%s: contains a NUL byte", path);
                 return -EINVAL;
         }
 
@@ -149,7 +149,7 @@ int store_read_revoked(const char *store, struct revoked_list *ret) {
                 if (!revoked_line_parse(line, &e.jti, &e.until)) {
                         /* A revocation that silently fails to parse would
                          * leave a grant working: refuse the whole file. */
-                        log_error("%s:%u: expected \"JTI UNTIL_EPOCH\", got \"%s\"", path, lineno,
+                        ctl_error("%s:%u: expected \"JTI UNTIL_EPOCH\", got \"%s\"", path, lineno,
                                   line);
                         revoked_list_done(&l);
                         return -EINVAL;
@@ -165,7 +165,7 @@ int store_read_revoked(const char *store, struct revoked_list *ret) {
         *ret = l;
         return 0;
 oom:
-        log_error("out of memory");
+        ctl_error("out of memory");
         revoked_list_done(&l);
         return -ENOMEM;
 }
@@ -209,6 +209,6 @@ int store_write_revoked(const char *store, struct revoked_list *l, const char *j
 
         r = write_file_atomic(path, text, size, 0644, &err);
         if (r < 0)
-                log_file_error(path, &err);
+                ctl_file_error(path, &err);
         return r;
 }

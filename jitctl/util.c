@@ -29,7 +29,7 @@ int parse_epoch_arg(const char *opt, const char *s, int64_t *ret) {
         *ret = v;
         return 0;
 fail:
-        log_error("%s: '%s' is not a time in seconds since the epoch (0..%lld)", opt, strempty(s),
+        ctl_error("%s: '%s' is not a time in seconds since the epoch (0..%lld)", opt, strempty(s),
                   (long long) JIT_TIME_MAX);
         return -EINVAL;
 }
@@ -41,9 +41,9 @@ int parse_duration_arg(const char *opt, const char *s, int64_t max, int64_t *ret
         r = parse_duration(s, max, ret);
         if (r == -ERANGE) {
                 format_span(max, span, sizeof(span));
-                log_error("%s: '%s' is longer than the maximum of %s", opt, s, span);
+                ctl_error("%s: '%s' is longer than the maximum of %s", opt, s, span);
         } else if (r < 0)
-                log_error("%s: '%s' is not a duration (e.g. 90s, 30m, 1h30m, 7d)", opt, s);
+                ctl_error("%s: '%s' is not a duration (e.g. 90s, 30m, 1h30m, 7d)", opt, s);
         return r;
 }
 
@@ -101,32 +101,32 @@ int read_file_capped(const char *path, size_t max, char **ret, size_t *ret_len) 
         if (streq(path, "-")) {
                 r = read_fd_capped(STDIN_FILENO, max, ret, ret_len);
                 if (r == -EFBIG)
-                        log_error("standard input: larger than %zu bytes", max);
+                        ctl_error("standard input: larger than %zu bytes", max);
                 else if (r < 0)
-                        log_error("standard input: %s", strerror(-r));
+                        ctl_error("standard input: %s", strerror(-r));
                 return r;
         }
 
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
                 r = -errno;
-                log_error("%s: %s", path, strerror(-r));
+                ctl_error("%s: %s", path, strerror(-r));
                 return r;
         }
         if (fstat(fd, &st) < 0) {
                 r = -errno;
-                log_error("%s: %s", path, strerror(-r));
+                ctl_error("%s: %s", path, strerror(-r));
                 return r;
         }
         if (!S_ISREG(st.st_mode)) {
-                log_error("%s: not a regular file", path);
+                ctl_error("%s: not a regular file", path);
                 return -EINVAL;
         }
         r = read_fd_capped(fd, max, ret, ret_len);
         if (r == -EFBIG)
-                log_error("%s: larger than %zu bytes", path, max);
+                ctl_error("%s: larger than %zu bytes", path, max);
         else if (r < 0)
-                log_error("%s: %s", path, strerror(-r));
+                ctl_error("%s: %s", path, strerror(-r));
         return r;
 }
 
@@ -232,31 +232,21 @@ char *path_absolute(const char *p) {
         return path_join(cwd, p);
 }
 
-void log_file_error(const char *path, const struct jit_error *err) {
-        size_t n = strlen(path);
-
-        /* Most library messages already name the file. */
-        if (strncmp(err->message, path, n) == 0 && err->message[n] == ':')
-                log_error("%s", err->message);
-        else
-                log_error("%s: %s", path, err->message);
-}
-
 int ctl_signing_key_load(const char *path, const char **kid, EVP_PKEY **ret, enum jws_alg *ret_alg,
                          char **ret_thumb) {
         struct jit_error err = {};
 
         if (*kid && (strlen(*kid) < 1 || strlen(*kid) > JIT_KID_MAX)) {
-                log_error("--kid: must be 1..%u characters", JIT_KID_MAX);
+                ctl_error("--kid: must be 1..%u characters", JIT_KID_MAX);
                 return EXIT_USAGE;
         }
         if (key_load_private(path, ret, ret_alg, &err) < 0) {
-                log_file_error(path, &err);
+                ctl_file_error(path, &err);
                 return EXIT_SYSTEM;
         }
         if (!*kid) {
                 if (key_thumbprint(*ret, ret_thumb, &err) < 0) {
-                        log_error("cannot compute the key thumbprint: %s", err.message);
+                        ctl_error("cannot compute the key thumbprint: %s", err.message);
                         return EXIT_SYSTEM;
                 }
                 *kid = *ret_thumb;

@@ -129,18 +129,18 @@ static int fact_arg_add(struct host_facts *f, const char *arg) {
         const char *eq = strchr(arg, '=');
 
         if (!eq || eq == arg) {
-                log_error("--fact: '%s' is not KEY=VALUE", arg);
+                ctl_error("--fact: '%s' is not KEY=VALUE", arg);
                 return -EINVAL;
         }
         key = strndup(arg, (size_t) (eq - arg));
         if (!key)
                 return -ENOMEM;
         if (!fact_key_is_valid(key, strlen(key)) || !fact_value_is_valid(eq + 1, strlen(eq + 1))) {
-                log_error("--fact: '%s' is not a valid KEY=VALUE fact", arg);
+                ctl_error("--fact: '%s' is not a valid KEY=VALUE fact", arg);
                 return -EINVAL;
         }
         if (host_facts_add(f, key, eq + 1, &err) < 0) {
-                log_error("--fact: %s", err.message);
+                ctl_error("--fact: %s", err.message);
                 return -EINVAL;
         }
         return 0;
@@ -148,7 +148,7 @@ static int fact_arg_add(struct host_facts *f, const char *arg) {
 
 static int print_json(struct json_object *o) {
         if (!o) {
-                log_error("out of memory");
+                ctl_error("out of memory");
                 return -ENOMEM;
         }
         printf("%s\n",
@@ -249,7 +249,7 @@ int verb_verify(int argc, char *argv[]) {
 
         if (optind < argc) {
                 if (file || optind + 1 < argc) {
-                        log_error("verify: give one token: TOKEN, --file FILE or -");
+                        ctl_error("verify: give one token: TOKEN, --file FILE or -");
                         goto usage;
                 }
                 if (streq(argv[optind], "-"))
@@ -277,7 +277,7 @@ int verb_verify(int argc, char *argv[]) {
                 if (r < 0)
                         goto finish;
                 if (host_facts_parse(&facts, facts_text, flen, &err) < 0) {
-                        log_error("%s: %s", facts_file, err.message);
+                        ctl_error("%s: %s", facts_file, err.message);
                         goto usage;
                 }
                 have_facts = true;
@@ -319,7 +319,7 @@ int verb_verify(int argc, char *argv[]) {
 
                 grant_report_build(token, len, &policy, have_facts ? &facts : NULL, NULL, now, &gr);
                 if (!gr.valid && gr.err.reason == JIT_REASON_SYSTEM) {
-                        log_error("%s", gr.err.message);
+                        ctl_error("%s", gr.err.message);
                         grant_report_done(&gr);
                         goto finish;
                 }
@@ -338,7 +338,7 @@ usage:
         ret = EXIT_USAGE;
         goto finish;
 oom:
-        log_error("out of memory");
+        ctl_error("out of memory");
         ret = EXIT_SYSTEM;
 finish:
         freezero(input, input_len); /* a token typed by a user is a credential */

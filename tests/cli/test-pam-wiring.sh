@@ -255,6 +255,19 @@ make_root "$R"
 rm "$R/etc/pam.d/common-account"
 h0=$(tree_hash "$R")
 refuse "an included file that is missing" "included from /etc/pam.d/sshd" sshd
+lacks "$TMP/err" "is sshd installed" "…and does not call sshd missing"
+make_root "$R"
+echo "@include common-missing" >>"$R/etc/pam.d/sudo-i"
+h0=$(tree_hash "$R")
+refuse "sudo-i with a missing include (not skipped as if sudo-i were absent)" "included from /etc/pam.d/sudo-i" sudo
+make_root "$R"
+sed -i 's|^@include common-account|account requird pam_unix.so\n&|' "$R/etc/pam.d/sudo"
+h0=$(tree_hash "$R")
+refuse "a line Linux-PAM would not accept" "/etc/pam.d/sudo:7: bad control 'requird'" sudo
+make_root "$R"
+sed -i 's|^@include common-account|account optional pam_jit.so\n&|' "$R/etc/pam.d/sudo"
+h0=$(tree_hash "$R")
+refuse "a pam_jit.so rule whose denial would be ignored" "make it 'required'" sudo
 make_root "$R"
 rm "$R/etc/pam.d/sshd"
 h0=$(tree_hash "$R")
@@ -415,6 +428,37 @@ expect 0 "enable sudo" -- pam enable --root "$R" sudo
 [[ $(stat -c %a "$R/etc/pam.d/sudo") == 640 ]] && pass "mode 0640 kept" || fail "mode $(stat -c %a "$R/etc/pam.d/sudo")"
 expect 0 "disable sudo" -- pam disable --root "$R" sudo
 same "$R/etc/pam.d/sudo" "$TMP/sudo.nonl" "byte-identical, still without the last newline"
+
+echo "# an included file that is a symlink (RHEL's authselect)"
+make_root "$R"
+mkdir -p "$R/etc/authselect"
+mv "$R/etc/pam.d/common-account" "$R/etc/authselect/common-account"
+ln -s /etc/authselect/common-account "$R/etc/pam.d/common-account"
+expect 0 "enable sudo through an absolute symlink" -- pam enable --root "$R" sudo
+contains "$R/etc/pam.d/sudo" "account required pam_jit.so" "sudo wired"
+[[ -L $R/etc/pam.d/common-account ]] && pass "the symlink is left a symlink" || fail "the symlink was replaced"
+expect 0 "disable sudo" -- pam disable --root "$R" sudo
+make_root "$R"
+ln -s ../../../../../../etc/passwd "$R/etc/pam.d/common-evil"
+echo "@include common-evil" >>"$R/etc/pam.d/sudo"
+h0=$(tree_hash "$R")
+refuse "a symlink with .. (it could leave --root)" "(with ..)" sudo
+
+echo "# the owner and group of a PAM file are kept"
+if [[ $EUID -eq 0 ]]; then
+        make_root "$R"
+        chgrp 4 "$R/etc/pam.d/sudo"
+        chmod 0640 "$R/etc/pam.d/sudo"
+        expect 0 "enable sudo (root:4 0640)" -- pam enable --root "$R" sudo
+        [[ $(stat -c %u:%g:%a "$R/etc/pam.d/sudo") == 0:4:640 ]] && pass "enable kept root:4 0640" ||
+                fail "enable left $(stat -c %u:%g:%a "$R/etc/pam.d/sudo")"
+        expect 0 "disable sudo" -- pam disable --root "$R" sudo
+        [[ $(stat -c %u:%g:%a "$R/etc/pam.d/sudo") == 0:4:640 ]] && pass "disable kept root:4 0640" ||
+                fail "disable left $(stat -c %u:%g:%a "$R/etc/pam.d/sudo")"
+else
+        # CI runs as root; without root a file's group cannot be given away.
+        echo "# (not root: the owner test needs root)"
+fi
 
 echo "# an admin's edits after enable are kept and shown"
 make_root "$R"

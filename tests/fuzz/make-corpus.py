@@ -198,6 +198,27 @@ def main():
     write("jwks", "private-d", json.dumps({"keys": [json.loads(ED.export_private()) |
                                                     {"kid": "ed", "alg": "EdDSA"}]}))
     write("jwks", "hmac", '{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"h","alg":"HS256"}]}')
+    # Keys the trust store refuses by their value (common/ed25519-point.c,
+    # common/rsa-roca.c) or their declared use: the identity point, a point
+    # of order 8, y = p (non-canonical), a y no point has, a ROCA-structured
+    # modulus (tests/tools/make-roca-modulus.py), and use/key_ops.
+    def okp(x, extra=""):
+        return ('{"keys":[{"kty":"OKP","crv":"Ed25519","x":"%s","alg":"EdDSA","kid":"k"%s}]}'
+                % (x, extra))
+    write("jwks", "ed-identity", okp("AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+    write("jwks", "ed-order8", okp("JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_IU"))
+    write("jwks", "ed-y-p", okp("7f_______________________________________38"))
+    write("jwks", "ed-off-curve", okp("AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+    write("jwks", "ed-torsion", okp("413wFWL_jjrcPX249BO9Zm9We0gJtHAxyum5WYxKrzE"))
+    write("jwks", "key-ops-verify", okp("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                                         ',"use":"sig","key_ops":["verify"]'))
+    write("jwks", "key-ops-sign", okp("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo",
+                                       ',"key_ops":["verify","sign"]'))
+    roca = subprocess.run([sys.executable, os.path.join(HERE, "..", "tools",
+                                                        "make-roca-modulus.py")],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    write("jwks", "rsa-roca", '{"keys":[{"kty":"RSA","n":"%s","e":"AQAB","alg":"RS256","kid":"r"}]}'
+          % roca)
 
     write("config", "full",
           "# jit.conf\nissuers = https://jit.example.com, https://idp.example.com\n"

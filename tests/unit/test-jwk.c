@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Public JWKs and the trust store: every key the library must refuse, one
  * row each, named by what is wrong; each hostile row differs from a row that
- * loads in one member only, so a refusal is for that member. */
+ * loads in one member only, so a refusal is for that member. Then the
+ * forgery a small-order key allows, end to end. Over 600 lines because the
+ * table is the point (one row per hostile key) and its fixed keys are long
+ * base64url constants. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +25,9 @@
 #include "jit-limits.h"
 #include "json.h"
 #include "jwk.h"
+#include "jws.h"
 #include "macro.h"
+#include "test-util.h"
 
 /* Fixed keys, generated once with python3-jwcrypto / openssl genrsa. */
 #define ED_X "CqIP6p0AccUjwoJHC-xCmZCphLf2S4_ONRZGpnO1UM4"
@@ -107,10 +112,41 @@
         "C2RLyIcGHhvkaGUWAMzVF21NhjVUXsj1XA7PbXJACbLK5ijZR"                                        \
         "UiuyOuSMfOGW8N-mk"
 
+/* The small-order points (common/ed25519-point.c): the 8 canonical encodings,
+ * then the other encodings of the same points, then y >= p of other points,
+ * a y no point has, and the test key plus the point of order 2. */
+#define ED_IDENTITY "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define ED_ORDER2 "7P_______________________________________38"
+#define ED_ORDER4A "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define ED_ORDER4B "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIA"
+#define ED_ORDER8A "JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_AU"
+#define ED_ORDER8B "JuiVj8KyJ7BFw_SJ8u-Y8NXfrAXTxjM5sTgCiG1T_IU"
+#define ED_ORDER8C "xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA3o"
+#define ED_ORDER8D "xxdqcD1N2E-6PAt2DRBnDyogU_osOczGTsf9d5KsA_o"
+#define ED_IDENTITY_NEG0 "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIA"
+#define ED_ORDER2_NEG0 "7P________________________________________8"
+#define ED_Y_P "7f_______________________________________38"
+#define ED_Y_P_SIGN "7f________________________________________8"
+#define ED_Y_P1 "7v_______________________________________38"
+#define ED_Y_P1_SIGN "7v________________________________________8"
+#define ED_Y_P2 "7________________________________________38"
+#define ED_Y_MAX "_________________________________________38"
+#define ED_Y2 "AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define ED_X_T2 "413wFWL_jjrcPX249BO9Zm9We0gJtHAxyum5WYxKrzE"
+/* A 2048-bit modulus of two primes k·M + (65537^a mod M), M = 167#: the
+ * structure of CVE-2017-15361 (ROCA), made by tests/tools/make-roca-modulus.py
+ * (seed 15361). */
+#define RSA_N_ROCA                                                                                 \
+        "ubr7gYkMdx9mBlpObx8bemYt3AQncaD8XKJqKJYkViYdfpqkiWvsYMxSSZp8CXGw9ZzD86pgbndpyqIxn-syY6"   \
+        "-6zUD70-83UzDrXWJLiiF8fvkpmg3BgAzPK153aHr5aqZqd-qa6LkN2XyiCZNlhlefJy5ZSoBwruGP3jnodUnO"   \
+        "O4ht9oyatId_cUyPm7bZIjZKJ_g2xYktAPO9VgJ8AQ1PeI_Z7ETpwKR4C7BYenQuctBtWrYFZGEY1vpVwJqu-o"   \
+        "m47_v4tiiNb7_3m3p1ESFlAbEkI4WsDIljjr_-gE1Wnl-4q9e928j2_DoJwgX4EehMx8WPS6jf4QjLL_xnNQ"
+
 /* Rows are written with ' for " so each fits on one line; unquote() swaps. */
 #define OKP(extra) "{'kty':'OKP','crv':'Ed25519','x':'" ED_X "'" extra "}"
 #define EC(extra) "{'kty':'EC','crv':'P-256','x':'" EC_X "','y':'" EC_Y "'" extra "}"
 #define RSA(extra) "{'kty':'RSA','n':'" RSA_N "','e':'AQAB'" extra "}"
+#define OKPX(x) "{'kty':'OKP','crv':'Ed25519','x':'" x "','alg':'EdDSA'" KID "}"
 #define KID ",'kid':'k1'"
 #define KID16 "0123456789abcdef"
 #define KID128 KID16 KID16 KID16 KID16 KID16 KID16 KID16 KID16
@@ -121,6 +157,7 @@ struct jwk_case {
         enum jit_reason reason; /* JIT_REASON_NONE: must load */
         enum jws_alg alg;       /* for rows that load */
         const char *kid;        /* for rows that load; NULL: "k1" */
+        const char *says;       /* for rows refused: in the message, when set */
 };
 
 static const struct jwk_case jwk_cases[] = {
@@ -131,6 +168,11 @@ static const struct jwk_case jwk_cases[] = {
         {"rsa valid ps256", RSA(",'alg':'PS256'" KID), JIT_REASON_NONE, JWS_ALG_PS256},
         {"okp use sig", OKP(",'alg':'EdDSA','use':'sig'" KID), JIT_REASON_NONE, JWS_ALG_EDDSA},
         {"okp alg Ed25519 (RFC 9864)", OKP(",'alg':'Ed25519'" KID), JIT_REASON_NONE, JWS_ALG_EDDSA},
+        {"okp key_ops [verify]", OKP(",'alg':'EdDSA','key_ops':['verify']" KID), JIT_REASON_NONE,
+         JWS_ALG_EDDSA},
+        {"rsa use sig, key_ops [verify]",
+         RSA(",'alg':'PS256','use':'sig','key_ops':['verify']" KID), JIT_REASON_NONE,
+         JWS_ALG_PS256},
         {"rsa e=3 (odd, > 1)", "{'kty':'RSA','n':'" RSA_N_E3 "','e':'Aw','alg':'RS256'" KID "}",
          JIT_REASON_NONE, JWS_ALG_RS256},
         {"kid of 128 bytes", OKP(",'alg':'EdDSA','kid':'" KID128 "'"), JIT_REASON_NONE,
@@ -173,6 +215,31 @@ static const struct jwk_case jwk_cases[] = {
         {"okp x padded", "{'kty':'OKP','crv':'Ed25519','x':'" ED_X_PADDED "','alg':'EdDSA'" KID "}",
          JIT_REASON_KEY},
         {"okp private d", OKP(",'d':'" ZERO32 "','alg':'EdDSA'" KID), JIT_REASON_KEY},
+        /* … the 8 points of small order: anyone can forge a signature for them */
+        {"okp x identity (order 1)", OKPX(ED_IDENTITY), JIT_REASON_KEY, .says = "small order"},
+        {"okp x (0,-1) (order 2)", OKPX(ED_ORDER2), JIT_REASON_KEY, .says = "small order"},
+        {"okp x (sqrt(-1),0) sign clear (order 4)", OKPX(ED_ORDER4A), JIT_REASON_KEY,
+         .says = "small order"},
+        {"okp x (sqrt(-1),0) sign set (order 4)", OKPX(ED_ORDER4B), JIT_REASON_KEY,
+         .says = "small order"},
+        {"okp x order 8, y8 sign clear", OKPX(ED_ORDER8A), JIT_REASON_KEY, .says = "small order"},
+        {"okp x order 8, y8 sign set", OKPX(ED_ORDER8B), JIT_REASON_KEY, .says = "small order"},
+        {"okp x order 8, -y8 sign clear", OKPX(ED_ORDER8C), JIT_REASON_KEY, .says = "small order"},
+        {"okp x order 8, -y8 sign set", OKPX(ED_ORDER8D), JIT_REASON_KEY, .says = "small order"},
+        /* … their other encodings */
+        {"okp x identity as -0", OKPX(ED_IDENTITY_NEG0), JIT_REASON_KEY, .says = "small order"},
+        {"okp x (0,-1) as -0", OKPX(ED_ORDER2_NEG0), JIT_REASON_KEY, .says = "small order"},
+        {"okp x y = p", OKPX(ED_Y_P), JIT_REASON_KEY, .says = "small order"},
+        {"okp x y = p sign set", OKPX(ED_Y_P_SIGN), JIT_REASON_KEY, .says = "small order"},
+        {"okp x y = p + 1", OKPX(ED_Y_P1), JIT_REASON_KEY, .says = "small order"},
+        {"okp x y = p + 1 sign set", OKPX(ED_Y_P1_SIGN), JIT_REASON_KEY, .says = "small order"},
+        /* … other points */
+        {"okp x non-canonical y = p + 2", OKPX(ED_Y_P2), JIT_REASON_KEY, .says = "not canonical"},
+        {"okp x non-canonical y = 2^255 - 1", OKPX(ED_Y_MAX), JIT_REASON_KEY,
+         .says = "not canonical"},
+        {"okp x not on the curve (y = 2)", OKPX(ED_Y2), JIT_REASON_KEY, .says = "not a point"},
+        {"okp x key + point of order 2", OKPX(ED_X_T2), JIT_REASON_KEY,
+         .says = "small-order component"},
 
         /* EC */
         {"ec crv P-384",
@@ -216,6 +283,12 @@ static const struct jwk_case jwk_cases[] = {
         {"rsa modulus missing", "{'kty':'RSA','e':'AQAB','alg':'RS256'" KID "}", JIT_REASON_KEY},
         {"rsa private d", RSA(",'d':'" ZERO32 "','alg':'RS256'" KID), JIT_REASON_KEY},
         {"rsa private p", RSA(",'p':'" ZERO32 "','alg':'RS256'" KID), JIT_REASON_KEY},
+        {"rsa modulus with the ROCA fingerprint (RS256)",
+         "{'kty':'RSA','n':'" RSA_N_ROCA "','e':'AQAB','alg':'RS256'" KID "}", JIT_REASON_KEY,
+         .says = "ROCA"},
+        {"rsa modulus with the ROCA fingerprint (PS256)",
+         "{'kty':'RSA','n':'" RSA_N_ROCA "','e':'AQAB','alg':'PS256'" KID "}", JIT_REASON_KEY,
+         .says = "ROCA"},
 
         /* alg: fixed by the key, so required and one we implement */
         {"alg missing", OKP(KID), JIT_REASON_KEY},
@@ -242,6 +315,43 @@ static const struct jwk_case jwk_cases[] = {
         {"kid with a control character", OKP(",'alg':'EdDSA','kid':'a\\u0001b'"), JIT_REASON_KEY},
         {"use enc", OKP(",'alg':'EdDSA','use':'enc'" KID), JIT_REASON_KEY},
         {"use not a string", OKP(",'alg':'EdDSA','use':true" KID), JIT_REASON_KEY},
+        {"use Sig (case)", OKP(",'alg':'EdDSA','use':'Sig'" KID), JIT_REASON_KEY,
+         .says = "\"use\""},
+
+        /* key_ops: only "verify" fits a trusted public key */
+        {"key_ops [sign]", OKP(",'alg':'EdDSA','key_ops':['sign']" KID), JIT_REASON_KEY,
+         .says = "\"sign\""},
+        {"key_ops [verify, sign]", OKP(",'alg':'EdDSA','key_ops':['verify','sign']" KID),
+         JIT_REASON_KEY, .says = "\"sign\""},
+        {"key_ops [sign, verify] on RSA", RSA(",'alg':'RS256','key_ops':['sign','verify']" KID),
+         JIT_REASON_KEY, .says = "\"sign\""},
+        {"key_ops [encrypt]", RSA(",'alg':'RS256','key_ops':['encrypt']" KID), JIT_REASON_KEY,
+         .says = "\"encrypt\""},
+        {"key_ops [verify, decrypt]", RSA(",'alg':'PS256','key_ops':['verify','decrypt']" KID),
+         JIT_REASON_KEY, .says = "\"decrypt\""},
+        {"key_ops [verify, wrapKey]", RSA(",'alg':'RS256','key_ops':['verify','wrapKey']" KID),
+         JIT_REASON_KEY, .says = "\"wrapKey\""},
+        {"key_ops [unwrapKey]", RSA(",'alg':'RS256','key_ops':['unwrapKey']" KID), JIT_REASON_KEY,
+         .says = "\"unwrapKey\""},
+        {"key_ops [verify, deriveKey] on EC",
+         EC(",'alg':'ES256','key_ops':['verify','deriveKey']" KID), JIT_REASON_KEY,
+         .says = "\"deriveKey\""},
+        {"key_ops [deriveBits]", EC(",'alg':'ES256','key_ops':['deriveBits']" KID), JIT_REASON_KEY,
+         .says = "\"deriveBits\""},
+        {"key_ops [] (no verify)", OKP(",'alg':'EdDSA','key_ops':[]" KID), JIT_REASON_KEY,
+         .says = "does not list \"verify\""},
+        {"key_ops [Verify] (case)", OKP(",'alg':'EdDSA','key_ops':['Verify']" KID), JIT_REASON_KEY,
+         .says = "unknown operation"},
+        {"key_ops [verify, verify]", OKP(",'alg':'EdDSA','key_ops':['verify','verify']" KID),
+         JIT_REASON_KEY, .says = "twice"},
+        {"key_ops a string", OKP(",'alg':'EdDSA','key_ops':'verify'" KID), JIT_REASON_KEY,
+         .says = "array"},
+        {"key_ops [1]", OKP(",'alg':'EdDSA','key_ops':[1]" KID), JIT_REASON_KEY, .says = "array"},
+        {"key_ops null", OKP(",'alg':'EdDSA','key_ops':null" KID), JIT_REASON_KEY, .says = "array"},
+        {"use sig, key_ops [encrypt]", OKP(",'alg':'EdDSA','use':'sig','key_ops':['encrypt']" KID),
+         JIT_REASON_KEY, .says = "\"encrypt\""},
+        {"use enc, key_ops [verify]", OKP(",'alg':'EdDSA','use':'enc','key_ops':['verify']" KID),
+         JIT_REASON_KEY, .says = "\"use\""},
 
         /* not an object */
         {"jwk is an array", "['OKP']", JIT_REASON_KEY},
@@ -297,7 +407,8 @@ static void test_jwk_table(void **state) {
                                     jit_reason_to_string(c->reason));
                         jwk_done(&k);
                         failures++;
-                } else if (err.reason != c->reason || err.message[0] == '\0') {
+                } else if (err.reason != c->reason || err.message[0] == '\0' ||
+                           (c->says && !strstr(err.message, c->says))) {
                         print_error("FAIL %s: r=%d reason %s (%s), expected %s\n", c->name, r,
                                     jit_reason_to_string(err.reason), err.message,
                                     jit_reason_to_string(c->reason));
@@ -325,8 +436,13 @@ static void test_jwk_null_error(void **state) {
 
 /* A store with one key of each algorithm. */
 #define STORE_ALL                                                                                  \
-        "{'keys':[" OKP(",'alg':'EdDSA','kid':'ed'") "," EC(",'alg':'ES256','kid':'ec'") "," RSA(  \
-                ",'alg':'RS256','kid':'rs'") "," RSA(",'alg':'PS256','kid':'ps'") "]}"
+        "{'keys':[" OKP(",'alg':'EdDSA','kid':'ed'") "," EC(                                       \
+                ",'alg':'ES256','kid':'ec','use':'"                                                \
+                "sig','key_ops':['verify']") "," RSA(",'alg':'RS256','kid':'rs'") "," RSA(",'alg'" \
+                                                                                          ":'"     \
+                                                                                          "PS256'" \
+                                                                                          ",'kid'" \
+                                                                                          ":'ps'") "]}"
 
 static int store_parse(const char *s, struct trust_store **ret, struct jit_error *err) {
         _cleanup_free_ char *t = unquote(s);
@@ -537,11 +653,128 @@ static void test_trust_store_load(void **state) {
         assert_int_equal(rmdir(dir), 0);
 }
 
+/* header.payload.signature of a grant with the given kid and raw signature. */
+static char *grant_with_signature(const char *kid, const uint8_t sig[64]) {
+        _cleanup_free_ char *claims = test_grant_claims(TEST_NOW, NULL);
+        _cleanup_free_ char *header = test_header("EdDSA", JWS_TYP_GRANT, kid);
+        _cleanup_free_ char *h64 = test_b64(header, strlen(header));
+        _cleanup_free_ char *p64 = test_b64(claims, strlen(claims));
+        _cleanup_free_ char *s64 = test_b64(sig, 64);
+
+        return test_strdupf("%s.%s.%s", h64, p64, s64);
+}
+
+/* The forgery a small-order key allows. With the identity as public key A,
+ * R = identity and S = 0 satisfy [S]B = R + [k]A whatever k = H(R, A, M) is:
+ * a grant for anyone, signed by no one. OpenSSL 3.0 verifies it; the trust
+ * store must refuse to load such a key at all. */
+static void test_forged_grant_small_order_key(void **state) {
+        static const uint8_t identity[32] = {0x01};
+        static const uint8_t forged[64] = {0x01}; /* R = identity, S = 0 */
+        _cleanup_free_ char *token = grant_with_signature("forged", forged);
+        _cleanup_free_ char *store =
+                unquote("{'keys':[{'kty':'OKP','crv':'Ed25519','x':'" ED_IDENTITY
+                        "','alg':'EdDSA','kid':'forged'}]}");
+        const char *dot2 = strrchr(token, '.');
+        struct trust_store *ts = NULL;
+        struct jit_error err = {};
+        struct jwk raw = {.kid = (char *) "forged", .alg = JWS_ALG_EDDSA};
+        int r;
+
+        /* Why the loader must check: the verifier alone accepts the forgery
+         * (informational: a later OpenSSL may refuse it itself). */
+        raw.pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, identity, sizeof(identity));
+        assert_non_null(raw.pkey);
+        r = jws_verify_raw(&raw, (const uint8_t *) token, (size_t) (dot2 - token), forged,
+                           sizeof(forged), NULL);
+        print_message("OpenSSL alone %s R = identity, S = 0 under the identity key\n",
+                      r == 0 ? "ACCEPTS" : "refuses");
+        EVP_PKEY_free(raw.pkey);
+
+        r = trust_store_parse(store, strlen(store), &ts, &err);
+        if (r >= 0) {
+                _cleanup_(grant_freep) struct grant *g = NULL;
+                struct jit_error gerr = {};
+                int k = grant_verify(token, strlen(token), ts, test_policy(), TEST_NOW, &g, &gerr);
+
+                trust_store_free(ts);
+                fail_msg("a trust store holding the identity point loaded, and the forged grant "
+                         "%s",
+                         k >= 0 ? "VERIFIED (a grant for alice signed by no one)"
+                                : "was refused only by chance");
+        }
+        assert_null(ts);
+        assert_int_equal(err.reason, JIT_REASON_KEY);
+        print_message("refused: %s\n", err.message);
+        assert_non_null(strstr(err.message, "small order"));
+        assert_non_null(strstr(err.message, "forged"));
+}
+
+/* With checked keys the verifier needs no guard of its own: a small-order R
+ * cannot help against a prime-order key, and OpenSSL refuses S >= L (the
+ * malleable form of a genuine signature). */
+static void test_signature_edge_cases_refused(void **state) {
+        /* L, the order of the base point, little endian */
+        static const uint8_t order_l[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
+                                            0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+                                            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10};
+        static const uint8_t forged[64] = {0x01};
+        struct test_key key = {};
+        const struct test_key *keys[] = {&key};
+        _cleanup_(trust_store_freep) struct trust_store *ts = NULL;
+        _cleanup_free_ char *good = NULL, *bad_s = NULL, *bad_r = NULL;
+        _cleanup_free_ uint8_t *sig = NULL;
+        struct grant *g = NULL;
+        struct jit_error err = {};
+        size_t sig_len;
+        unsigned carry = 0;
+
+        test_key_init(&key, JWS_ALG_EDDSA, "ed");
+        ts = test_trust_store(keys, 1);
+        good = test_grant_token(&key, TEST_NOW, NULL);
+
+        /* positive control */
+        assert_int_equal(grant_verify(good, strlen(good), ts, test_policy(), TEST_NOW, &g, &err),
+                         0);
+        grant_free(g);
+        g = NULL;
+
+        /* the same signature with S + L: the same equation, not canonical */
+        sig = test_unb64(strrchr(good, '.') + 1, strlen(strrchr(good, '.') + 1), &sig_len);
+        assert_int_equal(sig_len, 64);
+        for (size_t i = 0; i < 32; i++) {
+                carry += (unsigned) sig[32 + i] + order_l[i];
+                sig[32 + i] = (uint8_t) carry;
+                carry >>= 8;
+        }
+        assert_int_equal(carry, 0);
+        bad_s = grant_with_signature("ed", sig);
+        err = (struct jit_error){};
+        assert_true(grant_verify(bad_s, strlen(bad_s), ts, test_policy(), TEST_NOW, &g, &err) < 0);
+        assert_null(g);
+        assert_int_equal(err.reason, JIT_REASON_SIGNATURE);
+
+        /* R = identity, S = 0 under a genuine key */
+        bad_r = grant_with_signature("ed", forged);
+        err = (struct jit_error){};
+        assert_true(grant_verify(bad_r, strlen(bad_r), ts, test_policy(), TEST_NOW, &g, &err) < 0);
+        assert_null(g);
+        assert_int_equal(err.reason, JIT_REASON_SIGNATURE);
+
+        test_key_done(&key);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_jwk_table),          cmocka_unit_test(test_jwk_null_error),
-                cmocka_unit_test(test_trust_store_lookup), cmocka_unit_test(test_trust_store_count),
-                cmocka_unit_test(test_trust_store_table),  cmocka_unit_test(test_trust_store_load),
+                cmocka_unit_test(test_jwk_table),
+                cmocka_unit_test(test_jwk_null_error),
+                cmocka_unit_test(test_trust_store_lookup),
+                cmocka_unit_test(test_trust_store_count),
+                cmocka_unit_test(test_trust_store_table),
+                cmocka_unit_test(test_trust_store_load),
+                cmocka_unit_test(test_forged_grant_small_order_key),
+                cmocka_unit_test(test_signature_edge_cases_refused),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* Is a 32-byte Ed25519 public key (RFC 8032 §5.1.2 encoding) safe to trust?
+ * OpenSSL takes any 32 bytes as a public key and verifies against it: with
+ * a point of small order (the identity, for one) a signature R = identity,
+ * S = 0 verifies for every message, so anyone could forge. The checks are
+ * libsodium's for a valid point (crypto_core_ed25519_is_valid_point): no
+ * small-order encoding, a canonical y, a point on the curve, and no
+ * small-order component. Run once per key load, not per signature. */
+
+#include <stdint.h>
+
+enum ed25519_point_flaw {
+        ED25519_POINT_OK = 0,
+        ED25519_POINT_SMALL_ORDER,   /* order 1, 2, 4 or 8, in any of its encodings */
+        ED25519_POINT_NON_CANONICAL, /* y >= p = 2^255 - 19 */
+        ED25519_POINT_NOT_ON_CURVE,  /* no x for this y, or x = 0 with the sign bit set */
+        ED25519_POINT_TORSION,       /* on the curve, outside the prime-order subgroup */
+};
+
+#define ED25519_POINT_BYTES 32
+
+/* The flaw found (ED25519_POINT_OK: none), or -ENOMEM. */
+int ed25519_point_check(const uint8_t enc[ED25519_POINT_BYTES]);
+
+/* "is a point of small order", … (for "Ed25519 public key %s") */
+const char *ed25519_point_flaw_to_string(enum ed25519_point_flaw flaw);
