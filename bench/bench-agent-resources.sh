@@ -43,7 +43,7 @@ ISS=https://jit.example.com
 [[ $(id -u) -eq 0 ]] || die "run as root (the agent refuses files root does not own)"
 [[ -x ${JIT_AGENT:-} ]] || die "JIT_AGENT not set or not executable"
 # The fetch helper of a build tree sits next to its agent.
-export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/jit-fetch}
+export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch}
 [[ -x ${BENCH_AGENT_BUNDLE:-} ]] || die "BENCH_AGENT_BUNDLE not set or not executable"
 
 PIDS=()

@@ -34,7 +34,7 @@ REVOKES=${REVOKES:-8}
 REVOKE_WINDOW=${REVOKE_WINDOW:-120}
 require_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
 # The fetch helper of a build tree sits next to its agent.
-export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/jit-fetch}
+export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch}
 
 exp_users=()
 for ((i = 1; i <= SESSIONS; i++)); do exp_users+=("$(printf 'b%02d' "$i")"); done

@@ -36,8 +36,8 @@
 
 #include "test-util.h"
 
-#include "config.h"
-#include "hoststate.h"
+#include "bundle-apply.h"
+#include "jit-conf.h"
 #include "jwk.h"
 
 #define SIZES_MAX 8

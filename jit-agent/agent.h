@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* jit-agent: one sd-event loop that fetches the bundle, and ends sessions and
- * removes keys at the second their grant ends. */
+/* The agent's shared state: what the rooms above (enforce.c, poll.c,
+ * terminate.c, key-files.c and main.c's loop) read and change, and its
+ * lifecycle. Nothing here calls up into them. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "error.h"
 #include "fetch-job.h"
 #include "host-context.h"
 
@@ -62,42 +64,18 @@ struct agent {
         /* For STATUS=. */
         size_t n_grants, n_sessions;
         int64_t next_expiry;
+        int store_stale; /* -1 not known yet, 0 fresh, 1 stale: logged when it changes */
 };
 
-int agent_load_context(struct agent *a);
-int agent_poll_setup(struct agent *a);
-int agent_bus_open(struct agent *a);
-/* Facts from the config (and providers), written to run_dir/facts. */
-int agent_facts_write(const struct jit_config *c, struct host_facts *ret);
-int agent_reconcile(struct agent *a);
-int agent_poll_now(struct agent *a);
-void agent_status(struct agent *a);
+#define AGENT_INIT(path) ((struct agent){.config_path = (path), .store_stale = -1})
 
-/* Ending sessions (terminate.c). */
-int session_terminate(struct agent *a, const char *id, uint32_t audit_session,
-                      const char *logind_session, const char *why);
-int session_kill_uid(struct agent *a, uint32_t audit_session, uid_t uid, pid_t spare,
-                     const char *why);
-int pending_kills_run(struct agent *a);
+/* Load config, trust store and facts into a fresh context and make it a's;
+ * on failure a keeps the context it had (a bad edit must not stop
+ * enforcement) and err says what is wrong. */
+int agent_load_context(struct agent *a, struct jit_error *err);
 
-/* Terminal warnings (warn.c). */
-void session_warn(uint32_t audit_session, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-
-/* Key files (keys.c): run_dir/keys/<user> holds exactly the keys of the
- * user's usable ssh grants. *next gets the earliest time a file changes. */
-int keys_sync(struct agent *a, int64_t now, int64_t *next, size_t *ret_grants);
-
-/* sudo's timestamp records of a user, so no cached sudo outlives a grant. */
-void sudo_timestamps_remove(const char *user);
-
-/* Logging: to stderr with a "<N>" priority prefix, which journald reads as
- * the priority when stderr is the journal (SyslogLevelPrefix=). */
-void log_at(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define log_error(...) log_at(3, __VA_ARGS__)
-#define log_warning(...) log_at(4, __VA_ARGS__)
-#define log_notice(...) log_at(5, __VA_ARGS__)
-#define log_info(...) log_at(6, __VA_ARGS__)
-#define log_debug(...) log_at(7, __VA_ARGS__)
+/* Free everything a holds (the event loop last); a fetch in flight is
+ * cancelled. */
+void agent_done(struct agent *a);
 
 #define USEC_PER_SEC 1000000ULL

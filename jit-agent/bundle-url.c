@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The bundle_url template of jit.conf: no libcurl needed to expand it, so it
- * lives in the agent, not in the fetch helper. */
+/* The bundle_url template of jit.conf. The agent expands it (it knows the
+ * host id) and hands jit-fetch the finished URL; the helper checks only the
+ * URL's scheme, through libcurl's protocol list (jit-fetch/fetch.c). */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fetch.h"
+#include "bundle-url.h"
 
 static bool char_is_unreserved(char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

@@ -14,10 +14,18 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "agent-log.h"
 #include "agent.h"
 #include "audit.h"
+#include "enforce.h"
+#include "key-files.h"
+#include "proc.h"
 #include "session-record.h"
+#include "session-store.h"
+#include "status.h"
+#include "terminate.h"
 #include "userdb.h"
+#include "warn.h"
 
 static void format_hms_utc(int64_t t, char *buf, size_t size) {
         time_t tt = (time_t) t;
@@ -72,7 +80,11 @@ static int grant_usable(struct agent *a, const char *user, const char *jti, unsi
                                             .now = now},
                    &d, &err);
         if (r < 0) {
-                log_error("session %s: cannot check grant %s: %s", session, jti, err.message);
+                agent_log_fields(
+                        LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                        (&(struct agent_log_fields){
+                                .user = user, .session = session, .grant_id = jti, .error = r}),
+                        "session %s: cannot check grant %s: %s", session, jti, err.message);
                 return r;
         }
         *ret = d.verdict == VERDICT_ALLOW;
@@ -99,7 +111,10 @@ static int grant_successor(struct agent *a, const char *user, unsigned scope, co
                                             .now = now},
                    ret, &err);
         if (r < 0)
-                log_error("session %s: cannot look for another grant: %s", session, err.message);
+                agent_log_fields(
+                        LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                        (&(struct agent_log_fields){.user = user, .session = session, .error = r}),
+                        "session %s: cannot look for another grant: %s", session, err.message);
         return r;
 }
 
@@ -210,22 +225,24 @@ static int rebind_edit(struct session_record *r, void *userdata, struct jit_erro
 static void session_end(struct agent *a, const struct session_record *rec, const char *why) {
         struct jit_error err = {};
 
-        log_notice("session %s of %s: %s: ending it", rec->id, rec->user, why);
+        agent_audit(AUDIT_SESSION_ENDED, LOG_NOTICE,
+                    &(struct audit_fields){.grant_id = rec->grant,
+                                           .user = rec->user,
+                                           .host = a->ctx.host,
+                                           .service = rec->service,
+                                           .reason = why,
+                                           .result = "ended"},
+                    "session %s of %s: %s: ending it", rec->id, rec->user, why);
         session_warn(rec->audit_session, "%s: this session ends now", why);
         (void) session_terminate(a, rec->id, rec->audit_session, rec->logind_session, why);
         sudo_timestamps_remove(rec->user);
-        (void) audit_emit(AUDIT_SESSION_ENDED, 5, "jit-agent",
-                          &(struct audit_fields){.grant_id = rec->grant,
-                                                 .user = rec->user,
-                                                 .host = a->ctx.host,
-                                                 .service = rec->service,
-                                                 .reason = why,
-                                                 .result = "ended"},
-                          "session %s of %s ended: %s", rec->id, rec->user, why);
         /* The monitor process is gone with the session and will never run
          * pam_close_session: the record goes here. */
         if (session_record_remove(a->ctx.config->run_dir, rec->id, &err) < 0)
-                log_error("session %s: cannot remove record: %s", rec->id, err.message);
+                agent_log_fields(
+                        LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR,
+                        (&(struct agent_log_fields){.user = rec->user, .session = rec->id}),
+                        "session %s: cannot remove record: %s", rec->id, err.message);
 }
 
 /* The login grant: still usable, re-bound, or the session ends. Returns
@@ -258,26 +275,27 @@ static bool enforce_login(struct agent *a, struct session_record *rec, int64_t n
                     0) {
                         end = succ.grant->exp + a->ctx.config->clock_skew;
                         format_hms_utc(end, when, sizeof(when));
-                        log_info("session %s of %s: grant %s ended, re-bound to grant %s until %s "
-                                 "UTC",
-                                 rec->id, rec->user, rec->grant, succ.grant->jti, when);
+                        agent_audit(AUDIT_SESSION_EXTENDED, LOG_INFO,
+                                    &(struct audit_fields){.grant_id = succ.grant->jti,
+                                                           .user = rec->user,
+                                                           .host = a->ctx.host,
+                                                           .service = rec->service,
+                                                           .reason = succ.grant->reason,
+                                                           .ticket = succ.grant->ticket,
+                                                           .approver = succ.grant->approver,
+                                                           .result = "extended"},
+                                    "session %s of %s: grant %s ended, re-bound to grant %s until "
+                                    "%s UTC",
+                                    rec->id, rec->user, rec->grant, succ.grant->jti, when);
                         session_warn(rec->audit_session, "access extended until %s UTC by grant %s",
                                      when, succ.grant->jti);
-                        (void) audit_emit(AUDIT_SESSION_EXTENDED, 6, "jit-agent",
-                                          &(struct audit_fields){.grant_id = succ.grant->jti,
-                                                                 .user = rec->user,
-                                                                 .host = a->ctx.host,
-                                                                 .service = rec->service,
-                                                                 .reason = succ.grant->reason,
-                                                                 .ticket = succ.grant->ticket,
-                                                                 .approver = succ.grant->approver,
-                                                                 .result = "extended"},
-                                          "session %s of %s re-bound from grant %s to %s", rec->id,
-                                          rec->user, rec->grant, succ.grant->jti);
                         next_at(next, end, now);
                         return true;
                 }
-                log_error("session %s: cannot re-bind: %s", rec->id, err.message);
+                agent_log_fields(
+                        LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR,
+                        (&(struct agent_log_fields){.user = rec->user, .session = rec->id}),
+                        "session %s: cannot re-bind: %s", rec->id, err.message);
         }
         session_end(a, rec, grant_end_reason(why));
         return false;
@@ -319,8 +337,12 @@ static bool enforce_elevations(struct agent *a, struct session_record *rec, int6
                                                            .new_jti = succ.grant->jti,
                                                            .target = target},
                                           &err) >= 0) {
-                        log_info("session %s: sudo to %s re-bound to grant %s", rec->id, target,
-                                 succ.grant->jti);
+                        agent_log_fields(LOG_INFO, AGENT_MID_SUDO_REBOUND,
+                                         (&(struct agent_log_fields){.user = rec->user,
+                                                                     .session = rec->id,
+                                                                     .grant_id = succ.grant->jti}),
+                                         "session %s: sudo to %s re-bound to grant %s", rec->id,
+                                         target, succ.grant->jti);
                         next_at(next, succ.grant->exp + a->ctx.config->clock_skew, now);
                         continue;
                 }
@@ -335,15 +357,15 @@ static bool enforce_elevations(struct agent *a, struct session_record *rec, int6
                         session_warn(rec->audit_session, "your sudo access to %s ended", target);
                         (void) session_kill_uid(a, rec->audit_session, uid, rec->leader,
                                                 "the sudo grant ended");
-                        (void) audit_emit(AUDIT_ELEVATION_ENDED, 5, "jit-agent",
-                                          &(struct audit_fields){.grant_id = jti,
-                                                                 .user = rec->user,
-                                                                 .host = a->ctx.host,
-                                                                 .service = rec->service,
-                                                                 .reason = "the sudo grant ended",
-                                                                 .result = "elevation ended"},
-                                          "session %s of %s: processes running as %s ended",
-                                          rec->id, rec->user, target);
+                        agent_audit(AUDIT_ELEVATION_ENDED, LOG_NOTICE,
+                                    &(struct audit_fields){.grant_id = jti,
+                                                           .user = rec->user,
+                                                           .host = a->ctx.host,
+                                                           .service = rec->service,
+                                                           .reason = "the sudo grant ended",
+                                                           .result = "elevation ended"},
+                                    "session %s of %s: processes running as %s ended", rec->id,
+                                    rec->user, target);
                 }
                 (void) session_record_update(a->ctx.config->run_dir, rec->id, rebind_edit,
                                              &(struct rebind){.old_jti = jti, .target = target},
@@ -361,7 +383,9 @@ int agent_reconcile(struct agent *a) {
 
         r = session_records_list(a->ctx.config->run_dir, &ids, &err);
         if (r < 0) {
-                log_error("cannot list sessions: %s", err.message);
+                agent_log_fields(LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR,
+                                 (&(struct agent_log_fields){.error = r}),
+                                 "cannot list sessions: %s", err.message);
                 ids = NULL;
         }
         for (size_t i = 0; ids && ids[i]; i++) {
@@ -371,7 +395,10 @@ int agent_reconcile(struct agent *a) {
                 if (r == -ENOENT)
                         continue;
                 if (r < 0) {
-                        log_error("session %s: unreadable record: %s", ids[i], err.message);
+                        agent_log_fields(
+                                LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR,
+                                (&(struct agent_log_fields){.session = ids[i], .error = r}),
+                                "session %s: unreadable record: %s", ids[i], err.message);
                         continue;
                 }
                 /* Unknown (an unreadable /proc) is not gone: keep enforcing. */
@@ -385,8 +412,11 @@ int agent_reconcile(struct agent *a) {
                         if (rec->audit_session == AUDIT_SESSION_UNSET ||
                             session_process_count(rec->audit_session, getpid(), &left) < 0 ||
                             left == 0) {
-                                log_info("session %s of %s: over, record removed", rec->id,
-                                         rec->user);
+                                agent_log_fields(LOG_INFO, AGENT_MID_SESSION_OVER,
+                                                 (&(struct agent_log_fields){.user = rec->user,
+                                                                             .session = rec->id}),
+                                                 "session %s of %s: over, record removed", rec->id,
+                                                 rec->user);
                                 (void) session_record_remove(a->ctx.config->run_dir, rec->id, NULL);
                                 continue;
                         }
@@ -408,7 +438,10 @@ int agent_reconcile(struct agent *a) {
 
                 r = keys_sync(a, now, &keys_next, &grants);
                 if (r < 0)
-                        log_error("cannot sync key files: %s", strerror_r(-r, (char[128]){}, 128));
+                        agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
+                                         (&(struct agent_log_fields){.error = r}),
+                                         "cannot sync key files: %s",
+                                         strerror_r(-r, (char[128]){}, 128));
                 else {
                         a->keys_dirty = false;
                         a->n_grants = grants;

@@ -40,6 +40,7 @@ struct fetch_job {
         int exit_code;   /* when the helper exited */
         int term_signal; /* when a signal ended it */
         int error;
+        bool helper_fault; /* the helper misbehaved, rather than reported a failed fetch */
         char message[FETCH_WIRE_MESSAGE_MAX + 64];
 };
 
@@ -65,21 +66,41 @@ struct fetch_job *fetch_job_cancel(struct fetch_job *j) {
         return NULL;
 }
 
-static void fail(struct fetch_job *j, int error, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void fail(struct fetch_job *j, int error, const char *fmt, ...) {
-        va_list ap;
-
+static void fail_va(struct fetch_job *j, bool helper_fault, int error, const char *fmt,
+                    va_list ap) {
         if (j->error == 0) {
                 j->error = error < 0 ? error : -EIO;
-                va_start(ap, fmt);
+                j->helper_fault = helper_fault;
                 (void) vsnprintf(j->message, sizeof(j->message), fmt, ap);
-                va_end(ap);
         }
         /* Stop listening; the helper is killed, and the job ends once it is reaped. */
         (void) sd_event_source_set_enabled(j->io, SD_EVENT_OFF);
         j->eof = true;
         (void) sd_event_source_send_child_signal(j->child, SIGKILL, NULL, 0);
+}
+
+/* The helper misbehaved: it could not start, crashed, hung, or broke the
+ * wire protocol. */
+static void fail(struct fetch_job *j, int error, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void fail(struct fetch_job *j, int error, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        fail_va(j, true, error, fmt, ap);
+        va_end(ap);
+}
+
+/* The helper did its work and reports a failed fetch (the store's fault, or
+ * the network's). */
+static void fail_fetch(struct fetch_job *j, int error, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void fail_fetch(struct fetch_job *j, int error, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        fail_va(j, false, error, fmt, ap);
+        va_end(ap);
 }
 
 static void job_finish(struct fetch_job *j) {
@@ -95,7 +116,7 @@ static void job_finish(struct fetch_job *j) {
                 else if (!j->have_header)
                         fail(j, -EIO, "%s ended without an answer", fetch_helper_path());
                 else if (j->wire.error < 0)
-                        fail(j, j->wire.error, "%s", j->wire.message);
+                        fail_fetch(j, j->wire.error, "%s", j->wire.message);
                 else if (j->body_len != j->wire.length)
                         fail(j, -EIO, "%s ended %zu bytes into a %" PRIu64 " byte body",
                              fetch_helper_path(), j->body_len, j->wire.length);
@@ -104,14 +125,14 @@ static void job_finish(struct fetch_job *j) {
         fetch_job_done_t done = j->done;
         void *userdata = j->userdata;
         if (j->error < 0)
-                done(j->error, j->message, NULL, userdata);
+                done(j->error, j->helper_fault, j->message, NULL, userdata);
         else {
                 res.status = j->wire.status;
                 res.body = j->body;
                 res.body_len = j->body_len;
                 res.etag = j->wire.etag;
                 res.server_date = j->wire.server_date;
-                done(0, NULL, &res, userdata);
+                done(0, false, NULL, &res, userdata);
         }
         job_free(j);
 }
@@ -130,7 +151,7 @@ static void on_header(struct fetch_job *j) {
         if (r == -EAGAIN)
                 return;
         if (r == -EFBIG) {
-                fail(j, -EFBIG, "%s", j->wire.message);
+                fail_fetch(j, -EFBIG, "%s", j->wire.message);
                 return;
         }
         if (r < 0) {

@@ -2,20 +2,23 @@
 #pragma once
 
 /* One fetch of the bundle, run by the helper jit-fetch in a process of its
- * own (fetch-helper.c says why), watched from the agent's event loop: its
+ * own (jit-fetch/main.c says why), watched from the agent's event loop: its
  * stdout pipe, its exit, and a deadline after which it is killed. */
 
+#include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "fetch.h"
+#include "fetch-wire.h"
 
 struct fetch_job;
 
 /* Called once, when the job is over: error 0 and the result, or a negative
- * errno and what failed. The job frees itself after done() returns; done()
- * must not free it. */
-typedef void (*fetch_job_done_t)(int error, const char *message, const struct fetch_result *result,
-                                 void *userdata);
+ * errno and what failed; helper_fault says whether the helper itself failed
+ * (did not start, crashed, hung, broke the wire protocol) rather than
+ * reported a failed fetch. The job frees itself after done() returns;
+ * done() must not free it. */
+typedef void (*fetch_job_done_t)(int error, bool helper_fault, const char *message,
+                                 const struct fetch_result *result, void *userdata);
 
 /* The helper's path: $JIT_FETCH_HELPER (for running from a build tree), else
  * the installed one. */

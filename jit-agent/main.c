@@ -2,7 +2,9 @@
 /* jit-agent: new → startup → notify READY → event loop, in the manner of
  * systemd's daemons. Everything happens on one sd-event loop: the poll timer,
  * the exact-second deadline timer, the SIGKILL grace timer, inotify on the
- * session records, signals, the watchdog. */
+ * session records, signals, the watchdog. This file parses the arguments and
+ * wires the loop's events to the rooms below it (enforce.c, poll.c,
+ * terminate.c); the state they share is agent.c's. */
 
 #include <errno.h>
 #include <getopt.h>
@@ -17,100 +19,14 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "agent-log.h"
 #include "agent.h"
-#include "hoststate.h"
+#include "bus.h"
+#include "enforce.h"
+#include "host-state.h"
+#include "poll.h"
 #include "session-record.h"
-
-void log_at(int priority, const char *fmt, ...) {
-        char buf[1024];
-        va_list ap;
-
-        va_start(ap, fmt);
-        (void) vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "<%d>%s\n", priority, buf);
-}
-
-/* "store fresh", "store stale", "no bundle yet", with ", unreachable" after
- * failed polls. */
-static const char *store_state(struct agent *a) {
-        struct host_state st;
-        bool fresh;
-
-        if (host_state_load(a->ctx.config, &st, NULL) < 0 || st.serial == 0)
-                return a->failures > 0 ? "no bundle yet, store unreachable" : "no bundle yet";
-        fresh = (int64_t) time(NULL) - a->ctx.config->clock_skew < st.bundle_exp;
-        if (a->failures > 0)
-                return fresh ? "store fresh, unreachable" : "store stale, unreachable";
-        return fresh ? "store fresh" : "store stale";
-}
-
-void agent_status(struct agent *a) {
-        char next[32] = "none";
-
-        if (a->next_expiry > 0) {
-                time_t t = (time_t) a->next_expiry;
-                struct tm tm;
-
-                if (gmtime_r(&t, &tm))
-                        (void) strftime(next, sizeof(next), "%H:%M:%S UTC", &tm);
-        }
-        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s",
-                          a->n_grants, a->n_grants == 1 ? "" : "s", a->n_sessions,
-                          a->n_sessions == 1 ? "" : "s", next, store_state(a));
-}
-
-/* Load config, trust store and facts into a fresh context; the old one
- * stays in force if anything is wrong (a bad edit must not stop enforcement). */
-int agent_load_context(struct agent *a) {
-        struct jit_context ctx = {};
-        struct host_facts facts = {};
-        struct jit_error err = {};
-        int r;
-
-        r = config_load(a->config_path, 0, &ctx.config, &err);
-        if (r >= 0)
-                r = trust_store_load(ctx.config->trust_store, 0, &ctx.trust, &err);
-        if (r < 0) {
-                log_error("%s", err.message);
-                context_done(&ctx);
-                return r;
-        }
-        if (mkdir(ctx.config->run_dir, 0755) < 0 && errno != EEXIST) {
-                log_error("cannot create %s: %m", ctx.config->run_dir);
-                context_done(&ctx);
-                return -errno;
-        }
-        r = agent_facts_write(ctx.config, &facts);
-        if (r < 0) {
-                context_done(&ctx);
-                return r;
-        }
-        ctx.facts = facts;
-        ctx.host = host_facts_get(&ctx.facts, "host");
-        config_grant_policy(ctx.config, &ctx.policy);
-
-        context_done(&a->ctx);
-        a->ctx = ctx;
-        return 0;
-}
-
-/* The system bus, attached to the loop: unattached, the connection never
- * finishes its handshake and dbus-daemon drops it after its auth timeout. */
-int agent_bus_open(struct agent *a) {
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r;
-
-        r = sd_bus_open_system(&bus);
-        if (r < 0)
-                return r;
-        r = sd_bus_attach_event(bus, a->event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0)
-                return r;
-        sd_bus_flush_close_unref(a->bus);
-        a->bus = TAKE_PTR(bus);
-        return 0;
-}
+#include "terminate.h"
 
 static int ensure_dirs(struct agent *a) {
         const char *run = a->ctx.config->run_dir;
@@ -158,13 +74,19 @@ static int on_grace(sd_event_source *s, uint64_t usec, void *userdata) {
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         struct agent *a = userdata;
 
+        struct jit_error err = {};
+        int r;
+
         (void) sd_notify(false, "RELOADING=1");
         /* Another trust store may not trust what the old one did. */
         a->applied_sha256[0] = '\0';
-        if (agent_load_context(a) < 0)
-                log_error("reload failed: keeping the previous configuration");
+        r = agent_load_context(a, &err);
+        if (r < 0)
+                agent_log_fields(
+                        LOG_ERR, AGENT_MID_RELOAD_FAILED, (&(struct agent_log_fields){.error = r}),
+                        "reload failed: %s; keeping the previous configuration", err.message);
         else {
-                log_info("configuration and trust store reloaded");
+                agent_log(LOG_INFO, AGENT_MID_RELOADED, "configuration and trust store reloaded");
                 a->keys_dirty = true; /* another trust store or facts: other keys */
         }
         (void) agent_reconcile(a);
@@ -177,7 +99,7 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         struct agent *a = userdata;
 
         (void) sd_notify(false, "STOPPING=1");
-        log_info("exiting on signal %u", si->ssi_signo);
+        agent_log(LOG_INFO, AGENT_MID_STOPPING, "exiting on signal %u", si->ssi_signo);
         /* Sessions already ended must not survive our exit because their
          * grace had not run out: what ignored SIGTERM gets SIGKILL now. */
         for (size_t i = 0; i < a->n_kills; i++)
@@ -186,23 +108,8 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         return sd_event_exit(a->event, 0);
 }
 
-static void agent_free(struct agent *a) {
-        sd_event_source_unref(a->poll_timer);
-        sd_event_source_unref(a->deadline_timer);
-        sd_event_source_unref(a->grace_timer);
-        sd_event_source_unref(a->sessions_watch);
-        sd_event_source_unref(a->reconcile_soon);
-        sd_event_source_unref(a->trim_soon);
-        a->fetch = fetch_job_cancel(a->fetch);
-        sd_bus_flush_close_unref(a->bus);
-        sd_event_unref(a->event);
-        context_done(&a->ctx);
-        free(a->etag);
-        free(a->kills);
-        free(a->warned);
-}
-
-static int agent_startup(struct agent *a) {
+/* On failure err says what failed, where more than an errno can. */
+static int agent_startup(struct agent *a, struct jit_error *err) {
         char sessions[4096];
         sigset_t mask;
         int r;
@@ -210,27 +117,28 @@ static int agent_startup(struct agent *a) {
         /* What the agent holds (CAP_KILL) is not for the processes it starts:
          * the fetch helper must come up with nothing (with SecureBits=noroot,
          * as jit-agent.service runs it, exec then grants none either). */
-        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) {
-                log_error("cannot clear the ambient capability set: %m");
-                return -EPERM;
-        }
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return jit_error_set(err, EPERM, JIT_REASON_SYSTEM,
+                                     "cannot clear the ambient capability set: %s",
+                                     strerror_r(errno, (char[128]){}, 128));
 
         r = sd_event_default(&a->event);
         if (r < 0)
                 return r;
-        r = agent_load_context(a);
+        r = agent_load_context(a, err);
         if (r < 0)
                 return r;
         r = ensure_dirs(a);
-        if (r < 0) {
-                log_error("cannot create %s: %s", a->ctx.config->run_dir,
-                          strerror_r(-r, (char[128]){}, 128));
-                return r;
-        }
+        if (r < 0)
+                return jit_error_set(err, r, JIT_REASON_SYSTEM, "cannot create %s: %s",
+                                     a->ctx.config->run_dir, strerror_r(-r, (char[128]){}, 128));
 
         /* logind is there only where systemd runs as PID 1. */
-        if (sd_booted() > 0 && agent_bus_open(a) < 0)
-                log_warning("no system bus: sessions are ended by audit session id only");
+        r = sd_booted() > 0 ? agent_bus_open(a) : 0;
+        if (r < 0)
+                agent_log_fields(LOG_WARNING, AGENT_MID_NO_BUS,
+                                 (&(struct agent_log_fields){.error = r}),
+                                 "no system bus: sessions are ended by audit session id only");
 
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -295,7 +203,8 @@ int main(int argc, char *argv[]) {
                 {"version", no_argument, NULL, 'V'},
                 {},
         };
-        struct agent a = {.config_path = JIT_CONFIG_PATH};
+        struct agent a = AGENT_INIT(JIT_CONFIG_PATH);
+        struct jit_error err = {};
         int c, r;
 
         while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
@@ -317,19 +226,22 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
 
-        r = agent_startup(&a);
+        r = agent_startup(&a, &err);
         if (r < 0) {
-                log_error("startup failed: %s", strerror_r(-r, (char[128]){}, 128));
-                (void) sd_notifyf(false, "STATUS=startup failed: %s\nERRNO=%d",
-                                  strerror_r(-r, (char[128]){}, 128), -r);
-                agent_free(&a);
+                const char *why = err.message[0] ? err.message : strerror_r(-r, (char[128]){}, 128);
+
+                agent_log_fields(LOG_ERR, AGENT_MID_STARTUP_FAILED,
+                                 (&(struct agent_log_fields){.error = r}), "startup failed: %s",
+                                 why);
+                (void) sd_notifyf(false, "STATUS=startup failed: %s\nERRNO=%d", why, -r);
+                agent_done(&a);
                 return EXIT_FAILURE;
         }
-        log_info("started: store %s, poll every %lld s",
-                 a.ctx.config->bundle_url ? a.ctx.config->bundle_url : "(none)",
-                 (long long) a.ctx.config->poll_interval);
+        agent_log(LOG_INFO, AGENT_MID_STARTED, "started: store %s, poll every %lld s",
+                  a.ctx.config->bundle_url ? a.ctx.config->bundle_url : "(none)",
+                  (long long) a.ctx.config->poll_interval);
         (void) sd_notify(false, "READY=1");
         r = sd_event_loop(a.event);
-        agent_free(&a);
+        agent_done(&a);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -6,14 +6,21 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
+#include "agent-log.h"
 #include "agent.h"
 #include "audit.h"
-#include "hoststate.h"
+#include "bundle-apply.h"
+#include "bundle-url.h"
+#include "enforce.h"
+#include "host-state.h"
+#include "poll.h"
+#include "status.h"
 
 #define BACKOFF_SHIFT_MAX 6  /* at most poll_interval * 64 … */
 #define BACKOFF_CAP_SEC 3600 /* … and never more than an hour */
@@ -49,15 +56,22 @@ static void report_skew(struct agent *a, const struct fetch_result *res, int64_t
         skew = res->server_date - now;
         a->store_skew = skew;
         if (llabs(skew) > a->ctx.config->clock_skew)
-                log_warning("this host's clock differs from the store's by %lld s (clock_skew is "
-                            "%lld s): grants may start or end early or late",
-                            (long long) skew, (long long) a->ctx.config->clock_skew);
+                agent_log(LOG_WARNING, AGENT_MID_CLOCK_SKEW,
+                          "this host's clock differs from the store's by %lld s (clock_skew is "
+                          "%lld s): grants may start or end early or late",
+                          (long long) skew, (long long) a->ctx.config->clock_skew);
 }
 
-static void fetch_failed(struct agent *a, const char *what) {
+/* One event per failed poll, with the count the backoff goes by; a helper
+ * that failed (rather than reported a failed fetch) is an event of its own
+ * kind, for it is this host's problem, not the store's. */
+static void fetch_failed(struct agent *a, bool helper_fault, int error, const char *what) {
         a->failures++;
-        log_warning("bundle fetch failed (%u in a row): %s; expiry is still enforced", a->failures,
-                    what);
+        agent_log_fields(LOG_WARNING,
+                         helper_fault ? AGENT_MID_HELPER_FAILED : AGENT_MID_FETCH_FAILED,
+                         (&(struct agent_log_fields){.error = error}),
+                         "bundle fetch failed (%u in a row): %s; expiry is still enforced",
+                         a->failures, what);
 }
 
 /* The store still serves the bundle the host holds: only the time of the
@@ -83,8 +97,8 @@ static bool already_applied(const struct agent *a, const char *sha) {
         return host_state_load(a->ctx.config, &st, &err) >= 0 && streq(st.bundle_sha256, sha);
 }
 
-static void on_fetch_done(int error, const char *message, const struct fetch_result *res,
-                          void *userdata) {
+static void on_fetch_done(int error, bool helper_fault, const char *message,
+                          const struct fetch_result *res, void *userdata) {
         struct agent *a = userdata;
         struct apply_result result = {};
         struct jit_error err = {};
@@ -96,7 +110,7 @@ static void on_fetch_done(int error, const char *message, const struct fetch_res
 
         a->fetch = NULL; /* the job frees itself once this returns */
         if (error < 0) {
-                fetch_failed(a, message);
+                fetch_failed(a, helper_fault, error, message);
                 goto schedule;
         }
         report_skew(a, res, now);
@@ -131,15 +145,14 @@ static void on_fetch_done(int error, const char *message, const struct fetch_res
         }
         r = hoststate_apply_bundle(a->ctx.config, a->ctx.trust, body, body_len, now, &result, &err);
         if (r < 0) {
-                log_error("bundle rejected: %s (%s)", err.message,
-                          jit_reason_to_string(err.reason));
-                (void) audit_emit(
-                        AUDIT_BUNDLE_REJECTED, 3, "jit-agent",
-                        &(struct audit_fields){.host = a->ctx.host,
-                                               .reason = err.message,
-                                               .result = jit_reason_to_string(err.reason)},
-                        "bundle rejected: %s", err.message);
-                fetch_failed(a, "the fetched bundle was rejected");
+                agent_audit(AUDIT_BUNDLE_REJECTED, LOG_ERR,
+                            &(struct audit_fields){.host = a->ctx.host,
+                                                   .reason = err.message,
+                                                   .result = jit_reason_to_string(err.reason)},
+                            "bundle rejected: %s (%s)", err.message,
+                            jit_reason_to_string(err.reason));
+                /* Counted as a failed poll too: the backoff applies. */
+                fetch_failed(a, false, r, "the fetched bundle was rejected");
                 goto schedule;
         }
         a->failures = 0;
@@ -150,16 +163,19 @@ static void on_fetch_done(int error, const char *message, const struct fetch_res
                 record_fetch_time(a, now);
                 goto schedule;
         }
-        log_info("bundle serial %llu accepted: %zu grants for %zu users, %zu revoked, %zu invalid",
-                 (unsigned long long) result.serial, result.n_grants, result.n_users,
-                 result.n_revoked, result.n_invalid);
-        (void) audit_emit(AUDIT_BUNDLE_ACCEPTED, 6, "jit-agent",
-                          &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
-                          "bundle serial %llu accepted: %zu grants, %zu revoked",
-                          (unsigned long long) result.serial, result.n_grants, result.n_revoked);
+        agent_audit(AUDIT_BUNDLE_ACCEPTED, LOG_INFO,
+                    &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
+                    "bundle serial %llu accepted: %zu grants for %zu users, %zu revoked, %zu "
+                    "invalid",
+                    (unsigned long long) result.serial, result.n_grants, result.n_users,
+                    result.n_revoked, result.n_invalid);
         a->keys_dirty = true;
         (void) agent_reconcile(a);
 schedule:
+        /* STATUS= says "unreachable" after a failed poll, and the store's
+         * freshness is looked at (and its change logged) at every poll, not
+         * only at the next reconcile. */
+        agent_status(a);
         poll_schedule(a, poll_delay_usec(a));
         /* The body (megabytes for a big fleet, also when unchanged: a
          * file:// store has no ETag) and the apply's JSON tree are freed once
@@ -184,7 +200,8 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 return 0;
         r = bundle_url_expand(c->bundle_url, a->ctx.host, &url);
         if (r < 0) {
-                log_error("bundle_url %s cannot be expanded", c->bundle_url);
+                agent_log(LOG_ERR, AGENT_MID_BUNDLE_URL_INVALID, "bundle_url %s cannot be expanded",
+                          c->bundle_url);
                 return 0;
         }
         r = fetch_job_start(
@@ -203,9 +220,11 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 },
                 on_fetch_done, a, &a->fetch);
         if (r < 0) {
-                log_error("cannot start %s: %s", fetch_helper_path(),
-                          strerror_r(-r, (char[128]){}, 128));
-                fetch_failed(a, "cannot start the fetch helper");
+                char what[4200];
+
+                (void) snprintf(what, sizeof(what), "cannot start the fetch helper %s: %s",
+                                fetch_helper_path(), strerror_r(-r, (char[128]){}, 128));
+                fetch_failed(a, true, r, what);
                 poll_schedule(a, poll_delay_usec(a));
         }
         return 0;

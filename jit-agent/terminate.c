@@ -16,38 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent-log.h"
 #include "agent.h"
 #include "audit.h"
+#include "bus.h"
+#include "proc.h"
 #include "session-record.h"
-
-static int read_small(int dirfd, const char *name, char *buf, size_t size) {
-        _cleanup_close_ int fd = -1;
-        ssize_t n;
-
-        fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0)
-                return -errno;
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                return -errno;
-        buf[n] = '\0';
-        return (int) n;
-}
-
-static int proc_uids(int pidfd_dir, uid_t *ruid, uid_t *euid) {
-        char status[4096], *p;
-        unsigned long r, e;
-
-        if (read_small(pidfd_dir, "status", status, sizeof(status)) < 0)
-                return -ESRCH;
-        p = strstr(status, "\nUid:");
-        /* NOLINTNEXTLINE(cert-err34-c): the kernel writes these numbers, in range. */
-        if (!p || sscanf(p + 5, "%lu %lu", &r, &e) != 2)
-                return -EIO;
-        *ruid = (uid_t) r;
-        *euid = (uid_t) e;
-        return 0;
-}
+#include "terminate.h"
 
 struct signal_job {
         int sig;
@@ -58,16 +33,12 @@ struct signal_job {
 
 static int signal_one(pid_t pid, void *userdata) {
         struct signal_job *job = userdata;
-        char path[32];
-        _cleanup_close_ int dfd = -1;
         uid_t ruid, euid;
 
         if (pid == job->spare)
                 return 0;
         if (job->only_uid != (uid_t) -1) {
-                (void) snprintf(path, sizeof(path), "/proc/%d", (int) pid);
-                dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (dfd < 0 || proc_uids(dfd, &ruid, &euid) < 0)
+                if (proc_uids(pid, &ruid, &euid) < 0)
                         return 0;
                 if (ruid != job->only_uid && euid != job->only_uid)
                         return 0;
@@ -105,8 +76,9 @@ static int signal_session(struct agent *a, uint32_t audit_session, uid_t only_ui
         r = session_foreach_process(audit_session, getpid(), signal_one, &job);
         if (r < 0)
                 return r;
-        log_info("audit session %u: SIGTERM to %u process%s (%s)", audit_session, job.sent,
-                 job.sent == 1 ? "" : "es", why);
+        agent_log(LOG_INFO, AGENT_MID_SIGTERM_SENT,
+                  "audit session %u: SIGTERM to %u process%s (%s)", audit_session, job.sent,
+                  job.sent == 1 ? "" : "es", why);
         if (job.sent == 0)
                 return 0;
         k = realloc(a->kills, (a->n_kills + 1) * sizeof(*k));
@@ -138,9 +110,10 @@ int pending_kills_run(struct agent *a) {
                 }
                 (void) session_foreach_process(k->audit_session, getpid(), signal_one, &job);
                 if (job.sent > 0)
-                        log_notice("audit session %u: SIGKILL to %u process%s that outlived the "
-                                   "grace",
-                                   k->audit_session, job.sent, job.sent == 1 ? "" : "es");
+                        agent_log(LOG_NOTICE, AGENT_MID_SIGKILL_SENT,
+                                  "audit session %u: SIGKILL to %u process%s that outlived the "
+                                  "grace",
+                                  k->audit_session, job.sent, job.sent == 1 ? "" : "es");
         }
         a->n_kills = kept;
         return grace_timer_arm(a);
@@ -165,8 +138,11 @@ static int logind_terminate(struct agent *a, const char *logind_session) {
                 break;
         }
         if (r < 0)
-                log_warning("logind TerminateSession %s: %s", logind_session,
-                            error.message ? error.message : strerror_r(-r, (char[128]){}, 128));
+                agent_log_fields(LOG_WARNING, AGENT_MID_LOGIND_FAILED,
+                                 (&(struct agent_log_fields){.error = r}),
+                                 "logind TerminateSession %s: %s", logind_session,
+                                 error.message ? error.message
+                                               : strerror_r(-r, (char[128]){}, 128));
         sd_bus_error_free(&error);
         return r;
 }
@@ -179,7 +155,9 @@ int session_terminate(struct agent *a, const char *id, uint32_t audit_session,
          * no process escapes. The audit-session sweep follows in any case,
          * and SIGKILLs what is left after the grace. */
         if (logind_terminate(a, logind_session) >= 0) {
-                log_info("session %s: ended through logind (%s)", id, why);
+                agent_log_fields(LOG_INFO, AGENT_MID_LOGIND_TERMINATED,
+                                 (&(struct agent_log_fields){.session = id}),
+                                 "session %s: ended through logind (%s)", id, why);
                 r = 0;
         }
         if (audit_session != AUDIT_SESSION_UNSET) {
@@ -208,6 +186,8 @@ void sudo_timestamps_remove(const char *user) {
                 if (dfd < 0)
                         continue;
                 if (unlinkat(dfd, user, 0) == 0)
-                        log_info("removed sudo timestamps of %s in %s", user, dirs[i]);
+                        agent_log_fields(LOG_INFO, AGENT_MID_SUDO_TIMESTAMPS_REMOVED,
+                                         (&(struct agent_log_fields){.user = user}),
+                                         "removed sudo timestamps of %s in %s", user, dirs[i]);
         }
 }

@@ -12,8 +12,10 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "agent.h"
+#include "agent-log.h"
+#include "proc.h"
 #include "session-record.h"
+#include "warn.h"
 
 #define TTYS_MAX 16
 #define UNIX98_PTY_MAJOR_FIRST 136
@@ -24,29 +26,15 @@ struct ttys {
         size_t n;
 };
 
-/* The controlling terminal from /proc/PID/stat (field 7, tty_nr), which
- * anyone may read: no ptrace access to other users' processes is needed. */
+/* The controlling terminal (proc_tty_nr(): /proc/PID/stat, which anyone
+ * may read, so no ptrace access to other users' processes is needed). */
 static int collect_tty(pid_t pid, void *userdata) {
         struct ttys *t = userdata;
-        char path[32], stat[1024], *p;
-        _cleanup_close_ int fd = -1;
         unsigned long tty_nr;
         unsigned maj, min;
-        ssize_t n;
         dev_t dev;
 
-        (void) snprintf(path, sizeof(path), "/proc/%d/stat", (int) pid);
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return 0;
-        n = read(fd, stat, sizeof(stat) - 1);
-        if (n <= 0)
-                return 0;
-        stat[n] = '\0';
-        /* comm may hold spaces and parentheses: parse after the last ')'. */
-        p = strrchr(stat, ')');
-        /* NOLINTNEXTLINE(cert-err34-c): the kernel writes these numbers, in range. */
-        if (!p || sscanf(p + 1, " %*c %*d %*d %*d %lu", &tty_nr) != 1 || tty_nr == 0)
+        if (proc_tty_nr(pid, &tty_nr) < 0 || tty_nr == 0)
                 return 0;
         maj = (unsigned) ((tty_nr >> 8) & 0xfff);
         min = (unsigned) ((tty_nr & 0xff) | ((tty_nr >> 12) & 0xfff00));
@@ -94,6 +82,7 @@ void session_warn(uint32_t audit_session, const char *fmt, ...) {
                 if (dprintf(fd, "\r\n*** jit: %s ***\r\n", msg) > 0)
                         told++;
         }
-        log_info("audit session %u: told %zu of %zu terminal%s: %s", audit_session, told, t.n,
-                 t.n == 1 ? "" : "s", msg);
+        agent_log(LOG_INFO, AGENT_MID_WARNING_SENT,
+                  "audit session %u: told %zu of %zu terminal%s: %s", audit_session, told, t.n,
+                  t.n == 1 ? "" : "s", msg);
 }

@@ -9,6 +9,7 @@
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "json.h"
+#include "jws-sign.h"
 #include "jws.h"
 #include "parse.h"
 

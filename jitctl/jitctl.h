@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "config.h"
 #include "error.h"
 #include "grant.h"
+#include "jit-conf.h"
 #include "jwk.h"
 #include "macro.h"
 #include "output.h"

@@ -8,6 +8,7 @@
 #include "jitctl.h"
 #include "json.h"
 #include "jwk.h"
+#include "private-key.h"
 
 static void help(void) {
         printf("Usage: jitctl keygen [--alg EdDSA|ES256] [--kid KID] [--force] --out PREFIX\n\n"

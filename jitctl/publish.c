@@ -10,6 +10,7 @@
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "json.h"
+#include "jws-sign.h"
 #include "jws.h"
 
 #define BUNDLE_TTL_DEFAULT (15 * 60)

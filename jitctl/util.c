@@ -13,6 +13,7 @@
 #include "jitctl.h"
 #include "json.h"
 #include "parse.h"
+#include "private-key.h"
 
 int parse_epoch_arg(const char *opt, const char *s, int64_t *ret) {
         int64_t v = 0;

@@ -6,12 +6,12 @@
 
 #include "bundle.h"
 #include "explain.h"
-#include "facts.h"
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "json.h"
 #include "jws.h"
 #include "parse.h"
+#include "selector.h"
 
 static void help(void) {
         printf("Usage: jitctl verify [OPTIONS…] [TOKEN | --file FILE | -]\n\n"

@@ -6,7 +6,8 @@
 #include "hooks.h"
 #include "identity.h"
 #include "messages.h"
-#include "session-record.h"
+#include "proc.h"
+#include "session-store.h"
 
 /* The caller must be inside a login session pam_jit recorded for the same
  * user: sudo from a cron job, a service or another user's session is not an

@@ -5,7 +5,7 @@
 #include <syslog.h>
 
 #include "args.h"
-#include "config.h"
+#include "jit-conf.h"
 #include "macro.h"
 
 static bool service_is_sudo(const char *service) {

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "config.h"
+#include "jit-conf.h"
 #include "userdb.h"
 
 #define USER_NAME_BUF 64

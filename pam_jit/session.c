@@ -11,7 +11,8 @@
 #include "identity.h"
 #include "jit-limits.h"
 #include "messages.h"
-#include "session-record.h"
+#include "proc.h"
+#include "session-store.h"
 
 /* JIT_GRANT_ID, JIT_GRANT_EXPIRES, JIT_GRANT_REASON for the session's
  * processes (sshd and sudo pass the PAM environment on). */

@@ -3,9 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config.h"
 #include "fileio.h"
-#include "hoststate.h"
+#include "host-state.h"
+#include "jit-conf.h"
+#include "jit-limits.h"
 #include "jitctl.h"
 #include "preconditions.h"
 

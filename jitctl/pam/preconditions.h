@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "apply.h"
-#include "config.h"
+#include "jit-conf.h"
 
 /* config: jit.conf as a host path (NULL: the default). Each failed check
  * is printed and sets w->refused; *ret_config gets the configuration

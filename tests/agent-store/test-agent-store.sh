@@ -19,7 +19,7 @@ set -euo pipefail
 AGENT=${1:-}
 JITCTL=${2:-}
 # The fetch helper of a build tree sits next to its agent.
-export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/jit-fetch}
+export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/jit-fetch}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/agent-store/lib.sh
 . "$HERE/lib.sh"

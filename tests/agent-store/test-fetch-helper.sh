@@ -20,8 +20,9 @@ set -euo pipefail
 
 AGENT=${1:-}
 JITCTL=${2:-}
-# The real helper of a build tree sits next to its agent.
-REAL_HELPER=$(dirname "${1:-.}")/jit-fetch
+# The real helper: meson passes it; in a build tree it is jit-fetch/jit-fetch
+# beside jit-agent/jit-agent.
+REAL_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/jit-fetch}
 ISS=https://jit.example.com
 FETCH_TIMEOUT=1 # s, the smallest fetch_timeout config.c allows
 GRACE=5         # s, HELPER_GRACE_USEC in fetch-job.c
@@ -33,7 +34,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 require_root # the agent checks its files are root's
 [[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
 [[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
-[[ -x $REAL_HELPER ]] || die "jit-fetch not found next to the agent: '$REAL_HELPER'"
+[[ -x $REAL_HELPER ]] || die "jit-fetch not found (JIT_FETCH_HELPER): '$REAL_HELPER'"
 PRINTF=$(type -P printf) || die "no printf program (coreutils) in PATH"
 
 # ---- processes, all ended by PID ----------------------------------------
@@ -342,12 +343,12 @@ set_mode exit1
 MARK=$(log_lines)
 C=$(calls)
 kill -HUP "$AGENT_PID"
-if wait_for 4 has_log_since "$MARK" "${FAILED}cannot start the fetch helper;"; then
+if wait_for 4 has_log_since "$MARK" "${FAILED}cannot start the fetch helper "; then
         pass "10: $(log_since "$MARK" | grep -m1 -E "$FAILED" | cut -d' ' -f2-)"
 else
         fail "10: no 'fetch failed (1 in a row): cannot start the fetch helper' within 4 s"
 fi
-check "10: the error names the path and the cause" has_log_since "$MARK" "cannot start $H: No such file or directory"
+check "10: the error names the path and the cause" has_log_since "$MARK" "cannot start the fetch helper $H: No such file or directory"
 check "10: nothing ran" test "$(calls)" -eq "$C"
 after_case 10
 ln -s "$D/fake-helper" "$D/helper"

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle-url.h"
 #include "fetch.h"
 #include "macro.h"
 

@@ -11,12 +11,12 @@ import re
 import sys
 
 NOFOLLOW_EXCEPTIONS = {
-    ("common/fileio.c", "read_file_secure"):
+    ("common/basic/fileio.c", "read_file_secure"):
         'open("/"): the root folder, which is no symlink; every component below '
         "is then opened with O_NOFOLLOW relative to it",
-    ("common/session-record.c", "read_proc"):
+    ("common/host/proc.c", "read_proc"):
         "/proc/<pid>/stat and /proc/self/sessionid: procfs, not host state",
-    ("common/session-record.c", "session_foreach_process"):
+    ("common/host/proc.c", "session_foreach_process"):
         "/proc/<pid> folders while walking /proc: procfs, not host state",
 }
 CALL = re.compile(r"\b(open|openat)\s*\(")
@@ -53,7 +53,7 @@ def main():
     root = pathlib.Path(sys.argv[1])
     bad, seen, n = [], set(), 0
     for sub in ("common", "pam_jit"):
-        for p in sorted((root / sub).glob("*.c")):
+        for p in sorted((root / sub).rglob("*.c")):
             rel = p.relative_to(root).as_posix()
             for line, func, call in calls(p):
                 n += 1

@@ -437,7 +437,7 @@ int __wrap_pam_prompt(pam_handle_t *pamh, int style, char **response, const char
         return r;
 }
 
-/* ---- journald (common/audit.c speaks its protocol on a socket) ---- */
+/* ---- journald (common/host/audit.c speaks its protocol on a socket) ---- */
 
 DECL(int, socket, int, int, int);
 DECL(ssize_t, sendmsg, int, const struct msghdr *, int);

@@ -16,10 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "bundle-apply.h"
 #include "fuzz.h"
-#include "hoststate.h"
+#include "host-state.h"
+#include "jit-conf.h"
 #include "jwk.h"
+#include "user-grants.h"
 
 #define NOW 1800000000
 

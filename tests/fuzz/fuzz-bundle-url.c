@@ -9,7 +9,7 @@
 #include <assert.h>
 #include <string.h>
 
-#include "fetch.h"
+#include "bundle-url.h"
 #include "fuzz.h"
 #include "macro.h"
 

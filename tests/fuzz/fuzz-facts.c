@@ -2,8 +2,8 @@
 #include <assert.h>
 #include <string.h>
 
-#include "facts.h"
 #include "fuzz.h"
+#include "selector.h"
 
 /* Property: a parsed facts file formats to text that parses to the same. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -3,11 +3,11 @@
  * the claims parser is fed the JSON a signed token would carry. */
 #include <assert.h>
 
-#include "facts.h"
 #include "fuzz.h"
 #include "grant.h"
 #include "jit-limits.h"
 #include "json.h"
+#include "selector.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_json_ struct json_object *claims = NULL;

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "hoststate.h"
+#include "host-state.h"
 #include "jit-limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

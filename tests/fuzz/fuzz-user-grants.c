@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "hoststate.h"
+#include "user-grants.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         _cleanup_(user_grants_freep) struct user_grants *u = NULL, *again = NULL;

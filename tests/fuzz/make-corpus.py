@@ -198,8 +198,8 @@ def main():
     write("jwks", "private-d", json.dumps({"keys": [json.loads(ED.export_private()) |
                                                     {"kid": "ed", "alg": "EdDSA"}]}))
     write("jwks", "hmac", '{"keys":[{"kty":"oct","k":"c2VjcmV0","kid":"h","alg":"HS256"}]}')
-    # Keys the trust store refuses by their value (common/ed25519-point.c,
-    # common/rsa-roca.c) or their declared use: the identity point, a point
+    # Keys the trust store refuses by their value (common/token/ed25519-point.c,
+    # common/token/rsa-roca.c) or their declared use: the identity point, a point
     # of order 8, y = p (non-canonical), a y no point has, a ROCA-structured
     # modulus (tests/tools/make-roca-modulus.py), and use/key_ops.
     def okp(x, extra=""):

@@ -16,11 +16,14 @@
 
 #include "pam-harness.h"
 
-#include "config.h"
+#include "bundle-apply.h"
 #include "fileio.h"
-#include "hoststate.h"
+#include "jit-conf.h"
 #include "jwk.h"
 #include "jws.h"
+#include "session-record.h"
+#include "session-store.h"
+#include "user-grants.h"
 
 void harness_keys_init(struct harness_keys *k) {
         test_key_init(&k->trusted, JWS_ALG_EDDSA, "k1");

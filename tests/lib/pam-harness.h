@@ -22,7 +22,9 @@
 
 #include "test-util.h"
 
-#include "session-record.h"
+#include "bundle-apply.h"
+#include "session-store.h"
+#include "user-grants.h"
 
 #define TEST_HOST "pay-db-1"
 #define CONV_MESSAGES_MAX 16u

@@ -12,8 +12,10 @@
 
 #include "base64url.h"
 #include "json.h"
+#include "jws-sign.h"
 #include "jws.h"
 #include "macro.h"
+#include "private-key.h"
 
 void _test_assert_ok(int r, const struct jit_error *err, const char *file, int line) {
         if (r >= 0)

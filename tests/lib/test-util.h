@@ -14,9 +14,11 @@
 #include <cmocka.h>
 
 #include "error.h"
-#include "facts.h"
 #include "grant.h"
 #include "jwk.h"
+#include "jws-sign.h"
+#include "private-key.h"
+#include "selector.h"
 
 /* Time is a parameter: every test works at this instant (2027-01-15). */
 #define TEST_NOW INT64_C(1800000000)

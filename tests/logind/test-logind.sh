@@ -128,7 +128,7 @@ install -m 0644 -o root -g root "$PAM_JIT_SO" "$secdir/pam_jit.so"
 install -m 0755 -o root -g root "$JIT_AGENT" "$R/usr/sbin/jit-agent"
 # The fetch helper of the build tree sits next to its agent; in the guest it
 # goes where the packages put it, and the unit's drop-in names it.
-install -D -m 0755 -o root -g root "$(dirname "$JIT_AGENT")/jit-fetch" "$R/usr/libexec/jit-access/jit-fetch"
+install -D -m 0755 -o root -g root "${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch}" "$R/usr/libexec/jit-access/jit-fetch"
 # Every library they need is in the guest.
 for f in "${secdir#"$R"}/pam_jit.so" /usr/sbin/jit-agent /usr/libexec/jit-access/jit-fetch; do
         if chroot "$R" /usr/bin/ldd "$f" | grep 'not found'; then

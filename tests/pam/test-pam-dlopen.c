@@ -3,12 +3,23 @@
  * the five PAM entry points and nothing of libjit: a module that leaked its
  * internals could collide with the host program's own symbols (sshd, sudo)
  * and would be an ABI nobody promised. check-exports.sh lists the whole
- * dynamic symbol table with nm. */
+ * dynamic symbol table with nm.
+ *
+ * It also cannot sign: the issuer's code (common/issuer/, libjitissuer) is
+ * not linked into it, so neither its functions nor the OpenSSL signing and
+ * key-generation calls they make appear in the module's symbol tables
+ * (.symtab when not stripped, and .dynsym, which names every import). */
 
 #include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const entry_points[] = {
         "pam_sm_authenticate", "pam_sm_setcred",       "pam_sm_acct_mgmt",
@@ -18,17 +29,85 @@ static const char *const entry_points[] = {
 /* Internal functions of the module and of common/ (libjit, linked in
  * statically) that must stay hidden. */
 static const char *const hidden[] = {
-        "pam_sm_chauthtok",  "grant_verify",           "grant_from_token",
-        "grant_check_time",  "jws_verify_raw",         "jws_verify_compact",
-        "jws_sign_compact",  "trust_store_parse",      "trust_store_load",
-        "config_load",       "config_parse",           "read_file_secure",
-        "write_file_atomic", "hoststate_apply_bundle", "user_grants_load",
-        "host_facts_load",   "session_record_save",    "session_record_load",
-        "session_id_of_pid", "bundle_from_token",      "base64url_decode",
-        "json_parse_strict", "jit_error_set",          "explicit_wipe",
-        "strv_free",         "user_name_is_valid",     "selector_matches",
-        "audit_log",
+        "pam_sm_chauthtok",       "grant_verify",        "grant_from_token",
+        "grant_check_time",       "jws_verify_raw",      "jws_verify_compact",
+        "trust_store_parse",      "trust_store_load",    "config_load",
+        "config_parse",           "read_file_secure",    "write_file_atomic",
+        "hoststate_apply_bundle", "user_grants_load",    "host_facts_load",
+        "session_record_save",    "session_record_load", "session_id_of_pid",
+        "bundle_from_token",      "base64url_decode",    "json_parse_strict",
+        "jit_error_set",          "explicit_wipe",       "strv_free",
+        "user_name_is_valid",     "selector_matches",    "audit_log",
 };
+
+/* The issuer's side (common/issuer/): absent from the file, not merely
+ * hidden; and the OpenSSL calls that only signing and key generation make. */
+static const char *const absent[] = {
+        "jws_sign",          "jws_sign_compact",        "key_generate",
+        "key_load_private",  "key_save_private",        "key_to_public_jwk",
+        "key_thumbprint",    "EVP_DigestSign",          "EVP_DigestSignInit",
+        "EVP_PKEY_Q_keygen", "PEM_read_bio_PrivateKey", "PEM_write_bio_PrivateKey",
+};
+
+/* Is any name of absent[] in a symbol table of the ELF file at path? Sets
+ * *ret_symtab when the file has a .symtab (is not stripped). */
+static int check_absent(const char *path, bool *ret_symtab) {
+        const Elf64_Ehdr *eh;
+        const Elf64_Shdr *sh;
+        struct stat st;
+        const char *map;
+        int fd, found = 0;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) < 0) {
+                perror(path);
+                return -1;
+        }
+        map = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        (void) close(fd);
+        if (map == MAP_FAILED) {
+                perror("mmap");
+                return -1;
+        }
+        eh = (const Elf64_Ehdr *) map;
+        if ((size_t) st.st_size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+            eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+            eh->e_shoff + (size_t) eh->e_shnum * sizeof(*sh) > (size_t) st.st_size) {
+                fprintf(stderr, "%s: not a 64-bit ELF file\n", path);
+                (void) munmap((void *) map, (size_t) st.st_size);
+                return -1;
+        }
+        sh = (const Elf64_Shdr *) (map + eh->e_shoff);
+        *ret_symtab = false;
+        for (unsigned i = 0; i < eh->e_shnum; i++) {
+                const Elf64_Sym *sym;
+                const char *strtab;
+                size_t n;
+
+                if (sh[i].sh_type != SHT_SYMTAB && sh[i].sh_type != SHT_DYNSYM)
+                        continue;
+                if (sh[i].sh_type == SHT_SYMTAB)
+                        *ret_symtab = true;
+                sym = (const Elf64_Sym *) (map + sh[i].sh_offset);
+                strtab = map + sh[sh[i].sh_link].sh_offset;
+                n = sh[i].sh_size / sizeof(Elf64_Sym);
+                for (size_t k = 0; k < n; k++) {
+                        const char *name = strtab + sym[k].st_name;
+                        size_t len = strcspn(name, "@");
+
+                        for (size_t a = 0; a < sizeof(absent) / sizeof(absent[0]); a++)
+                                if (strlen(absent[a]) == len &&
+                                    strncmp(name, absent[a], len) == 0) {
+                                        fprintf(stderr, "%s: %s in %s\n", path, name,
+                                                sh[i].sh_type == SHT_SYMTAB ? ".symtab"
+                                                                            : ".dynsym");
+                                        found++;
+                                }
+                }
+        }
+        (void) munmap((void *) map, (size_t) st.st_size);
+        return found;
+}
 
 int main(int argc, char **argv) {
         bool ok = true;
@@ -56,6 +135,17 @@ int main(int argc, char **argv) {
                         ok = false;
                 } else
                         printf("ok: %s hidden\n", hidden[i]);
+        }
+        {
+                bool symtab = false;
+                int n = check_absent(argv[1], &symtab);
+
+                if (n != 0)
+                        ok = false;
+                else
+                        printf("ok: no signing or key generation symbol in %s%s\n",
+                               symtab ? ".symtab and .dynsym" : ".dynsym",
+                               symtab ? "" : " (stripped: no .symtab to check)");
         }
         if (dlclose(h) != 0) {
                 fprintf(stderr, "dlclose: %s\n", dlerror());

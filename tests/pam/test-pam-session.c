@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "pam-harness.h"
+#include "proc.h"
 
 #define SUDO_ONLY_FROM_SESSION                                                                     \
         "jit: sudo is allowed only from a login session admitted by jit-access"

@@ -244,8 +244,9 @@ agent_started_count() {
 # for its "started" line.
 agent_start() {
         require_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
-        # The fetch helper of a build tree sits next to its agent.
-        export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/jit-fetch}
+        # The fetch helper: meson passes it; in a build tree it is
+        # jit-fetch/jit-fetch beside jit-agent/jit-agent.
+        export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch}
         AGENT_LOG=$D/agent.log
         local n
         if [[ ! -e $AGENT_LOG ]]; then

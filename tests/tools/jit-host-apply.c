@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
+#include "bundle-apply.h"
 #include "fileio.h"
-#include "hoststate.h"
+#include "jit-conf.h"
 #include "jit-limits.h"
 #include "jwk.h"
 

@@ -5,7 +5,7 @@
 Infineon's RSALib made primes p = k*M + (65537^a mod M), M the product of
 the primes up to a bound (167 for the smallest keys). Such a modulus, taken
 mod each prime of the published detector (3..167), lies in the subgroup 65537
-generates: the fingerprint common/rsa-roca.c tests. The output is the
+generates: the fingerprint common/token/rsa-roca.c tests. The output is the
 modulus as base64url (the "n" of a JWK, e = 65537), for tests/unit/test-jwk.c;
 the seed makes it reproducible:
 

@@ -12,9 +12,9 @@
 
 #include <cmocka.h>
 
-#include "config.h"
 #include "error.h"
 #include "fileio.h"
+#include "jit-conf.h"
 #include "jit-limits.h"
 #include "macro.h"
 

@@ -10,9 +10,9 @@
 #include <cmocka.h>
 
 #include "error.h"
-#include "facts.h"
 #include "jit-limits.h"
 #include "macro.h"
+#include "selector.h"
 
 static void check_sorted(const struct host_facts *f) {
         assert_int_equal(strv_length(f->facts), f->n_facts);

@@ -13,11 +13,15 @@
 
 #include "test-util.h"
 
-#include "config.h"
+#include "bundle-apply.h"
+#include "facts-file.h"
 #include "fileio.h"
-#include "hoststate.h"
+#include "host-state.h"
+#include "jit-conf.h"
 #include "jit-limits.h"
 #include "macro.h"
+#include "revoked-list.h"
+#include "user-grants.h"
 
 /* ---- fixture: a fresh host (state_dir, run_dir) per test ---- */
 

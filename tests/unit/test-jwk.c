@@ -112,7 +112,7 @@
         "C2RLyIcGHhvkaGUWAMzVF21NhjVUXsj1XA7PbXJACbLK5ijZR"                                        \
         "UiuyOuSMfOGW8N-mk"
 
-/* The small-order points (common/ed25519-point.c): the 8 canonical encodings,
+/* The small-order points (common/token/ed25519-point.c): the 8 canonical encodings,
  * then the other encodings of the same points, then y >= p of other points,
  * a y no point has, and the test key plus the point of order 2. */
 #define ED_IDENTITY "AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

@@ -21,8 +21,10 @@
 #include "jit-limits.h"
 #include "json.h"
 #include "jwk.h"
+#include "jws-sign.h"
 #include "jws.h"
 #include "macro.h"
+#include "private-key.h"
 
 /* RFC 8037 A.1/A.2 (Ed25519 key) and A.4 (its JWS). */
 #define RFC8037_D "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,7 +17,8 @@
 
 #include "jit-limits.h"
 #include "macro.h"
-#include "session-record.h"
+#include "proc.h"
+#include "session-store.h"
 
 struct fixture {
         char dir[64];
@@ -686,6 +688,111 @@ static void test_is_live(void **state) {
         assert_false(session_record_is_live(NULL));
 }
 
+/* A child that runs child_setup, then waits on a pipe until the parent
+ * closes it. */
+static pid_t spawn_waiting_child(int *ret_wfd, void (*child_setup)(void)) {
+        int p[2];
+        pid_t pid;
+
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                char c;
+
+                (void) close(p[1]);
+                if (child_setup)
+                        child_setup();
+                if (read(p[0], &c, 1) < 0)
+                        _exit(1);
+                _exit(0);
+        }
+        (void) close(p[0]);
+        *ret_wfd = p[1];
+        return pid;
+}
+
+static void child_setresuid(void) {
+        if (setresuid(65534, 0, 0) < 0)
+                _exit(1);
+}
+
+static void child_setsid(void) {
+        if (setsid() < 0)
+                _exit(1);
+}
+
+/* Wait until pid's real uid is what the child's setup made it, at most
+ * ~5 s. */
+static void wait_uid(pid_t pid, uid_t want) {
+        for (int i = 0; i < 500; i++) {
+                uid_t ruid, euid;
+
+                if (proc_uids(pid, &ruid, &euid) == 0 && ruid == want)
+                        return;
+                (void) nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+        }
+        fail_msg("pid %d never got uid %u", (int) pid, (unsigned) want);
+}
+
+static void test_proc_uids(void **state) {
+        uid_t ruid = 1, euid = 1;
+        pid_t child;
+        int wfd, status;
+
+        assert_int_equal(proc_uids(getpid(), &ruid, &euid), 0);
+        assert_int_equal(ruid, getuid());
+        assert_int_equal(euid, geteuid());
+        assert_int_equal(proc_uids(0, &ruid, &euid), -EINVAL);
+        assert_int_equal(proc_uids(-1, &ruid, &euid), -EINVAL);
+
+        /* Real and effective told apart (the agent signals a process whose
+         * real or effective uid is the user's): needs root to set them. */
+        if (geteuid() == 0) {
+                child = spawn_waiting_child(&wfd, child_setresuid);
+                wait_uid(child, 65534);
+                assert_int_equal(proc_uids(child, &ruid, &euid), 0);
+                assert_int_equal(ruid, 65534);
+                assert_int_equal(euid, 0);
+                (void) close(wfd);
+                assert_int_equal(waitpid(child, &status, 0), child);
+                assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+                /* Reaped: gone. */
+                assert_int_equal(proc_uids(child, &ruid, &euid), -ESRCH);
+        }
+}
+
+static void test_proc_tty_nr(void **state) {
+        unsigned long tty = 1;
+        struct stat st;
+        pid_t child;
+        int wfd, status;
+
+        assert_int_equal(proc_tty_nr(0, &tty), -EINVAL);
+        /* When stdin is a terminal, it is (usually) ours: the same device. */
+        assert_int_equal(proc_tty_nr(getpid(), &tty), 0);
+        if (isatty(STDIN_FILENO) && fstat(STDIN_FILENO, &st) == 0 && tty != 0)
+                assert_int_equal(
+                        makedev((tty >> 8) & 0xfff, (tty & 0xff) | ((tty >> 12) & 0xfff00)),
+                        st.st_rdev);
+
+        /* A new session has no controlling terminal: 0, not the session id
+         * or the process group in the fields beside it. */
+        child = spawn_waiting_child(&wfd, child_setsid);
+        for (int i = 0; i < 500; i++) {
+                if (getsid(child) == child)
+                        break;
+                (void) nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+        }
+        assert_int_equal(getsid(child), child);
+        tty = 1;
+        assert_int_equal(proc_tty_nr(child, &tty), 0);
+        assert_int_equal(tty, 0);
+        (void) close(wfd);
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(proc_tty_nr(child, &tty) < 0);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
@@ -700,6 +807,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_add_elevation_concurrent, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_list, setup, teardown),
                 cmocka_unit_test(test_is_live),
+                cmocka_unit_test(test_proc_uids),
+                cmocka_unit_test(test_proc_tty_nr),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

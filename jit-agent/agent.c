@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "agent.h"
+#include "host-facts.h"
+
+int agent_load_context(struct agent *a, struct jit_error *err) {
+        struct jit_context ctx = {};
+        struct host_facts facts = {};
+        int r;
+
+        r = config_load(a->config_path, 0, &ctx.config, err);
+        if (r >= 0)
+                r = trust_store_load(ctx.config->trust_store, 0, &ctx.trust, err);
+        if (r < 0) {
+                context_done(&ctx);
+                return r;
+        }
+        if (mkdir(ctx.config->run_dir, 0755) < 0 && errno != EEXIST) {
+                int e = errno;
+
+                r = jit_error_set(err, e, JIT_REASON_SYSTEM, "cannot create %s: %s",
+                                  ctx.config->run_dir, strerror_r(e, (char[128]){}, 128));
+                context_done(&ctx);
+                return r;
+        }
+        r = agent_host_facts_write(ctx.config, &facts, err);
+        if (r < 0) {
+                context_done(&ctx);
+                return r;
+        }
+        ctx.facts = facts;
+        ctx.host = host_facts_get(&ctx.facts, "host");
+        config_grant_policy(ctx.config, &ctx.policy);
+
+        context_done(&a->ctx);
+        a->ctx = ctx;
+        return 0;
+}
+
+void agent_done(struct agent *a) {
+        sd_event_source_unref(a->poll_timer);
+        sd_event_source_unref(a->deadline_timer);
+        sd_event_source_unref(a->grace_timer);
+        sd_event_source_unref(a->sessions_watch);
+        sd_event_source_unref(a->reconcile_soon);
+        sd_event_source_unref(a->trim_soon);
+        a->fetch = fetch_job_cancel(a->fetch);
+        sd_bus_flush_close_unref(a->bus);
+        sd_event_unref(a->event);
+        context_done(&a->ctx);
+        free(a->etag);
+        free(a->kills);
+        free(a->warned);
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* run_dir/keys/<user>: the OpenSSH keys of the user's usable ssh grants, for
+ * sshd's AuthorizedKeysFile. Each line carries expiry-time="…" as well, so
+ * sshd itself refuses the key after the grant's end even if this agent is
+ * not running to remove it. */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "access.h"
+#include "agent-log.h"
+#include "fileio.h"
+#include "key-files.h"
+#include "parse.h"
+
+#define KEYS_DIR "keys"
+#define USERS_DIR "users"
+
+struct key_line {
+        char *key;
+        int64_t end; /* exp + clock_skew of the grant that admits it */
+};
+
+struct user_keys {
+        struct key_line *lines;
+        size_t n;
+        int64_t now, skew;
+        int64_t next; /* earliest later change */
+        size_t n_usable;
+};
+
+static void user_keys_done(struct user_keys *k) {
+        for (size_t i = 0; i < k->n; i++)
+                free(k->lines[i].key);
+        free(k->lines);
+        k->lines = NULL;
+        k->n = 0;
+}
+
+static void on_candidate(enum verdict v, const struct grant *g, void *userdata) {
+        struct user_keys *k = userdata;
+        int64_t end = g->exp + k->skew, start = g->nbf - k->skew;
+
+        if (v == VERDICT_NOT_YET && start > k->now && start < k->next)
+                k->next = start; /* its keys appear then */
+        if (v != VERDICT_ALLOW)
+                return;
+        k->n_usable++;
+        if (end < k->next)
+                k->next = end; /* its keys go then */
+        for (size_t i = 0; g->keys && g->keys[i]; i++) {
+                bool merged = false;
+
+                for (size_t j = 0; j < k->n; j++)
+                        if (streq(k->lines[j].key, g->keys[i])) {
+                                if (end > k->lines[j].end)
+                                        k->lines[j].end = end;
+                                merged = true;
+                        }
+                if (!merged) {
+                        struct key_line *l = realloc(k->lines, (k->n + 1) * sizeof(*l));
+                        char *dup = strdup(g->keys[i]);
+
+                        if (!l || !dup) {
+                                free(dup);
+                                if (l)
+                                        k->lines = l;
+                                continue; /* out of memory: the key is simply not granted */
+                        }
+                        k->lines = l;
+                        k->lines[k->n++] = (struct key_line){.key = dup, .end = end};
+                }
+        }
+}
+
+static int keys_format(const struct user_keys *k, char **ret, size_t *ret_len) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        fputs("# written by jit-agent: the keys of this user's valid grants\n", f);
+        for (size_t i = 0; i < k->n; i++) {
+                time_t t = (time_t) k->lines[i].end;
+                struct tm tm;
+                char stamp[32];
+
+                if (!gmtime_r(&t, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%SZ", &tm) == 0)
+                        continue;
+                fprintf(f, "expiry-time=\"%s\" %s\n", stamp, k->lines[i].key);
+        }
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+static int keys_dir_open(const char *run_dir, int *ret) {
+        _cleanup_free_ char *path = NULL;
+        struct stat st;
+        int fd;
+
+        if (asprintf(&path, "%s/" KEYS_DIR, run_dir) < 0)
+                return -ENOMEM;
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+                return -errno;
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        /* sshd reads these: root's, and nobody else may write there. */
+        if (fstat(fd, &st) < 0 || st.st_uid != 0 || (st.st_mode & 022)) {
+                close(fd);
+                return -EPERM;
+        }
+        *ret = fd;
+        return 0;
+}
+
+/* Rewrite one user's file, or remove it when no key is granted. */
+static int keys_write_user(struct agent *a, int kfd, const char *user, const struct user_keys *k) {
+        _cleanup_free_ char *path = NULL, *text = NULL, *old = NULL;
+        size_t len, old_len;
+        int r;
+
+        if (asprintf(&path, "%s/" KEYS_DIR "/%s", a->ctx.config->run_dir, user) < 0)
+                return -ENOMEM;
+        if (k->n == 0) {
+                if (unlinkat(kfd, user, 0) == 0)
+                        agent_audit(AUDIT_KEYS_REMOVED, LOG_INFO,
+                                    &(struct audit_fields){
+                                            .user = user, .host = a->ctx.host, .result = "removed"},
+                                    "keys of %s removed: no valid grant admits one", user);
+                return 0;
+        }
+        r = keys_format(k, &text, &len);
+        if (r < 0)
+                return r;
+        if (read_file_secure(path, 0, 1024 * 1024, &old, &old_len, NULL) >= 0 && old_len == len &&
+            memcmp(old, text, len) == 0)
+                return 0; /* unchanged: no rewrite, no event */
+        r = write_file_atomic(path, text, len, 0644, NULL);
+        if (r < 0)
+                return r;
+        agent_audit(
+                AUDIT_KEYS_INSTALLED, LOG_INFO,
+                &(struct audit_fields){.user = user, .host = a->ctx.host, .result = "installed"},
+                "keys of %s: %zu key%s installed", user, k->n, k->n == 1 ? "" : "s");
+        return 0;
+}
+
+static int users_list(const char *dir, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        DIR *d;
+        struct dirent *de;
+
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d) {
+                *ret = TAKE_PTR(l);
+                return errno == ENOENT ? 0 : -errno;
+        }
+        while ((de = readdir(d)))
+                if (user_name_is_valid(de->d_name, strlen(de->d_name)) &&
+                    strv_extend(&l, de->d_name) < 0) {
+                        closedir(d);
+                        return -ENOMEM;
+                }
+        closedir(d);
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int keys_sync(struct agent *a, int64_t now, int64_t *next, size_t *ret_grants) {
+        _cleanup_strv_free_ char **users = NULL, **have = NULL;
+        _cleanup_free_ char *users_dir = NULL, *keys_dir = NULL;
+        _cleanup_close_ int kfd = -1;
+        size_t grants = 0;
+        int r;
+
+        if (asprintf(&users_dir, "%s/" USERS_DIR, a->ctx.config->state_dir) < 0 ||
+            asprintf(&keys_dir, "%s/" KEYS_DIR, a->ctx.config->run_dir) < 0)
+                return -ENOMEM;
+        r = keys_dir_open(a->ctx.config->run_dir, &kfd);
+        if (r < 0)
+                return r;
+        r = users_list(users_dir, &users);
+        if (r < 0)
+                return r;
+
+        for (size_t i = 0; users[i]; i++) {
+                struct user_keys k = {
+                        .now = now, .skew = a->ctx.config->clock_skew, .next = INT64_MAX};
+                struct decision d = {};
+                struct jit_error err = {};
+
+                r = decide(&a->ctx,
+                           &(struct decide_request){
+                                   .user = users[i],
+                                   .scope = GRANT_SCOPE_SSH,
+                                   .ignore_stale = true,
+                                   .on_candidate = on_candidate,
+                                   .userdata = &k,
+                                   .now = now,
+                           },
+                           &d, &err);
+                decision_done(&d);
+                if (r < 0) {
+                        agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
+                                         (&(struct agent_log_fields){.user = users[i], .error = r}),
+                                         "keys of %s: %s", users[i], err.message);
+                        user_keys_done(&k);
+                        continue; /* fail closed for this user: its file is left to expire */
+                }
+                grants += k.n_usable;
+                if (k.next < *next)
+                        *next = k.next;
+                r = keys_write_user(a, kfd, users[i], &k);
+                if (r < 0)
+                        agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
+                                         (&(struct agent_log_fields){.user = users[i], .error = r}),
+                                         "keys of %s: cannot write: %s", users[i],
+                                         strerror_r(-r, (char[128]){}, 128));
+                user_keys_done(&k);
+        }
+
+        /* A user with no grants in the bundle any more has no file there:
+         * their key file goes too. */
+        r = users_list(keys_dir, &have);
+        if (r >= 0)
+                for (size_t i = 0; have[i]; i++)
+                        if (!strv_contains(users, have[i]))
+                                (void) keys_write_user(a, kfd, have[i],
+                                                       &(struct user_keys){.n = 0});
+        *ret_grants = grants;
+        return 0;
+}

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* jit-fetch: one fetch of the bundle, for jit-agent, in a process of its own.
+ * Its lines on stderr (the agent's stderr, so the journal under systemd) are
+ * the rare failures of the helper itself; what it fetched, or why it could
+ * not, goes to the agent over the wire, and the agent logs it.
+ *
+ * The code that talks to the network (libcurl, TLS, HTTP, and the libraries
+ * Debian's libcurl pulls in: krb5, ldap, ssh2, rtmp, gnutls, …) runs here,
+ * not in the agent that holds CAP_KILL and writes the key files: the helper
+ * gives up every capability, sets no_new_privs and confines itself with
+ * Landlock to reading files before it parses a byte from the network. It
+ * writes the outcome to stdout (wire/fetch-wire.h) and exits; the agent verifies
+ * the body as it verifies any bundle. Keeping libcurl out of the agent is also
+ * what keeps the long-running agent small (docs/benchmarks.md). */
+
+#include <errno.h>
+#include <getopt.h>
+#include <linux/capability.h>
+#include <linux/landlock.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "fetch-wire.h"
+#include "fetch.h"
+#include "macro.h"
+#include "parse.h"
+
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+
+/* Every right that changes the file system, by Landlock ABI version. */
+static uint64_t landlock_write_rights(int abi) {
+        uint64_t rights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+                          LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+                          LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+                          LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+                          LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+        if (abi >= 2)
+                rights |= LANDLOCK_ACCESS_FS_REFER;
+        if (abi >= 3)
+                rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
+        return rights;
+}
+
+/* No file may be written, created, removed or renamed from here on: a
+ * ruleset that handles every write right and grants none. A kernel without
+ * Landlock (before 5.13, or not enabled) leaves the other two fences. */
+static int confine_to_reading(void) {
+        struct landlock_ruleset_attr attr = {};
+        int abi, fd;
+
+        abi = (int) syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+        if (abi < 1)
+                /* ENOSYS, EOPNOTSUPP: no Landlock here; EPERM: a seccomp
+                 * filter without it (jit-agent.service allows it). */
+                return errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM ? 0 : -errno;
+        attr.handled_access_fs = landlock_write_rights(abi);
+        fd = (int) syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+        if (fd < 0)
+                return -errno;
+        int r = (int) syscall(SYS_landlock_restrict_self, fd, 0);
+        int e = errno;
+        close(fd);
+        return r < 0 ? -e : 1;
+}
+
+/* Under jit-agent.service the helper starts with no capability at all
+ * (SecureBits=noroot, and the agent clears its ambient set); started by a
+ * root agent elsewhere it has root's, and drops them. It never runs the
+ * network code with a capability: if they cannot be dropped, it stops. */
+static int drop_capabilities(void) {
+        struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3};
+        struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+        bool any = false;
+
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+                return -errno;
+        if (syscall(SYS_capget, &header, data) < 0)
+                return -errno;
+        /* The inheritable set alone grants nothing: with the ambient set
+         * empty, no_new_privs and no exec, it never reaches permitted. (systemd
+         * leaves CAP_KILL in it, for the agent's ambient capability, and
+         * its seccomp filter refuses capset().) */
+        for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+                any = any || data[i].effective || data[i].permitted;
+        if (!any)
+                return 0;
+        memset(data, 0, sizeof(data));
+        if (syscall(SYS_capset, &header, data) < 0)
+                return -errno;
+        return 0;
+}
+
+static int drop_privileges(void) {
+        int r;
+
+        r = drop_capabilities();
+        if (r < 0)
+                return r;
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                return -errno;
+        return confine_to_reading();
+}
+
+static int exit_status = EXIT_FAILURE;
+
+static void on_done(struct fetcher *f, int error, const char *message,
+                    const struct fetch_result *result, void *userdata) {
+        sd_event *event = userdata;
+        int r;
+
+        r = fetch_wire_write(STDOUT_FILENO, error, message, result);
+        if (r < 0)
+                fprintf(stderr, "<%d>jit-fetch: cannot write to jit-agent: %s\n", LOG_ERR,
+                        strerror_r(-r, (char[128]){}, 128));
+        else
+                exit_status = EXIT_SUCCESS;
+        (void) sd_event_exit(event, 0);
+}
+
+static int parse_u64(const char *s, uint64_t *ret) {
+        return parse_uint_strict(s, strlen(s), UINT64_MAX / 2, ret) ? 0 : -EINVAL;
+}
+
+static void help(void) {
+        printf("jit-fetch --url=URL [OPTIONS]\n\n"
+               "Fetch the grant bundle once for jit-agent and write the outcome to stdout.\n"
+               "Started by jit-agent; not meant to be run by hand.\n\n"
+               "  --url=URL                  https://, file:// (http:// with --allow-http)\n"
+               "  --connect-timeout-usec=N\n"
+               "  --timeout-usec=N\n"
+               "  --max-size=BYTES\n"
+               "  --ca-file=PATH  --client-cert=PATH  --client-key=PATH\n"
+               "  --pinned-pubkey=PIN        a path or sha256//…\n"
+               "  --allow-http\n"
+               "  --etag=ETAG                If-None-Match\n");
+}
+
+int main(int argc, char *argv[]) {
+        enum {
+                OPT_URL = 256,
+                OPT_CONNECT,
+                OPT_TIMEOUT,
+                OPT_MAX,
+                OPT_CA,
+                OPT_CERT,
+                OPT_KEY,
+                OPT_PIN,
+                OPT_HTTP,
+                OPT_ETAG
+        };
+        static const struct option options[] = {
+                {"url", required_argument, NULL, OPT_URL},
+                {"connect-timeout-usec", required_argument, NULL, OPT_CONNECT},
+                {"timeout-usec", required_argument, NULL, OPT_TIMEOUT},
+                {"max-size", required_argument, NULL, OPT_MAX},
+                {"ca-file", required_argument, NULL, OPT_CA},
+                {"client-cert", required_argument, NULL, OPT_CERT},
+                {"client-key", required_argument, NULL, OPT_KEY},
+                {"pinned-pubkey", required_argument, NULL, OPT_PIN},
+                {"allow-http", no_argument, NULL, OPT_HTTP},
+                {"etag", required_argument, NULL, OPT_ETAG},
+                {"help", no_argument, NULL, 'h'},
+                {},
+        };
+        struct fetch_options o = {
+                .connect_timeout_usec = 30ULL * 1000000,
+                .total_timeout_usec = 30ULL * 1000000,
+                .max_size = 16ULL << 20,
+        };
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        struct fetcher *f = NULL;
+        int c, r;
+
+        /* Before anything else: nothing below needs a privilege. */
+        r = drop_privileges();
+        if (r < 0) {
+                fprintf(stderr, "<%d>jit-fetch: cannot drop privileges: %s\n", LOG_ERR,
+                        strerror_r(-r, (char[128]){}, 128));
+                return EXIT_FAILURE;
+        }
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                switch (c) {
+                case OPT_URL:
+                        o.url = optarg;
+                        break;
+                case OPT_CONNECT:
+                        r = parse_u64(optarg, &o.connect_timeout_usec);
+                        break;
+                case OPT_TIMEOUT:
+                        r = parse_u64(optarg, &o.total_timeout_usec);
+                        break;
+                case OPT_MAX:
+                        r = parse_u64(optarg, &o.max_size);
+                        break;
+                case OPT_CA:
+                        o.ca_file = optarg;
+                        break;
+                case OPT_CERT:
+                        o.client_cert = optarg;
+                        break;
+                case OPT_KEY:
+                        o.client_key = optarg;
+                        break;
+                case OPT_PIN:
+                        o.pinned_pubkey = optarg;
+                        break;
+                case OPT_HTTP:
+                        o.allow_http = true;
+                        break;
+                case OPT_ETAG:
+                        o.etag = optarg;
+                        break;
+                case 'h':
+                        help();
+                        return EXIT_SUCCESS;
+                default:
+                        return 2;
+                }
+                if (r < 0) {
+                        fprintf(stderr, "jit-fetch: invalid number: %s\n", optarg);
+                        return 2;
+                }
+        }
+        if (optind < argc || !o.url) {
+                fprintf(stderr, "jit-fetch: --url=URL and no other arguments expected\n");
+                return 2;
+        }
+
+        r = sd_event_new(&event);
+        if (r >= 0)
+                r = fetcher_new(event, &f);
+        if (r >= 0)
+                r = fetcher_start(f, &o, on_done, event);
+        if (r < 0) {
+                /* Still an answer the agent can log: what could not start. */
+                (void) fetch_wire_write(STDOUT_FILENO, r, "cannot start the transfer", NULL);
+                fetcher_free(f);
+                return EXIT_SUCCESS;
+        }
+        r = sd_event_loop(event);
+        fetcher_free(f);
+        return r < 0 ? EXIT_FAILURE : exit_status;
+}

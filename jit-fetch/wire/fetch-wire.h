@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* What jit-fetch (the unprivileged fetch helper) tells jit-agent on its
+ * stdout: a header of "key=value" lines, an empty line, then exactly
+ * `length` bytes of body. The helper runs the network-facing code (libcurl,
+ * TLS, HTTP), so to the agent this stream is untrusted input: the parser
+ * takes each key at most once, printable ASCII values only, and numbers in
+ * range, and the body is trusted no more than any bundle from the store.
+ *
+ *   status=200          200 with a body, 304 not modified (or error=…)
+ *   etag="abc"          optional
+ *   date=1764000000     optional: the server's Date, seconds since the epoch
+ *   length=6225476      with status 200 only
+ *
+ *   error=-110          a failed fetch: a negative errno …
+ *   message=timed out after 30 s   … and what failed
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What one fetch is asked (the agent passes it to jit-fetch as --name=value
+ * arguments, jit-agent/fetch-job.c) and what it answers. */
+struct fetch_options {
+        const char *url; /* https://…, file:///…, http://… (only with allow_http) */
+        uint64_t connect_timeout_usec;
+        uint64_t total_timeout_usec;
+        uint64_t max_size;       /* body cap, bytes: larger is an error, not a truncation */
+        const char *ca_file;     /* NULL: the system's CA store */
+        const char *client_cert; /* PEM, with client_key */
+        const char *client_key;
+        const char *pinned_pubkey; /* curl syntax: a path or "sha256//…" */
+        bool allow_http;
+        const char *etag; /* If-None-Match: the ETag of the bundle we hold, or NULL */
+};
+
+struct fetch_result {
+        long status; /* 200 (or 0 for file://) with a body; 304 not modified */
+        char *body;  /* NUL-terminated, NULL on 304 */
+        size_t body_len;
+        char *etag;          /* the response's ETag, or NULL */
+        int64_t server_date; /* the Date header, seconds since the epoch; 0 if none */
+};
+
+#define FETCH_WIRE_HEADER_MAX 4096
+#define FETCH_WIRE_MESSAGE_MAX 512
+
+struct fetch_wire {
+        int error; /* 0, or the fetch's negative errno */
+        char message[FETCH_WIRE_MESSAGE_MAX];
+        long status;
+        char *etag;
+        int64_t server_date;
+        uint64_t length;
+};
+
+void fetch_wire_done(struct fetch_wire *w);
+
+/* Write the outcome of one fetch to fd, body included; 0 or a negative errno.
+ * Control characters in message become '?'. */
+int fetch_wire_write(int fd, int error, const char *message, const struct fetch_result *res);
+
+/* Parse the header at the start of buf. 0: complete, *ret_header_len bytes
+ * long (the empty line included), w filled; -EAGAIN: no empty line yet, read
+ * more; -EBADMSG: not a valid header (message in w->message). A body longer
+ * than max_size is -EFBIG. */
+int fetch_wire_parse_header(const char *buf, size_t len, uint64_t max_size, struct fetch_wire *w,
+                            size_t *ret_header_len);
