@@ -34,8 +34,7 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
         ctx.host = host_facts_get(&ctx.facts, "host");
         config_grant_policy(ctx.config, &ctx.policy);
 
-        host_grants_free(a->grants); /* verified under the old trust store */
-        a->grants = NULL;
+        token_digest_set_done(&a->verified); /* verified under the old trust store */
         context_done(&a->ctx);
         a->ctx = ctx;
         return 0;
@@ -51,7 +50,9 @@ void agent_done(struct agent *a) {
         a->fetch = fetch_job_cancel(a->fetch);
         sd_bus_flush_close_unref(a->bus);
         sd_event_unref(a->event);
-        host_grants_free(a->grants);
+        token_digest_set_done(&a->verified);
+        free(a->keys.v);
+        free(a->keys.names);
         context_done(&a->ctx);
         free(a->etag);
         free(a->kills);

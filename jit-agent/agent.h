@@ -15,6 +15,7 @@
 #include "fetch-job.h"
 #include "host-context.h"
 #include "snapshot.h"
+#include "token-digest.h"
 
 /* Processes sent SIGTERM, to be sent SIGKILL when the grace runs out. */
 struct pending_kill {
@@ -22,6 +23,21 @@ struct pending_kill {
         uid_t only_uid;    /* (uid_t) -1: every process of the session */
         pid_t spare;       /* never signalled (the session leader, for elevated ends) */
         uint64_t deadline; /* CLOCK_MONOTONIC usec */
+};
+
+/* When each user's key file changes next (key-files.c): one entry per user
+ * with a grant that starts or ends later, sorted by time. Kept compact (16
+ * bytes and the name an entry) since at 10 000 grants every user has one. */
+struct key_due {
+        int64_t when;    /* nbf - clock_skew or exp + clock_skew */
+        uint32_t name;   /* offset in names */
+        uint32_t usable; /* the user's usable ssh grants now */
+};
+
+struct key_schedule {
+        struct key_due *v;
+        size_t n;
+        char *names; /* NUL-terminated names, one after the other */
 };
 
 /* Warnings already given: one bit per warn_before entry, per session and grant. */
@@ -36,9 +52,13 @@ struct agent {
         sd_bus *bus; /* the system bus where logind runs, else NULL */
         const char *config_path;
         struct jit_context ctx;
-        /* The verified grants of the applied bundle, by user (enforce.c);
-         * NULL until read, dropped with ctx. */
-        struct host_grants *grants;
+        /* SHA-256 of the grant tokens seen to verify under ctx's trust store
+         * (the tokens of the users with sessions at the last reconcile) in
+         * the bundle named by verified_sha256: their signatures are not
+         * checked again (enforce.c). Dropped with ctx and on a new bundle. */
+        struct token_digest_set verified;
+        char verified_sha256[65];
+        struct key_schedule keys;
 
         struct fetch_job *fetch; /* the helper's fetch in flight, or NULL */
         char *etag;
@@ -62,8 +82,7 @@ struct agent {
         sd_event_source *reconcile_soon; /* defer: one reconcile per burst of events */
         sd_event_source *trim_soon;      /* defer: return freed heap after a fetch */
 
-        bool keys_dirty;   /* the grants may have changed: recompute the key files */
-        int64_t keys_next; /* when a key file changes next (a grant starts or ends); 0 none */
+        bool keys_dirty; /* the grants may have changed: recompute every key file */
 
         /* For STATUS=. */
         size_t n_grants, n_sessions;

@@ -387,75 +387,72 @@ static bool enforce_elevations(struct agent *a, const struct host_snapshot *snap
         return true;
 }
 
-/* The verified grants of the accepted bundle, kept between reconciles so
- * that each signature is checked once per bundle: read again when the state
- * file names another bundle (or none could be named), and dropped with the
- * context (agent_load_context) since another trust store may not trust
- * them. Grants kept are judged again at every decision: expiry and
- * revocation need no re-verification. Returns what this reconcile uses; a
- * set that could not be read whole is used once, not kept. */
-static const struct host_grants *agent_grants(struct agent *a, struct host_grants **ret_once) {
-        struct host_grants *g = NULL;
+/* The digest of the bundle the host holds now, or NULL when the state
+ * cannot be read (then nothing verified is remembered). The set of verified
+ * tokens is dropped when it names another bundle. */
+static const char *verified_for_bundle(struct agent *a, char sha[65]) {
         struct jit_error err = {};
-        size_t unreadable = 0;
-        char sha[65] = "";
-        bool sha_known;
-        int r;
 
-        *ret_once = NULL;
-        r = host_grants_current_sha256(&a->ctx, sha, &err);
-        sha_known = r >= 0;
-        if (sha_known && a->grants && streq(sha, a->grants->bundle_sha256))
-                return a->grants;
-        host_grants_free(a->grants);
-        a->grants = NULL;
-        if (!sha_known)
+        if (host_grants_current_sha256(&a->ctx, sha, &err) < 0) {
                 agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "cannot read the state: %s",
                           err.message);
-        r = host_grants_load_all(&a->ctx, &g, &unreadable, &err);
-        if (r < 0) {
-                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "cannot read the grants: %s",
-                          err.message);
+                token_digest_set_done(&a->verified);
+                a->verified_sha256[0] = '\0';
                 return NULL;
         }
-        if (unreadable > 0)
-                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
-                          "%zu user file%s unreadable, the first: %s", unreadable,
-                          unreadable == 1 ? "" : "s", err.message);
-        if (unreadable > 0 || !sha_known || !g->have_state || !streq(g->bundle_sha256, sha)) {
-                *ret_once = g;
-                return g;
+        if (!streq(sha, a->verified_sha256)) {
+                token_digest_set_done(&a->verified);
+                memcpy(a->verified_sha256, sha, 65);
         }
-        a->grants = g;
-        /* Reading 5 000 files and parsing 10 000 tokens leaves freed heap
-         * between the kept grants: give it back (as after a fetch). */
-        (void) malloc_trim(0);
-        return g;
+        return sha;
 }
 
-int agent_reconcile(struct agent *a) {
+/* Remember the digests of the tokens of the users with sessions (those the
+ * next reconcile decides again), if the snapshot came from the bundle the
+ * set is for. Everything else is forgotten: at 10 000 grants the set of
+ * every token would be 320 kB the agent needs only after a new bundle,
+ * when it is dropped anyway. */
+static void verified_keep(struct agent *a, const struct host_snapshot *snap, const char *sha,
+                          char *const *session_users) {
+        const struct host_grants *g = snap->grants;
+        struct token_digest *v;
+        size_t n = 0;
+
+        if (!sha || !g || !g->have_state || !streq(g->bundle_sha256, sha) ||
+            snap->n_unreadable > 0) {
+                token_digest_set_done(&a->verified);
+                return;
+        }
+        for (size_t i = 0; session_users && session_users[i]; i++) {
+                const struct user_view *uv = host_grants_user(g, session_users[i]);
+
+                n += uv && uv->digests ? uv->n_grants : 0;
+        }
+        v = malloc((n ? n : 1) * sizeof(*v));
+        if (!v) {
+                token_digest_set_done(&a->verified);
+                return;
+        }
+        n = 0;
+        for (size_t i = 0; session_users && session_users[i]; i++) {
+                const struct user_view *uv = host_grants_user(g, session_users[i]);
+
+                for (size_t k = 0; uv && uv->digests && k < uv->n_grants; k++)
+                        v[n++] = uv->digests[k];
+        }
+        token_digest_set_adopt(&a->verified, v, n);
+}
+
+/* The live session records, and their users. A login that is over and left
+ * nothing running has its record removed here. */
+static int sessions_load(struct agent *a, struct session_record ***ret, char ***ret_users) {
         _cleanup_strv_free_ char **ids = NULL;
-        _cleanup_(host_grants_freep) struct host_grants *once = NULL;
-        _cleanup_(snapshot_done) struct host_snapshot snap = {};
-        const struct host_snapshot *sp = NULL;
-        const struct host_grants *hg;
+        struct session_record **recs;
         struct jit_error err = {};
-        int64_t now = (int64_t) time(NULL), next = INT64_MAX;
-        size_t sessions = 0, grants = 0;
+        size_t n = 0;
         int r;
 
-        /* One snapshot for the whole reconcile: every session and the key
-         * files are decided on the same view of the host. */
-        hg = agent_grants(a, &once);
-        if (hg) {
-                r = snapshot_load(&a->ctx, &(struct snapshot_load){.grants = hg}, &snap, &err);
-                if (r < 0)
-                        agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
-                                  "cannot read the sessions' view of the host: %s", err.message);
-                else
-                        sp = &snap;
-        }
-
+        *ret_users = NULL;
         r = session_records_list(a->ctx.config->run_dir, &ids, &err);
         if (r < 0) {
                 agent_log_fields(LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR,
@@ -463,6 +460,9 @@ int agent_reconcile(struct agent *a) {
                                  "cannot list sessions: %s", err.message);
                 ids = NULL;
         }
+        recs = calloc(strv_length(ids) + 1, sizeof(*recs));
+        if (!recs)
+                return -ENOMEM;
         for (size_t i = 0; ids && ids[i]; i++) {
                 _cleanup_(session_record_freep) struct session_record *rec = NULL;
 
@@ -496,35 +496,114 @@ int agent_reconcile(struct agent *a) {
                                 continue;
                         }
                 }
-                if (!enforce_login(a, sp, rec, now, &next))
-                        continue;
-                if (!enforce_elevations(a, sp, rec, now, &next))
-                        continue;
-                sessions++;
+                if (!strv_contains(*ret_users, rec->user) && strv_extend(ret_users, rec->user) < 0)
+                        r = -ENOMEM;
+                recs[n++] = TAKE_PTR(rec);
+                if (r == -ENOMEM)
+                        break;
         }
         if (ids)
                 warned_prune(a, ids);
+        *ret = recs;
+        return r == -ENOMEM ? -ENOMEM : 0;
+}
 
-        /* Key files verify every grant of every user: they are recomputed
-         * when the grants can have changed (a new bundle, a reload, the start)
-         * or one of them starts or ends, never for a session event. */
-        if (a->keys_dirty || (a->keys_next > 0 && now >= a->keys_next)) {
-                int64_t keys_next = INT64_MAX;
+static void sessions_free(struct session_record **recs) {
+        for (size_t i = 0; recs && recs[i]; i++)
+                session_record_free(recs[i]);
+        free(recs);
+}
 
-                r = sp ? keys_sync(a, sp, now, &keys_next, &grants) : -EIO;
+int agent_reconcile(struct agent *a) {
+        _cleanup_strv_free_ char **users = NULL, **due = NULL, **concerned = NULL;
+        _cleanup_(snapshot_done) struct host_snapshot snap = {};
+        struct session_record **recs = NULL;
+        const struct host_snapshot *sp = NULL;
+        struct jit_error err = {};
+        int64_t now = (int64_t) time(NULL), next = INT64_MAX, keys_next;
+        bool full = a->keys_dirty;
+        size_t sessions = 0;
+        const char *sha;
+        char sha_buf[65] = "";
+        int r;
+
+        r = sessions_load(a, &recs, &users);
+        if (r < 0)
+                agent_log(LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR, "cannot load sessions: %s",
+                          strerror_r(-r, (char[128]){}, 128));
+        if (!full && key_schedule_due(&a->keys, now, &due) < 0)
+                full = true; /* out of memory: every file, as after a new bundle */
+
+        /* One snapshot for the whole reconcile, of the users it concerns:
+         * every session and key file is decided on the same view of the
+         * host. Key files verify every grant of every user only when the
+         * grants can have changed (a new bundle, a reload, the start), else
+         * only those whose grant starts or ends now. */
+        sha = verified_for_bundle(a, sha_buf);
+        concerned = calloc(1, sizeof(char *));
+        if (!concerned)
+                r = -ENOMEM;
+        for (size_t i = 0; concerned && users && users[i]; i++)
+                if (strv_extend(&concerned, users[i]) < 0)
+                        r = -ENOMEM;
+        for (size_t i = 0; concerned && due && due[i]; i++)
+                if (strv_extend(&concerned, due[i]) < 0)
+                        r = -ENOMEM;
+        if (concerned && (full || concerned[0])) {
+                r = snapshot_load(&a->ctx,
+                                  &(struct snapshot_load){.users = concerned,
+                                                          .all_users = full,
+                                                          .verified = &a->verified},
+                                  &snap, &err);
                 if (r < 0)
+                        agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                                  "cannot read the grants and sessions: %s", err.message);
+                else {
+                        sp = &snap;
+                        if (snap.n_unreadable > 0)
+                                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                                          "%zu user file%s unreadable, the first: %s",
+                                          snap.n_unreadable, snap.n_unreadable == 1 ? "" : "s",
+                                          err.message);
+                }
+        }
+
+        for (size_t i = 0; recs && recs[i]; i++) {
+                if (!enforce_login(a, sp, recs[i], now, &next))
+                        continue;
+                if (!enforce_elevations(a, sp, recs[i], now, &next))
+                        continue;
+                sessions++;
+        }
+        sessions_free(recs);
+        if (sp)
+                verified_keep(a, sp, sha, users);
+        else
+                token_digest_set_done(&a->verified);
+
+        if (full || due) {
+                r = sp ? keys_sync(a, sp, full ? NULL : due, now) : -EIO;
+                if (r < 0) {
                         agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
                                          (&(struct agent_log_fields){.error = r}),
                                          "cannot sync key files: %s",
                                          strerror_r(-r, (char[128]){}, 128));
-                else {
+                        /* every file again at the next event */
+                        a->keys_dirty = true;
+                        key_schedule_done(&a->keys);
+                } else
                         a->keys_dirty = false;
-                        a->n_grants = grants;
-                }
-                a->keys_next = keys_next == INT64_MAX ? 0 : keys_next;
         }
-        if (a->keys_next > 0 && a->keys_next < next)
-                next = a->keys_next;
+        keys_next = key_schedule_next(&a->keys);
+        if (keys_next > 0 && keys_next < next)
+                next = keys_next;
+        if (full) {
+                /* Reading 5 000 files and parsing 10 000 tokens leaves freed
+                 * heap between what is kept: give it back (as after a
+                 * fetch). */
+                snapshot_done(&snap);
+                (void) malloc_trim(0);
+        }
 
         a->n_sessions = sessions;
         a->next_expiry = next == INT64_MAX ? 0 : next;

@@ -182,13 +182,97 @@ static int users_list(const char *dir, char ***ret) {
         return 0;
 }
 
-int keys_sync(struct agent *a, const struct host_snapshot *snap, int64_t now, int64_t *next,
-              size_t *ret_grants) {
+/* One user's result of a sync: when the file changes next, how many usable
+ * grants back it. */
+struct key_result {
+        const char *user;
+        int64_t when; /* INT64_MAX: never */
+        size_t usable;
+};
+
+static int due_cmp(const void *a, const void *b) {
+        const struct key_due *x = a, *y = b;
+
+        return x->when < y->when ? -1 : x->when > y->when;
+}
+
+/* The schedule after a sync of the users in res: their entries replaced,
+ * the others' kept (a full sync replaces them all). */
+static int key_schedule_update(struct key_schedule *s, const struct key_result *res, size_t n_res,
+                               bool full) {
+        struct key_schedule t = {};
+        size_t n = 0, names_size = 0, off = 0;
+
+        for (size_t i = 0; !full && i < s->n; i++)
+                names_size += strlen(s->names + s->v[i].name) + 1;
+        for (size_t i = 0; i < n_res; i++)
+                if (res[i].when != INT64_MAX)
+                        names_size += strlen(res[i].user) + 1;
+        if (names_size > UINT32_MAX)
+                return -E2BIG;
+        t.v = malloc(((full ? 0 : s->n) + n_res + 1) * sizeof(struct key_due));
+        t.names = malloc(names_size + 1);
+        if (!t.v || !t.names) {
+                free(t.v);
+                free(t.names);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; !full && i < s->n; i++) {
+                const char *name = s->names + s->v[i].name;
+                bool synced = false;
+
+                for (size_t k = 0; k < n_res && !synced; k++)
+                        synced = streq(res[k].user, name);
+                if (synced)
+                        continue;
+                t.v[n] = s->v[i];
+                t.v[n++].name = (uint32_t) off;
+                memcpy(t.names + off, name, strlen(name) + 1);
+                off += strlen(name) + 1;
+        }
+        for (size_t i = 0; i < n_res; i++) {
+                if (res[i].when == INT64_MAX)
+                        continue; /* nothing changes later: no usable grant, none coming */
+                t.v[n++] = (struct key_due){.when = res[i].when,
+                                            .name = (uint32_t) off,
+                                            .usable = (uint32_t) res[i].usable};
+                memcpy(t.names + off, res[i].user, strlen(res[i].user) + 1);
+                off += strlen(res[i].user) + 1;
+        }
+        qsort(t.v, n, sizeof(struct key_due), due_cmp);
+        t.n = n;
+        key_schedule_done(s);
+        *s = t;
+        return 0;
+}
+
+int key_schedule_due(const struct key_schedule *s, int64_t now, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+
+        for (size_t i = 0; i < s->n && s->v[i].when <= now; i++)
+                if (strv_extend(&l, s->names + s->v[i].name) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+int64_t key_schedule_next(const struct key_schedule *s) {
+        return s->n > 0 ? s->v[0].when : 0;
+}
+
+void key_schedule_done(struct key_schedule *s) {
+        free(s->v);
+        free(s->names);
+        *s = (struct key_schedule){};
+}
+
+int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *only, int64_t now) {
         _cleanup_strv_free_ char **users = NULL, **have = NULL;
         _cleanup_free_ char *keys_dir = NULL;
+        _cleanup_free_ struct key_result *res = NULL;
         _cleanup_close_ int kfd = -1;
         const struct host_grants *hg = snap->grants;
-        size_t grants = 0;
+        size_t n_res = 0, grants = 0;
         int r;
 
         if (asprintf(&keys_dir, "%s/" KEYS_DIR, a->ctx.config->run_dir) < 0)
@@ -197,22 +281,29 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, int64_t now, in
         if (r < 0)
                 return r;
         /* Every user with a file in the bundle: those whose tokens all failed
-         * and those whose file could not be read too. */
+         * and those whose file could not be read too. Or the users named. */
         users = calloc(1, sizeof(char *));
         if (!users)
                 return -ENOMEM;
-        for (size_t i = 0; hg && i < hg->n_users; i++)
+        for (size_t i = 0; only && only[i]; i++)
+                if (strv_extend(&users, only[i]) < 0)
+                        return -ENOMEM;
+        for (size_t i = 0; !only && hg && i < hg->n_users; i++)
                 if (strv_extend(&users, hg->users[i].user) < 0)
                         return -ENOMEM;
-        for (size_t i = 0; hg && hg->unreadable && hg->unreadable[i]; i++)
+        for (size_t i = 0; !only && hg && hg->unreadable && hg->unreadable[i]; i++)
                 if (strv_extend(&users, hg->unreadable[i]) < 0)
                         return -ENOMEM;
+        res = calloc(strv_length(users) + 1, sizeof(struct key_result));
+        if (!res)
+                return -ENOMEM;
 
         for (size_t i = 0; users[i]; i++) {
                 struct user_keys k = {
                         .now = now, .skew = a->ctx.config->clock_skew, .next = INT64_MAX};
                 struct decision d = {};
 
+                res[n_res++] = (struct key_result){.user = users[i], .when = INT64_MAX};
                 r = decide(snap,
                            &(struct decide_request){
                                    .user = users[i],
@@ -232,9 +323,8 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, int64_t now, in
                         user_keys_done(&k);
                         continue; /* fail closed for this user: its file is left to expire */
                 }
-                grants += k.n_usable;
-                if (k.next < *next)
-                        *next = k.next;
+                res[n_res - 1].when = k.next;
+                res[n_res - 1].usable = k.n_usable;
                 r = keys_write_user(a, kfd, users[i], &k);
                 if (r < 0)
                         agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
@@ -246,12 +336,19 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, int64_t now, in
 
         /* A user with no grants in the bundle any more has no file there:
          * their key file goes too. */
-        r = users_list(keys_dir, &have);
+        r = only ? -ENOENT : users_list(keys_dir, &have);
         if (r >= 0)
                 for (size_t i = 0; have[i]; i++)
                         if (!strv_contains(users, have[i]))
                                 (void) keys_write_user(a, kfd, have[i],
                                                        &(struct user_keys){.n = 0});
-        *ret_grants = grants;
+
+        r = key_schedule_update(&a->keys, res, n_res, !only);
+        if (r < 0)
+                return r;
+        grants = 0;
+        for (size_t i = 0; i < a->keys.n; i++)
+                grants += a->keys.v[i].usable;
+        a->n_grants = grants;
         return 0;
 }

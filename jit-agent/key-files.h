@@ -9,7 +9,15 @@
 
 #include "agent.h"
 
-/* Rewrite the files that changed; *next gets the earliest time a file
- * changes, *ret_grants the number of usable grants. */
-int keys_sync(struct agent *a, const struct host_snapshot *snap, int64_t now, int64_t *next,
-              size_t *ret_grants);
+/* Rewrite the key files of users (NULL: of every user in snap, and remove
+ * those of users with no file in the bundle any more), each decided on snap,
+ * which must hold their grants. a->keys learns when each of them changes
+ * next, and a->n_grants the number of usable grants. */
+int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *users, int64_t now);
+
+/* The users whose key files change at now or before (a->keys), or NULL with
+ * none; -ENOMEM. */
+int key_schedule_due(const struct key_schedule *s, int64_t now, char ***ret);
+/* When a key file changes next; 0 for never. */
+int64_t key_schedule_next(const struct key_schedule *s);
+void key_schedule_done(struct key_schedule *s);

@@ -13,6 +13,7 @@
 #include "revoked-list.h"
 #include "session-store.h"
 #include "snapshot.h"
+#include "token-digest.h"
 #include "user-grants.h"
 #include "userdb.h"
 
@@ -89,6 +90,7 @@ static void user_view_done(struct user_view *u) {
         for (size_t i = 0; i < u->n_grants; i++)
                 free(u->grants[i]); /* packed: one allocation each */
         free(u->grants);
+        free(u->digests);
         strv_free(u->revoked);
         free(u->invalid);
         free(u->user);
@@ -114,20 +116,39 @@ const struct user_view *host_grants_user(const struct host_grants *g, const char
         return bsearch(&key, g->users, g->n_users, sizeof(key), user_view_cmp);
 }
 
-/* Verify every token of one user's file, once. */
+/* Verify every token of one user's file, once. With known (the agent), a
+ * token whose exact bytes are in it skips the signature check (claims,
+ * issuer and TTL are checked again), and each grant's digest is kept in
+ * ->digests, for the caller's next known set. */
 static int user_view_fill(const struct jit_context *ctx, const char *user, struct user_grants *ug,
-                          struct user_view *ret) {
+                          const struct token_digest_set *known, struct user_view *ret) {
+        size_t n = ug->n_grants ? ug->n_grants : 1;
+
         *ret = (struct user_view){.bundle_exp = ug->bundle_exp};
         ret->user = strdup(user);
-        ret->grants = calloc(ug->n_grants ? ug->n_grants : 1, sizeof(struct grant *));
-        if (!ret->user || !ret->grants)
+        ret->grants = calloc(n, sizeof(struct grant *));
+        if (known)
+                ret->digests = calloc(n, sizeof(struct token_digest));
+        if (!ret->user || !ret->grants || (known && !ret->digests))
                 return -ENOMEM;
         for (size_t i = 0; i < ug->n_grants; i++) {
                 struct jit_error why = {};
                 struct grant *g = NULL;
+                struct token_digest d;
+                size_t len = strlen(ug->grants[i]);
+                bool seen = false;
+                int r;
 
-                if (grant_from_token(ug->grants[i], strlen(ug->grants[i]), ctx->trust, &ctx->policy,
-                                     &g, &why) < 0) {
+                if (known) {
+                        if (token_digest(ug->grants[i], len, &d) < 0)
+                                return -ENOMEM;
+                        seen = token_digest_set_contains(known, &d);
+                }
+                r = seen ? grant_from_verified_token(ug->grants[i], len, ctx->trust, &ctx->policy,
+                                                     &g, &why)
+                         : grant_from_token(ug->grants[i], len, ctx->trust, &ctx->policy, &g,
+                                            &why);
+                if (r < 0) {
                         if (ret->n_invalid++ == 0 && !(ret->invalid = strdup(why.message)))
                                 return -ENOMEM;
                         continue;
@@ -136,6 +157,8 @@ static int user_view_fill(const struct jit_context *ctx, const char *user, struc
                 grant_free(g);
                 if (!ret->grants[ret->n_grants])
                         return -ENOMEM;
+                if (known)
+                        ret->digests[ret->n_grants] = d;
                 ret->n_grants++;
         }
         ret->revoked = TAKE_PTR(ug->revoked);
@@ -176,7 +199,7 @@ int host_grants_load_user(const struct jit_context *ctx, const char *user, struc
         if (!g->users)
                 return jit_error_oom(err);
         g->n_users = 1;
-        if (user_view_fill(ctx, user, ug, &g->users[0]) < 0 || collect_bind_jtis(g) < 0)
+        if (user_view_fill(ctx, user, ug, NULL, &g->users[0]) < 0 || collect_bind_jtis(g) < 0)
                 return jit_error_oom(err);
         *ret = TAKE_PTR(g);
         return 0;
@@ -226,8 +249,9 @@ static int users_dir_list(const char *state_dir, char ***ret, struct jit_error *
         return 0;
 }
 
-int host_grants_load_all(const struct jit_context *ctx, struct host_grants **ret,
-                         size_t *ret_unreadable, struct jit_error *err) {
+int host_grants_load_users(const struct jit_context *ctx, char *const *which,
+                           const struct token_digest_set *known, struct host_grants **ret,
+                           size_t *ret_unreadable, struct jit_error *err) {
         _cleanup_(host_grants_freep) struct host_grants *g = NULL;
         _cleanup_strv_free_ char **users = NULL;
         struct host_state st;
@@ -248,10 +272,21 @@ int host_grants_load_all(const struct jit_context *ctx, struct host_grants **ret
                 memcpy(g->bundle_sha256, r < 0 ? "" : st.bundle_sha256, r < 0 ? 1 : 65);
         }
 
-        r = users_dir_list(ctx->config->state_dir, &users, err);
-        if (r < 0)
-                return r;
-        n = strv_length(users);
+        if (which) {
+                /* one view per user: a user named twice is read once */
+                users = calloc(1, sizeof(char *));
+                if (!users)
+                        return jit_error_oom(err);
+                for (size_t i = 0; which[i]; i++)
+                        if (!strv_contains(users, which[i]) && strv_extend(&users, which[i]) < 0)
+                                return jit_error_oom(err);
+                n = strv_length(users);
+        } else {
+                r = users_dir_list(ctx->config->state_dir, &users, err);
+                if (r < 0)
+                        return r;
+                n = strv_length(users);
+        }
         g->users = calloc(n ? n : 1, sizeof(struct user_view));
         if (!g->users)
                 return jit_error_oom(err);
@@ -271,7 +306,7 @@ int host_grants_load_all(const struct jit_context *ctx, struct host_grants **ret
                                 *err = why;
                         continue;
                 }
-                if (user_view_fill(ctx, users[i], ug, &g->users[g->n_users]) < 0) {
+                if (user_view_fill(ctx, users[i], ug, known, &g->users[g->n_users]) < 0) {
                         user_view_done(&g->users[g->n_users]);
                         return jit_error_oom(err);
                 }
@@ -284,6 +319,11 @@ int host_grants_load_all(const struct jit_context *ctx, struct host_grants **ret
                 *ret_unreadable = unreadable;
         *ret = TAKE_PTR(g);
         return 0;
+}
+
+int host_grants_load_all(const struct jit_context *ctx, struct host_grants **ret,
+                         size_t *ret_unreadable, struct jit_error *err) {
+        return host_grants_load_users(ctx, NULL, NULL, ret, ret_unreadable, err);
 }
 
 int user_is_exempt(const struct jit_config *c, const char *user, bool *ret) {
@@ -403,9 +443,16 @@ int snapshot_load(const struct jit_context *ctx, const struct snapshot_load *wha
                 }
         }
 
-        if (what->grants)
-                ret->grants = what->grants;
-        else if (what->user) {
+        if (what->users || what->all_users) {
+                size_t unreadable = 0;
+
+                r = host_grants_load_users(ctx, what->all_users ? NULL : what->users,
+                                           what->verified, &ret->grants_owned, &unreadable, err);
+                if (r < 0)
+                        goto fail;
+                ret->grants = ret->grants_owned;
+                ret->n_unreadable = unreadable;
+        } else if (what->user) {
                 r = host_grants_load_user(ctx, what->user, &ret->grants_owned, err);
                 if (r < 0)
                         goto fail;

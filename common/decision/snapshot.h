@@ -9,9 +9,10 @@
  * pam_jit loads one snapshot per hook call for one user, reading no more than
  * a decision needs (the user's file; the state file and the revoked list only
  * for a typed token; /proc only for the holders of a bind=session grant).
- * jit-agent keeps the verified grants of the applied bundle (struct
- * host_grants) between reconciles and builds one snapshot around them per
- * reconcile. */
+ * jit-agent loads one snapshot per reconcile for the users that reconcile
+ * concerns (those with sessions, those whose key files change), and keeps
+ * between reconciles only the digests of tokens it saw verify, so that their
+ * signatures are not checked again (docs/decisions.md). */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,12 +20,14 @@
 #include "error.h"
 #include "grant.h"
 #include "host-context.h"
+#include "token-digest.h"
 
 /* One user's grants, from state_dir/users/<user> (hoststate.h). */
 struct user_view {
         char *user;
         int64_t bundle_exp;    /* freshness deadline of the bundle the file came from */
         struct grant **grants; /* the tokens that verified, in file order; packed */
+        struct token_digest *digests; /* of each one's token; NULL unless loaded with known */
         size_t n_grants;
         size_t n_invalid; /* tokens that failed verification: as if absent */
         char *invalid;    /* why the first of them failed, for the log; NULL if none */
@@ -33,8 +36,7 @@ struct user_view {
 };
 
 /* The verified grants of the accepted bundle: of one user (pam_jit) or of
- * every user (jit-agent, which keeps it until the bundle or the trust store
- * changes). */
+ * the users a reconcile concerns (jit-agent). */
 struct host_grants {
         struct user_view *users; /* sorted by user */
         size_t n_users;
@@ -55,10 +57,17 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct host_grants *, host_grants_free);
 /* state_dir/users/<user> only. A user without a file gets an empty set. */
 int host_grants_load_user(const struct jit_context *ctx, const char *user, struct host_grants **ret,
                           struct jit_error *err);
-/* The state file, then every state_dir/users/<user>: each token verified
- * once. An unreadable user file is named in ->unreadable (decisions about
- * that user fail, as reading it at decision time would) and counted in
- * *ret_unreadable, err saying why the first one failed. */
+/* The state file, then state_dir/users/<user> of each user named in users
+ * (of every user with a file when users is NULL). An unreadable user file is
+ * named in ->unreadable (decisions about that user fail, as reading it at
+ * decision time would) and counted in *ret_unreadable, err saying why the
+ * first one failed. With known, a token whose exact bytes' SHA-256 is in it
+ * is not checked for its signature again (its header, claims, issuer and TTL
+ * are), and each user_view keeps its grants' digests. */
+int host_grants_load_users(const struct jit_context *ctx, char *const *users,
+                           const struct token_digest_set *known, struct host_grants **ret,
+                           size_t *ret_unreadable, struct jit_error *err);
+/* Every user, every token verified. */
 int host_grants_load_all(const struct jit_context *ctx, struct host_grants **ret,
                          size_t *ret_unreadable, struct jit_error *err);
 const struct user_view *host_grants_user(const struct host_grants *g, const char *user);
@@ -82,6 +91,7 @@ struct host_snapshot {
 
         const struct host_grants *grants; /* owned by grants_owned, or by the caller */
         struct host_grants *grants_owned;
+        size_t n_unreadable; /* user files that could not be read (users/all_users) */
 
         /* Freshness for stale_policy = deny when no user file says it. */
         bool bundle_exp_known;
@@ -103,8 +113,11 @@ struct host_snapshot {
 };
 
 struct snapshot_load {
-        const char *user;                 /* read this user's file */
-        const struct host_grants *grants; /* or use these (the agent's kept grants) */
+        const char *user;    /* read this user's file */
+        char *const *users;  /* or these users' files (the agent) */
+        bool all_users;      /* or every user's file (the agent's full key sync) */
+        const struct token_digest_set *verified; /* with users/all_users: see
+                                                  * host_grants_load_users() */
         const char *typed_token;          /* verify this token too */
         const char *own_session;          /* this session: left out of the session view */
         bool check_exempt;                /* look the user up in the exemptions first */

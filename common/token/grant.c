@@ -234,13 +234,17 @@ static int grant_check_policy(const struct grant *g, const struct grant_policy *
         return 0;
 }
 
-int grant_from_token(const char *token, size_t len, const struct trust_store *ts,
-                     const struct grant_policy *policy, struct grant **ret, struct jit_error *err) {
+static int grant_decode(const char *token, size_t len, const struct trust_store *ts,
+                        const struct grant_policy *policy, bool signature_known,
+                        struct grant **ret, struct jit_error *err) {
         _cleanup_(jws_done) struct jws jws = {};
         _cleanup_(grant_freep) struct grant *g = NULL;
         int r;
 
-        r = jws_decode_verify(token, len, JIT_GRANT_TOKEN_MAX, ts, JWS_TYP_GRANT, &jws, err);
+        r = signature_known ? jws_decode_verified(token, len, JIT_GRANT_TOKEN_MAX, ts,
+                                                  JWS_TYP_GRANT, &jws, err)
+                            : jws_decode_verify(token, len, JIT_GRANT_TOKEN_MAX, ts,
+                                                JWS_TYP_GRANT, &jws, err);
         if (r < 0)
                 return r;
         r = grant_from_claims(jws.payload, &g, err);
@@ -251,6 +255,17 @@ int grant_from_token(const char *token, size_t len, const struct trust_store *ts
                 return r;
         *ret = TAKE_PTR(g);
         return 0;
+}
+
+int grant_from_token(const char *token, size_t len, const struct trust_store *ts,
+                     const struct grant_policy *policy, struct grant **ret, struct jit_error *err) {
+        return grant_decode(token, len, ts, policy, false, ret, err);
+}
+
+int grant_from_verified_token(const char *token, size_t len, const struct trust_store *ts,
+                              const struct grant_policy *policy, struct grant **ret,
+                              struct jit_error *err) {
+        return grant_decode(token, len, ts, policy, true, ret, err);
 }
 
 int grant_check_time(const struct grant *g, const struct grant_policy *policy, int64_t now,
