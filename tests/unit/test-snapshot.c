@@ -303,6 +303,79 @@ static void test_load_all(void **state) {
         assert_int_equal(host_grants_user(g, "alice")->n_grants, 2);
 }
 
+/* The agent's known set: a token whose exact bytes are in it has its
+ * signature check skipped, nothing else; other bytes (a forged signature on
+ * the same claims) are verified in full, and claims, issuer and TTL are
+ * checked for known tokens too. */
+static void test_load_known(void **state) {
+        struct fixture *fx = *state;
+        _cleanup_(host_grants_freep) struct host_grants *g = NULL;
+        _cleanup_free_ char *good = test_grant_token(&fx->key, NOW, NULL);
+        _cleanup_free_ char *forged = strdup(good);
+        _cleanup_free_ char *foreign = test_grant_token(
+                &fx->key, NOW,
+                (const struct test_member[]){{"iss", "\"https://other.example\""},
+                                             {"jti", "\"g-9\""},
+                                             {}});
+        _cleanup_free_ char *users = test_strdupf("%s/users", fx->state);
+        _cleanup_free_ char *path = test_strdupf("%s/alice", users);
+        _cleanup_free_ char *text = NULL;
+        struct token_digest *v = calloc(2, sizeof(*v));
+        struct token_digest_set known = {};
+        const struct user_view *uv;
+        struct jit_error err = {};
+        char *sig;
+
+        assert_non_null(forged);
+        assert_non_null(v);
+        sig = strrchr(forged, '.') + 1; /* another first signature byte */
+        *sig = *sig == 'A' ? 'B' : 'A';
+        text = test_strdupf("serial 7\nbundle-exp %lld\ngrant %s\ngrant %s\n",
+                            (long long) (NOW + 900), forged, foreign);
+        (void) mkdir(users, 0700);
+        write_text(path, text, 0600);
+
+        /* Known: the genuine token and the foreign one. The forged bytes are
+         * not the genuine ones: verified, refused; the foreign issuer is
+         * refused although its signature is known. */
+        assert_int_equal(token_digest(good, strlen(good), &v[0]), 0);
+        assert_int_equal(token_digest(foreign, strlen(foreign), &v[1]), 0);
+        token_digest_set_adopt(&known, v, 2);
+        assert_ok(host_grants_load_users(&fx->ctx, (char *[]){(char *) "alice", NULL}, &known, &g,
+                                         NULL, &err),
+                  &err);
+        uv = host_grants_user(g, "alice");
+        assert_non_null(uv);
+        assert_int_equal(uv->n_grants, 0);
+        assert_int_equal(uv->n_invalid, 2);
+        host_grants_free(TAKE_PTR(g));
+
+        /* The forged bytes themselves in the set: taken without a signature
+         * check (the set is trusted for exactly the bytes it names), and
+         * their digest reported for the next set. */
+        v = calloc(1, sizeof(*v));
+        assert_non_null(v);
+        assert_int_equal(token_digest(forged, strlen(forged), &v[0]), 0);
+        token_digest_set_adopt(&known, v, 1);
+        assert_ok(host_grants_load_users(&fx->ctx, (char *[]){(char *) "alice", NULL}, &known, &g,
+                                         NULL, &err),
+                  &err);
+        uv = host_grants_user(g, "alice");
+        assert_int_equal(uv->n_grants, 1);
+        assert_non_null(uv->digests);
+        assert_true(token_digest_set_contains(&known, &uv->digests[0]));
+        host_grants_free(TAKE_PTR(g));
+
+        /* Without a known set, the forged token is refused as pam_jit refuses it. */
+        assert_ok(host_grants_load_users(&fx->ctx, (char *[]){(char *) "alice", NULL}, NULL, &g,
+                                         NULL, &err),
+                  &err);
+        uv = host_grants_user(g, "alice");
+        assert_int_equal(uv->n_grants, 0);
+        assert_null(uv->digests);
+        token_digest_set_done(&known);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_load_user, setup, teardown),
@@ -310,6 +383,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_load_typed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_load_exempt, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_load_all, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_load_known, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
