@@ -146,8 +146,7 @@ static int user_view_fill(const struct jit_context *ctx, const char *user, struc
                 }
                 r = seen ? grant_from_verified_token(ug->grants[i], len, ctx->trust, &ctx->policy,
                                                      &g, &why)
-                         : grant_from_token(ug->grants[i], len, ctx->trust, &ctx->policy, &g,
-                                            &why);
+                         : grant_from_token(ug->grants[i], len, ctx->trust, &ctx->policy, &g, &why);
                 if (r < 0) {
                         if (ret->n_invalid++ == 0 && !(ret->invalid = strdup(why.message)))
                                 return -ENOMEM;

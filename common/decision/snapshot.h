@@ -25,8 +25,8 @@
 /* One user's grants, from state_dir/users/<user> (hoststate.h). */
 struct user_view {
         char *user;
-        int64_t bundle_exp;    /* freshness deadline of the bundle the file came from */
-        struct grant **grants; /* the tokens that verified, in file order; packed */
+        int64_t bundle_exp;           /* freshness deadline of the bundle the file came from */
+        struct grant **grants;        /* the tokens that verified, in file order; packed */
         struct token_digest *digests; /* of each one's token; NULL unless loaded with known */
         size_t n_grants;
         size_t n_invalid; /* tokens that failed verification: as if absent */
@@ -113,14 +113,15 @@ struct host_snapshot {
 };
 
 struct snapshot_load {
-        const char *user;    /* read this user's file */
-        char *const *users;  /* or these users' files (the agent) */
-        bool all_users;      /* or every user's file (the agent's full key sync) */
-        const struct token_digest_set *verified; /* with users/all_users: see
-                                                  * host_grants_load_users() */
-        const char *typed_token;          /* verify this token too */
-        const char *own_session;          /* this session: left out of the session view */
-        bool check_exempt;                /* look the user up in the exemptions first */
+        const char *user;   /* read this user's file */
+        char *const *users; /* or these users' files (the agent) */
+        bool all_users;     /* or every user's file (the agent's full key sync) */
+        /* with users or all_users: tokens seen to verify before
+         * (host_grants_load_users()) */
+        const struct token_digest_set *verified;
+        const char *typed_token; /* verify this token too */
+        const char *own_session; /* this session: left out of the session view */
+        bool check_exempt;       /* look the user up in the exemptions first */
 };
 
 /* 0 with *ret filled, or a negative errno (unsafe or corrupt files, out of

@@ -235,16 +235,16 @@ static int grant_check_policy(const struct grant *g, const struct grant_policy *
 }
 
 static int grant_decode(const char *token, size_t len, const struct trust_store *ts,
-                        const struct grant_policy *policy, bool signature_known,
-                        struct grant **ret, struct jit_error *err) {
+                        const struct grant_policy *policy, bool signature_known, struct grant **ret,
+                        struct jit_error *err) {
         _cleanup_(jws_done) struct jws jws = {};
         _cleanup_(grant_freep) struct grant *g = NULL;
         int r;
 
         r = signature_known ? jws_decode_verified(token, len, JIT_GRANT_TOKEN_MAX, ts,
                                                   JWS_TYP_GRANT, &jws, err)
-                            : jws_decode_verify(token, len, JIT_GRANT_TOKEN_MAX, ts,
-                                                JWS_TYP_GRANT, &jws, err);
+                            : jws_decode_verify(token, len, JIT_GRANT_TOKEN_MAX, ts, JWS_TYP_GRANT,
+                                                &jws, err);
         if (r < 0)
                 return r;
         r = grant_from_claims(jws.payload, &g, err);

@@ -285,8 +285,7 @@ int jws_decode_verify(const char *token, size_t len, size_t max_len, const struc
         return jws_decode(token, len, max_len, ts, typ, true, ret, err);
 }
 
-int jws_decode_verified(const char *token, size_t len, size_t max_len,
-                        const struct trust_store *ts, const char *typ, struct jws *ret,
-                        struct jit_error *err) {
+int jws_decode_verified(const char *token, size_t len, size_t max_len, const struct trust_store *ts,
+                        const char *typ, struct jws *ret, struct jit_error *err) {
         return jws_decode(token, len, max_len, ts, typ, false, ret, err);
 }

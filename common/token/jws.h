@@ -49,9 +49,8 @@ int jws_decode_verify(const char *token, size_t len, size_t max_len, const struc
  * caller has seen them verify under the same trust store (their SHA-256 in a
  * token_digest_set, token-digest.h). Header, kid, typ and payload are
  * checked as by jws_decode_verify(). */
-int jws_decode_verified(const char *token, size_t len, size_t max_len,
-                        const struct trust_store *ts, const char *typ, struct jws *ret,
-                        struct jit_error *err);
+int jws_decode_verified(const char *token, size_t len, size_t max_len, const struct trust_store *ts,
+                        const char *typ, struct jws *ret, struct jit_error *err);
 void jws_done(struct jws *j);
 
 /* Decode the header without verifying anything: for explaining a token

@@ -314,9 +314,8 @@ static void test_load_known(void **state) {
         _cleanup_free_ char *forged = strdup(good);
         _cleanup_free_ char *foreign = test_grant_token(
                 &fx->key, NOW,
-                (const struct test_member[]){{"iss", "\"https://other.example\""},
-                                             {"jti", "\"g-9\""},
-                                             {}});
+                (const struct test_member[]){
+                        {"iss", "\"https://other.example\""}, {"jti", "\"g-9\""}, {}});
         _cleanup_free_ char *users = test_strdupf("%s/users", fx->state);
         _cleanup_free_ char *path = test_strdupf("%s/alice", users);
         _cleanup_free_ char *text = NULL;
