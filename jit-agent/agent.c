@@ -52,7 +52,6 @@ void agent_done(struct agent *a) {
         sd_event_unref(a->event);
         token_digest_set_done(&a->verified);
         free(a->keys.v);
-        free(a->keys.names);
         context_done(&a->ctx);
         free(a->etag);
         free(a->kills);

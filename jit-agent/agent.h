@@ -26,18 +26,21 @@ struct pending_kill {
 };
 
 /* When each user's key file changes next (key-files.c): one entry per user
- * with a grant that starts or ends later, sorted by time. Kept compact (16
- * bytes and the name an entry) since at 10 000 grants every user has one. */
+ * with a grant that starts or ends later, sorted by time. 8 bytes an entry,
+ * since at 10 000 grants every user has one: the time, and the user as a
+ * hash of the name (the names are those of state_dir/users, listed again
+ * when an entry is due; a collision only rewrites one more file). */
 struct key_due {
-        int64_t when;    /* nbf - clock_skew or exp + clock_skew */
-        uint32_t name;   /* offset in names */
-        uint32_t usable; /* the user's usable ssh grants now */
+        uint32_t when; /* seconds after the schedule's epoch */
+        uint32_t who;  /* KEY_DUE_HASH bits of the name's hash, then KEY_DUE_USABLE bits */
 };
+
+#define KEY_DUE_USABLE_BITS 10 /* the user's usable ssh grants (JIT_USER_GRANTS_MAX - 1 at most) */
 
 struct key_schedule {
         struct key_due *v;
         size_t n;
-        char *names; /* NUL-terminated names, one after the other */
+        int64_t epoch;
 };
 
 /* Warnings already given: one bit per warn_before entry, per session and grant. */

@@ -531,7 +531,7 @@ int agent_reconcile(struct agent *a) {
         if (r < 0)
                 agent_log(LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR, "cannot load sessions: %s",
                           strerror_r(-r, (char[128]){}, 128));
-        if (!full && key_schedule_due(&a->keys, now, &due) < 0)
+        if (!full && key_schedule_due(&a->keys, a->ctx.config->state_dir, now, &due) < 0)
                 full = true; /* out of memory: every file, as after a new bundle */
 
         /* One snapshot for the whole reconcile, of the users it concerns:
@@ -549,7 +549,7 @@ int agent_reconcile(struct agent *a) {
         for (size_t i = 0; concerned && due && due[i]; i++)
                 if (strv_extend(&concerned, due[i]) < 0)
                         r = -ENOMEM;
-        if (concerned && (full || concerned[0])) {
+        if (concerned && (full || due || concerned[0])) {
                 r = snapshot_load(&a->ctx,
                                   &(struct snapshot_load){.users = concerned,
                                                           .all_users = full,

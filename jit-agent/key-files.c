@@ -190,54 +190,62 @@ struct key_result {
         size_t usable;
 };
 
+static uint32_t name_hash(const char *s) {
+        uint32_t h = 2166136261u; /* FNV-1a */
+
+        for (; *s; s++)
+                h = (h ^ (uint8_t) *s) * 16777619u;
+        return h >> KEY_DUE_USABLE_BITS << KEY_DUE_USABLE_BITS;
+}
+
+static uint32_t due_hash(const struct key_due *d) {
+        return d->who >> KEY_DUE_USABLE_BITS << KEY_DUE_USABLE_BITS;
+}
+
+static int64_t due_when(const struct key_schedule *s, const struct key_due *d) {
+        return s->epoch + (int64_t) d->when;
+}
+
 static int due_cmp(const void *a, const void *b) {
         const struct key_due *x = a, *y = b;
 
         return x->when < y->when ? -1 : x->when > y->when;
 }
 
-/* The schedule after a sync of the users in res: their entries replaced,
- * the others' kept (a full sync replaces them all). */
+/* The schedule after a sync at now of the users in res: every entry due at
+ * now and every entry of their names' hashes replaced by their results (a
+ * full sync replaces them all). */
 static int key_schedule_update(struct key_schedule *s, const struct key_result *res, size_t n_res,
-                               bool full) {
-        struct key_schedule t = {};
-        size_t n = 0, names_size = 0, off = 0;
+                               bool full, int64_t now) {
+        struct key_schedule t = {.epoch = now};
+        size_t n = 0;
 
-        for (size_t i = 0; !full && i < s->n; i++)
-                names_size += strlen(s->names + s->v[i].name) + 1;
-        for (size_t i = 0; i < n_res; i++)
-                if (res[i].when != INT64_MAX)
-                        names_size += strlen(res[i].user) + 1;
-        if (names_size > UINT32_MAX)
-                return -E2BIG;
         t.v = malloc(((full ? 0 : s->n) + n_res + 1) * sizeof(struct key_due));
-        t.names = malloc(names_size + 1);
-        if (!t.v || !t.names) {
-                free(t.v);
-                free(t.names);
+        if (!t.v)
                 return -ENOMEM;
-        }
         for (size_t i = 0; !full && i < s->n; i++) {
-                const char *name = s->names + s->v[i].name;
-                bool synced = false;
+                int64_t when = due_when(s, &s->v[i]);
+                bool synced = when <= now;
 
                 for (size_t k = 0; k < n_res && !synced; k++)
-                        synced = streq(res[k].user, name);
+                        synced = name_hash(res[k].user) == due_hash(&s->v[i]);
                 if (synced)
                         continue;
                 t.v[n] = s->v[i];
-                t.v[n++].name = (uint32_t) off;
-                memcpy(t.names + off, name, strlen(name) + 1);
-                off += strlen(name) + 1;
+                t.v[n++].when = (uint32_t) (when - now);
         }
         for (size_t i = 0; i < n_res; i++) {
                 if (res[i].when == INT64_MAX)
                         continue; /* nothing changes later: no usable grant, none coming */
-                t.v[n++] = (struct key_due){.when = res[i].when,
-                                            .name = (uint32_t) off,
-                                            .usable = (uint32_t) res[i].usable};
-                memcpy(t.names + off, res[i].user, strlen(res[i].user) + 1);
-                off += strlen(res[i].user) + 1;
+                /* 136 years ahead at most: a later start is looked at again then */
+                int64_t after = res[i].when - now;
+                size_t usable = res[i].usable;
+                const size_t usable_max = (1u << KEY_DUE_USABLE_BITS) - 1;
+
+                t.v[n++] = (struct key_due){
+                        .when = after > (int64_t) UINT32_MAX ? UINT32_MAX : (uint32_t) after,
+                        .who = name_hash(res[i].user) |
+                               (uint32_t) (usable > usable_max ? usable_max : usable)};
         }
         qsort(t.v, n, sizeof(struct key_due), due_cmp);
         t.n = n;
@@ -246,23 +254,54 @@ static int key_schedule_update(struct key_schedule *s, const struct key_result *
         return 0;
 }
 
-int key_schedule_due(const struct key_schedule *s, int64_t now, char ***ret) {
-        _cleanup_strv_free_ char **l = NULL;
+int key_schedule_due(const struct key_schedule *s, const char *state_dir, int64_t now,
+                     char ***ret) {
+        _cleanup_strv_free_ char **names = NULL, **l = NULL;
+        _cleanup_free_ char *dir = NULL;
+        size_t n = 0;
+        int r;
 
-        for (size_t i = 0; i < s->n && s->v[i].when <= now; i++)
-                if (strv_extend(&l, s->names + s->v[i].name) < 0)
-                        return -ENOMEM;
-        *ret = TAKE_PTR(l);
+        *ret = NULL;
+        while (n < s->n && due_when(s, &s->v[n]) <= now)
+                n++;
+        if (n == 0)
+                return 0;
+        if (asprintf(&dir, "%s/users", state_dir) < 0)
+                return -ENOMEM;
+        r = users_list(dir, &names);
+        if (r < 0)
+                return r;
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; names[i]; i++) {
+                uint32_t h = name_hash(names[i]);
+
+                for (size_t k = 0; k < n; k++)
+                        if (due_hash(&s->v[k]) == h) {
+                                if (strv_extend(&l, names[i]) < 0)
+                                        return -ENOMEM;
+                                break;
+                        }
+        }
+        *ret = TAKE_PTR(l); /* possibly empty: the due entries go at the sync */
         return 0;
 }
 
 int64_t key_schedule_next(const struct key_schedule *s) {
-        return s->n > 0 ? s->v[0].when : 0;
+        return s->n > 0 ? due_when(s, &s->v[0]) : 0;
+}
+
+size_t key_schedule_usable(const struct key_schedule *s) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < s->n; i++)
+                n += s->v[i].who & ((1u << KEY_DUE_USABLE_BITS) - 1);
+        return n;
 }
 
 void key_schedule_done(struct key_schedule *s) {
         free(s->v);
-        free(s->names);
         *s = (struct key_schedule){};
 }
 
@@ -272,7 +311,7 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *on
         _cleanup_free_ struct key_result *res = NULL;
         _cleanup_close_ int kfd = -1;
         const struct host_grants *hg = snap->grants;
-        size_t n_res = 0, grants = 0;
+        size_t n_res = 0;
         int r;
 
         if (asprintf(&keys_dir, "%s/" KEYS_DIR, a->ctx.config->run_dir) < 0)
@@ -343,12 +382,9 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *on
                                 (void) keys_write_user(a, kfd, have[i],
                                                        &(struct user_keys){.n = 0});
 
-        r = key_schedule_update(&a->keys, res, n_res, !only);
+        r = key_schedule_update(&a->keys, res, n_res, !only, now);
         if (r < 0)
                 return r;
-        grants = 0;
-        for (size_t i = 0; i < a->keys.n; i++)
-                grants += a->keys.v[i].usable;
-        a->n_grants = grants;
+        a->n_grants = key_schedule_usable(&a->keys);
         return 0;
 }
