@@ -35,7 +35,8 @@ struct key_due {
         uint32_t who;  /* KEY_DUE_HASH bits of the name's hash, then KEY_DUE_USABLE bits */
 };
 
-#define KEY_DUE_USABLE_BITS 10 /* the user's usable ssh grants (JIT_USER_GRANTS_MAX - 1 at most) */
+/* The low bits of who: the user's usable ssh grants (at most 1 023). */
+#define KEY_DUE_USABLE_BITS 10
 
 struct key_schedule {
         struct key_due *v;

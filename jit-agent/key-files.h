@@ -19,8 +19,7 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *us
  * in state_dir/users whose hash an entry due then carries. *ret is NULL when
  * nothing is due, else a list (maybe empty: the due entries still go at the
  * next keys_sync()). */
-int key_schedule_due(const struct key_schedule *s, const char *state_dir, int64_t now,
-                     char ***ret);
+int key_schedule_due(const struct key_schedule *s, const char *state_dir, int64_t now, char ***ret);
 /* When a key file changes next; 0 for never. */
 int64_t key_schedule_next(const struct key_schedule *s);
 /* The usable ssh grants of every user, as the last syncs found them. */
