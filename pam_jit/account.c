@@ -41,6 +41,10 @@ enum outcome account_hook(pam_handle_t *pamh, const struct pam_jit_args *args, i
         enum outcome o;
         bool recorded;
 
+        if (typed_token_import(pamh, args, false) < 0) {
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
         if (!hook_begin(pamh, args, true, &s, &ctx, &o))
                 return o;
         if (!decide_or_deny(pamh, args, &ctx,

@@ -195,6 +195,12 @@ enum outcome session_open_hook(pam_handle_t *pamh, const struct pam_jit_args *ar
         struct hook_subject s = {};
         enum outcome o;
 
+        /* First: whatever the outcome, a typed token leaves the PAM
+         * environment here, before the session's environment is built. */
+        if (typed_token_import(pamh, args, true) < 0) {
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
         if (!hook_begin(pamh, args, false, &s, &ctx, &o))
                 return o;
         return s.sudo ? sudo_session_open(pamh, args, &ctx, s.user, now)
