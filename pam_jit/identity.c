@@ -80,14 +80,3 @@ int sudo_invoker_get(pam_handle_t *pamh, bool account, char ret[USER_NAME_BUF], 
         *ret_uid = uid;
         return 0;
 }
-
-int user_is_exempt(const struct jit_config *c, const char *user, bool *ret) {
-        if (strv_contains(c->exempt_users, user)) {
-                *ret = true;
-                return 0;
-        }
-        *ret = false;
-        if (!c->exempt_group)
-                return 0;
-        return user_in_group(user, c->exempt_group, ret);
-}

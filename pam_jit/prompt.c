@@ -86,7 +86,8 @@ static char *token_trim(char *s) {
 
 enum outcome auth_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now) {
         _cleanup_(context_done) struct jit_context ctx = {};
-        _cleanup_(decision_done) struct decision d = {};
+        _cleanup_(snapshot_done) struct host_snapshot snap = {};
+        struct decision d = {};
         _cleanup_strfreezero_ char *answer = NULL;
         bool sudo = args->mode == PAM_JIT_MODE_SUDO;
         struct jit_error err = {};
@@ -121,11 +122,13 @@ enum outcome auth_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int6
                 message_internal_error(pamh);
                 return OUTCOME_ERROR;
         }
-        if (!decide_or_deny(pamh, args, &ctx,
+        if (!hook_snapshot(pamh, &ctx, &(struct snapshot_load){.user = user, .typed_token = token},
+                           &snap, &o))
+                return o;
+        if (!decide_or_deny(pamh, args, &ctx, &snap,
                             &(struct decide_request){
                                     .user = user,
                                     .scope = sudo ? GRANT_SCOPE_SUDO : GRANT_SCOPE_SSH,
-                                    .typed_token = token,
                                     .typed_only = true,
                                     .now = now,
                             },

@@ -4,6 +4,8 @@
 # Debian 12's stock PAM and sshd files (tests/cli/fixtures/debian12, and this
 # machine's own /etc copied when it has them). Never touches the real /etc.
 set -euo pipefail
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
 
 JITCTL=$(realpath "${1:?usage: test-pam-wiring.sh PATH-TO-JITCTL}")
 if [[ ! -x $JITCTL ]]; then
@@ -18,18 +20,9 @@ cd "$TMP"
 MARKER='# added by jitctl pam enable (jit-access)'
 DROPIN=etc/ssh/sshd_config.d/50-jit-access.conf
 NOW=$(date +%s)
-passed=0
-failed=0
-
-pass() {
-        passed=$((passed + 1))
-        echo "ok   - $*"
-}
-fail() {
-        failed=$((failed + 1))
-        echo "FAIL - $*"
-        if [[ -s $TMP/out ]]; then sed 's/^/       stdout: /' "$TMP/out" | head -30; fi
-        if [[ -s $TMP/err ]]; then sed 's/^/       stderr: /' "$TMP/err" | head -20; fi
+tap_on_fail() {
+        if [[ -s $TMP/out ]]; then sed 's/^/#       stdout: /' "$TMP/out" | head -30; fi
+        if [[ -s $TMP/err ]]; then sed 's/^/#       stderr: /' "$TMP/err" | head -20; fi
 }
 
 # run ARGS…: jitctl with stdout in $TMP/out, stderr in $TMP/err, exit code in $rc.
@@ -532,6 +525,4 @@ expect 1 "disable leaves the hand-made rule and says so" -- pam disable --root "
 contains "$TMP/err" "jitctl did not add; left in place" "names the line"
 same "$R/etc/pam.d/sudo" "$TMP/sudo.hand" "only jitctl's rule was removed"
 
-echo
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+summary

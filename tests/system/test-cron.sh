@@ -21,10 +21,9 @@ set -euo pipefail
 . "$(dirname "$(realpath "$0")")/lib.sh"
 
 sys_init cron
-trap 'r=$?; cron_stop; (exit $r); agent_cleanup' EXIT
-need_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
+require_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
 for p in /usr/sbin/cron /usr/sbin/atd /usr/bin/at; do
-        need_exe "$p (install cron and at: tools/install-deps)" "$p"
+        require_exe "$p (install cron and at: tools/install-deps)" "$p"
 done
 
 GRACE=2
@@ -84,6 +83,7 @@ cron_stop() {
         wait "$CRON_PID" 2>/dev/null || true
         CRON_PID=
 }
+SANDBOX_CLEANUP+=(cron_stop)
 
 # The job: where it ran, then a long sleep the grant's end must stop.
 cat >"$D/share/job.sh" <<EOF

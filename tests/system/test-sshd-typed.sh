@@ -30,11 +30,11 @@ EOF
 # keyboard-interactive only, and sshd's most talkative log: what it logs
 # must not hold the token.
 NS_EXTRA_SETUP="
-install -m 0644 -o root -g root $D/pam-typed /etc/pam.d/sshd-test
-sed -i -e 's/^AuthenticationMethods .*/AuthenticationMethods keyboard-interactive/' \
-        -e 's/^KbdInteractiveAuthentication no/KbdInteractiveAuthentication yes/' \
-        -e 's/^LogLevel .*/LogLevel DEBUG3/' $D/sshd_config
+install -m 0644 -o root -g root $D/pam-typed /etc/pam.d/$SANDBOX_SERVICE
 "
+SANDBOX_SSHD_EXTRA="AuthenticationMethods keyboard-interactive
+KbdInteractiveAuthentication yes
+LogLevel DEBUG3"
 sys_start_sshd
 
 cat >"$D/client/askpass" <<EOF
