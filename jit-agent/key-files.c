@@ -256,10 +256,11 @@ static int key_schedule_update(struct key_schedule *s, const struct key_result *
 
 int key_schedule_due(const struct key_schedule *s, const char *state_dir, int64_t now,
                      char ***ret) {
-        _cleanup_strv_free_ char **names = NULL, **l = NULL;
+        _cleanup_strv_free_ char **l = NULL;
         _cleanup_free_ char *dir = NULL;
+        struct dirent *de;
         size_t n = 0;
-        int r;
+        DIR *d;
 
         *ret = NULL;
         while (n < s->n && due_when(s, &s->v[n]) <= now)
@@ -268,22 +269,30 @@ int key_schedule_due(const struct key_schedule *s, const char *state_dir, int64_
                 return 0;
         if (asprintf(&dir, "%s/users", state_dir) < 0)
                 return -ENOMEM;
-        r = users_list(dir, &names);
-        if (r < 0)
-                return r;
         l = calloc(1, sizeof(char *));
         if (!l)
                 return -ENOMEM;
-        for (size_t i = 0; names[i]; i++) {
-                uint32_t h = name_hash(names[i]);
+        /* Only the names due are copied: the folder holds every user's. */
+        d = opendir(dir);
+        while (d && (de = readdir(d))) {
+                uint32_t h;
 
+                if (!user_name_is_valid(de->d_name, strlen(de->d_name)))
+                        continue;
+                h = name_hash(de->d_name);
                 for (size_t k = 0; k < n; k++)
                         if (due_hash(&s->v[k]) == h) {
-                                if (strv_extend(&l, names[i]) < 0)
+                                if (strv_extend(&l, de->d_name) < 0) {
+                                        closedir(d);
                                         return -ENOMEM;
+                                }
                                 break;
                         }
         }
+        if (d)
+                closedir(d);
+        else if (errno != ENOENT)
+                return -errno;
         *ret = TAKE_PTR(l); /* possibly empty: the due entries go at the sync */
         return 0;
 }
@@ -306,9 +315,11 @@ void key_schedule_done(struct key_schedule *s) {
 }
 
 int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *only, int64_t now) {
-        _cleanup_strv_free_ char **users = NULL, **have = NULL;
+        _cleanup_strv_free_ char **have = NULL;
         _cleanup_free_ char *keys_dir = NULL;
         _cleanup_free_ struct key_result *res = NULL;
+        _cleanup_free_ const char **users = NULL; /* borrowed from only or snap */
+        size_t n_users = 0;
         _cleanup_close_ int kfd = -1;
         const struct host_grants *hg = snap->grants;
         size_t n_res = 0;
@@ -321,19 +332,17 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *on
                 return r;
         /* Every user with a file in the bundle: those whose tokens all failed
          * and those whose file could not be read too. Or the users named. */
-        users = calloc(1, sizeof(char *));
+        users = calloc(strv_length(only) + (hg ? hg->n_users + strv_length(hg->unreadable) : 0) + 1,
+                       sizeof(char *));
         if (!users)
                 return -ENOMEM;
         for (size_t i = 0; only && only[i]; i++)
-                if (strv_extend(&users, only[i]) < 0)
-                        return -ENOMEM;
+                users[n_users++] = only[i];
         for (size_t i = 0; !only && hg && i < hg->n_users; i++)
-                if (strv_extend(&users, hg->users[i].user) < 0)
-                        return -ENOMEM;
+                users[n_users++] = hg->users[i].user;
         for (size_t i = 0; !only && hg && hg->unreadable && hg->unreadable[i]; i++)
-                if (strv_extend(&users, hg->unreadable[i]) < 0)
-                        return -ENOMEM;
-        res = calloc(strv_length(users) + 1, sizeof(struct key_result));
+                users[n_users++] = hg->unreadable[i];
+        res = calloc(n_users + 1, sizeof(struct key_result));
         if (!res)
                 return -ENOMEM;
 
@@ -378,7 +387,7 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *on
         r = only ? -ENOENT : users_list(keys_dir, &have);
         if (r >= 0)
                 for (size_t i = 0; have[i]; i++)
-                        if (!strv_contains(users, have[i]))
+                        if (!strv_contains((char *const *) users, have[i]))
                                 (void) keys_write_user(a, kfd, have[i],
                                                        &(struct user_keys){.n = 0});
 

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,20 +57,23 @@ static char **pack_strv(char ***slots, char **pool, char *const *l) {
         return v;
 }
 
-struct grant *grant_pack(const struct grant *g) {
-        size_t n_ptrs = (g->aud ? strv_length(g->aud) + 1 : 0) +
-                        (g->runas ? strv_length(g->runas) + 1 : 0) +
-                        (g->keys ? strv_length(g->keys) + 1 : 0);
-        size_t size = sizeof(struct grant) + n_ptrs * sizeof(char *) + str_size(g->iss) +
-                      str_size(g->jti) + str_size(g->sub) + str_size(g->reason) +
-                      str_size(g->ticket) + str_size(g->approver) +
-                      (g->aud ? strv_size(g->aud) : 0) + (g->runas ? strv_size(g->runas) : 0) +
-                      (g->keys ? strv_size(g->keys) : 0);
-        struct grant *p = malloc(size);
+static size_t grant_ptrs(const struct grant *g) {
+        return (g->aud ? strv_length(g->aud) + 1 : 0) + (g->runas ? strv_length(g->runas) + 1 : 0) +
+               (g->keys ? strv_length(g->keys) + 1 : 0);
+}
+
+static size_t grant_packed_size(const struct grant *g) {
+        return sizeof(struct grant) + grant_ptrs(g) * sizeof(char *) + str_size(g->iss) +
+               str_size(g->jti) + str_size(g->sub) + str_size(g->reason) + str_size(g->ticket) +
+               str_size(g->approver) + (g->aud ? strv_size(g->aud) : 0) +
+               (g->runas ? strv_size(g->runas) : 0) + (g->keys ? strv_size(g->keys) : 0);
+}
+
+static struct grant *grant_pack_into(const struct grant *g, void *mem) {
+        size_t n_ptrs = grant_ptrs(g);
+        struct grant *p = mem;
         char **slots, *pool;
 
-        if (!p)
-                return NULL;
         *p = *g;
         /* pointer arrays first (aligned right after the struct), strings after */
         slots = (char **) (p + 1);
@@ -86,14 +90,58 @@ struct grant *grant_pack(const struct grant *g) {
         return p;
 }
 
-static void user_view_done(struct user_view *u) {
-        for (size_t i = 0; i < u->n_grants; i++)
+struct grant *grant_pack(const struct grant *g) {
+        void *mem = malloc(grant_packed_size(g));
+
+        return mem ? grant_pack_into(g, mem) : NULL;
+}
+
+/* The agent's snapshots pack their grants into blocks of GRANT_BLOCK bytes:
+ * 10 000 small allocations freed at the end of a reconcile would leave
+ * glibc's per-size caches holding chunks all over the heap, and their pages
+ * resident (about 300 kB at 10 000 grants, docs/benchmarks.md). */
+#define GRANT_BLOCK (64 * 1024)
+
+struct grant_block {
+        struct grant_block *next;
+        size_t used, size;
+        max_align_t data[];
+};
+
+static void *block_alloc(struct grant_block **blocks, size_t size) {
+        size_t align = sizeof(max_align_t);
+        struct grant_block *b = *blocks;
+
+        size = (size + align - 1) / align * align;
+        if (!b || b->size - b->used < size) {
+                size_t cap = size > GRANT_BLOCK ? size : GRANT_BLOCK;
+
+                b = malloc(sizeof(*b) + cap);
+                if (!b)
+                        return NULL;
+                *b = (struct grant_block){.next = *blocks, .size = cap};
+                *blocks = b;
+        }
+        b->used += size;
+        return memset((char *) b->data + b->used - size, 0, size);
+}
+
+static struct grant *grant_pack_block(struct grant_block **blocks, const struct grant *g) {
+        void *mem = block_alloc(blocks, grant_packed_size(g));
+
+        return mem ? grant_pack_into(g, mem) : NULL;
+}
+
+static void user_view_done(struct user_view *u, bool in_blocks) {
+        for (size_t i = 0; !in_blocks && i < u->n_grants; i++)
                 free(u->grants[i]); /* packed: one allocation each */
-        free(u->grants);
-        free(u->digests);
+        if (!in_blocks) {
+                free(u->grants);
+                free(u->digests);
+                free(u->user);
+        }
         strv_free(u->revoked);
         free(u->invalid);
-        free(u->user);
         *u = (struct user_view){};
 }
 
@@ -101,7 +149,13 @@ void host_grants_free(struct host_grants *g) {
         if (!g)
                 return;
         for (size_t i = 0; i < g->n_users; i++)
-                user_view_done(&g->users[i]);
+                user_view_done(&g->users[i], g->blocks);
+        while (g->blocks) {
+                struct grant_block *next = g->blocks->next;
+
+                free(g->blocks);
+                g->blocks = next;
+        }
         free(g->users);
         strv_free(g->unreadable);
         strv_free(g->bind_jtis);
@@ -121,14 +175,24 @@ const struct user_view *host_grants_user(const struct host_grants *g, const char
  * issuer and TTL are checked again), and each grant's digest is kept in
  * ->digests, for the caller's next known set. */
 static int user_view_fill(const struct jit_context *ctx, const char *user, struct user_grants *ug,
-                          const struct token_digest_set *known, struct user_view *ret) {
+                          const struct token_digest_set *known, struct grant_block **blocks,
+                          struct user_view *ret) {
         size_t n = ug->n_grants ? ug->n_grants : 1;
 
         *ret = (struct user_view){.bundle_exp = ug->bundle_exp};
-        ret->user = strdup(user);
-        ret->grants = calloc(n, sizeof(struct grant *));
-        if (known)
-                ret->digests = calloc(n, sizeof(struct token_digest));
+        if (blocks) {
+                ret->user = block_alloc(blocks, strlen(user) + 1);
+                if (ret->user)
+                        strcpy(ret->user, user);
+                ret->grants = block_alloc(blocks, n * sizeof(struct grant *));
+                if (known)
+                        ret->digests = block_alloc(blocks, n * sizeof(struct token_digest));
+        } else {
+                ret->user = strdup(user);
+                ret->grants = calloc(n, sizeof(struct grant *));
+                if (known)
+                        ret->digests = calloc(n, sizeof(struct token_digest));
+        }
         if (!ret->user || !ret->grants || (known && !ret->digests))
                 return -ENOMEM;
         for (size_t i = 0; i < ug->n_grants; i++) {
@@ -152,7 +216,7 @@ static int user_view_fill(const struct jit_context *ctx, const char *user, struc
                                 return -ENOMEM;
                         continue;
                 }
-                ret->grants[ret->n_grants] = grant_pack(g);
+                ret->grants[ret->n_grants] = blocks ? grant_pack_block(blocks, g) : grant_pack(g);
                 grant_free(g);
                 if (!ret->grants[ret->n_grants])
                         return -ENOMEM;
@@ -198,7 +262,7 @@ int host_grants_load_user(const struct jit_context *ctx, const char *user, struc
         if (!g->users)
                 return jit_error_oom(err);
         g->n_users = 1;
-        if (user_view_fill(ctx, user, ug, NULL, &g->users[0]) < 0 || collect_bind_jtis(g) < 0)
+        if (user_view_fill(ctx, user, ug, NULL, NULL, &g->users[0]) < 0 || collect_bind_jtis(g) < 0)
                 return jit_error_oom(err);
         *ret = TAKE_PTR(g);
         return 0;
@@ -223,6 +287,7 @@ static int users_dir_list(const char *state_dir, char ***ret, struct jit_error *
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_free_ char *path = NULL;
         struct dirent *de;
+        size_t n = 0, cap = 1;
         DIR *d;
 
         if (asprintf(&path, "%s/users", state_dir) < 0)
@@ -237,12 +302,27 @@ static int users_dir_list(const char *state_dir, char ***ret, struct jit_error *
                 *ret = TAKE_PTR(l);
                 return 0;
         }
-        while ((de = readdir(d)))
-                if (user_name_is_valid(de->d_name, strlen(de->d_name)) &&
-                    strv_extend(&l, de->d_name) < 0) {
+        /* Grown by doubling: 5 000 names one realloc() each would scatter
+         * freed arrays of every size over the heap. */
+        while ((de = readdir(d))) {
+                if (!user_name_is_valid(de->d_name, strlen(de->d_name)))
+                        continue;
+                if (n + 1 >= cap) {
+                        char **nl = realloc(l, (cap = cap * 2 + 16) * sizeof(char *));
+
+                        if (!nl) {
+                                closedir(d);
+                                return jit_error_oom(err);
+                        }
+                        l = nl;
+                }
+                l[n] = strdup(de->d_name);
+                l[n + 1] = NULL;
+                if (!l[n++]) {
                         closedir(d);
                         return jit_error_oom(err);
                 }
+        }
         closedir(d);
         *ret = TAKE_PTR(l);
         return 0;
@@ -305,8 +385,9 @@ int host_grants_load_users(const struct jit_context *ctx, char *const *which,
                                 *err = why;
                         continue;
                 }
-                if (user_view_fill(ctx, users[i], ug, known, &g->users[g->n_users]) < 0) {
-                        user_view_done(&g->users[g->n_users]);
+                if (user_view_fill(ctx, users[i], ug, known, &g->blocks, &g->users[g->n_users]) <
+                    0) {
+                        user_view_done(&g->users[g->n_users], true);
                         return jit_error_oom(err);
                 }
                 g->n_users++;

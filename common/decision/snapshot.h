@@ -43,9 +43,10 @@ struct host_grants {
         char **unreadable; /* users whose file could not be read: decide() cannot tell */
         char **bind_jtis;  /* ids of every bind=session grant here, sorted */
         size_t n_bind_jtis;
-        bool have_state;        /* the state file was read: the fields below are set */
-        int64_t bundle_exp;     /* of the accepted bundle; 0 when none */
-        char bundle_sha256[65]; /* which bundle these came from; "" when none */
+        bool have_state;            /* the state file was read: the fields below are set */
+        int64_t bundle_exp;         /* of the accepted bundle; 0 when none */
+        char bundle_sha256[65];     /* which bundle these came from; "" when none */
+        struct grant_block *blocks; /* host_grants_load_users(): the grants' memory */
 };
 
 void host_grants_free(struct host_grants *g);
