@@ -34,6 +34,7 @@ struct signal_job {
         int sig; /* 0: count only */
         uid_t only_uid;
         pid_t spare;
+        unsigned found; /* matched, signal delivered or not (it may be exiting) */
         unsigned sent;
 };
 
@@ -46,9 +47,34 @@ static int signal_one(pid_t pid, void *userdata) {
          * target's uid in any of them can be the target again at will. */
         if (job->only_uid != (uid_t) -1 && proc_has_uid(pid, job->only_uid) <= 0)
                 return 0;
+        job->found++;
         if (job->sig != 0 && kill(pid, job->sig) < 0)
                 return 0;
         job->sent++;
+        return 0;
+}
+
+/* Freeze before the kill: SIGSTOP each process of the session as the pass
+ * reads it, SIGKILL them all once the walk is done. */
+static int stop_one(pid_t pid, void *userdata) {
+        struct signal_job *job = userdata;
+
+        if (pid == job->spare)
+                return 0;
+        if (job->only_uid != (uid_t) -1 && proc_has_uid(pid, job->only_uid) <= 0)
+                return 0;
+        (void) kill(pid, SIGSTOP);
+        return 0;
+}
+
+/* A process group of the session's own (a job the shell made): one kill
+ * reaches all of it, a child being forked included. Not for an elevation's
+ * end, which spares the user's own processes. */
+static int kill_group(pid_t pgrp, void *userdata) {
+        struct signal_job *job = userdata;
+
+        if (job->only_uid == (uid_t) -1 && job->spare == 0)
+                (void) kill(-pgrp, SIGKILL);
         return 0;
 }
 
@@ -111,18 +137,25 @@ static int sweep(const struct pending_kill *k, int sig, unsigned max_passes, uns
         for (unsigned i = 0; i < max_passes && now_boottime() < until; i++) {
                 struct signal_job job = {.sig = sig, .only_uid = k->only_uid, .spare = k->spare};
 
-                r = session_scan_pass(&s, &m, signal_one, &job);
+                r = session_scan_pass(&s, &m,
+                                      sig == SIGKILL ? &(struct session_scan_ops){.on_read = stop_one,
+                                                                                  .on_group = kill_group,
+                                                                                  .fn = signal_one}
+                                                     : &(struct session_scan_ops){.fn = signal_one},
+                                      &job);
                 if (r < 0)
                         break;
                 sent += job.sent;
-                if (job.sent == 0 && s.unsure == 0) {
+                if (getenv("JIT_DEBUG_SWEEP"))
+                        fprintf(stderr, "<7>DEBUG sweep %s sig %d pass %u found %u sent %u unsure %zu alive %zu\n", k->session, sig, i, job.found, job.sent, s.unsure, s.alive);
+                if (job.found == 0 && s.unsure == 0) {
                         if (++clean >= SESSION_SCAN_SETTLED) {
                                 r = 1;
                                 break;
                         }
                 } else
                         clean = 0;
-                if (sig == 0 && job.sent > 0)
+                if (sig == 0 && job.found > 0)
                         break;
         }
         if (ret_sent)
@@ -183,7 +216,7 @@ static int signal_session(struct agent *a, const char *id, uint32_t audit_sessio
                 return r;
         m = kill_match(&k);
         if (m.audit_session != AUDIT_SESSION_UNSET || m.logind_session)
-                (void) session_scan_pass(&s, &m, signal_one, &job);
+                (void) session_scan_pass(&s, &m, &(struct session_scan_ops){.fn = signal_one}, &job);
         agent_log_fields(LOG_INFO, AGENT_MID_SIGTERM_SENT,
                          (&(struct agent_log_fields){.session = id}),
                          "session %s: SIGTERM to %u process%s (%s)", id, job.sent,

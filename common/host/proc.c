@@ -198,7 +198,7 @@ static int proc_read_at(int dirfd, const char *name, char *buf, size_t size) {
 
 /* One process as a pass over /proc saw it. */
 struct proc_entry {
-        pid_t pid, ppid;
+        pid_t pid, ppid, pgrp;
         bool member; /* in the session (its own ids, or a member's descendant) */
         bool alive;  /* some thread of it runs: not a zombie, not gone */
         bool dying;  /* listed, then a zombie or gone before it could be read */
@@ -217,16 +217,19 @@ static struct proc_entry *proc_entry_find(struct proc_entry *v, size_t n, pid_t 
         return v && n > 0 ? bsearch(&key, v, n, sizeof(*v), proc_entry_cmp) : NULL;
 }
 
-/* State letter and parent pid from "pid (comm) S ppid …": comm may hold
- * spaces and parentheses, so the fields start after the last ')'. */
-static int stat_state_ppid(const char *stat, char *ret_state, pid_t *ret_ppid) {
+/* State letter, parent pid and process group from "pid (comm) S ppid pgrp
+ * …": comm may hold spaces and parentheses, so the fields start after the
+ * last ')'. */
+static int stat_fields(const char *stat, char *ret_state, pid_t *ret_ppid, pid_t *ret_pgrp) {
         const char *p = strrchr(stat, ')');
-        long ppid;
+        long ppid, pgrp;
 
         /* NOLINTNEXTLINE(cert-err34-c): the kernel writes these numbers, in range. */
-        if (!p || sscanf(p + 1, " %c %ld", ret_state, &ppid) != 2)
+        if (!p || sscanf(p + 1, " %c %ld %ld", ret_state, &ppid, &pgrp) != 3)
                 return -EIO;
         *ret_ppid = (pid_t) ppid;
+        if (ret_pgrp)
+                *ret_pgrp = (pid_t) pgrp;
         return 0;
 }
 
@@ -258,7 +261,7 @@ static bool any_task_alive_at(int pid_dir) {
                 (void) snprintf(path, sizeof(path), "%s/stat", de->d_name);
                 if (proc_read_at(dirfd(d), path, stat, sizeof(stat)) <= 0)
                         continue;
-                alive = stat_state_ppid(stat, &state, &ppid) >= 0 && !state_is_dead(state);
+                alive = stat_fields(stat, &state, &ppid, NULL) >= 0 && !state_is_dead(state);
         }
         closedir(d);
         return alive;
@@ -276,7 +279,7 @@ static bool proc_entry_read(int proc_fd, const char *name, const struct session_
         if (dfd < 0)
                 return false;
         if (proc_read_at(dfd, "stat", buf, sizeof(buf)) <= 0 ||
-            stat_state_ppid(buf, &state, &e->ppid) < 0)
+            stat_fields(buf, &state, &e->ppid, &e->pgrp) < 0)
                 return false;
         e->alive = !state_is_dead(state) || any_task_alive_at(dfd);
         if (m->audit_session != AUDIT_SESSION_UNSET &&
@@ -303,8 +306,47 @@ void session_scan_done(struct session_scan *s) {
         *s = (struct session_scan){};
 }
 
+static int pgrp_cmp(const void *a, const void *b) {
+        const struct proc_entry *x = *(const struct proc_entry *const *) a,
+                                *y = *(const struct proc_entry *const *) b;
+
+        return x->pgrp < y->pgrp ? -1 : x->pgrp > y->pgrp;
+}
+
+/* on_group for each process group all of whose listed processes are live
+ * members: signalling a group reaches every process in it atomically, also
+ * a child being forked (fork starts again when a signal arrives). A group
+ * with any other process in it (the sshd listener's, which session
+ * monitors inherit) is never one. */
+static int groups_foreach(struct proc_entry *v, size_t n, pid_t exclude_pgrp,
+                          int (*on_group)(pid_t pgrp, void *userdata), void *userdata) {
+        _cleanup_free_ struct proc_entry **g = NULL;
+        int r = 0;
+
+        g = reallocarray(NULL, n ? n : 1, sizeof(*g));
+        if (!g)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                g[i] = &v[i];
+        qsort(g, n, sizeof(*g), pgrp_cmp);
+        for (size_t i = 0; i < n && r >= 0;) {
+                size_t k = i;
+                bool all = true;
+
+                for (; k < n && g[k]->pgrp == g[i]->pgrp; k++)
+                        if (!g[k]->member && !(g[k]->dying && !g[k]->known))
+                                all = false;
+                if (all && g[i]->pgrp > 1 && g[i]->pgrp != exclude_pgrp)
+                        r = on_group(g[i]->pgrp, userdata);
+                i = k;
+        }
+        return r;
+}
+
 int session_scan_pass(struct session_scan *s, const struct session_match *m,
-                      int (*fn)(pid_t pid, void *userdata), void *userdata) {
+                      const struct session_scan_ops *ops, void *userdata) {
+        int (*on_read)(pid_t pid, void *userdata) = ops ? ops->on_read : NULL;
+        int (*fn)(pid_t pid, void *userdata) = ops ? ops->fn : NULL;
         struct proc_entry *v = NULL;
         size_t n = 0, cap = 0;
         struct dirent *de;
@@ -317,8 +359,8 @@ int session_scan_pass(struct session_scan *s, const struct session_match *m,
         d = opendir("/proc");
         if (!d)
                 return -errno;
+        /* The listing first, as fast as it goes; then the reading. */
         while ((de = readdir(d))) {
-                struct proc_entry e = {};
                 char *end;
                 long pid;
 
@@ -334,26 +376,37 @@ int session_scan_pass(struct session_scan *s, const struct session_match *m,
                         cap = cap ? cap * 2 : 512;
                         nv = reallocarray(v, cap, sizeof(*v));
                         if (!nv) {
-                                r = -ENOMEM;
-                                break;
+                                closedir(d);
+                                free(v);
+                                return -ENOMEM;
                         }
                         v = nv;
                 }
-                e.pid = (pid_t) pid;
-                if (!proc_entry_read(dirfd(d), de->d_name, m, &e))
-                        e = (struct proc_entry){.pid = (pid_t) pid, .dying = true};
-                else {
-                        e.known = true;
-                        e.dying = !e.alive;
-                }
-                v[n++] = e;
-        }
-        closedir(d);
-        if (r < 0) {
-                free(v);
-                return r;
+                v[n++] = (struct proc_entry){.pid = (pid_t) pid};
         }
         qsort(v, n, sizeof(*v), proc_entry_cmp);
+        /* Newest first: a process that forks and exits every millisecond is
+         * the highest pid (until pids wrap), read right after the listing
+         * rather than at its end. */
+        for (size_t k = n; k-- > 0 && r >= 0;) {
+                struct proc_entry *e = &v[k];
+                char name[16];
+
+                (void) snprintf(name, sizeof(name), "%" PRIi32, (int32_t) e->pid);
+                if (!proc_entry_read(dirfd(d), name, m, e)) {
+                        *e = (struct proc_entry){.pid = e->pid, .dying = true};
+                        continue;
+                }
+                e->known = true;
+                e->dying = !e->alive;
+                /* A member is handed to on_read as soon as it is read (to
+                 * stop it: a signal a whole walk later would find a fast
+                 * forker gone, its child unlisted). */
+                if (e->member && e->alive && on_read)
+                        r = on_read(e->pid, userdata);
+        }
+        closedir(d);
+
 
         /* Descendants of members are members: a root process that wrote
          * /proc/self/loginuid got a new audit session id, but stays in its
@@ -372,6 +425,9 @@ int session_scan_pass(struct session_scan *s, const struct session_match *m,
                         }
                 }
         } while (changed);
+
+        if (ops && ops->on_group && r >= 0)
+                r = groups_foreach(v, n, getpgrp(), ops->on_group, userdata);
 
         s->alive = s->unsure = 0;
         for (size_t i = 0; i < n; i++) {
@@ -412,7 +468,7 @@ int session_foreach_process(uint32_t audit_session, pid_t exclude,
         return session_scan_pass(&s,
                                  &(struct session_match){.audit_session = audit_session,
                                                          .exclude = exclude},
-                                 fn, userdata);
+                                 &(struct session_scan_ops){.fn = fn}, userdata);
 }
 
 int session_count_settled(const struct session_match *m, unsigned max_passes, size_t *ret) {

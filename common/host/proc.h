@@ -52,10 +52,24 @@ struct session_scan {
 };
 void session_scan_done(struct session_scan *s);
 
-/* One pass: fn for each live member (in pid order); fn returning a negative
- * value stops calling it and is returned. */
+/* What a pass calls; any may be NULL. A callback returning a negative value
+ * stops the pass and is returned. */
+struct session_scan_ops {
+        /* Each live process in the session by its own ids, the moment it is
+         * read (newest first). */
+        int (*on_read)(pid_t pid, void *userdata);
+        /* The walk done and descendants known: each process group whose
+         * listed processes are all members (never the caller's group). */
+        int (*on_group)(pid_t pgrp, void *userdata);
+        /* Then each live member, in pid order. */
+        int (*fn)(pid_t pid, void *userdata);
+};
+
+/* One pass. A caller that ends the session stops processes in on_read
+ * (SIGSTOP: a stopped process neither forks nor exits, so its children stay
+ * its children), kills whole groups in on_group and each member in fn. */
 int session_scan_pass(struct session_scan *s, const struct session_match *m,
-                      int (*fn)(pid_t pid, void *userdata), void *userdata);
+                      const struct session_scan_ops *ops, void *userdata);
 
 /* Passes that agree: this many in a row with no member alive and none
  * dying mean the session is empty (a process forking and exiting every
