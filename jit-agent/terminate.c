@@ -146,8 +146,6 @@ static int sweep(const struct pending_kill *k, int sig, unsigned max_passes, uns
                 if (r < 0)
                         break;
                 sent += job.sent;
-                if (getenv("JIT_DEBUG_SWEEP"))
-                        fprintf(stderr, "<7>DEBUG sweep %s sig %d pass %u found %u sent %u unsure %zu alive %zu\n", k->session, sig, i, job.found, job.sent, s.unsure, s.alive);
                 if (job.found == 0 && s.unsure == 0) {
                         if (++clean >= SESSION_SCAN_SETTLED) {
                                 r = 1;

@@ -213,7 +213,6 @@ wait_until_epoch "$exp"
 dead_by "A. 1. the zombie leader with a live thread (alice) is gone by exp + kill_grace + 1.5 s" "$bound" live_pid "$zl"
 dead_by "A. 1. the zombie leader with a live thread (root, sudo) is gone by exp + kill_grace + 1.5 s" "$bound" live_pid "$zlroot"
 dead_by "A. 2. no 1 ms fork hopper is left by exp + kill_grace + 1.5 s" "$bound" hopping "$D/share/a-hop.beat"
-if [[ -n ${JIT_DEBUG_SWEEP:-} ]]; then for i in 1 2 3 4 5 6 7 8 9 10; do hopping "$D/share/a-hop.beat" && echo "# still hopping at +$(secs_between "$exp" "$EPOCHREALTIME")"; done; fi
 dead_by "A. 5. the loginuid-rewriting root process is gone by exp + kill_grace + 1.5 s" "$bound" live_pid "$luid"
 for _ in $(seq 20); do [[ -e $REC ]] || break; sleep 0.1; done
 check "A. 3. the record is removed once nothing of the session is left" test ! -e "$REC"

@@ -2,7 +2,9 @@
 /* escape-setresuid UID FILE PIDFILE (as root, e.g. through sudo): drops to
  * setresuid(UID, UID, 0) — real and effective UID, root kept as the saved
  * uid — then every 100 ms takes root back with seteuid(0), appends a line to
- * the root-only FILE and drops again. Writes its pid to PIDFILE. */
+ * the root-only FILE and drops again. It leaves sudo first (fork, the parent
+ * exits, setsid), so no signal sudo relays reaches it. Writes its pid to
+ * PIDFILE. */
 
 #include <sys/stat.h>
 #include <time.h>
@@ -23,6 +25,15 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
         detach_stdio();
+        {
+                pid_t pid = fork();
+
+                if (pid < 0)
+                        return 1;
+                if (pid > 0)
+                        _exit(0);
+                (void) setsid();
+        }
         (void) snprintf(buf, sizeof(buf), "%d\n", (int) getpid());
         write_text(argv[3], buf);
         if (setresuid(uid, uid, 0) < 0)
