@@ -19,8 +19,8 @@
 /* Processes sent SIGTERM, to be sent SIGKILL when the grace runs out; kept
  * in run_dir/ending too (ending.h). */
 struct pending_kill {
-        char session[JIT_SESSION_ID_MAX + 1]; /* the record's id */
-        uint32_t audit_session;               /* AUDIT_SESSION_UNSET: none */
+        char session[JIT_SESSION_ID_MAX + 1];               /* the record's id */
+        uint32_t audit_session;                             /* AUDIT_SESSION_UNSET: none */
         char logind_session[JIT_LOGIND_SESSION_ID_MAX + 1]; /* "": none */
         uid_t only_uid;    /* (uid_t) -1: every process of the session */
         pid_t spare;       /* never signalled (the session leader, for elevated ends) */

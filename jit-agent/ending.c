@@ -47,8 +47,8 @@ int ending_save(const char *run_dir, const struct pending_kill *k, struct jit_er
         ending_name(k, name, sizeof(name));
         path = path_join3(dir, name, NULL);
         n = asprintf(&text,
-                     "audit_session=%" PRIu32 "\nlogind_session=%s\nuid=%" PRIi64
-                     "\nspare=%" PRIi32 "\ndeadline=%" PRIu64 "\n",
+                     "audit_session=%" PRIu32 "\nlogind_session=%s\nuid=%" PRIi64 "\nspare=%" PRIi32
+                     "\ndeadline=%" PRIu64 "\n",
                      k->audit_session, k->logind_session,
                      k->only_uid == (uid_t) -1 ? (int64_t) -1 : (int64_t) k->only_uid,
                      (int32_t) k->spare, k->deadline);
@@ -96,8 +96,7 @@ static bool ending_name_parse(const char *name, struct pending_kill *k) {
                 k->audit_session = (uint32_t) v;
                 (void) snprintf(k->logind_session, sizeof(k->logind_session), "%s", k->session);
         } else if (strncmp(k->session, "logind-", 7) == 0)
-                (void) snprintf(k->logind_session, sizeof(k->logind_session), "%s",
-                                k->session + 7);
+                (void) snprintf(k->logind_session, sizeof(k->logind_session), "%s", k->session + 7);
         return true;
 }
 
@@ -147,9 +146,8 @@ static int ending_parse(const char *text, struct pending_kill *k) {
         return 0;
 }
 
-int ending_load_all(const char *run_dir, uint64_t now, uint64_t max_wait,
-                    struct pending_kill **ret, size_t *ret_n, char ***ret_bad,
-                    struct jit_error *err) {
+int ending_load_all(const char *run_dir, uint64_t now, uint64_t max_wait, struct pending_kill **ret,
+                    size_t *ret_n, char ***ret_bad, struct jit_error *err) {
         _cleanup_free_ char *dir = NULL;
         _cleanup_strv_free_ char **bad = NULL;
         struct pending_kill *v = NULL;

@@ -21,6 +21,5 @@ int ending_remove(const char *run_dir, const struct pending_kill *k);
  * read safely is reported in *ret_bad (its name, for the caller's alarm) and
  * still yields a kill of the session its name gives, due now: what an
  * unreadable file asked for is done, never dropped. */
-int ending_load_all(const char *run_dir, uint64_t now, uint64_t max_wait,
-                    struct pending_kill **ret, size_t *ret_n, char ***ret_bad,
-                    struct jit_error *err);
+int ending_load_all(const char *run_dir, uint64_t now, uint64_t max_wait, struct pending_kill **ret,
+                    size_t *ret_n, char ***ret_bad, struct jit_error *err);

@@ -393,9 +393,8 @@ static bool enforce_elevations(struct agent *a, struct session_record *rec, int6
                 /* elevated: only what runs as the target ends; the login goes on. */
                 if (user_uid_get(target, &uid) >= 0) {
                         session_warn(rec->audit_session, "your sudo access to %s ended", target);
-                        (void) session_kill_uid(a, rec->id, rec->audit_session,
-                                                rec->logind_session, uid, rec->leader,
-                                                "the sudo grant ended");
+                        (void) session_kill_uid(a, rec->id, rec->audit_session, rec->logind_session,
+                                                uid, rec->leader, "the sudo grant ended");
                         agent_audit(AUDIT_ELEVATION_ENDED, LOG_NOTICE,
                                     &(struct audit_fields){.grant_id = jti,
                                                            .user = rec->user,

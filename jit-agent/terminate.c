@@ -113,10 +113,10 @@ static int grace_timer_arm(struct agent *a) {
 }
 
 static struct session_match kill_match(const struct pending_kill *k) {
-        return (struct session_match){
-                .audit_session = k->audit_session,
-                .logind_session = k->logind_session[0] ? k->logind_session : NULL,
-                .exclude = getpid()};
+        return (struct session_match){.audit_session = k->audit_session,
+                                      .logind_session =
+                                              k->logind_session[0] ? k->logind_session : NULL,
+                                      .exclude = getpid()};
 }
 
 /* Passes of sig (0: only look) over the session's processes until
@@ -138,10 +138,11 @@ static int sweep(const struct pending_kill *k, int sig, unsigned max_passes, uns
                 struct signal_job job = {.sig = sig, .only_uid = k->only_uid, .spare = k->spare};
 
                 r = session_scan_pass(&s, &m,
-                                      sig == SIGKILL ? &(struct session_scan_ops){.on_read = stop_one,
-                                                                                  .on_group = kill_group,
-                                                                                  .fn = signal_one}
-                                                     : &(struct session_scan_ops){.fn = signal_one},
+                                      sig == SIGKILL
+                                              ? &(struct session_scan_ops){.on_read = stop_one,
+                                                                           .on_group = kill_group,
+                                                                           .fn = signal_one}
+                                              : &(struct session_scan_ops){.fn = signal_one},
                                       &job);
                 if (r < 0)
                         break;
@@ -214,7 +215,8 @@ static int signal_session(struct agent *a, const char *id, uint32_t audit_sessio
                 return r;
         m = kill_match(&k);
         if (m.audit_session != AUDIT_SESSION_UNSET || m.logind_session)
-                (void) session_scan_pass(&s, &m, &(struct session_scan_ops){.fn = signal_one}, &job);
+                (void) session_scan_pass(&s, &m, &(struct session_scan_ops){.fn = signal_one},
+                                         &job);
         agent_log_fields(LOG_INFO, AGENT_MID_SIGTERM_SENT,
                          (&(struct agent_log_fields){.session = id}),
                          "session %s: SIGTERM to %u process%s (%s)", id, job.sent,
@@ -267,9 +269,14 @@ int pending_kills_run(struct agent *a) {
                  * process that wrote /proc/self/loginuid): KillSession
                  * signals the whole cgroup, where TerminateSession would
                  * leave SIGKILL to the scope's stop timeout (90 s). */
-                if (k->only_uid == (uid_t) -1 && k->logind_session[0] && a->bus)
-                        (void) logind_call(a, "KillSession", k->logind_session, "ssi",
-                                           k->logind_session, "all", (int32_t) SIGKILL);
+                if (k->only_uid == (uid_t) -1 && k->logind_session[0] && a->bus &&
+                    logind_call(a, "KillSession", k->logind_session, "ssi", k->logind_session,
+                                "all", (int32_t) SIGKILL) >= 0)
+                        agent_log_fields(LOG_NOTICE, AGENT_MID_SIGKILL_SENT,
+                                         (&(struct agent_log_fields){.session = k->session}),
+                                         "session %s: SIGKILL to logind session %s, all of its "
+                                         "scope",
+                                         k->session, k->logind_session);
                 r = sweep(k, SIGKILL, KILL_MAX_PASSES, &sent);
                 if (sent > 0)
                         agent_log_fields(LOG_NOTICE, AGENT_MID_SIGKILL_SENT,
@@ -360,8 +367,8 @@ static int logind_call(struct agent *a, const char *method, const char *logind_s
         }
         if (r < 0)
                 agent_log_fields(LOG_WARNING, AGENT_MID_LOGIND_FAILED,
-                                 (&(struct agent_log_fields){.error = r}),
-                                 "logind %s %s: %s", method, logind_session,
+                                 (&(struct agent_log_fields){.error = r}), "logind %s %s: %s",
+                                 method, logind_session,
                                  error.message ? error.message
                                                : strerror_r(-r, (char[128]){}, 128));
         sd_bus_error_free(&error);

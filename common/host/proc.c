@@ -407,7 +407,6 @@ int session_scan_pass(struct session_scan *s, const struct session_match *m,
         }
         closedir(d);
 
-
         /* Descendants of members are members: a root process that wrote
          * /proc/self/loginuid got a new audit session id, but stays in its
          * parent's tree (and, where logind runs, in the session's scope). */
@@ -465,10 +464,9 @@ int session_foreach_process(uint32_t audit_session, pid_t exclude,
 
         if (audit_session == AUDIT_SESSION_UNSET)
                 return -EINVAL;
-        return session_scan_pass(&s,
-                                 &(struct session_match){.audit_session = audit_session,
-                                                         .exclude = exclude},
-                                 &(struct session_scan_ops){.fn = fn}, userdata);
+        return session_scan_pass(
+                &s, &(struct session_match){.audit_session = audit_session, .exclude = exclude},
+                &(struct session_scan_ops){.fn = fn}, userdata);
 }
 
 int session_count_settled(const struct session_match *m, unsigned max_passes, size_t *ret) {

@@ -466,6 +466,8 @@ fi
 guest_journal -u jit-agent >"$D/agent.journal"
 check "the agent's journal: 'session $sid: ended through logind'" \
         grep -q "session $sid: ended through logind" "$D/agent.journal"
+check "the agent's journal: 'SIGKILL to logind session $sid, all of its scope' (KillSession)" \
+        grep -q "session $sid: SIGKILL to logind session $sid, all of its scope" "$D/agent.journal"
 for _ in $(seq 30); do
         [[ -e $rec ]] || break
         sleep 0.1
