@@ -7,7 +7,11 @@
  * Writes DIR/trust.jwks (0644) and DIR/bundle.jwt (0644): serial 1, exp in
  * 2 h, grants g-1 … g-N, two per user (u00000, u00001, …), each for
  * aud env=prod,role=db, scope ssh+sudo, exp in 2 h. Prints the bundle size
- * and the number of users on stdout ("bytes=… users=…"). */
+ * and the number of users on stdout ("bytes=… users=…").
+ *
+ * bench-agent-bundle DIR N K EXP0: K more grants x-1 … x-K, one per user
+ * (e0001, e0002, …), ssh only, ending at EXP0, EXP0 + 1, … (epoch seconds):
+ * the grants whose expiry bench-agent-churn.sh times. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,16 +51,25 @@ int main(int argc, char *argv[]) {
         struct test_key key = {};
         const struct test_key *keys[] = {&key};
         int64_t now = (int64_t) time(NULL);
-        size_t size = 0, n;
+        size_t size = 0, n, k = 0;
+        long long exp0 = 0;
         char *end;
         FILE *f;
 
-        if (argc != 3)
-                die("usage: bench-agent-bundle DIR N_GRANTS");
+        if (argc != 3 && argc != 5)
+                die("usage: bench-agent-bundle DIR N_GRANTS [N_EXPIRING FIRST_EXP]");
         errno = 0;
         n = (size_t) strtoull(argv[2], &end, 10);
         if (errno != 0 || end == argv[2] || *end || n > 100000)
                 die("bad grant count '%s'", argv[2]);
+        if (argc == 5) {
+                k = (size_t) strtoull(argv[3], &end, 10);
+                if (errno != 0 || end == argv[3] || *end || k > 1000)
+                        die("bad count '%s'", argv[3]);
+                exp0 = strtoll(argv[4], &end, 10);
+                if (errno != 0 || end == argv[4] || *end || exp0 <= now || exp0 > now + 36000)
+                        die("bad first expiry '%s'", argv[4]);
+        }
 
         test_key_init(&key, JWS_ALG_EDDSA, "bench");
         trust = test_strdupf("%s/trust.jwks", argv[1]);
@@ -82,6 +95,24 @@ int main(int argc, char *argv[]) {
                                          });
 
                 fprintf(f, "%s\"%s\"", i == 1 ? "" : ",", tok);
+        }
+        for (size_t i = 1; i <= k; i++) {
+                _cleanup_free_ char *jti = test_strdupf("\"x-%zu\"", i);
+                _cleanup_free_ char *sub = test_strdupf("\"e%04zu\"", i);
+                _cleanup_free_ char *exp =
+                        test_strdupf("@%lld", exp0 + (long long) (i - 1) - (long long) now);
+                _cleanup_free_ char *tok =
+                        test_grant_token(&key, now,
+                                         (const struct test_member[]){
+                                                 {"jti", jti},
+                                                 {"sub", sub},
+                                                 {"aud", "[\"env=prod,role=db\"]"},
+                                                 {"scope", "[\"ssh\"]"},
+                                                 {"exp", exp},
+                                                 {},
+                                         });
+
+                fprintf(f, "%s\"%s\"", n == 0 && i == 1 ? "" : ",", tok);
         }
         fputc(']', f);
         if (fclose(f) != 0)

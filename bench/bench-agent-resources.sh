@@ -38,10 +38,8 @@ SESSIONS=${SESSIONS:-5}
 IDLE_SECONDS=${IDLE_SECONDS:-60}
 ISS=https://jit.example.com
 
-die() {
-        echo "FAIL - $*" >&2
-        exit 1
-}
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$(realpath "$0")")/../tests/lib/tap.sh"
 [[ $(id -u) -eq 0 ]] || die "run as root (the agent refuses files root does not own)"
 [[ -x ${JIT_AGENT:-} ]] || die "JIT_AGENT not set or not executable"
 # The fetch helper of a build tree sits next to its agent.

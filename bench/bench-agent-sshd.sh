@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# jit-agent against real sshd sessions (tests/system/lib.sh: one sshd on
-# 127.0.0.1 in a private mount namespace with an overlay /etc; the machine's
-# /etc is never written). jit-agent runs in that namespace with
+# jit-agent against real sshd sessions (tests/lib/sshd-sandbox.sh through
+# tests/system/lib.sh: one sshd on 127.0.0.1 in a private mount namespace
+# with an overlay /etc; the machine's /etc is never written). jit-agent runs in that namespace with
 # bundle_url = file://…/bundle.jwt, clock_skew = 0 and the DEFAULT
 # poll_interval (60 s).
 #
@@ -32,7 +32,7 @@ PHASES=${PHASES:-together,staggered,revoke}
 SESSIONS=${SESSIONS:-20}
 REVOKES=${REVOKES:-8}
 REVOKE_WINDOW=${REVOKE_WINDOW:-120}
-need_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
+require_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
 # The fetch helper of a build tree sits next to its agent.
 export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch}
 
@@ -45,18 +45,13 @@ sys_init abench
 sys_write_conf "clock_skew = 0
 bundle_url = file://$D/store/bundle.jwt"
 for u in "${exp_users[@]}" "${rev_users[@]}"; do
-        install -m 0644 -o root -g root "$D/client/alice.pub" "$D/authorized_keys/$u"
-        NS_EXTRA_SETUP+="useradd -m -d $D/home/$u -s /bin/bash $u
-"
+        sandbox_add_user "$u"
 done
 sys_start_sshd
-ssh_opts
 
 # issue USER JTI NBF EXP: one ssh grant, exp exactly EXP.
 issue() {
-        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$1" --aud env=prod \
-                --scope ssh --not-before "$3" --ttl "$(($4 - $3))s" --ticket INC-1 --approver bob \
-                --jti "$2" --out "$D/store/grants/$2.jwt" >/dev/null
+        mint "$1" "$2" --jti "$2" --scope ssh --not-before "$3" --ttl "$(($4 - $3))s"
 }
 
 # An empty bundle first, so the agent starts with a store that answers.

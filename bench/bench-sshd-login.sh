@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # What does pam_jit add to an ssh login? One real sshd on 127.0.0.1 in a
-# private mount namespace (tests/system/lib.sh: overlay /etc, the machine's
-# own /etc untouched) whose PAM stack is switched between logins:
+# private mount namespace (tests/lib/sshd-sandbox.sh: overlay /etc, the
+# machine's own /etc untouched) whose PAM stack is switched between logins:
 #   A  with pam_jit:    account pam_jit, pam_unix; session pam_loginuid, pam_jit, pam_unix
 #   B  without pam_jit: the same without the two pam_jit lines
 # alice holds one valid ssh grant (staged with jit-host-apply). M logins of
@@ -42,25 +42,8 @@ echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 grant bench --jti g-bench --scope ssh --ttl 2h
 publish_stage
 
-PORT=$(free_port)
-cat >"$D/sshd_config" <<EOF
-ListenAddress 127.0.0.1
-Port $PORT
-HostKey $D/hostkey
-PidFile $D/sshd.pid
-UsePAM yes
-AuthenticationMethods publickey
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthorizedKeysFile $D/authorized_keys/%u
-StrictModes no
-UseDNS no
-PermitRootLogin no
-PrintMotd no
-LogLevel INFO
-MaxStartups 100
-EOF
+SANDBOX_SSHD_EXTRA="LogLevel INFO
+MaxStartups 100"
 
 # No "debug": the stack as an administrator would deploy it.
 cat >"$D/pam-jit" <<EOF
@@ -89,40 +72,22 @@ use_stack() {
 }
 use_stack jit
 
-# The PAM service name is the basename of sshd's argv[0].
-ln -sf /usr/sbin/sshd "$D/sshd-bench"
-cat >"$D/ns-setup.sh" <<EOF
-set -euo pipefail
-mount -t overlay overlay -o lowerdir=/etc,upperdir=$D/ov/upper,workdir=$D/ov/work /etc
+# The PAM service (the basename of sshd's argv[0]) is a symlink in the
+# namespace's /etc/pam.d to the stack of the moment.
+SANDBOX_SERVICE=sshd-bench
+ln -s "$D/pam-current" "$D/pam.d/sshd-bench"
 # run_dir on tmpfs, as /run/jit is on a real host: session records are
 # written with fsync, nearly free on tmpfs, milliseconds on a disk.
 if [[ $RUN_DIR_ON_DISK != 1 ]]; then
-        mount -t tmpfs -o mode=0755,size=16m jit-run $D/host/run
+        SANDBOX_NS_SETUP="mount -t tmpfs -o mode=0755,size=16m jit-run $D/host/run"
 fi
-useradd -m -d $D/home/$TEST_USER -s /bin/bash $TEST_USER
-ln -s $D/pam-current /etc/pam.d/sshd-bench
-exec $D/sshd-bench -D -e -f $D/sshd_config
-EOF
-mkdir -p /run/sshd
-unshare -m --propagation private bash "$D/ns-setup.sh" >"$D/sshd.log" 2>&1 &
-SSHD_PID=$! # sys_cleanup ends it and every process left in its namespace
-for i in $(seq 100); do
-        grep -qs "Server listening" "$D/sshd.log" && break
-        kill -0 "$SSHD_PID" 2>/dev/null || die "sshd did not start: $(cat "$D/sshd.log")"
-        sleep 0.05
-done
-grep -qs "Server listening" "$D/sshd.log" || die "sshd not listening after 5 s"
-NS_INODE=$(stat -L -c %i "/proc/$SSHD_PID/ns/mnt")
-[[ $NS_INODE != "$(stat -L -c %i /proc/self/ns/mnt)" ]] || die "sshd is not in its own mount namespace"
+sandbox_start_sshd # sandbox_cleanup ends it and every process left in its namespace
 if [[ $RUN_DIR_ON_DISK == 1 ]]; then
         sys_log "run_dir on disk: $(df --output=fstype "$D/host/run" | tail -1)"
 else
         sys_log "run_dir on a tmpfs in the namespace"
 fi
-sys_log "sshd pid $SSHD_PID on 127.0.0.1:$PORT (PAM service sshd-bench)"
-
-SSH_ARGS=(-F /dev/null -p "$PORT" -i "$D/client/alice" -o BatchMode=yes -o IdentitiesOnly=yes
-        -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null)
+SSH_ARGS=("${SSH_OPTS[@]}")
 
 # one_login STACK: one `ssh alice@127.0.0.1 true` through STACK; its wall
 # time in microseconds goes to $us. Any failure stops the benchmark.

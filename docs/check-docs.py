@@ -15,7 +15,10 @@
   common/host/audit.c, is in docs/jit-agent.8.scd (docs/pam_jit.8.scd);
 - every MESSAGE_ID of the agent's own events (jit-agent/agent-log.h) is
   logged somewhere in jit-agent/ and is in docs/jit-agent.8.scd, and every
-  id that page lists is one the agent emits.
+  id that page lists is one the agent emits;
+- docs/architecture.md describes every layer folder of common/ and names
+  every source file of common/, pam_jit/, jit-agent/, jit-fetch/ and
+  jitctl/, and names no file that does not exist.
 Exit 1 with one line per mismatch."""
 
 import re
@@ -181,6 +184,28 @@ for name, mid in sorted(agent_ids.items()):
 known = set(agent_ids.values()) | {message_ids.get(ev) for ev in events_of("jit-agent")}
 for mid in sorted(set(re.findall(r"^\|\s+([0-9a-f]{32})$", agent_man_text, re.M)) - known):
     problems.append(f"docs/jit-agent.8.scd: MESSAGE_ID {mid} is listed but the agent never emits it")
+
+
+# --- docs/architecture.md names every source file ---------------------------
+arch = read("docs/architecture.md")
+for layer in sorted(d for d in (root / "common").iterdir() if d.is_dir()):
+    if f"`common/{layer.name}/`" not in arch:
+        problems.append(f"docs/architecture.md: layer common/{layer.name}/ is not described")
+    for c in sorted(layer.glob("*.c")):
+        if f"`{c.stem}`" not in arch:
+            problems.append(f"docs/architecture.md: common/{layer.name}/{c.name} is not named "
+                            f"(as `{c.stem}`) in its layer's row")
+for prog in ("pam_jit", "jit-agent", "jit-fetch", "jitctl"):
+    m = re.search(r"^## " + re.escape(prog) + r"/\n(.*?)(?=^## |\Z)", arch, re.S | re.M)
+    if not m:
+        problems.append(f"docs/architecture.md: no '## {prog}/' section")
+        continue
+    named = {n for n in re.findall(r"`([a-z0-9/_-]+\.c)`", m.group(1)) if not n.startswith("tests/")}
+    present = {str(c.relative_to(root / prog)) for c in (root / prog).rglob("*.c")}
+    for c in sorted(present - named):
+        problems.append(f"docs/architecture.md: {prog}/{c} is not in the '## {prog}/' table")
+    for c in sorted(named - present):
+        problems.append(f"docs/architecture.md: {prog}/{c} is named but does not exist")
 
 for p in problems:
     print(p)

@@ -12,9 +12,7 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
         struct host_facts facts = {};
         int r;
 
-        r = config_load(a->config_path, 0, &ctx.config, err);
-        if (r >= 0)
-                r = trust_store_load(ctx.config->trust_store, 0, &ctx.trust, err);
+        r = config_trust_load(a->config_path, NULL, 0, &ctx.config, &ctx.trust, err);
         if (r < 0) {
                 context_done(&ctx);
                 return r;
@@ -36,6 +34,8 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
         ctx.host = host_facts_get(&ctx.facts, "host");
         config_grant_policy(ctx.config, &ctx.policy);
 
+        host_grants_free(a->grants); /* verified under the old trust store */
+        a->grants = NULL;
         context_done(&a->ctx);
         a->ctx = ctx;
         return 0;
@@ -51,6 +51,7 @@ void agent_done(struct agent *a) {
         a->fetch = fetch_job_cancel(a->fetch);
         sd_bus_flush_close_unref(a->bus);
         sd_event_unref(a->event);
+        host_grants_free(a->grants);
         context_done(&a->ctx);
         free(a->etag);
         free(a->kills);

@@ -15,6 +15,7 @@
 #include "fetch-job.h"
 #include "host-context.h"
 #include "jit-limits.h"
+#include "snapshot.h"
 
 /* Processes sent SIGTERM, to be sent SIGKILL when the grace runs out; kept
  * in run_dir/ending too (ending.h). */
@@ -39,6 +40,9 @@ struct agent {
         sd_bus *bus; /* the system bus where logind runs, else NULL */
         const char *config_path;
         struct jit_context ctx;
+        /* The verified grants of the applied bundle, by user (enforce.c);
+         * NULL until read, dropped with ctx. */
+        struct host_grants *grants;
 
         struct fetch_job *fetch; /* the helper's fetch in flight, or NULL */
         char *etag;

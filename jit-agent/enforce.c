@@ -8,6 +8,7 @@
  * otherwise. */
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,6 +24,7 @@
 #include "proc.h"
 #include "session-record.h"
 #include "session-store.h"
+#include "snapshot.h"
 #include "status.h"
 #include "terminate.h"
 #include "userdb.h"
@@ -64,14 +66,19 @@ static void next_at(int64_t *next, int64_t t, int64_t now) {
 
 /* Is the grant jti of user still usable for scope (and target)? On success
  * *ret_end is its end on this host (exp + clock_skew). */
-static int grant_usable(struct agent *a, const char *user, const char *jti, unsigned scope,
-                        const char *runas, const char *session, int64_t now, bool *ret,
-                        int64_t *ret_end, enum verdict *ret_verdict) {
-        _cleanup_(decision_done) struct decision d = {};
-        struct jit_error err = {};
+static int grant_usable(struct agent *a, const struct host_snapshot *snap, const char *user,
+                        const char *jti, unsigned scope, const char *runas, const char *session,
+                        int64_t now, bool *ret, int64_t *ret_end, enum verdict *ret_verdict) {
+        struct decision d = {};
         int r;
 
-        r = decide(&a->ctx,
+        if (!snap) {
+                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                          "session %s: cannot check grant %s: no snapshot of the host", session,
+                          jti);
+                return -EIO;
+        }
+        r = decide(snap,
                    &(struct decide_request){.user = user,
                                             .scope = scope,
                                             .runas = runas,
@@ -79,13 +86,15 @@ static int grant_usable(struct agent *a, const char *user, const char *jti, unsi
                                             .own_session = session,
                                             .ignore_stale = true,
                                             .now = now},
-                   &d, &err);
+                   &d);
         if (r < 0) {
                 agent_log_fields(
                         LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
                         (&(struct agent_log_fields){
                                 .user = user, .session = session, .grant_id = jti, .error = r}),
-                        "session %s: cannot check grant %s: %s", session, jti, err.message);
+                        "session %s: cannot check grant %s: %s%s", session, jti,
+                        r == -EIO ? "cannot tell whether this session runs: " : "",
+                        r == -EIO && d.session ? d.session : strerror_r(-r, (char[128]){}, 128));
                 return r;
         }
         *ret = d.verdict == VERDICT_ALLOW;
@@ -98,24 +107,27 @@ static int grant_usable(struct agent *a, const char *user, const char *jti, unsi
 
 /* Another usable grant for the same user, host and scope (an extension or
  * a new approval), or NULL. */
-static int grant_successor(struct agent *a, const char *user, unsigned scope, const char *runas,
-                           const char *session, int64_t now, struct decision *ret) {
-        struct jit_error err = {};
+static int grant_successor(const struct host_snapshot *snap, const char *user, unsigned scope,
+                           const char *runas, const char *session, int64_t now,
+                           struct decision *ret) {
         int r;
 
-        r = decide(&a->ctx,
+        if (!snap)
+                return -EIO;
+        r = decide(snap,
                    &(struct decide_request){.user = user,
                                             .scope = scope,
                                             .runas = runas,
                                             .own_session = session,
                                             .ignore_stale = true,
                                             .now = now},
-                   ret, &err);
+                   ret);
         if (r < 0)
                 agent_log_fields(
                         LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
                         (&(struct agent_log_fields){.user = user, .session = session, .error = r}),
-                        "session %s: cannot look for another grant: %s", session, err.message);
+                        "session %s: cannot look for another grant: %s", session,
+                        strerror_r(-r, (char[128]){}, 128));
         return r;
 }
 
@@ -285,16 +297,17 @@ static void sessions_end_unsafe_folder(struct agent *a, const char *why) {
 
 /* The login grant: still usable, re-bound, or the session ends. Returns
  * false when the session was ended. */
-static bool enforce_login(struct agent *a, struct session_record *rec, int64_t now, int64_t *next) {
-        _cleanup_(decision_done) struct decision succ = {};
+static bool enforce_login(struct agent *a, const struct host_snapshot *snap,
+                          struct session_record *rec, int64_t now, int64_t *next) {
+        struct decision succ = {};
         struct jit_error err = {};
         enum verdict why = VERDICT_NONE;
         bool ok = false;
         int64_t end = 0;
         char when[16];
 
-        if (grant_usable(a, rec->user, rec->grant, GRANT_SCOPE_SSH, NULL, rec->id, now, &ok, &end,
-                         &why) < 0)
+        if (grant_usable(a, snap, rec->user, rec->grant, GRANT_SCOPE_SSH, NULL, rec->id, now, &ok,
+                         &end, &why) < 0)
                 return true; /* cannot tell: leave it, retry at the next event */
         if (ok) {
                 warn_before_end(a, rec, end, now, next);
@@ -302,7 +315,7 @@ static bool enforce_login(struct agent *a, struct session_record *rec, int64_t n
                 return true;
         }
 
-        if (grant_successor(a, rec->user, GRANT_SCOPE_SSH, NULL, rec->id, now, &succ) >= 0 &&
+        if (grant_successor(snap, rec->user, GRANT_SCOPE_SSH, NULL, rec->id, now, &succ) >= 0 &&
             succ.verdict == VERDICT_ALLOW) {
                 struct rebind b = {.old_jti = rec->grant,
                                    .new_jti = succ.grant->jti,
@@ -341,12 +354,12 @@ static bool enforce_login(struct agent *a, struct session_record *rec, int64_t n
 
 /* Each sudo elevation: its grant still usable, re-bound, or ended: the whole
  * session (on_sudo_expiry = session) or what runs as the target. */
-static bool enforce_elevations(struct agent *a, struct session_record *rec, int64_t now,
-                               int64_t *next) {
+static bool enforce_elevations(struct agent *a, const struct host_snapshot *snap,
+                               struct session_record *rec, int64_t now, int64_t *next) {
         struct jit_error err = {};
 
         for (size_t i = 0; rec->elevated && rec->elevated[i]; i++) {
-                _cleanup_(decision_done) struct decision succ = {};
+                struct decision succ = {};
                 _cleanup_free_ char *target = NULL;
                 const char *sp = strchr(rec->elevated[i], ' ');
                 const char *jti;
@@ -360,15 +373,15 @@ static bool enforce_elevations(struct agent *a, struct session_record *rec, int6
                 if (!target)
                         return true;
                 jti = sp + 1;
-                if (grant_usable(a, rec->user, jti, GRANT_SCOPE_SUDO, target, rec->id, now, &ok,
-                                 &end, NULL) < 0)
+                if (grant_usable(a, snap, rec->user, jti, GRANT_SCOPE_SUDO, target, rec->id, now,
+                                 &ok, &end, NULL) < 0)
                         continue;
                 if (ok) {
                         next_at(next, end, now);
                         continue;
                 }
-                if (grant_successor(a, rec->user, GRANT_SCOPE_SUDO, target, rec->id, now, &succ) >=
-                            0 &&
+                if (grant_successor(snap, rec->user, GRANT_SCOPE_SUDO, target, rec->id, now,
+                                    &succ) >= 0 &&
                     succ.verdict == VERDICT_ALLOW &&
                     session_record_update(a->ctx.config->run_dir, rec->id, rebind_edit,
                                           &(struct rebind){.old_jti = jti,
@@ -412,12 +425,74 @@ static bool enforce_elevations(struct agent *a, struct session_record *rec, int6
         return true;
 }
 
+/* The verified grants of the accepted bundle, kept between reconciles so
+ * that each signature is checked once per bundle: read again when the state
+ * file names another bundle (or none could be named), and dropped with the
+ * context (agent_load_context) since another trust store may not trust
+ * them. Grants kept are judged again at every decision: expiry and
+ * revocation need no re-verification. Returns what this reconcile uses; a
+ * set that could not be read whole is used once, not kept. */
+static const struct host_grants *agent_grants(struct agent *a, struct host_grants **ret_once) {
+        struct host_grants *g = NULL;
+        struct jit_error err = {};
+        size_t unreadable = 0;
+        char sha[65] = "";
+        bool sha_known;
+        int r;
+
+        *ret_once = NULL;
+        r = host_grants_current_sha256(&a->ctx, sha, &err);
+        sha_known = r >= 0;
+        if (sha_known && a->grants && streq(sha, a->grants->bundle_sha256))
+                return a->grants;
+        host_grants_free(a->grants);
+        a->grants = NULL;
+        if (!sha_known)
+                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "cannot read the state: %s",
+                          err.message);
+        r = host_grants_load_all(&a->ctx, &g, &unreadable, &err);
+        if (r < 0) {
+                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED, "cannot read the grants: %s",
+                          err.message);
+                return NULL;
+        }
+        if (unreadable > 0)
+                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                          "%zu user file%s unreadable, the first: %s", unreadable,
+                          unreadable == 1 ? "" : "s", err.message);
+        if (unreadable > 0 || !sha_known || !g->have_state || !streq(g->bundle_sha256, sha)) {
+                *ret_once = g;
+                return g;
+        }
+        a->grants = g;
+        /* Reading 5 000 files and parsing 10 000 tokens leaves freed heap
+         * between the kept grants: give it back (as after a fetch). */
+        (void) malloc_trim(0);
+        return g;
+}
+
 int agent_reconcile(struct agent *a) {
         _cleanup_strv_free_ char **ids = NULL;
+        _cleanup_(host_grants_freep) struct host_grants *once = NULL;
+        _cleanup_(snapshot_done) struct host_snapshot snap = {};
+        const struct host_snapshot *sp = NULL;
+        const struct host_grants *hg;
         struct jit_error err = {};
         int64_t now = (int64_t) time(NULL), next = INT64_MAX;
         size_t sessions = 0, grants = 0;
         int r;
+
+        /* One snapshot for the whole reconcile: every session and the key
+         * files are decided on the same view of the host. */
+        hg = agent_grants(a, &once);
+        if (hg) {
+                r = snapshot_load(&a->ctx, &(struct snapshot_load){.grants = hg}, &snap, &err);
+                if (r < 0)
+                        agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                                  "cannot read the sessions' view of the host: %s", err.message);
+                else
+                        sp = &snap;
+        }
 
         r = session_records_list(a->ctx.config->run_dir, &ids, &err);
         if (r < 0) {
@@ -466,9 +541,9 @@ int agent_reconcile(struct agent *a) {
                                 continue;
                         }
                 }
-                if (!enforce_login(a, rec, now, &next))
+                if (!enforce_login(a, sp, rec, now, &next))
                         continue;
-                if (!enforce_elevations(a, rec, now, &next))
+                if (!enforce_elevations(a, sp, rec, now, &next))
                         continue;
                 sessions++;
         }
@@ -481,7 +556,7 @@ int agent_reconcile(struct agent *a) {
         if (a->keys_dirty || (a->keys_next > 0 && now >= a->keys_next)) {
                 int64_t keys_next = INT64_MAX;
 
-                r = keys_sync(a, now, &keys_next, &grants);
+                r = sp ? keys_sync(a, sp, now, &keys_next, &grants) : -EIO;
                 if (r < 0)
                         agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
                                          (&(struct agent_log_fields){.error = r}),

@@ -20,7 +20,6 @@
 #include "parse.h"
 
 #define KEYS_DIR "keys"
-#define USERS_DIR "users"
 
 struct key_line {
         char *key;
@@ -183,30 +182,38 @@ static int users_list(const char *dir, char ***ret) {
         return 0;
 }
 
-int keys_sync(struct agent *a, int64_t now, int64_t *next, size_t *ret_grants) {
+int keys_sync(struct agent *a, const struct host_snapshot *snap, int64_t now, int64_t *next,
+              size_t *ret_grants) {
         _cleanup_strv_free_ char **users = NULL, **have = NULL;
-        _cleanup_free_ char *users_dir = NULL, *keys_dir = NULL;
+        _cleanup_free_ char *keys_dir = NULL;
         _cleanup_close_ int kfd = -1;
+        const struct host_grants *hg = snap->grants;
         size_t grants = 0;
         int r;
 
-        if (asprintf(&users_dir, "%s/" USERS_DIR, a->ctx.config->state_dir) < 0 ||
-            asprintf(&keys_dir, "%s/" KEYS_DIR, a->ctx.config->run_dir) < 0)
+        if (asprintf(&keys_dir, "%s/" KEYS_DIR, a->ctx.config->run_dir) < 0)
                 return -ENOMEM;
         r = keys_dir_open(a->ctx.config->run_dir, &kfd);
         if (r < 0)
                 return r;
-        r = users_list(users_dir, &users);
-        if (r < 0)
-                return r;
+        /* Every user with a file in the bundle: those whose tokens all failed
+         * and those whose file could not be read too. */
+        users = calloc(1, sizeof(char *));
+        if (!users)
+                return -ENOMEM;
+        for (size_t i = 0; hg && i < hg->n_users; i++)
+                if (strv_extend(&users, hg->users[i].user) < 0)
+                        return -ENOMEM;
+        for (size_t i = 0; hg && hg->unreadable && hg->unreadable[i]; i++)
+                if (strv_extend(&users, hg->unreadable[i]) < 0)
+                        return -ENOMEM;
 
         for (size_t i = 0; users[i]; i++) {
                 struct user_keys k = {
                         .now = now, .skew = a->ctx.config->clock_skew, .next = INT64_MAX};
                 struct decision d = {};
-                struct jit_error err = {};
 
-                r = decide(&a->ctx,
+                r = decide(snap,
                            &(struct decide_request){
                                    .user = users[i],
                                    .scope = GRANT_SCOPE_SSH,
@@ -215,12 +222,13 @@ int keys_sync(struct agent *a, int64_t now, int64_t *next, size_t *ret_grants) {
                                    .userdata = &k,
                                    .now = now,
                            },
-                           &d, &err);
-                decision_done(&d);
+                           &d);
                 if (r < 0) {
                         agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
                                          (&(struct agent_log_fields){.user = users[i], .error = r}),
-                                         "keys of %s: %s", users[i], err.message);
+                                         "keys of %s: %s", users[i],
+                                         r == -EBADF ? "the user's grants file is unreadable"
+                                                     : strerror_r(-r, (char[128]){}, 128));
                         user_keys_done(&k);
                         continue; /* fail closed for this user: its file is left to expire */
                 }

@@ -11,4 +11,5 @@
 
 /* Rewrite the files that changed; *next gets the earliest time a file
  * changes, *ret_grants the number of usable grants. */
-int keys_sync(struct agent *a, int64_t now, int64_t *next, size_t *ret_grants);
+int keys_sync(struct agent *a, const struct host_snapshot *snap, int64_t now, int64_t *next,
+              size_t *ret_grants);

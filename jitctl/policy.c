@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include "host-context.h"
 #include "jitctl.h"
 
 void ctl_policy_done(struct ctl_policy *p) {
@@ -22,7 +23,7 @@ int ctl_policy_load(const struct ctl_policy_args *a, struct ctl_policy *ret) {
         struct ctl_policy p = {};
         _cleanup_free_ char *config_abs = NULL, *trust_abs = NULL;
         struct jit_error err = {};
-        const char *config_path = a->config_path, *trust_path;
+        const char *config_path = a->config_path;
         int r;
 
         if (!config_path && a->config_default && !a->trust_path)
@@ -35,35 +36,26 @@ int ctl_policy_load(const struct ctl_policy_args *a, struct ctl_policy *ret) {
                         ctl_error("out of memory");
                         goto fail;
                 }
-                /* Our own files may be owned by the invoking user, as for sshd. */
-                r = config_load(config_abs, geteuid(), &p.config, &err);
-                if (r < 0) {
-                        ctl_file_error(config_abs, &err);
-                        goto fail;
-                }
-        } else {
-                r = config_new(&p.config);
-                if (r < 0) {
-                        ctl_error("cannot set up the default configuration: %s", strerror(-r));
+        }
+        if (a->trust_path) {
+                trust_abs = path_absolute(a->trust_path);
+                if (!trust_abs) {
+                        r = -ENOMEM;
+                        ctl_error("out of memory");
                         goto fail;
                 }
         }
-
-        trust_path = a->trust_path ? a->trust_path : p.config->trust_store;
-        if (!trust_path) {
-                ctl_error("no trust store: give --trust JWKS or a config with trust_store");
-                r = -EINVAL;
-                goto fail;
-        }
-        trust_abs = path_absolute(trust_path);
-        if (!trust_abs) {
-                r = -ENOMEM;
-                ctl_error("out of memory");
-                goto fail;
-        }
-        r = trust_store_load(trust_abs, geteuid(), &p.trust, &err);
+        /* Our own files may be owned by the invoking user, as for sshd. */
+        r = config_trust_load(config_abs, trust_abs, geteuid(), &p.config, &p.trust, &err);
         if (r < 0) {
-                ctl_file_error(trust_abs, &err);
+                if (!p.config && config_abs)
+                        ctl_file_error(config_abs, &err);
+                else if (!p.config)
+                        ctl_error("%s: %s", err.message, strerror(-r));
+                else if (!trust_abs && !p.config->trust_store)
+                        ctl_error("no trust store: give --trust JWKS or a config with trust_store");
+                else
+                        ctl_file_error(trust_abs ? trust_abs : p.config->trust_store, &err);
                 goto fail;
         }
 

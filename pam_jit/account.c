@@ -35,19 +35,25 @@ static int sudo_caller_recorded(pam_handle_t *pamh, const struct jit_context *ct
 
 enum outcome account_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now) {
         _cleanup_(context_done) struct jit_context ctx = {};
-        _cleanup_(decision_done) struct decision d = {};
+        _cleanup_(snapshot_done) struct host_snapshot snap = {};
+        struct decision d = {};
+        const char *typed;
         char sid[JIT_SESSION_ID_MAX + 1] = "";
         struct hook_subject s = {};
         enum outcome o;
         bool recorded;
 
-        if (!hook_begin(pamh, args, true, &s, &ctx, &o))
+        if (typed_token_import(pamh, args, false) < 0) {
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        typed = typed_token_get(pamh);
+        if (!hook_begin(pamh, args, true, typed, NULL, &s, &ctx, &snap, &o))
                 return o;
-        if (!decide_or_deny(pamh, args, &ctx,
+        if (!decide_or_deny(pamh, args, &ctx, &snap,
                             &(struct decide_request){
                                     .user = s.user,
                                     .scope = s.sudo ? GRANT_SCOPE_SUDO : GRANT_SCOPE_SSH,
-                                    .typed_token = typed_token_get(pamh),
                                     .now = now,
                             },
                             s.sudo ? AUDIT_SUDO_DENIED : AUDIT_LOGIN_DENIED,

@@ -9,10 +9,27 @@
 #include "hooks.h"
 #include "messages.h"
 
-bool hook_begin(pam_handle_t *pamh, const struct pam_jit_args *args, bool account,
-                struct hook_subject *s, struct jit_context *ctx, enum outcome *ret) {
+bool hook_snapshot(pam_handle_t *pamh, const struct jit_context *ctx,
+                   const struct snapshot_load *what, struct host_snapshot *snap,
+                   enum outcome *ret) {
         struct jit_error err = {};
-        bool exempt;
+
+        if (snapshot_load(ctx, what, snap, &err) < 0) {
+                pam_syslog(pamh, LOG_ERR, "cannot decide for %s: %s", what->user, err.message);
+                message_internal_error(pamh);
+                *ret = OUTCOME_ERROR;
+                return false;
+        }
+        if (snap->typed_given && !snap->typed)
+                pam_syslog(pamh, LOG_NOTICE, "typed token of %s does not verify: %s", what->user,
+                           snap->typed_error.message);
+        return true;
+}
+
+bool hook_begin(pam_handle_t *pamh, const struct pam_jit_args *args, bool account,
+                const char *typed_token, const char *own_session, struct hook_subject *s,
+                struct jit_context *ctx, struct host_snapshot *snap, enum outcome *ret) {
+        struct jit_error err = {};
         uid_t uid;
         int r;
 
@@ -39,15 +56,16 @@ bool hook_begin(pam_handle_t *pamh, const struct pam_jit_args *args, bool accoun
                 *ret = OUTCOME_ERROR;
                 return false;
         }
-        r = user_is_exempt(ctx->config, s->user, &exempt);
-        if (r < 0) {
-                pam_syslog(pamh, LOG_ERR, "cannot check exemption of %s: %s", s->user,
-                           strerror_r(-r, (char[128]){}, 128));
-                message_internal_error(pamh);
-                *ret = OUTCOME_ERROR;
+        if (!hook_snapshot(pamh, ctx,
+                           &(struct snapshot_load){.user = s->user,
+                                                   .typed_token = typed_token,
+                                                   .own_session = own_session,
+                                                   .check_exempt = true},
+                           snap, ret))
                 return false;
-        }
-        if (exempt) {
+        /* decide() answers VERDICT_EXEMPT for this user first of all; it is
+         * asked here, before a session id or a sudo target is looked for. */
+        if (snapshot_user_exempt(snap, s->user)) {
                 /* Break-glass and automation: allowed, and never quietly (once,
                  * at the account check that sshd and sudo both run). */
                 if (account)
@@ -61,18 +79,36 @@ bool hook_begin(pam_handle_t *pamh, const struct pam_jit_args *args, bool accoun
 }
 
 bool decide_or_deny(pam_handle_t *pamh, const struct pam_jit_args *args,
-                    const struct jit_context *ctx, const struct decide_request *req,
-                    enum audit_event denied_event, const char *what, struct decision *d,
-                    enum outcome *ret) {
-        struct jit_error err = {};
+                    const struct jit_context *ctx, const struct host_snapshot *snap,
+                    const struct decide_request *req, enum audit_event denied_event,
+                    const char *what, struct decision *d, enum outcome *ret) {
+        const struct user_view *uv = host_grants_user(snap->grants, req->user);
+        int r;
 
-        if (decide(ctx, req, d, &err) < 0) {
-                pam_syslog(pamh, LOG_ERR, "cannot decide for %s: %s", req->user, err.message);
+        r = decide(snap, req, d);
+        if (r < 0) {
+                if (r == -EIO)
+                        pam_syslog(pamh, LOG_ERR,
+                                   "cannot decide for %s: session %s: cannot tell whether its "
+                                   "leader runs",
+                                   req->user, d->session ? d->session : "?");
+                else
+                        pam_syslog(pamh, LOG_ERR, "cannot decide for %s: %s", req->user,
+                                   strerror_r(-r, (char[128]){}, 128));
                 message_internal_error(pamh);
                 *ret = OUTCOME_ERROR;
                 return false;
         }
+        if (d->verdict == VERDICT_EXEMPT) {
+                *ret = OUTCOME_ALLOW; /* hook_begin let them through already */
+                return false;
+        }
         if (d->verdict != VERDICT_ALLOW) {
+                if (uv && uv->n_invalid > 0)
+                        pam_syslog(pamh, LOG_NOTICE,
+                                   "%zu grant token%s of %s do%s not verify; the first: %s",
+                                   uv->n_invalid, uv->n_invalid == 1 ? "" : "s", req->user,
+                                   uv->n_invalid == 1 ? "es" : "", uv->invalid);
                 message_denied(pamh, args->mode, req->user, req->runas, d);
                 decision_log(pamh, ctx, denied_event, LOG_NOTICE, what, req->user, d, NULL);
                 *ret = OUTCOME_DENY;

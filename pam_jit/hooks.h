@@ -32,22 +32,35 @@ struct hook_subject {
 
 /* The opening every account and session hook shares: name the subject
  * (sudo's invoker by its real uid; root through sudo gains nothing and is
- * let through), load the host context, let exempt users through (the account
- * hook logs that loudly). Returns true to go on to the decision; false with
- * *ret the hook's outcome. */
+ * let through), load the host context and the snapshot of the subject (with
+ * typed_token, and own_session left out of its session view), let exempt
+ * users through (the account hook logs that loudly). Returns true to go on
+ * to the decision; false with *ret the hook's outcome. */
 bool hook_begin(pam_handle_t *pamh, const struct pam_jit_args *args, bool account,
-                struct hook_subject *s, struct jit_context *ctx, enum outcome *ret);
+                const char *typed_token, const char *own_session, struct hook_subject *s,
+                struct jit_context *ctx, struct host_snapshot *snap, enum outcome *ret);
+
+/* Load the snapshot of one user; on failure log, tell the user, *ret the
+ * outcome and false. */
+bool hook_snapshot(pam_handle_t *pamh, const struct jit_context *ctx,
+                   const struct snapshot_load *what, struct host_snapshot *snap, enum outcome *ret);
 
 /* decide(), and on anything but a usable grant tell the user and the logs
  * why. Returns true when a grant allows; false with *ret the outcome. what
  * names the act in the log ("login of", "sudo for"). */
 bool decide_or_deny(pam_handle_t *pamh, const struct pam_jit_args *args,
-                    const struct jit_context *ctx, const struct decide_request *req,
-                    enum audit_event denied_event, const char *what, struct decision *d,
-                    enum outcome *ret);
+                    const struct jit_context *ctx, const struct host_snapshot *snap,
+                    const struct decide_request *req, enum audit_event denied_event,
+                    const char *what, struct decision *d, enum outcome *ret);
 
 /* The token accepted by the auth hook of this PAM handle, or NULL. */
 const char *typed_token_get(pam_handle_t *pamh);
+
+/* Take a token the auth hook accepted in another process of the same
+ * application (sshd: its PAM environment, prompt.c) into this handle, when
+ * args has "prompt"; with remove, delete it from the PAM environment in any
+ * case. -ENOMEM on failure. */
+int typed_token_import(pam_handle_t *pamh, const struct pam_jit_args *args, bool remove);
 
 /* Log a decision to syslog (pam_syslog) and journald (an audit event):
  * "<what> <user>: <result>[ by grant …]". result defaults to the verdict. */

@@ -9,6 +9,7 @@
 static const char *verdict_name(enum verdict v) {
         static const char *const names[] = {
                 [VERDICT_ALLOW] = "allowed",
+                [VERDICT_EXEMPT] = "allowed without a grant (exempt)",
                 [VERDICT_STALE] = "store stale",
                 [VERDICT_REVOKED] = "revoked",
                 [VERDICT_EXPIRED] = "expired",

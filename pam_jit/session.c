@@ -93,18 +93,18 @@ static int record_build(pam_handle_t *pamh, const char *sid, const char *user,
 }
 
 static enum outcome ssh_session_open(pam_handle_t *pamh, const struct pam_jit_args *args,
-                                     const struct jit_context *ctx, const char *user, int64_t now) {
-        _cleanup_(decision_done) struct decision d = {};
+                                     const struct jit_context *ctx,
+                                     const struct host_snapshot *snap, const char *user,
+                                     const char *sid, int64_t now) {
         _cleanup_(session_record_freep) struct session_record *rec = NULL;
-        char sid[JIT_SESSION_ID_MAX + 1];
+        struct decision d = {};
         struct jit_error err = {};
         enum outcome o;
         int r;
 
         /* Without a session id the agent could never end this session at
          * expiry: refuse it rather than admit what cannot be taken back. */
-        r = session_id_of_pid(0, sid, sizeof(sid));
-        if (r < 0) {
+        if (!sid) {
                 pam_syslog(pamh, LOG_ERR,
                            "no audit or logind session for this login; "
                            "pam_loginuid.so must run before pam_jit.so");
@@ -113,11 +113,10 @@ static enum outcome ssh_session_open(pam_handle_t *pamh, const struct pam_jit_ar
                 return OUTCOME_ERROR;
         }
 
-        if (!decide_or_deny(pamh, args, ctx,
+        if (!decide_or_deny(pamh, args, ctx, snap,
                             &(struct decide_request){
                                     .user = user,
                                     .scope = GRANT_SCOPE_SSH,
-                                    .typed_token = typed_token_get(pamh),
                                     .own_session = sid,
                                     .now = now,
                             },
@@ -143,10 +142,10 @@ static enum outcome ssh_session_open(pam_handle_t *pamh, const struct pam_jit_ar
 }
 
 static enum outcome sudo_session_open(pam_handle_t *pamh, const struct pam_jit_args *args,
-                                      const struct jit_context *ctx, const char *invoker,
-                                      int64_t now) {
-        _cleanup_(decision_done) struct decision d = {};
-        char sid[JIT_SESSION_ID_MAX + 1];
+                                      const struct jit_context *ctx,
+                                      const struct host_snapshot *snap, const char *invoker,
+                                      const char *sid, int64_t now) {
+        struct decision d = {};
         struct jit_error err = {};
         const char *target;
         enum outcome o;
@@ -154,13 +153,12 @@ static enum outcome sudo_session_open(pam_handle_t *pamh, const struct pam_jit_a
 
         if (pam_user_get(pamh, &target) < 0)
                 return OUTCOME_DENY;
-        r = session_id_of_pid(0, sid, sizeof(sid));
-        if (r < 0) {
+        if (!sid) {
                 (void) pam_error(pamh, "jit: sudo is allowed only from a login session admitted "
                                        "by jit-access");
                 return OUTCOME_DENY;
         }
-        if (!decide_or_deny(pamh, args, ctx,
+        if (!decide_or_deny(pamh, args, ctx, snap,
                             &(struct decide_request){
                                     .user = invoker,
                                     .scope = GRANT_SCOPE_SUDO,
@@ -192,13 +190,30 @@ static enum outcome sudo_session_open(pam_handle_t *pamh, const struct pam_jit_a
 
 enum outcome session_open_hook(pam_handle_t *pamh, const struct pam_jit_args *args, int64_t now) {
         _cleanup_(context_done) struct jit_context ctx = {};
+        _cleanup_(snapshot_done) struct host_snapshot snap = {};
+        char sid[JIT_SESSION_ID_MAX + 1];
+        bool have_sid = session_id_of_pid(0, sid, sizeof(sid)) >= 0;
+        bool sudo = args->mode == PAM_JIT_MODE_SUDO;
         struct hook_subject s = {};
         enum outcome o;
 
-        if (!hook_begin(pamh, args, false, &s, &ctx, &o))
+        /* First: whatever the outcome, a typed token leaves the PAM
+         * environment here, before the session's environment is built. */
+        if (typed_token_import(pamh, args, true) < 0) {
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        /* The session id is looked up first so that the snapshot's session
+         * view leaves this session out; a missing one is refused below,
+         * after exemptions, as before. sudo's session stack considers the
+         * stored grants only. */
+        if (!hook_begin(pamh, args, false, sudo ? NULL : typed_token_get(pamh),
+                        have_sid ? sid : NULL, &s, &ctx, &snap, &o))
                 return o;
-        return s.sudo ? sudo_session_open(pamh, args, &ctx, s.user, now)
-                      : ssh_session_open(pamh, args, &ctx, s.user, now);
+        return s.sudo ? sudo_session_open(pamh, args, &ctx, &snap, s.user, have_sid ? sid : NULL,
+                                          now)
+                      : ssh_session_open(pamh, args, &ctx, &snap, s.user, have_sid ? sid : NULL,
+                                         now);
 }
 
 /* At close the session is still dying: sshd's unprivileged child and the

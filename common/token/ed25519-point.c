@@ -9,7 +9,6 @@
 #include "macro.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(BN_CTX *, BN_CTX_free);
-DEFINE_TRIVIAL_CLEANUP_FUNC(BN_MONT_CTX *, BN_MONT_CTX_free);
 
 /* The y coordinates (little endian, sign bit clear) of the 8 points of order
  * 1, 2, 4 and 8, and the two of them that also fit in 255 bits as y + p:
@@ -44,8 +43,6 @@ static const uint8_t small_order_y[][ED25519_POINT_BYTES] = {
 
 /* d = -121665/121666 mod p (RFC 8032 §5.1) */
 #define ED25519_D_HEX "52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3"
-/* L = 2^252 + this, the order of the base point */
-#define ED25519_L_LOW_HEX "14def9dea2f79cd65812631a5cf5d3ed"
 
 static bool has_small_order(const uint8_t enc[ED25519_POINT_BYTES]) {
         for (size_t i = 0; i < ELEMENTSOF(small_order_y); i++)
@@ -59,53 +56,7 @@ static bool has_small_order(const uint8_t enc[ED25519_POINT_BYTES]) {
 struct curve {
         BN_CTX *bn;
         const BIGNUM *p, *d;
-        /* for point_add(): its coordinates and d are in Montgomery form */
-        BN_MONT_CTX *mont;
-        const BIGNUM *d_mont;
 };
-
-/* P3 = P1 + P2 in projective coordinates (X:Y:Z), x = X/Z, y = Y/Z, with
- * the twisted Edwards addition law for a = -1 (add-2008-bbjlp of the
- * Explicit-Formulas Database): complete on this curve (d is not a square), so
- * it also doubles, and needs no inversion. P3 may be P1 or P2. Coordinates
- * are in Montgomery form (c->mont): only the multiplications change. */
-static int point_add(const struct curve *c, BIGNUM *p3[3], BIGNUM *const p1[3],
-                     BIGNUM *const p2[3]) {
-        BIGNUM *a, *b, *cc, *dd, *e, *f, *g, *t;
-        int ok;
-
-        BN_CTX_start(c->bn);
-        a = BN_CTX_get(c->bn);
-        b = BN_CTX_get(c->bn);
-        cc = BN_CTX_get(c->bn);
-        dd = BN_CTX_get(c->bn);
-        e = BN_CTX_get(c->bn);
-        f = BN_CTX_get(c->bn);
-        g = BN_CTX_get(c->bn);
-        t = BN_CTX_get(c->bn);
-        ok = t &&
-             /* A = Z1 Z2, B = A^2, C = X1 X2, D = Y1 Y2, E = d C D */
-             BN_mod_mul_montgomery(a, p1[2], p2[2], c->mont, c->bn) &&
-             BN_mod_mul_montgomery(b, a, a, c->mont, c->bn) &&
-             BN_mod_mul_montgomery(cc, p1[0], p2[0], c->mont, c->bn) &&
-             BN_mod_mul_montgomery(dd, p1[1], p2[1], c->mont, c->bn) &&
-             BN_mod_mul_montgomery(e, cc, dd, c->mont, c->bn) &&
-             BN_mod_mul_montgomery(e, e, c->d_mont, c->mont, c->bn) &&
-             /* F = B - E, G = B + E */
-             BN_mod_sub_quick(f, b, e, c->p) && BN_mod_add_quick(g, b, e, c->p) &&
-             /* X3 = A F ((X1 + Y1)(X2 + Y2) - C - D) */
-             BN_mod_add_quick(b, p1[0], p1[1], c->p) && BN_mod_add_quick(t, p2[0], p2[1], c->p) &&
-             BN_mod_mul_montgomery(t, t, b, c->mont, c->bn) && BN_mod_sub_quick(t, t, cc, c->p) &&
-             BN_mod_sub_quick(t, t, dd, c->p) && BN_mod_mul_montgomery(t, t, a, c->mont, c->bn) &&
-             /* Y3 = A G (D + C), Z3 = F G: written after every read of P1, P2 */
-             BN_mod_add_quick(dd, dd, cc, c->p) &&
-             BN_mod_mul_montgomery(dd, dd, g, c->mont, c->bn) &&
-             BN_mod_mul_montgomery(p3[1], dd, a, c->mont, c->bn) &&
-             BN_mod_mul_montgomery(p3[0], t, f, c->mont, c->bn) &&
-             BN_mod_mul_montgomery(p3[2], f, g, c->mont, c->bn);
-        BN_CTX_end(c->bn);
-        return ok ? 0 : -ENOMEM;
-}
 
 /* x from y and the sign bit (RFC 8032 §5.1.3); -EDOM if there is none. */
 static int recover_x(const struct curve *c, const BIGNUM *y, int sign, BIGNUM *x) {
@@ -144,45 +95,10 @@ out:
         return r;
 }
 
-/* Is [L](x, y) the identity? Only points of the prime-order subgroup, which
- * every key made as a·B lies in, pass. */
-static int in_prime_subgroup(const struct curve *c, const BIGNUM *x, const BIGNUM *y) {
-        BIGNUM *l, *acc[3], *pt[3];
-        int r = -ENOMEM;
-
-        BN_CTX_start(c->bn);
-        l = BN_CTX_get(c->bn);
-        for (size_t i = 0; i < 3; i++) {
-                acc[i] = BN_CTX_get(c->bn);
-                pt[i] = BN_CTX_get(c->bn);
-        }
-        /* (x : y : 1) and the identity (0 : 1 : 1), in Montgomery form */
-        if (!pt[2] || !BN_hex2bn(&l, ED25519_L_LOW_HEX) || !BN_set_bit(l, 252) ||
-            !BN_to_montgomery(pt[0], x, c->mont, c->bn) ||
-            !BN_to_montgomery(pt[1], y, c->mont, c->bn) ||
-            !BN_to_montgomery(pt[2], BN_value_one(), c->mont, c->bn) || !BN_copy(acc[1], pt[2]) ||
-            !BN_copy(acc[2], pt[2]))
-                goto out;
-        BN_zero(acc[0]);
-        for (int i = BN_num_bits(l) - 1; i >= 0; i--) {
-                r = point_add(c, acc, acc, acc);
-                if (r >= 0 && BN_is_bit_set(l, i))
-                        r = point_add(c, acc, acc, pt);
-                if (r < 0)
-                        goto out;
-        }
-        /* X = 0 and Y = Z (Z is never 0 on this curve), in any form */
-        r = BN_is_zero(acc[0]) && BN_cmp(acc[1], acc[2]) == 0;
-out:
-        BN_CTX_end(c->bn);
-        return r;
-}
-
 int ed25519_point_check(const uint8_t enc[ED25519_POINT_BYTES]) {
         _cleanup_(BN_CTX_freep) BN_CTX *bn = NULL;
-        _cleanup_(BN_MONT_CTX_freep) BN_MONT_CTX *mont = NULL;
         uint8_t y_bytes[ED25519_POINT_BYTES];
-        BIGNUM *p, *d, *d_mont, *x, *y;
+        BIGNUM *p, *d, *x, *y;
         struct curve c;
         int sign, r;
 
@@ -199,7 +115,6 @@ int ed25519_point_check(const uint8_t enc[ED25519_POINT_BYTES]) {
         BN_CTX_start(bn);
         p = BN_CTX_get(bn);
         d = BN_CTX_get(bn);
-        d_mont = BN_CTX_get(bn);
         x = BN_CTX_get(bn);
         y = BN_CTX_get(bn);
         r = -ENOMEM;
@@ -215,12 +130,7 @@ int ed25519_point_check(const uint8_t enc[ED25519_POINT_BYTES]) {
                 goto out;
         }
 
-        mont = BN_MONT_CTX_new();
-        if (!mont || !BN_MONT_CTX_set(mont, p, bn) || !BN_to_montgomery(d_mont, d, mont, bn)) {
-                r = -ENOMEM;
-                goto out;
-        }
-        c = (struct curve){.bn = bn, .p = p, .d = d, .mont = mont, .d_mont = d_mont};
+        c = (struct curve){.bn = bn, .p = p, .d = d};
         r = recover_x(&c, y, sign, x);
         if (r == -EDOM) {
                 r = ED25519_POINT_NOT_ON_CURVE;
@@ -228,9 +138,7 @@ int ed25519_point_check(const uint8_t enc[ED25519_POINT_BYTES]) {
         }
         if (r < 0)
                 goto out;
-        r = in_prime_subgroup(&c, x, y);
-        if (r >= 0)
-                r = r ? ED25519_POINT_OK : ED25519_POINT_TORSION;
+        r = ED25519_POINT_OK;
 out:
         BN_CTX_end(bn);
         return r;
@@ -247,9 +155,6 @@ const char *ed25519_point_flaw_to_string(enum ed25519_point_flaw flaw) {
                 return "is not canonical (y is 2^255-19 or more)";
         case ED25519_POINT_NOT_ON_CURVE:
                 return "is not a point on the curve";
-        case ED25519_POINT_TORSION:
-                return "has a small-order component (not in the prime-order subgroup): no real "
-                       "key looks like this";
         default:
                 return "has an unknown flaw";
         }

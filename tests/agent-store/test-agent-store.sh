@@ -27,7 +27,7 @@ PY=/usr/bin/python3
 NGINX=/usr/sbin/nginx
 ISS=https://jit.example.com
 
-[[ $(id -u) -eq 0 ]] || die "runs as root (the agent checks its files are root's; CI is root)"
+require_root # the agent checks its files are root's
 [[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
 [[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
 [[ -x $NGINX ]] || die "$NGINX not found (install nginx-light)"
@@ -86,7 +86,6 @@ install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
 "$JITCTL" keygen --out "$D/keys/signing" >/dev/null
 install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
 
-free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 STORE_URL="https://127.0.0.1:$PORT/bundle.jwt"
 
@@ -432,7 +431,7 @@ fi
 if wait_for 4 has_log_since "$M" 'bundle fetch failed \(1 in a row\): timed out'; then
         T_TO=$(first_stamp_since "$M" 'timed out')
         D_TO=$(fsub "$T_TO" "$T_HUP")
-        check "7: 'timed out' logged ${D_TO} s after the fetch started (fetch_timeout 2 s, ≤ 3 s)" in_range "$D_TO" 1.9 3
+        check "7: 'timed out' logged ${D_TO} s after the fetch started (fetch_timeout 2 s, + the kill, ≤ 3.5 s on a busy machine)" in_range "$D_TO" 1.9 3.5
         if [[ -n $T_GONE ]]; then
                 check "7: the key went while the fetch was still hanging" in_range "$(fsub "$T_TO" "$T_GONE")" 0 3
         fi
@@ -468,8 +467,8 @@ if wait_for 36 eval '(( $(log_since $M | grep -cE "$FAILS") >= 3 ))'; then
         I2=$(fsub "${TS[2]}" "${TS[1]}")
         # Each attempt also starts the fetch helper (exec, libcurl and OpenSSL
         # loaded): up to 0.5 s more on a loaded machine.
-        check "8: 1st retry after ${I1} s (expect 10 s ± 10 %, + the helper's start)" in_range "$I1" 8.9 11.7
-        check "8: 2nd retry after ${I2} s (expect 20 s ± 10 %, + the helper's start)" in_range "$I2" 17.9 22.7
+        check "8: 1st retry after ${I1} s (expect 10 s ± 10 %, + the helper's start, ≤ 1.7 s when busy)" in_range "$I1" 8.9 12.7
+        check "8: 2nd retry after ${I2} s (expect 20 s ± 10 %, + the helper's start, ≤ 1.7 s when busy)" in_range "$I2" 17.9 23.7
         log_since "$M" | grep -E 'fetch failed' | head -3 | while read -r ts msg; do
                 say "   +$(fsub "$ts" "$T_K") s  $msg"
         done
@@ -497,7 +496,7 @@ serve "$D/store/bundle.jwt"
 T_PUB=$EPOCHREALTIME
 if wait_for 8 no_file "$KEYS/alice"; then
         L10=$(fsub "$EPOCHREALTIME" "$T_PUB")
-        check "10: keys/alice removed ${L10} s after publish (≤ poll_interval + 1 s)" in_range "$L10" 0 6
+        check "10: keys/alice removed ${L10} s after publish (≤ poll_interval + 10 % + 1.5 s)" in_range "$L10" 0 7
 else
         fail "10: keys/alice still there 8 s after publishing the revocation"
 fi
@@ -547,5 +546,4 @@ wait "$STAMP_PID" 2>/dev/null || true
 STAMP_PID=
 check "9: logged its exit" grep -q 'exiting on signal 15' "$D/agent.log"
 
-echo "# total $(elapsed) s: $passed passed, $failed failed"
-((failed == 0))
+summary

@@ -31,7 +31,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/agent-store/lib.sh
 . "$HERE/lib.sh"
 
-[[ $(id -u) -eq 0 ]] || die "runs as root (the agent checks its files are root's; CI is root)"
+require_root # the agent checks its files are root's
 [[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
 [[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
 [[ -x $REAL_HELPER ]] || die "jit-fetch not found (JIT_FETCH_HELPER): '$REAL_HELPER'"
@@ -382,5 +382,4 @@ wait "$AGENT_PID" || rc=$?
 AGENT_PID=
 check "SIGTERM: exit status 0 (got $rc)" test "$rc" -eq 0
 
-echo "# total $(elapsed) s: $passed passed, $failed failed"
-((failed == 0))
+summary

@@ -4,6 +4,8 @@
 # exit codes and --help. Time is always passed with --now so the results do
 # not depend on the wall clock.
 set -euo pipefail
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
 
 JITCTL=$(realpath "${1:?usage: test-jitctl.sh PATH-TO-JITCTL}")
 if [[ ! -x $JITCTL ]]; then
@@ -17,18 +19,9 @@ cd "$TMP"
 
 NOW=1800000000 # 2027-01-15 08:00:00 UTC
 ISS=https://jit.example.com
-passed=0
-failed=0
-
-pass() {
-        passed=$((passed + 1))
-        echo "ok   - $*"
-}
-fail() {
-        failed=$((failed + 1))
-        echo "FAIL - $*"
-        if [[ -s out ]]; then sed 's/^/       stdout: /' out | head -20; fi
-        if [[ -s err ]]; then sed 's/^/       stderr: /' err | head -20; fi
+tap_on_fail() {
+        if [[ -s out ]]; then sed 's/^/#       stdout: /' out | head -20; fi
+        if [[ -s err ]]; then sed 's/^/#       stderr: /' err | head -20; fi
 }
 
 # run CMD…: runs jitctl with stdout in ./out and stderr in ./err; rc in $rc.
@@ -299,6 +292,4 @@ run verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --json --file store/
 json out 'j["serial"]==3' "the failed publish left bundle serial 3 in place"
 expect 2 "publish without --trust" -- publish --store store --key ed.key --iss "$ISS"
 
-echo
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+summary

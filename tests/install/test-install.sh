@@ -41,36 +41,19 @@ ISS=https://jit.example.com
 TEST_USER=alice
 TTL=30
 WARN=10
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
 # shellcheck source=tests/lib/nspawn.sh
 . "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/nspawn.sh"
 GPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-passed=0
-failed=0
 D=
 NSPAWN_PID=
 GUEST_PID=
 SSH_PID=
 declare -A T=()
 
-log() { echo "# $*"; }
-pass() {
-        passed=$((passed + 1))
-        echo "ok   - $*"
-}
-fail() {
-        failed=$((failed + 1))
-        echo "FAIL - $*"
-}
-check() {
-        local what=$1
-        shift
-        if "$@"; then pass "$what"; else fail "$what"; fi
-}
-die() {
-        echo "FAIL - $*" >&2
-        exit 1
-}
+log() { note "$@"; }
 now() { date +%s.%N; }
 # elapsed FROM [TO]: seconds, one decimal.
 elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.1f", b - a }'; }
@@ -605,5 +588,4 @@ diff "$D/snap/files.before" "$D/snap/files.purged" | grep -E '^[<>]' | grep -E "
 
 T[end]=$(now)
 log "timings: packages $(elapsed "${T[debs]}" "${T[debs_done]}") s, root file system $(elapsed "${T[rootfs]}" "${T[rootfs_done]}") s, boot $(elapsed "${T[boot]}" "${T[booted]}") s, apt install $(elapsed "${T[install]}" "${T[install_done]}") s, systemctl start $(elapsed "${T[start_unit]}" "${T[started]}") s, grant to end of session $(elapsed "${T[grant]}" "${t_exit:-${T[end]}}") s (ttl ${TTL}s), purge $(elapsed "${T[purge]}" "${T[purge_done]}") s, total $(elapsed "${T[start]}" "${T[end]}") s"
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+summary

@@ -40,38 +40,17 @@ ISS=https://jit.example.com
 TEST_USER=alice
 TTL=${JIT_LOGIND_TTL:-40}
 SRC_DIR=$(dirname "$(realpath "$0")")
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
 # shellcheck source=tests/lib/nspawn.sh
 . "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/nspawn.sh"
 
-passed=0
-failed=0
 D=
 NSPAWN_PID=
 GUEST_PID=
 SSH_PID=
 
-log() { echo "# $*"; }
-
-pass() {
-        passed=$((passed + 1))
-        echo "ok   - $*"
-}
-
-fail() {
-        failed=$((failed + 1))
-        echo "FAIL - $*"
-}
-
-check() {
-        local what=$1
-        shift
-        if "$@"; then pass "$what"; else fail "$what"; fi
-}
-
-die() {
-        echo "FAIL - $*" >&2
-        exit 1
-}
+log() { note "$@"; }
 
 now() { date +%s.%N; }
 
@@ -389,7 +368,7 @@ fi
 # STATUS= follows each reconcile; the new record triggers one (inotify).
 want_status="1 grant, 1 session, next expiry $(date -u -d "@$exp" +%H:%M:%S) UTC, store fresh"
 st=
-for _ in $(seq 30); do
+for _ in $(seq 300); do # up to 30 s; it holds within ms when idle
         st=$(guest systemctl show -P StatusText jit-agent)
         [[ $st == "$want_status" ]] && break
         sleep 0.1
@@ -448,7 +427,7 @@ gone_by "the loginuid-rewriting SIGTERM-ignoring root daemon is gone by exp + ki
 
 # logind: the session goes away (a session may show State=closing briefly).
 gone=0
-for _ in $(seq 50); do
+for _ in $(seq 300); do
         guest loginctl list-sessions --no-legend >"$D/sessions" 2>&1 || true
         if ! awk -v s="$sid" '$1 == s { f = 1 } END { exit !f }' "$D/sessions"; then
                 gone=1
@@ -459,7 +438,7 @@ done
 if [[ $gone -eq 1 ]]; then
         pass "loginctl no longer lists session $sid"
 else
-        fail "loginctl no longer lists session $sid within 5 s"
+        fail "loginctl no longer lists session $sid within 30 s"
         guest loginctl show-session "$sid" 2>&1 | sed 's/^/#   /'
 fi
 
@@ -468,7 +447,7 @@ check "the agent's journal: 'session $sid: ended through logind'" \
         grep -q "session $sid: ended through logind" "$D/agent.journal"
 check "the agent's journal: 'SIGKILL to logind session $sid, all of its scope' (KillSession)" \
         grep -q "session $sid: SIGKILL to logind session $sid, all of its scope" "$D/agent.journal"
-for _ in $(seq 30); do
+for _ in $(seq 300); do
         [[ -e $rec ]] || break
         sleep 0.1
 done
@@ -499,7 +478,7 @@ check "with a key from elsewhere, the login is still refused (exit $rc)" test "$
 msg="jit: your access grant g-logind expired at $(date -u -d "@$exp" +%H:%M) UTC"
 check "… by pam_jit's account hook: '$msg'" grep -qF -- "$msg" "$D/err"
 # journald may take a moment to store sshd's last line.
-for _ in $(seq 30); do
+for _ in $(seq 300); do
         guest_journal -u ssh >"$D/ssh.journal"
         grep -q "Access denied for user $TEST_USER by PAM account configuration" "$D/ssh.journal" && break
         sleep 0.1
@@ -513,5 +492,4 @@ sed 's/^/#   /' "$D/agent.journal"
 
 T_END=$(now)
 log "timings: root file system $(elapsed "$T_ROOTFS" "$T_ROOTFS_DONE") s, boot to sshd $(elapsed "$T_BOOT" "$T_BOOTED") s, test $(elapsed "$T_TEST" "$T_END") s (grant ttl $TTL s), total $(elapsed "$T_START" "$T_END") s"
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+summary

@@ -20,12 +20,13 @@ trap 'rm -rf "$tmp"' EXIT
 out=${2:-$tmp/out}
 mkdir -p "$out"
 
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
+bad() { fail "$@"; }
+ok() { pass "$@"; }
 
 start=$SECONDS
-"$src/packaging/build-deb" "$out" || { echo "FAIL: packaging/build-deb"; exit 1; }
+"$src/packaging/build-deb" "$out" || { die "packaging/build-deb"; }
 echo "build-deb took $((SECONDS - start)) s"
 version=$(dpkg-parsechangelog -l "$src/packaging/debian/changelog" -S Version)
 arch=$(dpkg --print-architecture)
@@ -37,7 +38,7 @@ allowed=$(grep -vE '^(#|$)' "$here/lintian-allowed" || true)
 while read -r tag; do
         grep -qxF -- "$tag" <<<"$allowed" || bad "lintian warning not explained in lintian-allowed: $tag"
 done < <(sed -n 's/^W: [^:]*: \([^ ]*\).*/\1/p' "$out/lintian.txt" | sort -u)
-((fail)) || ok "lintian: no errors, only explained warnings"
+((failed)) || ok "lintian: no errors, only explained warnings"
 
 # --- file lists ------------------------------------------------------------------
 files_of() { # regular files and links, without the leading "."
@@ -122,7 +123,7 @@ rc=0
 echo not-a-token | "$jitctl" verify --config "$cfgdir/typo.conf" --trust "$cfgdir/k.jwks" --iss x - \
         >/dev/null 2>&1 || rc=$?
 [[ $rc -eq 3 ]] || bad "a config with an unknown key was not refused (exit $rc): the probe is blind"
-((fail)) || ok "default jit.conf and its $n examples parse"
+((failed)) || ok "default jit.conf and its $n examples parse"
 
 # --- conffiles and maintainer scripts -----------------------------------------------
 for deb in "$agent_deb" "$pam_deb"; do
@@ -153,7 +154,7 @@ grep -q 'dh_installsystemd' "$tmp/ctl-jit-agent/postinst" ||
         bad "jit-agent postinst does not enable the unit"
 grep -q 'rm -rf /var/lib/jit /run/jit' "$tmp/ctl-jit-agent/postrm" ||
         bad "jit-agent postrm does not remove /var/lib/jit and /run/jit on purge"
-((fail)) || ok "conffiles; maintainer scripts leave /etc/pam.d and sshd alone"
+((failed)) || ok "conffiles; maintainer scripts leave /etc/pam.d and sshd alone"
 
 # --- removal is refused while pam_jit is wired (nobody is locked out) -------------
 # Run the prerm scripts in a private mount namespace whose /etc/pam.d and
@@ -173,7 +174,7 @@ if [[ $(id -u) -eq 0 ]]; then
         # commented line: allowed; wired stack: refused by both; an upgrade
         # is never refused; wired sshd: refused by both.
         [[ $res == "0 1 1 0 1 1 " ]] || bad "prerm refusals: got '$res', want '0 1 1 0 1 1 '"
-        ((fail)) || ok "removal refused while pam_jit or its key folder is wired"
+        ((failed)) || ok "removal refused while pam_jit or its key folder is wired"
 fi
 
-exit $fail
+summary

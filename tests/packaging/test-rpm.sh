@@ -18,12 +18,13 @@ trap 'rm -rf "$tmp"' EXIT
 out=${2:-$tmp/out}
 mkdir -p "$out"
 
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
+bad() { fail "$@"; }
+ok() { pass "$@"; }
 
 start=$SECONDS
-"$src/packaging/build-rpm" "$out" || { echo "FAIL: packaging/build-rpm"; exit 1; }
+"$src/packaging/build-rpm" "$out" || { die "packaging/build-rpm"; }
 echo "build-rpm took $((SECONDS - start)) s"
 
 main=$(ls "$out"/jit-access-0*.x86_64.rpm 2>/dev/null | head -n1)
@@ -95,6 +96,6 @@ for r in "$main" "$pam"; do
                         bad "$(basename "$r") scriptlet touches PAM/sshd configuration: $line"
         done < <(grep -E '/etc/(pam\.d|ssh)' <<<"$s" || true)
 done
-((fail)) || ok "config flags, unit, scriptlets"
+((failed)) || ok "config flags, unit, scriptlets"
 
-exit $fail
+summary

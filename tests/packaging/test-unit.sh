@@ -15,9 +15,10 @@ unit=$src/systemd/jit-agent.service
 tmpfiles=$src/systemd/tmpfiles.d/jit.conf
 max_exposure=2.0
 
-fail=0
-bad() { echo "FAIL: $*"; fail=1; }
-ok() { echo "ok: $*"; }
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
+bad() { fail "$@"; }
+ok() { pass "$@"; }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/jit-unit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -100,7 +101,7 @@ grep -qE '^ProtectProc=(invisible|noaccess|ptraceable)' "$unit" &&
         bad "ProtectProc hides other users' processes"
 grep -qE '^PrivateUsers=(yes|true|1)' "$unit" && bad "PrivateUsers= breaks CAP_KILL"
 grep -qE '^(User|DynamicUser)=' "$unit" && bad "the agent must run as root"
-((fail)) || ok "required directives present"
+((failed)) || ok "required directives present"
 
 # --- tmpfiles.d ----------------------------------------------------------------
 if [[ $(id -u) -eq 0 ]]; then
@@ -112,10 +113,9 @@ if [[ $(id -u) -eq 0 ]]; then
                 got=$(stat -c '%a %U %G' "$troot/run/$1" 2>/dev/null || echo missing)
                 [[ $got == "$2 root root" ]] || bad "/run/$1: $got, want $2 root root"
         done
-        ((fail)) || ok "tmpfiles.d creates /run/jit, sessions/ (0700), keys/"
+        ((failed)) || ok "tmpfiles.d creates /run/jit, sessions/ (0700), keys/"
 else
-        echo "tmpfiles check needs root (CI runs as root)"
-        exit 77
+        skip_all "the tmpfiles check needs root (CI runs as root)"
 fi
 
-exit $fail
+summary

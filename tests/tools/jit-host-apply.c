@@ -15,6 +15,7 @@
 
 #include "bundle-apply.h"
 #include "fileio.h"
+#include "host-context.h"
 #include "jit-conf.h"
 #include "jit-limits.h"
 #include "jwk.h"
@@ -101,9 +102,7 @@ int main(int argc, char **argv) {
         if (!config_path || optind + 1 != argc)
                 return usage();
 
-        if (config_load(config_path, 0, &c, &err) < 0)
-                return fail(&err);
-        if (trust_store_load(c->trust_store, 0, &ts, &err) < 0)
+        if (config_trust_load(config_path, NULL, 0, &c, &ts, &err) < 0)
                 return fail(&err);
         if (read_bundle(argv[optind], &token, &len, &err) < 0)
                 return fail(&err);
