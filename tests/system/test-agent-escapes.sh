@@ -30,9 +30,9 @@ set -euo pipefail
 
 sys_init agent-escapes
 trap agent_cleanup EXIT
-need_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
+require_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
 for t in zombie-leader hopper setresuid loginuid; do
-        need_exe "escape-$t (JIT_ESCAPE_TOOLS)" "${JIT_ESCAPE_TOOLS:-}/escape-$t"
+        require_exe "escape-$t (JIT_ESCAPE_TOOLS)" "${JIT_ESCAPE_TOOLS:-}/escape-$t"
 done
 # alice runs them from a folder she can read.
 mkdir -p "$D/bin"
