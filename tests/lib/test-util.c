@@ -35,7 +35,7 @@ bool test_check_reason(const char *name, int r, const struct jit_error *err, enu
                        enum jit_reason alt) {
         if (r < 0 && err &&
             (err->reason == want || (alt != JIT_REASON_NONE && err->reason == alt))) {
-                /* Where the spec leaves two answers open, show which one. */
+                /* Where either of two reasons is right, show which one. */
                 if (alt != JIT_REASON_NONE)
                         print_message("%s: %s (allowed: %s or %s)\n", name,
                                       jit_reason_to_string(err->reason), jit_reason_to_string(want),

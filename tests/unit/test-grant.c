@@ -38,7 +38,7 @@ struct row {
         int op;                    /* builder argument */
         int64_t at;                /* verified at TEST_NOW + at */
         enum jit_reason reason;    /* NONE: must verify */
-        enum jit_reason alt;       /* where the spec leaves two answers open */
+        enum jit_reason alt;       /* where two reasons are both right */
 };
 
 static char *row_header(const struct row *r) {
