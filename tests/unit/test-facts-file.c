@@ -59,7 +59,7 @@ static void test_host_facts_load(void **state) {
         assert_int_equal(chown(path, 65534, 0), 0);
         assert_reason(host_facts_load(c, &f, &err), &err, JIT_REASON_FILE_UNSAFE);
 
-        /* Garbage: an error (whatever reason facts.c gives), not a fallback. */
+        /* Garbage: an error (whatever reason the facts parser gives), not a fallback. */
         test_write_file(path, "host=web-1\nnot a fact\n", 0644);
         assert_int_equal(chown(path, 0, 0), 0);
         assert_true(host_facts_load(c, &f, &err) < 0);
