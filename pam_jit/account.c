@@ -37,12 +37,17 @@ enum outcome account_hook(pam_handle_t *pamh, const struct pam_jit_args *args, i
         _cleanup_(context_done) struct jit_context ctx = {};
         _cleanup_(snapshot_done) struct host_snapshot snap = {};
         struct decision d = {};
-        const char *typed = typed_token_get(pamh);
+        const char *typed;
         char sid[JIT_SESSION_ID_MAX + 1] = "";
         struct hook_subject s = {};
         enum outcome o;
         bool recorded;
 
+        if (typed_token_import(pamh, args, false) < 0) {
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
+        typed = typed_token_get(pamh);
         if (!hook_begin(pamh, args, true, typed, NULL, &s, &ctx, &snap, &o))
                 return o;
         if (!decide_or_deny(pamh, args, &ctx, &snap,

@@ -56,6 +56,12 @@ bool decide_or_deny(pam_handle_t *pamh, const struct pam_jit_args *args,
 /* The token accepted by the auth hook of this PAM handle, or NULL. */
 const char *typed_token_get(pam_handle_t *pamh);
 
+/* Take a token the auth hook accepted in another process of the same
+ * application (sshd: its PAM environment, prompt.c) into this handle, when
+ * args has "prompt"; with remove, delete it from the PAM environment in any
+ * case. -ENOMEM on failure. */
+int typed_token_import(pam_handle_t *pamh, const struct pam_jit_args *args, bool remove);
+
 /* Log a decision to syslog (pam_syslog) and journald (an audit event):
  * "<what> <user>: <result>[ by grant …]". result defaults to the verdict. */
 void decision_log(pam_handle_t *pamh, const struct jit_context *ctx, enum audit_event ev,

@@ -7,6 +7,7 @@
 
 #include "identity.h"
 #include "parse.h"
+#include "proc.h"
 #include "userdb.h"
 
 int pam_user_get(pam_handle_t *pamh, const char **ret) {
@@ -18,6 +19,27 @@ int pam_user_get(pam_handle_t *pamh, const char **ret) {
                 return -EINVAL;
         }
         *ret = user;
+        return 0;
+}
+
+/* The invoker of a session whose process is all root: PAM_RUSER, believed
+ * only when it names the user this process's login belongs to (its audit
+ * login uid, which pam_loginuid set at login and sudo keeps). A root process
+ * outside that user's login session cannot borrow the name, and the hook
+ * then decides about the invoker as for any sudo: the grant, its runas and
+ * the recorded login session. -EPERM when the names disagree. */
+static int sudoedit_invoker_get(const char *ruser, char ret[USER_NAME_BUF], uid_t *ret_uid) {
+        uid_t login_uid, ruid;
+        int r;
+
+        if (!user_name_is_valid(ruser, strnlen(ruser, USER_NAME_BUF)) ||
+            proc_login_uid(0, &login_uid) < 0 || login_uid == 0)
+                return -EPERM;
+        r = user_uid_get(ruser, &ruid);
+        if (r < 0 || ruid != login_uid)
+                return -EPERM;
+        (void) snprintf(ret, USER_NAME_BUF, "%s", ruser);
+        *ret_uid = ruid;
         return 0;
 }
 
@@ -41,6 +63,14 @@ int sudo_invoker_get(pam_handle_t *pamh, bool account, char ret[USER_NAME_BUF], 
         /* In sudo's account stack PAM_USER is the invoker; in its session
          * stack it is the target and PAM_RUSER the invoker. */
         claimed = ruser ? ruser : account ? user : NULL;
+        if (!account && uid == 0 && claimed && !streq(claimed, ret)) {
+                /* sudoedit opens the session after making all its uids root
+                 * (it copies the files as root, the editor runs as the user),
+                 * so the real uid no longer names the invoker. */
+                r = sudoedit_invoker_get(claimed, ret, ret_uid);
+                if (r != -EPERM)
+                        return r;
+        }
         if (!claimed || !streq(claimed, ret)) {
                 pam_syslog(pamh, LOG_ERR,
                            "invoking user \"%s\" (uid %u) does not match PAM's \"%s\"", ret,

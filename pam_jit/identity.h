@@ -15,5 +15,7 @@ int pam_user_get(pam_handle_t *pamh, const char **ret);
 
 /* The user who ran sudo: the real uid of this process, which sudo keeps as
  * the invoker's (euid is 0). It must agree with PAM_RUSER (or, where that
- * is unset, PAM_USER in the account stack). */
+ * is unset, PAM_USER in the account stack). sudoedit opens its session with
+ * every uid root: there PAM_RUSER counts when it is the user whose login
+ * (audit login uid) the process belongs to. */
 int sudo_invoker_get(pam_handle_t *pamh, bool account, char ret[USER_NAME_BUF], uid_t *ret_uid);

@@ -197,6 +197,12 @@ enum outcome session_open_hook(pam_handle_t *pamh, const struct pam_jit_args *ar
         struct hook_subject s = {};
         enum outcome o;
 
+        /* First: whatever the outcome, a typed token leaves the PAM
+         * environment here, before the session's environment is built. */
+        if (typed_token_import(pamh, args, true) < 0) {
+                message_internal_error(pamh);
+                return OUTCOME_ERROR;
+        }
         /* The session id is looked up first so that the snapshot's session
          * view leaves this session out; a missing one is refused below,
          * after exemptions, as before. sudo's session stack considers the

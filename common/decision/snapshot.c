@@ -151,7 +151,7 @@ static int collect_bind_jtis(struct host_grants *g) {
                             strv_extend(&g->bind_jtis, g->users[u].grants[i]->jti) < 0)
                                 return -ENOMEM;
         g->n_bind_jtis = strv_length(g->bind_jtis);
-        if (g->n_bind_jtis > 1)
+        if (g->bind_jtis && g->n_bind_jtis > 1)
                 qsort(g->bind_jtis, g->n_bind_jtis, sizeof(char *), strcmp_ptr);
         return 0;
 }
@@ -255,7 +255,7 @@ int host_grants_load_all(const struct jit_context *ctx, struct host_grants **ret
         g->users = calloc(n ? n : 1, sizeof(struct user_view));
         if (!g->users)
                 return jit_error_oom(err);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; users && i < n; i++) {
                 _cleanup_(user_grants_freep) struct user_grants *ug = NULL;
                 struct jit_error why = {};
 
@@ -307,18 +307,18 @@ static bool is_bind_jti(const struct host_snapshot *s, const char *jti) {
 }
 
 static int hold_add(struct host_snapshot *s, const char *session, const char *jti, int live) {
+        _cleanup_free_ char *sid = NULL, *j = NULL;
         struct session_hold *n;
 
+        sid = strdup(session);
+        if (!sid || (jti && !(j = strdup(jti))))
+                return -ENOMEM;
         n = realloc(s->holds, (s->n_holds + 1) * sizeof(*n));
         if (!n)
                 return -ENOMEM;
         s->holds = n;
-        n[s->n_holds] = (struct session_hold){.live = live};
-        n[s->n_holds].session = strdup(session);
-        n[s->n_holds].jti = jti ? strdup(jti) : NULL;
-        s->n_holds++;
-        if (!n[s->n_holds - 1].session || (jti && !n[s->n_holds - 1].jti))
-                return -ENOMEM;
+        n[s->n_holds++] =
+                (struct session_hold){.session = TAKE_PTR(sid), .jti = TAKE_PTR(j), .live = live};
         return 0;
 }
 

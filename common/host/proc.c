@@ -297,3 +297,26 @@ int proc_tty_nr(pid_t pid, unsigned long *ret) {
         *ret = tty_nr;
         return 0;
 }
+
+int proc_login_uid(pid_t pid, uid_t *ret) {
+        char path[64], buf[32], *end;
+        unsigned long v;
+        int n;
+
+        if (pid < 0 || !ret)
+                return -EINVAL;
+        if (pid == 0)
+                pid = getpid();
+        (void) snprintf(path, sizeof(path), "/proc/%" PRIi32 "/loginuid", (int32_t) pid);
+        n = read_proc(path, buf, sizeof(buf));
+        if (n < 0)
+                return -ESRCH;
+        errno = 0;
+        v = strtoul(buf, &end, 10);
+        if (errno != 0 || end == buf || (*end != '\0' && *end != '\n'))
+                return -EIO;
+        if (v == (unsigned long) (uid_t) -1)
+                return -ENXIO; /* the kernel's "unset" */
+        *ret = (uid_t) v;
+        return 0;
+}

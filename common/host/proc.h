@@ -41,3 +41,7 @@ int proc_uids(pid_t pid, uid_t *ret_ruid, uid_t *ret_euid);
 /* The controlling terminal of a process, field 7 (tty_nr) of
  * /proc/PID/stat: 0 when it has none. */
 int proc_tty_nr(pid_t pid, unsigned long *ret);
+
+/* The audit login uid of a process (/proc/PID/loginuid), set by
+ * pam_loginuid at login and kept across sudo. -ENXIO when unset. */
+int proc_login_uid(pid_t pid, uid_t *ret);

@@ -184,8 +184,9 @@ static int elevation_add(struct session_record *r, void *userdata, struct jit_er
         const struct elevation *e = userdata;
 
         /* r is from session_record_load(), set whenever it returns >= 0;
-         * clang's analyser loses that five calls deep (its inlining limit). */
-        /* NOLINTNEXTLINE(clang-analyzer-core.NullDereference) */
+         * the analysers lose that several calls deep: say it here. */
+        if (!r)
+                return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "no session record");
         if (strv_contains(r->elevated, e->entry))
                 return 0;
         if (strv_length(r->elevated) >= JIT_SESSION_ELEVATED_MAX)

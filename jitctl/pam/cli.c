@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* jitctl pam enable|disable|status: put pam_jit.so into the sshd and sudo
- * PAM stacks and point sshd's AuthorizedKeysFile at the agent's keys files,
- * on this host or on a tree mounted at --root. Every line jitctl adds to a
- * PAM file follows a marker comment of its own, so disable removes exactly
+ * PAM stacks (and cron's and atd's, whose jobs are sessions too) and point sshd's
+ * AuthorizedKeysFile at the agent's keys files, on this host or on a tree mounted at --root. Every
+ * line jitctl adds to a PAM file follows a marker comment of its own, so disable removes exactly
  * what enable added and nothing an administrator wrote. */
 #include <errno.h>
 #include <getopt.h>
@@ -23,6 +23,19 @@
 enum {
         SERVICE_SSHD = 1 << 0,
         SERVICE_SUDO = 1 << 1,
+        SERVICE_CRON = 1 << 2,
+        SERVICE_ATD = 1 << 3,
+        SERVICE_ALL = SERVICE_SSHD | SERVICE_SUDO | SERVICE_CRON | SERVICE_ATD,
+};
+
+static const struct service_name {
+        const char *name;
+        unsigned service;
+} service_names[] = {
+        {"sshd", SERVICE_SSHD},
+        {"sudo", SERVICE_SUDO},
+        {"cron", SERVICE_CRON},
+        {"atd", SERVICE_ATD},
 };
 
 static const struct pam_service {
@@ -36,6 +49,13 @@ static const struct pam_service {
         /* sudo -i and sudo -s run the sudo-i service: left out, it would
          * be a way around every grant. */
         {"sudo-i", SERVICE_SUDO, true, false},
+        /* A cron or at job is a session of its user: gated and recorded
+         * like a login (pam_loginuid.so gives it its own audit session),
+         * so it ends with the grant. Debian calls cron's service "cron",
+         * RHEL's cronie "crond"; a host has one of them. */
+        {"cron", SERVICE_CRON, true, true},
+        {"crond", SERVICE_CRON, true, true},
+        {"atd", SERVICE_ATD, true, true},
 };
 
 /* ---- a service's stack ---- */
@@ -180,13 +200,14 @@ static void help(void) {
                "SERVICE…\n"
                "       jitctl pam disable [--dry-run] [--root DIR] [SERVICE…]\n"
                "       jitctl pam status [--root DIR]\n\n"
-               "Wire pam_jit.so into the PAM stacks of SERVICE (sshd, sudo), or take it out.\n\n"
+               "Wire pam_jit.so into the PAM stacks of SERVICE (sshd, sudo, cron, atd), or take\n"
+               "it out.\n\n"
                "enable adds, each after a marker comment of its own,\n"
                "  account required pam_jit.so   right before the common account stack\n"
-               "  session required pam_jit.so   sshd: after pam_loginuid.so and pam_systemd.so\n"
-               "                                (@include common-session); sudo: after the\n"
-               "                                session stack\n"
-               "to /etc/pam.d/sshd, /etc/pam.d/sudo and /etc/pam.d/sudo-i (when present), and\n"
+               "  session required pam_jit.so   sshd, cron, atd: after pam_loginuid.so and\n"
+               "                                pam_systemd.so; sudo: after the session stack\n"
+               "to /etc/pam.d/sshd, /etc/pam.d/sudo and /etc/pam.d/sudo-i (when present),\n"
+               "/etc/pam.d/cron (Debian) or crond (RHEL), /etc/pam.d/atd, and\n"
                "for sshd writes " SSHD_DROPIN " with\n"
                "  AuthorizedKeysFile RUN_DIR/keys/%%u .ssh/authorized_keys\n"
                "Each file is saved first to " PAM_BACKUP_DIR "/ (once). It refuses unless the\n"
@@ -273,14 +294,17 @@ static int parse_args(const char *verb, int argc, char *argv[], unsigned allowed
                 }
         }
         for (int i = optind; i < argc; i++) {
-                if (streq(argv[i], "sshd"))
-                        ret->services |= SERVICE_SSHD;
-                else if (streq(argv[i], "sudo"))
-                        ret->services |= SERVICE_SUDO;
-                else {
-                        ctl_error("pam %s: unknown service '%s' (sshd or sudo)", verb, argv[i]);
+                unsigned found = 0;
+
+                for (size_t k = 0; k < ELEMENTSOF(service_names); k++)
+                        if (streq(argv[i], service_names[k].name))
+                                found = service_names[k].service;
+                if (found == 0) {
+                        ctl_error("pam %s: unknown service '%s' (sshd, sudo, cron or atd)", verb,
+                                  argv[i]);
                         return -EINVAL;
                 }
+                ret->services |= found;
         }
         return 0;
 }
@@ -313,6 +337,7 @@ static int pam_enable(int argc, char *argv[]) {
         struct change changes[CHANGES_MAX] = {};
         struct wiring w = {};
         size_t n = 0, n_changed = 0;
+        unsigned wired = 0;
         bool help_only;
         int r, ret = EXIT_OK;
 
@@ -326,7 +351,7 @@ static int pam_enable(int argc, char *argv[]) {
                 return EXIT_OK;
         }
         if (a.services == 0) {
-                ctl_error("pam enable: name the services to wire: sshd, sudo");
+                ctl_error("pam enable: name the services to wire: sshd, sudo, cron, atd");
                 return EXIT_USAGE;
         }
         if (root_normalize(a.root, &root) < 0)
@@ -359,8 +384,19 @@ static int pam_enable(int argc, char *argv[]) {
                 }
                 if (r < 0)
                         wiring_fail(&w, r);
+                else
+                        wired |= pam_services[i].service;
                 n++;
         }
+        /* A service named but with none of its files here (cron on a host
+         * without a cron daemon) is not wired: say so rather than succeed. */
+        for (size_t k = 0; k < ELEMENTSOF(service_names); k++)
+                if ((a.services & service_names[k].service) &&
+                    !(wired & service_names[k].service) && !w.refused && !w.system_error) {
+                        ctl_error("pam enable: %s: no PAM file for it under %s%s",
+                                  service_names[k].name, root, PAM_DIR);
+                        w.refused = true;
+                }
         if (w.refused || w.system_error)
                 goto finish;
 
@@ -431,7 +467,7 @@ static int pam_disable(int argc, char *argv[]) {
                 return EXIT_OK;
         }
         if (a.services == 0)
-                a.services = SERVICE_SSHD | SERVICE_SUDO;
+                a.services = SERVICE_ALL;
         if (root_normalize(a.root, &root) < 0)
                 return EXIT_USAGE;
         w = (struct wiring){.root = root, .dry_run = a.dry_run};

@@ -108,6 +108,49 @@ struct file {
 #define DEB_SUDO_I_WIRED                                                                           \
         DEB_SUDO_HEAD JIT_ACCOUNT "@include common-account\n@include common-session\n" JIT_SESSION
 
+/* cron (3.0pl1-162) and at (3.2.5-1): jobs are sessions too. */
+#define DEB_CRON_HEAD                                                                              \
+        "# The PAM configuration file for the cron daemon\n"                                       \
+        "\n"                                                                                       \
+        "@include common-auth\n"                                                                   \
+        "\n"                                                                                       \
+        "# Sets the loginuid process attribute\n"                                                  \
+        "session    required     pam_loginuid.so\n"
+#define DEB_CRON_MID                                                                               \
+        "\n"                                                                                       \
+        "# Read environment variables from pam_env's default files, /etc/environment\n"            \
+        "# and /etc/security/pam_env.conf.\n"                                                      \
+        "session       required   pam_env.so\n"                                                    \
+        "\n"                                                                                       \
+        "# In addition, read system locale information\n"                                          \
+        "session       required   pam_env.so envfile=/etc/default/locale\n"                        \
+        "\n"
+#define DEB_CRON_TAIL                                                                              \
+        "@include common-account\n"                                                                \
+        "@include common-session-noninteractive \n"                                                \
+        "\n"                                                                                       \
+        "# Sets up user limits, please define limits for cron tasks\n"                             \
+        "# through /etc/security/limits.conf\n"                                                    \
+        "session    required   pam_limits.so\n"                                                    \
+        "\n"
+#define DEB_CRON DEB_CRON_HEAD DEB_CRON_MID DEB_CRON_TAIL
+#define DEB_CRON_WIRED DEB_CRON_HEAD JIT_SESSION DEB_CRON_MID JIT_ACCOUNT DEB_CRON_TAIL
+#define DEB_ATD_HEAD                                                                               \
+        "#\n"                                                                                      \
+        "# The PAM configuration file for the at daemon\n"                                         \
+        "#\n"                                                                                      \
+        "\n"                                                                                       \
+        "@include common-auth\n"
+#define DEB_ATD_ACCOUNT_LOGINUID                                                                   \
+        "@include common-account\n"                                                                \
+        "session    required   pam_loginuid.so\n"
+#define DEB_ATD_TAIL                                                                               \
+        "@include common-session-noninteractive\n"                                                 \
+        "session    required   pam_limits.so\n"                                                    \
+        "auth\trequired\tpam_env.so user_readenv=1\n"
+#define DEB_ATD DEB_ATD_HEAD DEB_ATD_ACCOUNT_LOGINUID DEB_ATD_TAIL
+#define DEB_ATD_WIRED DEB_ATD_HEAD JIT_ACCOUNT DEB_ATD_ACCOUNT_LOGINUID JIT_SESSION DEB_ATD_TAIL
+
 static const struct file debian12[] = {
         {"/etc/pam.d/common-auth", DEB_COMMON_AUTH},
         {"/etc/pam.d/common-account", DEB_COMMON_ACCOUNT},
@@ -232,6 +275,36 @@ static const struct file debian12[] = {
         "session    optional     pam_keyinit.so force revoke\n"                                    \
         "session    include      sudo\n"
 #define RHEL_SUDO_I RHEL_SUDO_I_HEAD RHEL_SUDO_I_MID
+
+/* cronie (crond) and at on RHEL 9, as shipped. */
+#define RHEL_CROND_HEAD                                                                            \
+        "#\n"                                                                                      \
+        "# The PAM configuration file for the cron daemon\n"                                       \
+        "#\n"                                                                                      \
+        "#\n"                                                                                      \
+        "# Although no PAM authentication is called, auth modules\n"                               \
+        "# are used for credential setting\n"                                                      \
+        "auth       include    password-auth\n"                                                    \
+        "account    required   pam_access.so\n"
+#define RHEL_CROND_MID                                                                             \
+        "account    include    password-auth\n"                                                    \
+        "session    required   pam_loginuid.so\n"                                                  \
+        "session    include    password-auth\n"
+#define RHEL_CROND RHEL_CROND_HEAD RHEL_CROND_MID
+#define RHEL_CROND_WIRED RHEL_CROND_HEAD JIT_ACCOUNT RHEL_CROND_MID JIT_SESSION
+#define RHEL_ATD_HEAD                                                                              \
+        "# The PAM configuration file for the at daemon\n"                                         \
+        "#\n"                                                                                      \
+        "#\n"                                                                                      \
+        "auth       required     pam_env.so\n"                                                     \
+        "auth       include      password-auth\n"                                                  \
+        "account    required     pam_access.so\n"
+#define RHEL_ATD_MID                                                                               \
+        "account    include      password-auth\n"                                                  \
+        "session    required     pam_loginuid.so\n"                                                \
+        "session    include      password-auth\n"
+#define RHEL_ATD RHEL_ATD_HEAD RHEL_ATD_MID
+#define RHEL_ATD_WIRED RHEL_ATD_HEAD JIT_ACCOUNT RHEL_ATD_MID JIT_SESSION
 
 static const struct file rhel9_sssd[] = {
         {"/etc/pam.d/system-auth", RHEL_SSSD_SYSTEM_AUTH},

@@ -125,6 +125,16 @@ static const struct row rows[] = {
                                    "session required pam_jit.so",
          A | S, NULL},
 
+        {"debian12 cron (session after pam_loginuid.so, first)", "/etc/pam.d/cron", DEB_CRON,
+         debian12, NULL, true, "", 0, DEB_CRON_WIRED, A | S, NULL},
+        {"debian12 atd", "/etc/pam.d/atd", DEB_ATD, debian12, NULL, true, "", 0, DEB_ATD_WIRED,
+         A | S, NULL},
+        {"debian12 cron wired", "/etc/pam.d/cron", DEB_CRON_WIRED, debian12, NULL, true, "", 0,
+         NULL, 0, NULL},
+        {"debian12 cron without pam_loginuid.so", "/etc/pam.d/cron",
+         "@include common-account\n@include common-session-noninteractive\n", debian12, NULL, true,
+         "", -EPERM, NULL, 0, "pam_loginuid.so is not in the session stack"},
+
         /* RHEL 9, authselect */
         {"rhel9 sssd sshd (substack, include)", "/etc/pam.d/sshd", RHEL_SSHD, rhel9_sssd, NULL,
          true, "", 0, RHEL_SSHD_WIRED, A | S, NULL},
@@ -134,6 +144,10 @@ static const struct row rows[] = {
          RHEL_SSHD_WIRED, A | S, NULL},
         {"rhel9 minimal sudo", "/etc/pam.d/sudo", RHEL_SUDO, rhel9_minimal, NULL, false, "", 0,
          RHEL_SUDO_WIRED, A | S, NULL},
+        {"rhel9 sssd crond (pam_succeed_if jump inside password-auth)", "/etc/pam.d/crond",
+         RHEL_CROND, rhel9_sssd, NULL, true, "", 0, RHEL_CROND_WIRED, A | S, NULL},
+        {"rhel9 minimal atd", "/etc/pam.d/atd", RHEL_ATD, rhel9_minimal, NULL, true, "", 0,
+         RHEL_ATD_WIRED, A | S, NULL},
         {"rhel9 sudo-i, sudo not wired", "/etc/pam.d/sudo-i", RHEL_SUDO_I, rhel9_sssd, NULL, false,
          "", 0, RHEL_SUDO_I_HEAD JIT_ACCOUNT RHEL_SUDO_I_MID JIT_SESSION, A | S, NULL},
         {"rhel9 sudo-i includes a wired sudo", "/etc/pam.d/sudo-i", RHEL_SUDO_I, rhel9_sssd,

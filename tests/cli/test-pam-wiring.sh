@@ -406,6 +406,46 @@ same "$R/etc/pam.d/sshd" "$R.orig/etc/pam.d/sshd" "sshd untouched"
 expect 0 "disable sudo" -- pam disable --root "$R" sudo
 same "$R/etc/pam.d/sudo" "$R.orig/etc/pam.d/sudo" "sudo restored"
 
+echo "# cron and atd: their jobs are sessions, gated and recorded like logins"
+make_root "$R"
+h0=$(tree_hash "$R")
+refuse "cron on a host without a cron PAM file" "cron: no PAM file for it" cron
+refuse "atd on a host without one" "atd: no PAM file for it" atd
+cp "$FIXTURES"/etc/pam.d/{cron,atd} "$R/etc/pam.d/"
+chmod 0644 "$R/etc/pam.d/cron" "$R/etc/pam.d/atd"
+cp "$R"/etc/pam.d/{cron,atd} "$R.orig/etc/pam.d/"
+expect 0 "enable cron atd" -- pam enable --root "$R" cron atd
+contains "$TMP/out" "/etc/pam.d/cron: account and session rules added" "reports cron"
+contains "$TMP/out" "/etc/pam.d/atd: account and session rules added" "reports atd"
+same "$R/etc/pam.d/sshd" "$R.orig/etc/pam.d/sshd" "sshd untouched by cron atd"
+[[ ! -e $R/$DROPIN ]] && pass "no drop-in for cron atd" || fail "a drop-in for cron atd"
+for svc in cron atd; do
+        f=$R/etc/pam.d/$svc
+        acct=$(line_of "$f" '^account required pam_jit\.so$')
+        sess=$(line_of "$f" '^session required pam_jit\.so$')
+        ca=$(line_of "$f" '^@include common-account')
+        lu=$(line_of "$f" '^session +required +pam_loginuid\.so')
+        [[ $acct -gt 0 && $((acct + 1)) -eq $ca ]] && pass "$svc account rule right before @include common-account" ||
+                fail "$svc account rule at $acct, common-account at $ca"
+        [[ $lu -gt 0 && $sess -eq $((lu + 2)) ]] && pass "$svc session rule right after pam_loginuid.so (and its marker)" ||
+                fail "$svc session rule at $sess, pam_loginuid at $lu"
+done
+expect 0 "status" -- pam status --root "$R"
+contains "$TMP/out" "cron: account wired, session wired" "status: cron wired"
+contains "$TMP/out" "atd: account wired, session wired" "status: atd wired"
+contains "$TMP/out" "crond: no /etc/pam.d/crond" "status: no crond (a Debian tree)"
+expect 0 "disable (all services)" -- pam disable --root "$R"
+for svc in cron atd; do
+        same "$R/etc/pam.d/$svc" "$R.orig/etc/pam.d/$svc" "$svc byte-identical after disable"
+done
+sed -i 's|^session    required     pam_loginuid.so|#&|' "$R/etc/pam.d/cron"
+h0=$(tree_hash "$R")
+refuse "cron without pam_loginuid.so" "pam_loginuid.so is not in the session stack" cron
+mv "$R/etc/pam.d/cron" "$R/etc/pam.d/crond"
+sed -i 's|^#\(session    required     pam_loginuid.so\)|\1|' "$R/etc/pam.d/crond"
+expect 0 "enable cron wires crond where that is the file (RHEL's cronie)" -- pam enable --root "$R" cron
+contains "$R/etc/pam.d/crond" "session required pam_jit.so" "crond wired"
+
 echo "# --config and run_dir reach the rules and the drop-in"
 make_root "$R"
 mv "$R/etc/jit/jit.conf" "$R/etc/jit/other.conf"

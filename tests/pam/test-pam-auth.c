@@ -325,6 +325,96 @@ static void test_typed_token_session(void **state) {
         child_report_free(rep);
 }
 
+/* sshd runs the auth stack (and account) in a child process and hands its
+ * monitor only the child's PAM environment, where the session opens
+ * (pam_jit(8), "auth, with prompt"). Here: handle a authenticates, its
+ * environment goes into handle b of service b_service, which opens the
+ * session. rc: auth, account, open, token left in b's environment (1),
+ * the token in a's environment (1), close. */
+struct split_case {
+        const char *token;
+        const char *b_service;
+};
+
+static void typed_split(const struct fixture *f, struct child_report *rep, void *data) {
+        const struct split_case *c = data;
+        pam_handle_t *a = NULL, *b = NULL;
+        char **env;
+
+        rep->log.mode = CONV_ANSWER;
+        rep->log.answers[0] = c->token;
+        if (harness_pam_start(f, "sshd", "daemon", &rep->log, &a) != PAM_SUCCESS ||
+            harness_pam_start(f, c->b_service, "daemon", &rep->log2, &b) != PAM_SUCCESS) {
+                child_fail(rep, "pam_start_confdir failed");
+                return;
+        }
+        rep->rc[0] = pam_authenticate(a, 0);
+        rep->rc[1] = pam_acct_mgmt(a, 0);
+        env = pam_getenvlist(a);
+        (void) pam_end(a, PAM_SUCCESS);
+        for (size_t i = 0; env && env[i]; i++) {
+                if (strstr(env[i], c->token))
+                        rep->rc[4] = 1;
+                (void) pam_putenv(b, env[i]);
+                free(env[i]);
+        }
+        free(env);
+        rep->rc[2] = pam_open_session(b, 0);
+        env = pam_getenvlist(b);
+        for (size_t i = 0; env && env[i]; i++) {
+                if (strstr(env[i], c->token) || strstr(env[i], "PAM_JIT_TYPED_TOKEN"))
+                        rep->rc[3] = 1;
+                free(env[i]);
+        }
+        free(env);
+        rep->rc[5] = rep->rc[2] == PAM_SUCCESS ? pam_close_session(b, 0) : PAM_SUCCESS;
+        (void) pam_end(b, PAM_SUCCESS);
+}
+
+static struct child_report *split_run(struct fixture *f, const char *b_args) {
+        char *token = fixture_own(
+                f, fixture_grant(f, &keys.trusted,
+                                 (const struct test_member[]){
+                                         {"jti", "\"g-typed\""}, {"sub", "\"daemon\""}, {}}));
+        const struct child_opts opts = {.audit_session = true};
+        struct split_case c = {.token = token, .b_service = "sshd-monitor"};
+
+        stage_without_alice(f, NULL);
+        fixture_write_service(f, "sshd", "prompt", false);
+        fixture_write_service(f, "sshd-monitor", b_args, false);
+        return run_in_child(f, &opts, typed_split, &c);
+}
+
+static void test_typed_token_across_processes(void **state) {
+        struct child_report *rep = split_run(*state, "prompt");
+
+        if (rep->failure[0])
+                fail_msg("%s", rep->failure);
+        assert_int_equal(rep->rc[0], PAM_SUCCESS);
+        assert_int_equal(rep->rc[1], PAM_SUCCESS);
+        assert_int_equal(rep->rc[4], 1); /* carried in the PAM environment */
+        if (rep->rc[2] != PAM_SUCCESS) {
+                conv_dump("monitor handle", &rep->log2);
+                fail_msg("open in the second handle: %s", pam_code_name(rep->rc[2]));
+        }
+        assert_int_equal(rep->rc[3], 0); /* and gone from it after open */
+        assert_int_equal(rep->rc[5], PAM_SUCCESS);
+        child_report_free(rep);
+}
+
+/* Without "prompt" on the session line the variable is only a variable
+ * (pam_env.so with user_readenv could set it): ignored, and still removed. */
+static void test_typed_token_env_needs_prompt(void **state) {
+        struct child_report *rep = split_run(*state, "");
+
+        if (rep->failure[0])
+                fail_msg("%s", rep->failure);
+        assert_int_equal(rep->rc[0], PAM_SUCCESS);
+        assert_int_equal(rep->rc[2], PAM_PERM_DENIED);
+        assert_int_equal(rep->rc[3], 0);
+        child_report_free(rep);
+}
+
 int main(void) {
         static const struct CMUnitTest fixed[] = {
                 cmocka_unit_test_setup_teardown(test_typed_token_not_remembered, case_setup,
@@ -333,6 +423,10 @@ int main(void) {
                                                 case_teardown),
                 cmocka_unit_test_setup_teardown(test_setcred, case_setup, case_teardown),
                 cmocka_unit_test_setup_teardown(test_typed_token_session, case_setup,
+                                                case_teardown),
+                cmocka_unit_test_setup_teardown(test_typed_token_across_processes, case_setup,
+                                                case_teardown),
+                cmocka_unit_test_setup_teardown(test_typed_token_env_needs_prompt, case_setup,
                                                 case_teardown),
         };
         struct CMUnitTest tests[ELEMENTSOF(fixed) + ELEMENTSOF(cases)];

@@ -46,6 +46,8 @@ id postgres >/dev/null 2>&1 || useradd -r -M -s /usr/sbin/nologin postgres
 install -m 0440 -o root -g root $D/sudoers /etc/sudoers
 install -m 0644 -o root -g root $D/pam-sudo /etc/pam.d/sudo
 visudo -c -q -f /etc/sudoers
+echo original >/etc/jit-sudoedit-test
+chmod 0644 /etc/jit-sudoedit-test
 "
 sys_start_sshd
 
@@ -174,5 +176,45 @@ sed 's/^/#   remote: /' "$D/out"
 check "cold timestamp: sudo -n fails" has "$D/out" "cold-rc=1"
 check "cold timestamp: sudo says 'a password is required'" has "$D/out" "a password is required"
 check "cold timestamp: no message from the module (account not run)" lacks "$D/out" "jit:"
+
+echo "## 7. sudoedit with a valid sudo grant: the edit is saved, the elevation recorded"
+# sudoedit runs the editor as the invoking user and opens the PAM session
+# with a real uid of 0 (it became root to copy the files): the session hook
+# must still name the invoker and check the grant.
+grant edit --jti g-edit --scope sudo --ttl 10m
+publish_stage
+cat >"$D/share/editor.sh" <<'EOF'
+#!/bin/sh
+echo "edited by $(id -un)" >>"$1"
+EOF
+chmod 0755 "$D/share/editor.sh"
+remote sudoedit <<EOF
+echo SID=\$(cat /proc/self/sessionid)
+out=\$(echo '$PW' | SUDO_EDITOR=$D/share/editor.sh sudoedit -S -p '' /etc/jit-sudoedit-test 2>&1); echo "edit-rc=\$?"; echo "\$out"
+EOF
+if held_start "bash $D/share/sudoedit.sh; $(held_wait_cmd)"; then
+        pass "the login is admitted (ssh grant)"
+else
+        fail "the login is admitted (ssh grant)"
+fi
+sed 's/^/#   remote: /' "$D/held.out"
+check "sudoedit exits 0" has "$D/held.out" "edit-rc=0"
+check "the edited file holds the editor's line (run as $TEST_USER)" \
+        grep -qx "edited by $TEST_USER" <(in_ns cat /etc/jit-sudoedit-test)
+check "sudoedit's session was not refused" lacks "$D/held.out" "pam_open_session"
+sid=$(sed -n 's/^SID=//p' "$D/held.out")
+check "the session record lists the elevation 'root g-edit'" \
+        grep -q "root g-edit" "$D/host/run/sessions/${sid:-none}"
+held_release
+edits=$(in_ns grep -c edited /etc/jit-sudoedit-test) || true
+
+echo "## 8. sudoedit without a sudo grant is refused, the file unchanged"
+rm -f "$D/store/grants/edit.jwt"
+publish_stage
+login_tty "bash $D/share/sudoedit.sh"
+sed 's/^/#   remote: /' "$D/out"
+check "sudoedit fails" has "$D/out" "edit-rc=1"
+check "sudoedit reports the account stack's refusal" has "$D/out" "PAM account management error"
+check "the file is unchanged" test "$(in_ns grep -c edited /etc/jit-sudoedit-test)" = "$edits"
 
 sys_finish
