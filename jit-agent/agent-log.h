@@ -45,6 +45,8 @@
 #define AGENT_MID_LOGIND_FAILED "38307fe3ee844554ac8d1557a36c4060"
 #define AGENT_MID_SUDO_TIMESTAMPS_REMOVED "4c299e6551b940799c0dd1f49cf77c7b"
 #define AGENT_MID_WARNING_SENT "6972550c6fc349c5bbc51c2495cfd21e"
+#define AGENT_MID_SESSION_RECORD_UNSAFE "0b247d3ed6eb48c4a78f14d3825b646c"
+#define AGENT_MID_ENDING_RESUMED "8bb0c9507b4a43edb69be51357b03d7a"
 
 /* Fields of an event besides its message; NULL (0) ones are left out. */
 struct agent_log_fields {

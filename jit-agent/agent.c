@@ -56,4 +56,5 @@ void agent_done(struct agent *a) {
         free(a->etag);
         free(a->kills);
         free(a->warned);
+        strv_free(a->unsafe_ended);
 }

@@ -14,15 +14,19 @@
 #include "error.h"
 #include "fetch-job.h"
 #include "host-context.h"
+#include "jit-limits.h"
 #include "snapshot.h"
 #include "token-digest.h"
 
-/* Processes sent SIGTERM, to be sent SIGKILL when the grace runs out. */
+/* Processes sent SIGTERM, to be sent SIGKILL when the grace runs out; kept
+ * in run_dir/ending too (ending.h). */
 struct pending_kill {
-        uint32_t audit_session;
+        char session[JIT_SESSION_ID_MAX + 1];               /* the record's id */
+        uint32_t audit_session;                             /* AUDIT_SESSION_UNSET: none */
+        char logind_session[JIT_LOGIND_SESSION_ID_MAX + 1]; /* "": none */
         uid_t only_uid;    /* (uid_t) -1: every process of the session */
         pid_t spare;       /* never signalled (the session leader, for elevated ends) */
-        uint64_t deadline; /* CLOCK_MONOTONIC usec */
+        uint64_t deadline; /* CLOCK_BOOTTIME usec */
 };
 
 /* When each user's key file changes next (key-files.c): one entry per user
@@ -75,13 +79,14 @@ struct agent {
 
         sd_event_source *poll_timer;
         sd_event_source *deadline_timer; /* CLOCK_REALTIME: the next expiry or warning */
-        sd_event_source *grace_timer;    /* CLOCK_MONOTONIC: the next SIGKILL */
+        sd_event_source *grace_timer;    /* CLOCK_BOOTTIME: the next SIGKILL or check */
         sd_event_source *sessions_watch; /* inotify on run_dir/sessions */
 
         struct pending_kill *kills;
         size_t n_kills;
         struct warned *warned;
         size_t n_warned;
+        char **unsafe_ended; /* unsafe records whose sessions were ended, not to alarm twice */
 
         sd_event_source *reconcile_soon; /* defer: one reconcile per burst of events */
         sd_event_source *trim_soon;      /* defer: return freed heap after a fetch */

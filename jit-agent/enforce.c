@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "enforce.h"
 #include "key-files.h"
+#include "parse.h"
 #include "proc.h"
 #include "session-record.h"
 #include "session-store.h"
@@ -235,8 +236,6 @@ static int rebind_edit(struct session_record *r, void *userdata, struct jit_erro
 }
 
 static void session_end(struct agent *a, const struct session_record *rec, const char *why) {
-        struct jit_error err = {};
-
         agent_audit(AUDIT_SESSION_ENDED, LOG_NOTICE,
                     &(struct audit_fields){.grant_id = rec->grant,
                                            .user = rec->user,
@@ -248,13 +247,52 @@ static void session_end(struct agent *a, const struct session_record *rec, const
         session_warn(rec->audit_session, "%s: this session ends now", why);
         (void) session_terminate(a, rec->id, rec->audit_session, rec->logind_session, why);
         sudo_timestamps_remove(rec->user);
-        /* The monitor process is gone with the session and will never run
-         * pam_close_session: the record goes here. */
-        if (session_record_remove(a->ctx.config->run_dir, rec->id, &err) < 0)
-                agent_log_fields(
-                        LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR,
-                        (&(struct agent_log_fields){.user = rec->user, .session = rec->id}),
-                        "session %s: cannot remove record: %s", rec->id, err.message);
+        /* The record stays until nothing of the session is left: the grace
+         * timer removes it then (terminate.c). */
+}
+
+/* A record that cannot be read safely (not root's, writable by others, not
+ * a record at all) cannot be enforced: its session ends, named by the file
+ * name, with an alarm, and the other sessions go on being enforced. Only an
+ * I/O error (the next reconcile may read it) leaves it for now. */
+static void session_end_unreadable(struct agent *a, const char *id, int error, const char *why) {
+        uint32_t audit = AUDIT_SESSION_UNSET;
+        const char *logind = NULL;
+        uint64_t v;
+
+        if (error == -ENOMEM || error == -EIO || error == -EMFILE || error == -ENFILE) {
+                agent_log_fields(LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR,
+                                 (&(struct agent_log_fields){.session = id, .error = -error}),
+                                 "session %s: unreadable record: %s", id, why);
+                return;
+        }
+        if (strv_contains(a->unsafe_ended, id))
+                return;
+        agent_log_fields(LOG_ALERT, AGENT_MID_SESSION_RECORD_UNSAFE,
+                         (&(struct agent_log_fields){.session = id, .error = -error}),
+                         "session %s: unsafe record, ending the session: %s", id, why);
+        /* The name is all that is trusted: an audit session id, which is the
+         * logind session id where logind runs, or "logind-<id>". */
+        if (parse_uint_strict(id, strlen(id), AUDIT_SESSION_UNSET - 1, &v)) {
+                audit = (uint32_t) v;
+                logind = id;
+        } else if (strncmp(id, "logind-", 7) == 0)
+                logind = id + 7;
+        session_warn(audit, "the session record is unsafe: this session ends now");
+        (void) session_terminate(a, id, audit, logind, "unsafe session record");
+        (void) strv_extend(&a->unsafe_ended, id);
+}
+
+/* run_dir/sessions itself is unsafe: no record in it can be trusted, so
+ * every session it names ends. */
+static void sessions_end_unsafe_folder(struct agent *a, const char *why) {
+        _cleanup_strv_free_ char **ids = NULL;
+
+        if (session_records_list_unchecked(a->ctx.config->run_dir, &ids) < 0)
+                return;
+        for (size_t i = 0; ids[i]; i++)
+                if (!session_is_ending(a, ids[i]))
+                        session_end_unreadable(a, ids[i], -EPERM, why);
 }
 
 /* The login grant: still usable, re-bound, or the session ends. Returns
@@ -368,8 +406,8 @@ static bool enforce_elevations(struct agent *a, const struct host_snapshot *snap
                 /* elevated: only what runs as the target ends; the login goes on. */
                 if (user_uid_get(target, &uid) >= 0) {
                         session_warn(rec->audit_session, "your sudo access to %s ended", target);
-                        (void) session_kill_uid(a, rec->audit_session, uid, rec->leader,
-                                                "the sudo grant ended");
+                        (void) session_kill_uid(a, rec->id, rec->audit_session, rec->logind_session,
+                                                uid, rec->leader, "the sudo grant ended");
                         agent_audit(AUDIT_ELEVATION_ENDED, LOG_NOTICE,
                                     &(struct audit_fields){.grant_id = jti,
                                                            .user = rec->user,
@@ -459,6 +497,8 @@ static int sessions_load(struct agent *a, struct session_record ***ret, char ***
                                  (&(struct agent_log_fields){.error = r}),
                                  "cannot list sessions: %s", err.message);
                 ids = NULL;
+                if (err.reason == JIT_REASON_FILE_UNSAFE)
+                        sessions_end_unsafe_folder(a, err.message);
         }
         recs = calloc(strv_length(ids) + 1, sizeof(*recs));
         if (!recs)
@@ -466,14 +506,15 @@ static int sessions_load(struct agent *a, struct session_record ***ret, char ***
         for (size_t i = 0; ids && ids[i]; i++) {
                 _cleanup_(session_record_freep) struct session_record *rec = NULL;
 
+                /* Being ended: the grace timer finishes it and removes the
+                 * record once nothing of it is left. */
+                if (session_is_ending(a, ids[i]))
+                        continue;
                 r = session_record_load(a->ctx.config->run_dir, ids[i], &rec, &err);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0) {
-                        agent_log_fields(
-                                LOG_ERR, AGENT_MID_SESSION_RECORD_ERROR,
-                                (&(struct agent_log_fields){.session = ids[i], .error = r}),
-                                "session %s: unreadable record: %s", ids[i], err.message);
+                        session_end_unreadable(a, ids[i], r, err.message);
                         continue;
                 }
                 /* Unknown (an unreadable /proc) is not gone: keep enforcing. */
@@ -482,11 +523,15 @@ static int sessions_load(struct agent *a, struct session_record ***ret, char ***
 
                         /* The login is over. What it left running (nohup, a
                          * detached screen) still runs on the grant and is
-                         * enforced like the session; with nothing left, the
-                         * record goes. */
-                        if (rec->audit_session == AUDIT_SESSION_UNSET ||
-                            session_process_count(rec->audit_session, getpid(), &left) < 0 ||
-                            left == 0) {
+                         * enforced like the session; with nothing left (in
+                         * passes that agree), the record goes. */
+                        if ((rec->audit_session == AUDIT_SESSION_UNSET && !rec->logind_session) ||
+                            (session_count_settled(
+                                     &(struct session_match){.audit_session = rec->audit_session,
+                                                             .logind_session = rec->logind_session,
+                                                             .exclude = getpid()},
+                                     SESSION_SCAN_MAX_PASSES, &left) >= 0 &&
+                             left == 0)) {
                                 agent_log_fields(LOG_INFO, AGENT_MID_SESSION_OVER,
                                                  (&(struct agent_log_fields){.user = rec->user,
                                                                              .session = rec->id}),

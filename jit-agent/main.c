@@ -41,6 +41,9 @@ static int ensure_dirs(struct agent *a) {
         (void) snprintf(path, sizeof(path), "%s/sessions", run);
         if (mkdir(path, 0700) < 0 && errno != EEXIST)
                 return -errno;
+        (void) snprintf(path, sizeof(path), "%s/ending", run);
+        if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return -errno;
         (void) snprintf(path, sizeof(path), "%s/keys", run);
         if (mkdir(path, 0755) < 0 && errno != EEXIST)
                 return -errno;
@@ -101,10 +104,9 @@ static int on_exit_signal(sd_event_source *s, const struct signalfd_siginfo *si,
         (void) sd_notify(false, "STOPPING=1");
         agent_log(LOG_INFO, AGENT_MID_STOPPING, "exiting on signal %u", si->ssi_signo);
         /* Sessions already ended must not survive our exit because their
-         * grace had not run out: what ignored SIGTERM gets SIGKILL now. */
-        for (size_t i = 0; i < a->n_kills; i++)
-                a->kills[i].deadline = 0;
-        (void) pending_kills_run(a);
+         * grace had not run out: what ignored SIGTERM gets SIGKILL now. What
+         * survives even that stays in run_dir/ending for the next start. */
+        (void) pending_kills_now(a);
         return sd_event_exit(a->event, 0);
 }
 
@@ -158,10 +160,13 @@ static int agent_startup(struct agent *a, struct jit_error *err) {
                               on_deadline, a);
         if (r < 0)
                 return r;
-        r = sd_event_add_time(a->event, &a->grace_timer, CLOCK_MONOTONIC, UINT64_MAX, 1, on_grace,
+        r = sd_event_add_time(a->event, &a->grace_timer, CLOCK_BOOTTIME, UINT64_MAX, 1, on_grace,
                               a);
         if (r < 0)
                 return r;
+        /* SIGKILLs a previous agent had pending (it crashed, or was stopped
+         * inside a grace) are due at their deadline, or now. */
+        (void) pending_kills_load(a);
         (void) snprintf(sessions, sizeof(sessions), "%s/sessions", a->ctx.config->run_dir);
         r = sd_event_add_inotify(a->event, &a->sessions_watch, sessions,
                                  IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM,

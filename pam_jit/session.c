@@ -222,12 +222,21 @@ enum outcome session_open_hook(pam_handle_t *pamh, const struct pam_jit_args *ar
 #define LEFTOVER_WAIT_USEC (2 * 1000 * 1000)
 #define LEFTOVER_POLL_USEC (50 * 1000)
 
-static int session_leftovers(uint32_t audit_session, size_t *ret) {
+/* Members of the session still alive: threads count (a leader that called
+ * pthread_exit() is a zombie whose threads run on), descendants count (a
+ * root process that wrote its loginuid), and passes must agree (a process
+ * forking every millisecond is seen in each). -EAGAIN: cannot tell, which
+ * keeps the record like a leftover does. */
+static int session_leftovers(const struct session_record *rec, size_t *ret) {
+        const struct session_match m = {.audit_session = rec->audit_session,
+                                        .logind_session = rec->logind_session,
+                                        .exclude = getpid()};
         int r;
 
         for (unsigned waited = 0;; waited += LEFTOVER_POLL_USEC) {
-                r = session_process_count(audit_session, getpid(), ret);
-                if (r < 0 || *ret == 0 || waited >= LEFTOVER_WAIT_USEC)
+                r = session_count_settled(&m, SESSION_SCAN_MAX_PASSES, ret);
+                if ((r >= 0 && *ret == 0) || waited >= LEFTOVER_WAIT_USEC ||
+                    (r < 0 && r != -EAGAIN))
                         return r;
                 (void) usleep(LEFTOVER_POLL_USEC);
         }
@@ -255,13 +264,23 @@ enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *a
                 return OUTCOME_ALLOW;
         /* Processes left behind (nohup, a detached screen) still run on the
          * grant: the record stays, so the agent ends them when it ends. */
-        if (rec->audit_session != AUDIT_SESSION_UNSET &&
-            session_leftovers(rec->audit_session, &left) >= 0 && left > 0) {
-                pam_syslog(pamh, LOG_NOTICE,
-                           "session %s of %s closed; %zu process%s outlive the login and end "
-                           "when grant %s ends",
-                           sid, rec->user, left, left == 1 ? "" : "es", rec->grant);
-                return OUTCOME_ALLOW;
+        if (rec->audit_session != AUDIT_SESSION_UNSET || rec->logind_session) {
+                int r = session_leftovers(rec, &left);
+
+                if (r == -EAGAIN) {
+                        pam_syslog(pamh, LOG_NOTICE,
+                                   "session %s of %s closed; processes of it are still forking "
+                                   "and exiting: the record stays, they end when grant %s ends",
+                                   sid, rec->user, rec->grant);
+                        return OUTCOME_ALLOW;
+                }
+                if (r >= 0 && left > 0) {
+                        pam_syslog(pamh, LOG_NOTICE,
+                                   "session %s of %s closed; %zu process%s outlive the login and "
+                                   "end when grant %s ends",
+                                   sid, rec->user, left, left == 1 ? "" : "es", rec->grant);
+                        return OUTCOME_ALLOW;
+                }
         }
         if (session_record_remove(config->run_dir, sid, &err) < 0) {
                 pam_syslog(pamh, LOG_ERR, "cannot remove session record %s: %s", sid, err.message);

@@ -22,7 +22,7 @@
 #include "host-context.h"
 #include "token-digest.h"
 
-/* One user's grants, from state_dir/users/<user> (hoststate.h). */
+/* One user's grants, from state_dir/users/<user> (user-grants.h). */
 struct user_view {
         char *user;
         int64_t bundle_exp;           /* freshness deadline of the bundle the file came from */

@@ -18,8 +18,10 @@
 #include "session-store.h"
 
 /* Open run_dir/sessions, creating it 0700 when asked; refuse a folder that
- * anyone but root could change (pam_jit trusts what is in it). */
-static int sessions_dir_open(const char *run_dir, bool create, int *ret, struct jit_error *err) {
+ * anyone but root could change (pam_jit trusts what is in it), unless
+ * unchecked. */
+static int sessions_dir_open_full(const char *run_dir, bool create, bool unchecked, int *ret,
+                                  struct jit_error *err) {
         _cleanup_close_ int dfd = -1, fd = -1;
         struct stat st;
 
@@ -42,7 +44,7 @@ static int sessions_dir_open(const char *run_dir, bool create, int *ret, struct 
         if (fstat(fd, &st) < 0)
                 return jit_error_set(err, errno, JIT_REASON_SYSTEM, "%s/sessions: cannot stat: %m",
                                      run_dir);
-        if (st.st_uid != 0 || (st.st_mode & 022) != 0)
+        if (!unchecked && (st.st_uid != 0 || (st.st_mode & 022) != 0))
                 return jit_error_set(err, EPERM, JIT_REASON_FILE_UNSAFE,
                                      "%s/sessions: owned by uid %u, mode %04o: must be root, not "
                                      "writable by group or others",
@@ -50,6 +52,10 @@ static int sessions_dir_open(const char *run_dir, bool create, int *ret, struct 
                                      (unsigned) (st.st_mode & 07777));
         *ret = TAKE_FD(fd);
         return 0;
+}
+
+static int sessions_dir_open(const char *run_dir, bool create, int *ret, struct jit_error *err) {
+        return sessions_dir_open_full(run_dir, create, false, ret, err);
 }
 
 static char *session_path(const char *run_dir, const char *id) {
@@ -213,7 +219,7 @@ int session_record_add_elevation(const char *run_dir, const char *id, const char
                                      &(struct elevation){.entry = entry, .id = id}, err);
 }
 
-int session_records_list(const char *run_dir, char ***ret, struct jit_error *err) {
+static int records_list(const char *run_dir, bool unchecked, char ***ret, struct jit_error *err) {
         _cleanup_strv_free_ char **l = NULL;
         _cleanup_close_ int dfd = -1;
         size_t n = 0;
@@ -225,7 +231,7 @@ int session_records_list(const char *run_dir, char ***ret, struct jit_error *err
         l = calloc(1, sizeof(char *));
         if (!l)
                 return jit_error_oom(err);
-        r = sessions_dir_open(run_dir, false, &dfd, err);
+        r = sessions_dir_open_full(run_dir, false, unchecked, &dfd, err);
         if (r == -ENOENT) {
                 *ret = TAKE_PTR(l);
                 return 0;
@@ -275,4 +281,12 @@ int session_records_list(const char *run_dir, char ***ret, struct jit_error *err
         qsort(l, n, sizeof(char *), strcmp_ptr);
         *ret = TAKE_PTR(l);
         return 0;
+}
+
+int session_records_list(const char *run_dir, char ***ret, struct jit_error *err) {
+        return records_list(run_dir, false, ret, err);
+}
+
+int session_records_list_unchecked(const char *run_dir, char ***ret) {
+        return records_list(run_dir, true, ret, NULL);
 }

@@ -29,3 +29,6 @@ int session_record_add_elevation(const char *run_dir, const char *id, const char
 
 /* The ids of all records (sorted). */
 int session_records_list(const char *run_dir, char ***ret, struct jit_error *err);
+/* The same names from a sessions folder that is not safe (not root's, or
+ * writable by others): only to end the sessions they name. */
+int session_records_list_unchecked(const char *run_dir, char ***ret);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # pam_jit.so and jit-agent under a real systemd and logind: a Debian 12 guest
-# booted with systemd-nspawn (shared/TESTING.md) runs sshd with pam_jit in its
+# booted with systemd-nspawn (tests/lib/nspawn.sh) runs sshd with pam_jit in its
 # account and session stacks (after pam_systemd, which makes the logind
 # session) and jit-agent.service (Type=notify, WatchdogSec=). The host issues
 # a 40 s ssh grant and publishes the bundle into a folder the guest's agent
@@ -14,6 +14,12 @@
 #   - at the grant's exp the agent ends the session through logind: the ssh
 #     client exits 255 within 3 s, logind forgets the session, the record
 #     and the key file are gone, the journal says "ended through logind";
+#   - processes of the login that try to outlive it (tests/tools/escape-*:
+#     a zombie leader with a live thread ignoring SIGTERM, as alice and as
+#     root; a 1 ms fork hopper; a sudo'd root daemon that rewrote its
+#     loginuid and ignores SIGTERM) are gone by exp + kill_grace + 1.5 s,
+#     not at the scope's stop timeout (90 s): the agent's SIGKILL goes to
+#     the whole scope (logind KillSession) and its own sweep;
 #   - a new login is refused: by sshd (no key left), and by pam_jit's account
 #     hook once a key is offered from elsewhere ("… expired at HH:MM UTC").
 #
@@ -59,6 +65,23 @@ guest() {
         nsenter -t "$GUEST_PID" -m -u -i -n -p -- "$@"
 }
 
+# galive PID: a process of the guest lives (any thread runs: a zombie leader
+# whose thread runs is alive).
+galive() {
+        [[ -n $1 ]] || return 1
+        # shellcheck disable=SC2016 # expanded by the guest's shell
+        guest sh -c 'for t in /proc/$1/task/*/stat; do s=$(sed -n "s/.*) \([A-Za-z]\) .*/\1/p" "$t" 2>/dev/null); case $s in ""|Z|X) ;; *) exit 0 ;; esac; done; exit 1' sh "$1"
+}
+
+# hopping BEATFILE: a hopper still writes BEATFILE (every 20 generations).
+hopping() {
+        local a b
+        a=$(cat "$1" 2>/dev/null) || true
+        sleep 0.3
+        b=$(cat "$1" 2>/dev/null) || true
+        [[ -n $b && $a != "$b" ]]
+}
+
 guest_journal() {
         guest journalctl --no-pager -o short-precise "$@" 2>&1 || true
 }
@@ -89,6 +112,9 @@ cleanup() {
 [[ -f $PAM_JIT_SO ]] || die "pam_jit.so not found: '$PAM_JIT_SO'"
 [[ -x $JIT_AGENT ]] || die "jit-agent not found: '$JIT_AGENT'"
 [[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
+for t in zombie-leader hopper loginuid; do
+        [[ -x ${JIT_ESCAPE_TOOLS:-}/escape-$t ]] || die "escape-$t not found in JIT_ESCAPE_TOOLS ('${JIT_ESCAPE_TOOLS:-}')"
+done
 for p in /usr/sbin/debootstrap /usr/bin/systemd-nspawn /usr/bin/nsenter /usr/bin/ssh \
         /usr/bin/ssh-keygen /usr/bin/python3 /usr/bin/flock; do
         [[ -x $p ]] || die "$p missing (install debootstrap, systemd-container, openssh-client, python3, util-linux)"
@@ -142,6 +168,28 @@ install -m 0644 -o root -g root "$D/keys/signing.jwks" "$R/etc/jit/trust.jwks"
 install -m 0644 -o root -g root "$SRC_DIR/jit.conf" "$R/etc/jit/jit.conf"
 
 chroot "$R" useradd -m -s /bin/bash "$TEST_USER"
+
+# Processes that try to outlive the session (tests/tools/escape-*.c), run in
+# the login: alice may sudo without a password (the guest's sudo stack has no
+# pam_jit: what is tested is how the sudo'd processes end).
+for t in zombie-leader hopper loginuid; do
+        install -m 0755 -o root -g root "$JIT_ESCAPE_TOOLS/escape-$t" "$R/usr/local/bin/escape-$t"
+done
+printf '%s ALL=(ALL:ALL) NOPASSWD: ALL\n' "$TEST_USER" >"$R/etc/sudoers.d/jit-test"
+chmod 0440 "$R/etc/sudoers.d/jit-test"
+install -d -m 0777 "$D/share/pids"
+cat >"$D/share/escapes.sh" <<'EOF'
+P=/mnt/test/pids
+escape-zombie-leader --ignore-term $P/zl </dev/null >/dev/null 2>&1 &
+sudo -n /usr/local/bin/escape-zombie-leader --ignore-term $P/zlroot </dev/null >/dev/null 2>&1 &
+escape-hopper 1 $P/hop.beat jit-logind-hopper </dev/null >/dev/null 2>&1 &
+sudo -n /usr/local/bin/escape-loginuid --ignore-term --daemon $P/luid </dev/null >/dev/null 2>&1
+for i in $(seq 100); do
+        [ -s $P/zl ] && [ -s $P/zlroot ] && [ -s $P/luid ] && [ -s $P/hop.beat ] && break
+        sleep 0.05
+done
+EOF
+chmod 0644 "$D/share/escapes.sh"
 ssh-keygen -q -t ed25519 -N '' -C "$TEST_USER@jit-logind" -f "$D/client/$TEST_USER"
 
 # sshd: alice's keys come only from the agent's key file at first;
@@ -263,7 +311,7 @@ SSH_OPTS=(-F /dev/null -p "$PORT" -i "$D/client/$TEST_USER" -o BatchMode=yes -o 
         -o ServerAliveInterval=0)
 # shellcheck disable=SC2016 # expanded by the remote shell
 ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" \
-        'echo "SID=$(cat /proc/self/sessionid) XDG=${XDG_SESSION_ID-unset} GRANT=${JIT_GRANT_ID-unset}"; exec sleep 600' \
+        'bash /mnt/test/escapes.sh; echo "SID=$(cat /proc/self/sessionid) XDG=${XDG_SESSION_ID-unset} GRANT=${JIT_GRANT_ID-unset}"; exec sleep 600' \
         >"$D/ssh.out" 2>"$D/ssh.err" </dev/null &
 SSH_PID=$!
 for _ in $(seq 150); do
@@ -283,6 +331,18 @@ else
         die "no session to watch"
 fi
 check "the shell has JIT_GRANT_ID=g-logind" grep -q 'GRANT=g-logind$' "$D/ssh.out"
+
+# The escapes, by their pids in the guest.
+zl=$(cat "$D/share/pids/zl" 2>/dev/null || true)
+zlroot=$(cat "$D/share/pids/zlroot" 2>/dev/null || true)
+read -r luid luid_before luid_after <"$D/share/pids/luid" || true
+check "a zombie leader with a live thread, ignoring SIGTERM, runs as alice ($zl)" galive "$zl"
+check "… and one as root through sudo ($zlroot)" galive "$zlroot"
+check "a 1 ms fork hopper ignoring SIGTERM runs" hopping "$D/share/pids/hop.beat"
+check "a root process ignoring SIGTERM left the audit session by writing its loginuid, and daemonized ($luid: $luid_before → $luid_after)" \
+        test -n "$luid" -a "$luid_before" = "$sid" -a "$luid_after" != "$sid"
+gcg=$(guest cat "/proc/$luid/cgroup" 2>/dev/null | grep -m1 "session-$sid.scope" || true)
+check "… and logind's scope still holds it (/proc/$luid/cgroup: $gcg)" test -n "$gcg"
 check "logind's session id equals the audit session id ($xdg = $sid)" test "$xdg" = "$sid"
 
 guest loginctl list-sessions --no-legend >"$D/sessions" 2>&1 || true
@@ -344,6 +404,27 @@ else
         check "the ssh client exits 255 (connection closed; got $ssh_rc)" test "$ssh_rc" = 255
 fi
 
+# Every escape is gone by exp + kill_grace (2 s, tests/logind/jit.conf) +
+# 1.5 s: the agent's SIGKILL goes to the whole scope (logind KillSession),
+# not left to systemd's stop timeout of the scope (90 s).
+bound=$(awk -v e="$exp" 'BEGIN { printf "%.1f", e + 2 + 1.5 }')
+gone_by() {
+        local what=$1
+        shift
+        while "$@"; do
+                if awk -v b="$bound" -v n="$(now)" 'BEGIN { exit !(n > b) }'; then
+                        fail "$what (still alive at exp + $(elapsed "$exp") s)"
+                        return 0
+                fi
+                sleep 0.05
+        done
+        pass "$what (seen gone at exp + $(elapsed "$exp") s)"
+}
+gone_by "the SIGTERM-ignoring zombie leader (alice) is gone by exp + kill_grace + 1.5 s" galive "$zl"
+gone_by "the SIGTERM-ignoring zombie leader (root) is gone by exp + kill_grace + 1.5 s" galive "$zlroot"
+gone_by "the 1 ms fork hopper is gone by exp + kill_grace + 1.5 s" hopping "$D/share/pids/hop.beat"
+gone_by "the loginuid-rewriting SIGTERM-ignoring root daemon is gone by exp + kill_grace + 1.5 s" galive "$luid"
+
 # logind: the session goes away (a session may show State=closing briefly).
 gone=0
 for _ in $(seq 300); do
@@ -364,6 +445,8 @@ fi
 guest_journal -u jit-agent >"$D/agent.journal"
 check "the agent's journal: 'session $sid: ended through logind'" \
         grep -q "session $sid: ended through logind" "$D/agent.journal"
+check "the agent's journal: 'SIGKILL to logind session $sid, all of its scope' (KillSession)" \
+        grep -q "session $sid: SIGKILL to logind session $sid, all of its scope" "$D/agent.journal"
 for _ in $(seq 300); do
         [[ -e $rec ]] || break
         sleep 0.1
