@@ -49,6 +49,7 @@ D=
 NSPAWN_PID=
 GUEST_PID=
 SSH_PID=
+SSH2_PID=
 
 log() { note "$@"; }
 
@@ -94,6 +95,10 @@ cleanup() {
         if [[ -n $SSH_PID ]] && kill -0 "$SSH_PID" 2>/dev/null; then
                 kill "$SSH_PID"
                 wait "$SSH_PID" 2>/dev/null
+        fi
+        if [[ -n $SSH2_PID ]] && kill -0 "$SSH2_PID" 2>/dev/null; then
+                kill "$SSH2_PID"
+                wait "$SSH2_PID" 2>/dev/null
         fi
         if [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
                 if [[ $rc -ne 0 && -n $GUEST_PID ]]; then
@@ -375,6 +380,56 @@ for _ in $(seq 300); do # up to 30 s; it holds within ms when idle
 done
 check "systemctl shows the agent's STATUS '$want_status' (got '$st')" test "$st" = "$want_status"
 
+# ---- 4b. an unsafe session record ----------------------------------------
+
+# A second login of alice; its record is made alice's (a record root does not
+# own cannot be trusted): the agent ends that session, named by the file
+# name, with an alarm, and goes on enforcing the first one.
+# shellcheck disable=SC2016 # expanded by the remote shell
+ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" 'echo "SID=$(cat /proc/self/sessionid)"; exec sleep 600' \
+        >"$D/ssh2.out" 2>"$D/ssh2.err" </dev/null &
+SSH2_PID=$!
+for _ in $(seq 150); do
+        grep -q '^SID=' "$D/ssh2.out" && break
+        kill -0 "$SSH2_PID" 2>/dev/null || break
+        sleep 0.1
+done
+sid2=$(sed -n 's/^SID=\([0-9]*\)$/\1/p' "$D/ssh2.out")
+rec2=$(groot "/run/jit/sessions/$sid2")
+if [[ -n $sid2 && -f $rec2 ]]; then
+        pass "a second login of $TEST_USER (session $sid2) has its record"
+        guest chown "$TEST_USER" "/run/jit/sessions/$sid2"
+        # A chown is no inotify event the agent watches: reconcile now.
+        guest kill -HUP "$agent_pid"
+        t_chown=$(now)
+        while kill -0 "$SSH2_PID" 2>/dev/null &&
+                awk -v t="$t_chown" -v n="$(now)" 'BEGIN { exit !(n < t + 2 + 2) }'; do
+                sleep 0.05
+        done
+        if kill -0 "$SSH2_PID" 2>/dev/null; then
+                fail "the session whose record is now $TEST_USER's ends within kill_grace + 2 s"
+        else
+                pass "the session whose record is now $TEST_USER's ends ($(elapsed "$t_chown") s after the chown)"
+                wait "$SSH2_PID" 2>/dev/null || true
+                SSH2_PID=
+        fi
+        for _ in $(seq 30); do
+                guest_journal -u jit-agent -p alert >"$D/alert.journal"
+                grep -q "session $sid2: unsafe record, ending the session" "$D/alert.journal" && break
+                sleep 0.1
+        done
+        check "… with an alarm (LOG_ALERT): 'session $sid2: unsafe record, ending the session'" \
+                grep -q "session $sid2: unsafe record, ending the session" "$D/alert.journal"
+        check "… one alarm, not one per reconcile" \
+                test "$(grep -c "session $sid2: unsafe record" "$D/alert.journal")" = 1
+        check "the first session ($sid) lives on: its ssh client" kill -0 "$SSH_PID"
+        check "… its SIGTERM-ignoring zombie leader" galive "$zl"
+        check "… its record" test -f "$rec"
+else
+        fail "a second login of $TEST_USER has its record (session '$sid2')"
+        sed 's/^/#   ssh2: /' "$D/ssh2.err"
+fi
+
 # ---- 5. the grant's exp ---------------------------------------------------
 
 now_s=$(date +%s)
@@ -382,6 +437,26 @@ if ((now_s >= exp - 5)); then
         fail "test too slow: only $((exp - now_s)) s of the $TTL s grant left before waiting"
 fi
 log "waiting for exp ($((exp - now_s)) s)"
+# The agent is SIGKILLed inside kill_grace, right after its SIGTERM: the
+# SIGKILL it had pending is on disk (run_dir/ending/<id>), and the next agent
+# sends it.
+t_kill=
+while (($(date +%s) < exp + 5)); do
+        if guest_journal -u jit-agent | grep -q "session $sid: SIGTERM to"; then
+                guest kill -KILL "$agent_pid"
+                t_kill=$(now)
+                break
+        fi
+        sleep 0.1
+done
+if [[ -n $t_kill ]]; then
+        pass "the agent sent SIGTERM at exp; SIGKILLed it $(elapsed "$exp" "$t_kill") s after exp"
+else
+        fail "the agent sent SIGTERM to session $sid by exp + 5 s"
+fi
+ending=$(groot "/run/jit/ending/$sid")
+check "the pending SIGKILL is on disk (/run/jit/ending/$sid, root 0600)" \
+        test "$(stat -c '%U %a' "$ending" 2>/dev/null)" = "root 600"
 ssh_rc=
 t_exit=
 while (($(date +%s) < exp + 15)); do
@@ -404,26 +479,36 @@ else
         check "the ssh client exits 255 (connection closed; got $ssh_rc)" test "$ssh_rc" = 255
 fi
 
-# Every escape is gone by exp + kill_grace (2 s, tests/logind/jit.conf) +
-# 1.5 s: the agent's SIGKILL goes to the whole scope (logind KillSession),
-# not left to systemd's stop timeout of the scope (90 s).
-bound=$(awk -v e="$exp" 'BEGIN { printf "%.1f", e + 2 + 1.5 }')
+# With no agent, the SIGTERM-ignoring processes outlive kill_grace (2 s,
+# tests/logind/jit.conf): logind's scope stop waits 90 s before its SIGKILL.
+while awk -v b="$exp" -v n="$(now)" 'BEGIN { exit !(n < b + 2 + 1) }'; do
+        sleep 0.05
+done
+check "with no agent, the SIGTERM-ignoring zombie leader outlives kill_grace" galive "$zl"
+t_restart=$(now)
+guest systemctl start jit-agent || true
+log "agent restarted $(elapsed "$t_restart") s after 'systemctl start', exp + $(elapsed "$exp") s"
+
+# Every escape is gone by the restart + 1.5 s: the new agent reads the ending
+# file and sends the SIGKILL to the whole scope (logind KillSession) and its
+# own sweep, not left to systemd's stop timeout of the scope (90 s).
+bound=$(awk -v e="$t_restart" 'BEGIN { printf "%.1f", e + 1.5 }')
 gone_by() {
         local what=$1
         shift
         while "$@"; do
                 if awk -v b="$bound" -v n="$(now)" 'BEGIN { exit !(n > b) }'; then
-                        fail "$what (still alive at exp + $(elapsed "$exp") s)"
+                        fail "$what (still alive at restart + $(elapsed "$t_restart") s)"
                         return 0
                 fi
                 sleep 0.05
         done
-        pass "$what (seen gone at exp + $(elapsed "$exp") s)"
+        pass "$what (seen gone at restart + $(elapsed "$t_restart") s)"
 }
-gone_by "the SIGTERM-ignoring zombie leader (alice) is gone by exp + kill_grace + 1.5 s" galive "$zl"
-gone_by "the SIGTERM-ignoring zombie leader (root) is gone by exp + kill_grace + 1.5 s" galive "$zlroot"
-gone_by "the 1 ms fork hopper is gone by exp + kill_grace + 1.5 s" hopping "$D/share/pids/hop.beat"
-gone_by "the loginuid-rewriting SIGTERM-ignoring root daemon is gone by exp + kill_grace + 1.5 s" galive "$luid"
+gone_by "the SIGTERM-ignoring zombie leader (alice) is gone by agent restart + 1.5 s" galive "$zl"
+gone_by "the SIGTERM-ignoring zombie leader (root) is gone by agent restart + 1.5 s" galive "$zlroot"
+gone_by "the 1 ms fork hopper is gone by agent restart + 1.5 s" hopping "$D/share/pids/hop.beat"
+gone_by "the loginuid-rewriting SIGTERM-ignoring root daemon is gone by agent restart + 1.5 s" galive "$luid"
 
 # logind: the session goes away (a session may show State=closing briefly).
 gone=0
@@ -454,11 +539,14 @@ done
 check "the session record is removed" test ! -e "$rec"
 check "the key file /run/jit/keys/$TEST_USER is removed" test ! -e "$keyfile"
 
-# Still the same agent process: no crash, no watchdog kill.
+check "the restarted agent says it finishes what the last one began" \
+        grep -q "being ended by the previous agent: finishing" "$D/agent.journal"
+check "the ending file is removed" test ! -e "$ending"
+# The restarted agent runs on: no crash, no watchdog kill.
 st2=$(guest systemctl is-active jit-agent 2>/dev/null || true)
 pid2=$(guest systemctl show -P MainPID jit-agent)
-check "jit-agent is still active, same pid ($agent_pid → $pid2, $st2)" \
-        test "$st2" = active -a "$pid2" = "$agent_pid"
+check "the restarted jit-agent is active ($agent_pid → $pid2, $st2)" \
+        test "$st2" = active -a "$pid2" != "$agent_pid"
 if grep -q 'Watchdog timeout' "$D/agent.journal"; then
         fail "no watchdog timeout in the agent's journal"
 fi
