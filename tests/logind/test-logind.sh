@@ -117,7 +117,7 @@ cleanup() {
 [[ -f $PAM_JIT_SO ]] || die "pam_jit.so not found: '$PAM_JIT_SO'"
 [[ -x $JIT_AGENT ]] || die "jit-agent not found: '$JIT_AGENT'"
 [[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
-for t in zombie-leader hopper loginuid; do
+for t in zombie-leader hopper loginuid setresuid; do
         [[ -x ${JIT_ESCAPE_TOOLS:-}/escape-$t ]] || die "escape-$t not found in JIT_ESCAPE_TOOLS ('${JIT_ESCAPE_TOOLS:-}')"
 done
 for p in /usr/sbin/debootstrap /usr/bin/systemd-nspawn /usr/bin/nsenter /usr/bin/ssh \
@@ -177,7 +177,7 @@ chroot "$R" useradd -m -s /bin/bash "$TEST_USER"
 # Processes that try to outlive the session (tests/tools/escape-*.c), run in
 # the login: alice may sudo without a password (the guest's sudo stack has no
 # pam_jit: what is tested is how the sudo'd processes end).
-for t in zombie-leader hopper loginuid; do
+for t in zombie-leader hopper loginuid setresuid; do
         install -m 0755 -o root -g root "$JIT_ESCAPE_TOOLS/escape-$t" "$R/usr/local/bin/escape-$t"
 done
 printf '%s ALL=(ALL:ALL) NOPASSWD: ALL\n' "$TEST_USER" >"$R/etc/sudoers.d/jit-test"
@@ -493,17 +493,18 @@ log "agent restarted $(elapsed "$t_restart") s after 'systemctl start', exp + $(
 # file and sends the SIGKILL to the whole scope (logind KillSession) and its
 # own sweep, not left to systemd's stop timeout of the scope (90 s).
 bound=$(awk -v e="$t_restart" 'BEGIN { printf "%.1f", e + 1.5 }')
+gone_from=$t_restart gone_from_what=restart
 gone_by() {
         local what=$1
         shift
         while "$@"; do
                 if awk -v b="$bound" -v n="$(now)" 'BEGIN { exit !(n > b) }'; then
-                        fail "$what (still alive at restart + $(elapsed "$t_restart") s)"
+                        fail "$what (still alive at $gone_from_what + $(elapsed "$gone_from") s)"
                         return 0
                 fi
                 sleep 0.05
         done
-        pass "$what (seen gone at restart + $(elapsed "$t_restart") s)"
+        pass "$what (seen gone at $gone_from_what + $(elapsed "$gone_from") s)"
 }
 gone_by "the SIGTERM-ignoring zombie leader (alice) is gone by agent restart + 1.5 s" galive "$zl"
 gone_by "the SIGTERM-ignoring zombie leader (root) is gone by agent restart + 1.5 s" galive "$zlroot"
@@ -574,6 +575,70 @@ done
 check "the guest's sshd logs 'Access denied for user $TEST_USER by PAM account configuration'" \
         grep -q "Access denied for user $TEST_USER by PAM account configuration" "$D/ssh.journal"
 rm -f "$D/share/extra-keys/$TEST_USER"
+
+# ---- 6. on_sudo_expiry = elevated: setresuid(N, N, 0) --------------------
+
+# The same boot, the agent reloaded with on_sudo_expiry = elevated and
+# pam_jit now in the guest's sudo stack: a 600 s ssh grant and a short sudo
+# grant. A sudo'd process that dropped to alice's uid but kept root as its
+# saved uid (tests/tools/escape-setresuid.c) ends at the sudo grant's exp; the
+# login goes on.
+guest_journal -u jit-agent >"$D/agent.journal"
+nreload=$(grep -c 'configuration and trust store reloaded' "$D/agent.journal" || true)
+printf 'on_sudo_expiry = elevated\n' >>"$(groot /etc/jit/jit.conf)"
+guest kill -HUP "$pid2"
+for _ in $(seq 50); do
+        [[ $(guest_journal -u jit-agent | grep -c 'configuration and trust store reloaded') -gt $nreload ]] && break
+        sleep 0.1
+done
+psudo=$R/etc/pam.d/sudo
+sed -i -e 's/^@include common-account$/account    required     pam_jit.so\n&/' \
+        -e 's/^@include common-session-noninteractive$/&\nsession    required     pam_jit.so/' "$psudo"
+grep -q '^account.*pam_jit.so' "$psudo" && grep -q '^session.*pam_jit.so' "$psudo" ||
+        die "could not place pam_jit.so in the guest's /etc/pam.d/sudo"
+rm -f "$D/share/store/grants/g-logind.jwt"
+"$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
+        --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl 600s \
+        --ticket INC-LOGIND --approver bob --jti g-elev-login \
+        --out "$D/share/store/grants/g-elev-login.jwt" >/dev/null
+"$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
+        --scope sudo --runas root --ttl 15s \
+        --ticket INC-LOGIND --approver bob --jti g-elev-sudo \
+        --out "$D/share/store/grants/g-elev-sudo.jwt" >/dev/null
+sexp=$(claim "$D/share/store/grants/g-elev-sudo.jwt" exp)
+publish
+for _ in $(seq 100); do
+        [[ -s $keyfile ]] && break
+        sleep 0.1
+done
+alice_uid=$(guest id -u "$TEST_USER")
+rm -f "$D/share/pids/sr"
+ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" \
+        "sudo -n /usr/local/bin/escape-setresuid $alice_uid /root/jit-written /mnt/test/pids/sr </dev/null >/dev/null 2>&1; echo STARTED; exec sleep 600" \
+        >"$D/ssh3.out" 2>"$D/ssh3.err" </dev/null &
+SSH_PID=$!
+for _ in $(seq 150); do
+        [[ -s $D/share/pids/sr ]] && break
+        kill -0 "$SSH_PID" 2>/dev/null || break
+        sleep 0.1
+done
+sr=$(cat "$D/share/pids/sr" 2>/dev/null || true)
+sleep 0.3
+ids=$(guest awk '/^Uid:/ { print $2, $3, $4 }' "/proc/$sr/status" 2>/dev/null || true)
+check "a sudo'd process ($sr) runs with uids '$alice_uid $alice_uid 0' (real, effective, saved; got '$ids')" \
+        test -n "$sr" -a "$ids" = "$alice_uid $alice_uid 0"
+written=$(groot /root/jit-written)
+check "… and writes root's file as root" test -s "$written"
+now_s=$(date +%s)
+check "… all that before the sudo grant's exp ($((sexp - now_s)) s left; else the test is too slow)" test "$now_s" -lt "$sexp"
+while (($(date +%s) < sexp)); do sleep 0.05; done
+gone_from=$sexp gone_from_what="sudo exp"
+bound=$(awk -v e="$sexp" 'BEGIN { printf "%.1f", e + 2 + 1.5 }')
+gone_by "on_sudo_expiry = elevated: the setresuid(N, N, 0) process is gone by the sudo grant's exp + kill_grace + 1.5 s" galive "$sr"
+n1=$(wc -l <"$written" 2>/dev/null || true)
+sleep 0.5
+check "… the root-only file no longer grows" test "$(wc -l <"$written" 2>/dev/null || true)" = "$n1"
+check "… and the login goes on (its ssh client runs)" kill -0 "$SSH_PID"
 
 log "agent journal:"
 sed 's/^/#   /' "$D/agent.journal"
