@@ -14,14 +14,24 @@
 #   - at the grant's exp the agent ends the session through logind: the ssh
 #     client exits 255 within 3 s, logind forgets the session, the record
 #     and the key file are gone, the journal says "ended through logind";
+#   - an unsafe record: a second login of alice whose record is chowned to
+#     her ends at the next reconcile (SIGHUP), with one LOG_ALERT line
+#     ("unsafe record, ending the session"); the first login lives on;
 #   - processes of the login that try to outlive it (tests/tools/escape-*:
 #     a zombie leader with a live thread ignoring SIGTERM, as alice and as
 #     root; a 1 ms fork hopper; a sudo'd root daemon that rewrote its
-#     loginuid and ignores SIGTERM) are gone by exp + kill_grace + 1.5 s,
-#     not at the scope's stop timeout (90 s): the agent's SIGKILL goes to
-#     the whole scope (logind KillSession) and its own sweep;
+#     loginuid and ignores SIGTERM) outlive an agent SIGKILLed right after
+#     its SIGTERM at exp (the pending SIGKILL is in /run/jit/ending/<id>,
+#     root 0600; logind's scope stop waits 90 s), and are gone by 1.5 s
+#     after the agent is started again: it reads the ending file and sends
+#     the SIGKILL to the whole scope (logind KillSession) and its own sweep;
 #   - a new login is refused: by sshd (no key left), and by pam_jit's account
 #     hook once a key is offered from elsewhere ("… expired at HH:MM UTC").
+#   - on_sudo_expiry = elevated (the agent reloaded, pam_jit added to the
+#     guest's sudo stack), a 600 s ssh grant and a 15 s sudo grant: a sudo'd
+#     process that did setresuid(alice, alice, 0) and keeps writing a
+#     root-only file is gone by the sudo grant's exp + kill_grace + 1.5 s,
+#     and the login goes on.
 #
 # Usage: test-logind.sh PAM_JIT_SO JIT_AGENT JITCTL   (as root)
 # Environment: JIT_LOGIND_CACHE (default /var/cache/jit-tests) holds the
