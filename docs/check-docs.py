@@ -74,7 +74,7 @@ else:
             if not n.startswith("n_"):
                 keys.add(n)
 config_c = read("common/host/jit-conf.c")
-# A key table in config.c, if it has one: { "key", ... } entries.
+# A key table in jit-conf.c, if it has one: { "key", ... } entries.
 for k in re.findall(r'\{\s*"([a-z][a-z_]+)"\s*,', config_c):
     keys.add(k)
 

@@ -20,7 +20,7 @@
 #include "grant.h"
 #include "host-context.h"
 
-/* One user's grants, from state_dir/users/<user> (hoststate.h). */
+/* One user's grants, from state_dir/users/<user> (user-grants.h). */
 struct user_view {
         char *user;
         int64_t bundle_exp;    /* freshness deadline of the bundle the file came from */

@@ -24,7 +24,7 @@ JITCTL=${2:-}
 # beside jit-agent/jit-agent.
 REAL_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/jit-fetch}
 ISS=https://jit.example.com
-FETCH_TIMEOUT=1 # s, the smallest fetch_timeout config.c allows
+FETCH_TIMEOUT=1 # s, the smallest fetch_timeout jit-conf.c allows
 GRACE=5         # s, HELPER_GRACE_USEC in fetch-job.c
 MAX_SIZE=65536  # max_bundle_size = 64K
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

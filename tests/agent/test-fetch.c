@@ -4,7 +4,9 @@
  * a test CA (ETag and 304 for real, a client-certificate port, a redirect to
  * plain http, 404 and 503), and fetch-server.py for the hostile cases (a
  * server that stalls, one that sends forever, one that promises a huge body)
- * and plain http. Every case runs the sd-event loop for real.
+ * and plain http. Every case runs the sd-event loop for real. Over 600
+ * lines because the servers are started once for all cases (setup at the
+ * end): split into files, each would start its own nginx.
  *
  * test-fetch PYTHON FETCH_SERVER_PY FETCH_CERTS_SH NGINX OPENSSL */
 

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # pam_jit.so runs inside sshd and sudo, which may use PAM from several
 # threads and own the process: it imports no non-reentrant libc call and
-# nothing that changes process-wide state (issue 6, item 4). readdir() is
-# allowed: it is only used on a DIR* private to one call.
+# nothing that changes process-wide state. readdir() is allowed: it is only
+# used on a DIR* private to one call.
 set -euo pipefail
 
 so=${1:?usage: check-imports.sh /path/to/pam_jit.so}

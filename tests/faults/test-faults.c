@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Fault injection walk (issue 6, item 3). pam_jit-faults.so is pam_jit.so
+/* Fault injection walk (docs/security.md). pam_jit-faults.so is pam_jit.so
  * built again with every allocation, file, NSS, PAM, json-c, OpenSSL and
  * journald call of the module's code wrapped (wrap.c). For each scenario,
  * whose undisturbed transaction ALLOWS (or, for the deny scenarios, DENIES),
@@ -10,7 +10,7 @@
  *  - the hook in which the failure was injected denies: account
  *    PAM_PERM_DENIED/PAM_SERVICE_ERR/PAM_AUTH_ERR, session
  *    PAM_SESSION_ERR/PAM_PERM_DENIED (or PAM_SERVICE_ERR when the module
- *    arguments cannot be resolved, as the spec has every hook do), auth
+ *    arguments cannot be resolved, as pam_jit(8) has every hook do), auth
  *    PAM_AUTH_ERR/PAM_SERVICE_ERR;
  *    never PAM_SUCCESS or PAM_IGNORE, unless the failed call is one of the
  *    call sites in harmless[] below (wrapped function + calling function),
@@ -185,7 +185,7 @@ static bool denies(enum step s, int rc) {
                 return rc == PAM_PERM_DENIED || rc == PAM_SERVICE_ERR || rc == PAM_AUTH_ERR;
         case STEP_OPEN:
                 /* PAM_SERVICE_ERR: what every hook returns when its
-                 * arguments cannot be made sense of (pam_jit-spec.md). */
+                 * arguments cannot be made sense of (pam_jit(8), RETURN VALUES). */
                 return rc == PAM_SESSION_ERR || rc == PAM_PERM_DENIED || rc == PAM_SERVICE_ERR;
         default:
                 return false;

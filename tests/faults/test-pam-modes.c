@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* PAM failure modes of the built pam_jit.so (issue 6, item 4) that the
+/* PAM failure modes of the built pam_jit.so that the
  * tests/pam suite does not already cover:
  *  - case variants of root ("Root", "ROOT") are not root: neither exempt by
  *    exempt_users = root nor by exempt_group = root, nor admitted by a grant

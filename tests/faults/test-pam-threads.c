@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The module loaded by two PAM handles at once, with two service folders
- * and two configurations, used from two threads concurrently (issue 6,
- * item 4): thread A's host admits alice by a grant, thread B's refuses her
+ * and two configurations, used from two threads concurrently, as sshd and
+ * sudo may use PAM: thread A's host admits alice by a grant, thread B's refuses her
  * ("no access grant"); each runs N transactions and every result and
  * message must be its own host's. Run under helgrind (the test re-executes
  * itself under `valgrind --tool=helgrind --error-exitcode=1` unless it

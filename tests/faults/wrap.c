@@ -9,7 +9,8 @@
  * wrapped: libpam's, json-c's and OpenSSL's internal calls are not.
  *
  * The list of wrapped symbols is WRAPPED in meson.build; a name listed
- * there needs its __wrap_ here (and the reverse), or the link fails. */
+ * there needs its __wrap_ here (and the reverse), or the link fails: that
+ * pairing is why this file is over 600 lines and not split. */
 
 #include <dirent.h>
 #include <errno.h>

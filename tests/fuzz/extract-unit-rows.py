@@ -18,13 +18,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 UNIT = os.path.join(ROOT, "tests", "unit")
 CORPUS = os.path.join(HERE, "corpus")
+# The layers of common/ (docs/architecture.md) and the test library.
+INCLUDES = [a for d in sorted(glob.glob(os.path.join(ROOT, "common", "*", "")))
+            for a in ("-I", d)] + ["-I", os.path.join(ROOT, "tests", "lib")]
 
 # (unit test file, table name, which table of that name (0 = first),
 #  field holding the text, field holding the row's name or None, corpus)
 TABLES = [
     ("test-session-record.c", "hostile", 0, 1, 0, "session-record"),
-    ("test-hoststate.c", "user_grants_hostile", 0, 1, 0, "user-grants"),
-    ("test-hoststate.c", "host_state_hostile", 0, 1, 0, "host-state"),
+    ("test-user-grants.c", "user_grants_hostile", 0, 1, 0, "user-grants"),
+    ("test-host-state.c", "host_state_hostile", 0, 1, 0, "host-state"),
     ("test-json.c", "accepted", 0, 0, None, "json"),
     ("test-json.c", "hostile", 0, 1, 0, "json"),
     ("test-config.c", "t", 0, 0, None, "config"),
@@ -115,8 +118,8 @@ def main():
     for src, name, nth, tf, nf, corpus in TABLES:
         if src not in pre:
             pre[src] = subprocess.run(
-                ["gcc", "-E", "-P", "-I", os.path.join(ROOT, "common"), "-I", UNIT,
-                 os.path.join(UNIT, src)], check=True, capture_output=True,
+                ["gcc", "-E", "-P"] + INCLUDES + [os.path.join(UNIT, src)],
+                check=True, capture_output=True,
                 text=True, errors="surrogateescape").stdout
         d = os.path.join(CORPUS, corpus)
         os.makedirs(d, exist_ok=True)

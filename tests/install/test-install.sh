@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The packages as an administrator meets them: the .deb files built by
 # packaging/build-deb are installed with apt into a fresh Debian 12 guest
-# booted with systemd-nspawn (real systemd, logind, journal; shared/TESTING.md),
+# booted with systemd-nspawn (real systemd, logind, journal; tests/lib/nspawn.sh),
 # used, unwired and purged. Checked:
 #   - installing changes no PAM file and no sshd configuration (sha256 of
 #     every file under /etc/pam.d and /etc/ssh), and leaves jit-agent.service

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # A Debian 12 guest booted with systemd-nspawn, for the tests that need a real
-# systemd and logind (tests/logind, tests/install; recipe: shared/TESTING.md).
+# systemd and logind (tests/logind, tests/install; docs/testing.md).
 # Sourced, not run. The sourcing script defines log and die, and sets D (its
 # temp folder), NSPAWN_PID (systemd-nspawn, once started) and GUEST_PID (the
 # guest's init, from find_guest_pid).

@@ -123,7 +123,8 @@ void fixture_init(struct fixture *f, const struct harness_keys *keys, const char
         fixture_write_config(f, extra_conf);
 
         /* A service the harness did not write must never fall back to the
-         * machine's stack (TESTING.md: the pamtester trap). */
+         * machine's stack: libpam reads "other" for a service without a
+         * file, and a pass through /etc/pam.d/other would be a false pass. */
         other = test_strdupf("%s/other", f->pamd);
         write_text(other,
                    "auth required pam_deny.so\n"

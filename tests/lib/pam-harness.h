@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* Real PAM transactions on the built pam_jit.so (TESTING.md, "PAM
- * transactions without touching /etc"): pam_start_confdir() against service
+/* Real PAM transactions on the built pam_jit.so without touching /etc
+ * (docs/testing.md): pam_start_confdir() against service
  * files in a temporary folder that name the module by absolute path, a
  * jit.conf, trust store, state_dir and run_dir in that folder, grants minted
  * for the real clock (the module reads time(NULL)) and staged with

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -7,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "test-util.h"
 
 #include "base64url.h"
+#include "fileio.h"
 #include "json.h"
 #include "jws-sign.h"
 #include "jws.h"
@@ -30,7 +35,7 @@ bool test_check_reason(const char *name, int r, const struct jit_error *err, enu
                        enum jit_reason alt) {
         if (r < 0 && err &&
             (err->reason == want || (alt != JIT_REASON_NONE && err->reason == alt))) {
-                /* Where the spec leaves two answers open, show which one. */
+                /* Where either of two reasons is right, show which one. */
                 if (alt != JIT_REASON_NONE)
                         print_message("%s: %s (allowed: %s or %s)\n", name,
                                       jit_reason_to_string(err->reason), jit_reason_to_string(want),
@@ -381,4 +386,137 @@ void test_host_facts(struct host_facts *f) {
         assert_ok(host_facts_add(f, "host", "pay-db-1", &err), &err);
         assert_ok(host_facts_add(f, "env", "prod", &err), &err);
         assert_ok(host_facts_add(f, "role", "db", &err), &err);
+}
+
+void test_write_file(const char *path, const char *text, mode_t mode) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, text, strlen(text)), (ssize_t) strlen(text));
+        assert_int_equal(close(fd), 0);
+        assert_int_equal(chmod(path, mode), 0);
+}
+
+char *test_read_file(const char *path) {
+        struct jit_error err = {};
+        char *text = NULL;
+
+        assert_ok(read_file_secure(path, 0, 64u * 1024u * 1024u, &text, NULL, &err), &err);
+        return text;
+}
+
+void test_assert_mode(const char *path, mode_t want) {
+        struct stat st;
+
+        assert_int_equal(lstat(path, &st), 0);
+        assert_int_equal(st.st_uid, 0);
+        assert_int_equal(st.st_mode & 07777, want);
+}
+
+bool test_exists(const char *path) {
+        struct stat st;
+
+        return lstat(path, &st) == 0;
+}
+
+void test_mkdtemp(char *template) {
+        assert_non_null(mkdtemp(template));
+        assert_int_equal(chmod(template, 0755), 0);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path);
+}
+
+void test_rm_rf(const char *dir) {
+        (void) nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+struct jit_config *test_host_config(const struct test_host *h, const char *extra) {
+        _cleanup_free_ char *text = test_strdupf("state_dir = %s\nrun_dir = %s\n"
+                                                 "trust_store = %s/trust.jwks\n"
+                                                 "issuers = " TEST_ISSUER "\n%s",
+                                                 h->state, h->run, h->dir, strempty(extra));
+        struct jit_config *c = NULL;
+        struct jit_error err = {};
+
+        assert_ok(config_parse(text, strlen(text), &c, &err), &err);
+        return c;
+}
+
+int test_host_setup(void **state) {
+        struct test_host *h = calloc(1, sizeof(*h));
+        const struct test_key *keys[1];
+
+        assert_non_null(h);
+        /* Ownership and mode refusals are part of the contract. */
+        assert_int_equal(geteuid(), 0);
+        strcpy(h->dir, "/tmp/jit-test-host-XXXXXX");
+        test_mkdtemp(h->dir);
+        (void) snprintf(h->state, sizeof(h->state), "%s/state", h->dir);
+        (void) snprintf(h->run, sizeof(h->run), "%s/run", h->dir);
+        (void) snprintf(h->users, sizeof(h->users), "%s/users", h->state);
+        assert_int_equal(mkdir(h->state, 0755), 0);
+        assert_int_equal(mkdir(h->run, 0755), 0);
+        assert_int_equal(chmod(h->state, 0755), 0);
+        assert_int_equal(chmod(h->run, 0755), 0);
+        h->c = test_host_config(h, NULL);
+        test_key_init(&h->key, JWS_ALG_EDDSA, "k1");
+        test_key_init(&h->stranger, JWS_ALG_EDDSA, "k-unknown");
+        keys[0] = &h->key;
+        h->ts = test_trust_store(keys, 1);
+        *state = h;
+        return 0;
+}
+
+int test_host_teardown(void **state) {
+        struct test_host *h = *state;
+
+        test_rm_rf(h->dir);
+        config_free(h->c);
+        trust_store_free(h->ts);
+        test_key_done(&h->key);
+        test_key_done(&h->stranger);
+        free(h);
+        return 0;
+}
+
+struct session_record *test_session_record_full(const char *id) {
+        struct session_record *r = calloc(1, sizeof(*r));
+
+        assert_non_null(r);
+        (void) snprintf(r->id, sizeof(r->id), "%s", id);
+        r->grant = strdup("g-1");
+        r->user = strdup("alice");
+        r->service = strdup("sshd");
+        r->tty = strdup("ssh");
+        r->rhost = strdup("192.0.2.7 [x]");
+        r->leader = 4242;
+        r->uid = 1000;
+        r->audit_session = 17;
+        r->logind_session = strdup("c17");
+        r->exp = TEST_NOW + 1800;
+        r->bound = true;
+        assert_int_equal(strv_extend(&r->elevated, "root g-1"), 0);
+        assert_int_equal(strv_extend(&r->elevated, "postgres g-2"), 0);
+        return r;
+}
+
+void test_assert_session_records_equal(const struct session_record *a,
+                                       const struct session_record *b) {
+        assert_string_equal(a->id, b->id);
+        assert_string_equal(a->grant, b->grant);
+        assert_string_equal(a->user, b->user);
+        assert_string_equal(a->service, b->service);
+        assert_true(streq_ptr(a->tty, b->tty));
+        assert_true(streq_ptr(a->rhost, b->rhost));
+        assert_int_equal(a->leader, b->leader);
+        assert_int_equal(a->uid, b->uid);
+        assert_int_equal(a->audit_session, b->audit_session);
+        assert_true(streq_ptr(a->logind_session, b->logind_session));
+        assert_int_equal(a->exp, b->exp);
+        assert_int_equal(a->bound, b->bound);
+        assert_int_equal(strv_length(a->elevated), strv_length(b->elevated));
+        for (size_t i = 0; i < strv_length(a->elevated); i++)
+                assert_string_equal(a->elevated[i], b->elevated[i]);
 }

@@ -3,22 +3,27 @@
 
 /* Helpers shared by the unit tests: signing keys and trust stores, tokens
  * signed over arbitrary header and payload text, default grant claims and
- * policy, host facts. Every helper asserts (cmocka) on failure, so a test
- * reads as a list of facts; call them only from inside a running test. */
+ * policy, host facts, files checked for owner and mode, a fresh host
+ * (state_dir, run_dir, config, trust store) and a full session record.
+ * Every helper asserts (cmocka) on failure, so a test reads as a list of
+ * facts; call them only from inside a running test. */
 
 #include <setjmp.h> /* cmocka.h needs these first */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <cmocka.h>
 
 #include "error.h"
 #include "grant.h"
+#include "jit-conf.h"
 #include "jwk.h"
 #include "jws-sign.h"
 #include "private-key.h"
 #include "selector.h"
+#include "session-record.h"
 
 /* Time is a parameter: every test works at this instant (2027-01-15). */
 #define TEST_NOW INT64_C(1800000000)
@@ -127,3 +132,63 @@ bool test_check_reason(const char *name, int r, const struct jit_error *err, enu
 /* Assert r >= 0, printing the error's reason and message when it is not. */
 #define assert_ok(r, err) _test_assert_ok((r), (err), __FILE__, __LINE__)
 void _test_assert_ok(int r, const struct jit_error *err, const char *file, int line);
+
+/* One row of a table of texts a parser must refuse, with the reason; the
+ * length counts NUL bytes inside the literal. */
+struct test_text_row {
+        const char *name;
+        const char *text;
+        size_t len;
+        enum jit_reason reason;
+};
+#define TEST_ROW(n, t, r)                                                                          \
+        { n, t, sizeof(t) - 1, r }
+
+/* ---- files: the library refuses what root did not write, so the tests
+ * that touch files run as root (as CI does) ---- */
+
+/* Create or truncate path (a symlink is not followed), write text, chmod. */
+void test_write_file(const char *path, const char *text, mode_t mode);
+/* read_file_secure() of path, up to 64 MiB: heap string. */
+char *test_read_file(const char *path);
+/* path itself (not followed) is owned by root with exactly mode. */
+void test_assert_mode(const char *path, mode_t want);
+bool test_exists(const char *path);
+/* mkdtemp() of template (…XXXXXX, modified in place), then chmod 0755. */
+void test_mkdtemp(char *template);
+/* Remove dir and everything under it, not following symlinks. */
+void test_rm_rf(const char *dir);
+
+/* ---- a host: state_dir and run_dir under a fresh folder, a config naming
+ * them, a trusted key and a stranger's key ---- */
+
+struct test_host {
+        char dir[64];
+        char state[128], run[128], users[160]; /* users: state/users, not made */
+        struct jit_config *c;
+        struct test_key key, stranger; /* key is in ts, stranger is not */
+        struct trust_store *ts;
+};
+
+/* A config with state_dir, run_dir, trust_store, issuers TEST_ISSUER, then
+ * the lines of extra (may be NULL). Free with config_free(). */
+struct jit_config *test_host_config(const struct test_host *h, const char *extra);
+/* cmocka group/test setup and teardown: *state is a struct test_host. */
+int test_host_setup(void **state);
+int test_host_teardown(void **state);
+
+/* ---- session records ---- */
+
+/* The mandatory lines of a record, in the order session_record_format()
+ * writes them (grant g-1, alice, sshd, leader 4242, uid 1000,
+ * exp TEST_NOW + 1800). */
+#define TEST_SESSION_BASE                                                                          \
+        "grant=g-1\nuser=alice\nservice=sshd\nleader=4242\nuid=1000\nexp=1800001800\n"
+
+/* A record with every field set (those of TEST_SESSION_BASE, tty ssh,
+ * rhost, audit session 17, logind session c17, bound, elevated
+ * "root g-1" and "postgres g-2"). */
+struct session_record *test_session_record_full(const char *id);
+/* Every field equal. */
+void test_assert_session_records_equal(const struct session_record *a,
+                                       const struct session_record *b);

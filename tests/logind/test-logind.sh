@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # pam_jit.so and jit-agent under a real systemd and logind: a Debian 12 guest
-# booted with systemd-nspawn (shared/TESTING.md) runs sshd with pam_jit in its
+# booted with systemd-nspawn (tests/lib/nspawn.sh) runs sshd with pam_jit in its
 # account and session stacks (after pam_systemd, which makes the logind
 # session) and jit-agent.service (Type=notify, WatchdogSec=). The host issues
 # a 40 s ssh grant and publishes the bundle into a folder the guest's agent

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The module's dynamic symbol table defines exactly the five PAM entry points
-# (pam_jit.sym, CONVENTIONS.md habit 7): nothing of libjit, nothing else.
+# (pam_jit.sym): nothing of libjit, whose symbols would otherwise bind to
+# another module's copy in the same sshd or sudo process, nothing else.
 set -euo pipefail
 
 so=${1:?usage: check-exports.sh /path/to/pam_jit.so}

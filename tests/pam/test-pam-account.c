@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The account hook's allow/deny matrix (pam_jit-spec.md, "account"): one
+/* The account hook's allow/deny matrix (pam_jit(8), "account, mode=ssh"): one
  * row per situation, each a real PAM transaction (pam_start_confdir() +
  * pam_acct_mgmt()) on the built module against a freshly staged host. Every
  * row asserts the PAM code and the one message the user sees. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The auth hook with `prompt` (pam_jit-spec.md, "auth"): a grant token typed
+/* The auth hook with `prompt` (pam_jit(8), "auth, with prompt"): a grant token typed
  * at "JIT grant token: " is verified like a stored one and admits the same
  * handle's account and session; anything else is PAM_AUTH_ERR. Scripted
  * conversation answers, a failing conversation and a NULL reply. */
@@ -59,7 +59,7 @@ static const struct auth_case cases[] = {
         {"typed valid token on a host that never received a bundle (stale_policy=keep)",
          .no_bundle = true, .conf = "stale_policy = keep", .want_auth = PAM_SUCCESS,
          .want_account = PAM_SUCCESS},
-        /* Not spelled out by the spec (its stale rule speaks of the user
+        /* Not spelled out by pam_jit(8) (its stale rule speaks of the user
          * file): with no bundle ever there is no revocation list to check a
          * typed token against, so stale_policy=deny refuses it. */
         {"typed valid token on a host that never received a bundle (stale_policy=deny)",
@@ -189,7 +189,7 @@ static void run_auth_case(void **state) {
                          rc_acct < 0 ? "not run" : pam_code_name(rc_acct),
                          c->want_account < 0 ? "not run" : pam_code_name(c->want_account));
         }
-        /* Asked once, without echo, in the spec's words. */
+        /* Asked once, without echo, in pam_jit(8)'s words. */
         if (c->want_auth != PAM_SERVICE_ERR && (conv_count(&log, PAM_PROMPT_ECHO_OFF) != 1 ||
                                                 !conv_find(&log, PAM_PROMPT_ECHO_OFF, PROMPT) ||
                                                 conv_count(&log, PAM_PROMPT_ECHO_ON))) {

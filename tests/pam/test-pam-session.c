@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Session hooks and sudo mode (pam_jit-spec.md, "session, mode=ssh",
- * "account, mode=sudo", "session, mode=sudo"). These need what a test
+/* Session hooks and sudo mode (pam_jit(8), docs/pam_jit.8.scd: "session,
+ * mode=ssh", "account, mode=sudo", "session, mode=sudo"). These need what a test
  * process does not have: an audit session id of their own (written to
  * /proc/self/loginuid, as pam_loginuid.so does) and, for sudo, a real uid
  * that is the invoker while the effective uid stays 0 (setresuid(invoker, 0,
  * 0), as sudo runs). Each case runs its PAM transactions in a forked child
- * (run_in_child) that reports through shared memory; the parent asserts. */
+ * (run_in_child) that reports through shared memory; the parent asserts.
+ * Over 600 lines because every case needs that child runner and the faked
+ * audit session, and the sudo cases are one table. */
 
 #include <errno.h>
 #include <inttypes.h>

@@ -25,7 +25,7 @@ require_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
 
 POLL=5
 GRACE=2
-WARN1=5 # two warnings: the spec warns at each warn_before entry
+WARN1=5 # two warnings: the agent warns at each warn_before entry (jit-agent(8))
 WARN2=2
 AGENT_CONF="poll_interval = ${POLL}s
 kill_grace = ${GRACE}s

@@ -3,7 +3,8 @@
  * and asserting the exact reason; then valid grants of every algorithm with
  * every field checked; then host selectors and runas. Rows that pass are in
  * a second table, some of them the bad rows with the one defect fixed, so
- * the bad table cannot pass by rejecting everything. */
+ * the bad table cannot pass by rejecting everything. Over 600 lines because
+ * the bad table is the point: one row per defect a grant can have. */
 
 #include <inttypes.h>
 #include <openssl/hmac.h>
@@ -37,7 +38,7 @@ struct row {
         int op;                    /* builder argument */
         int64_t at;                /* verified at TEST_NOW + at */
         enum jit_reason reason;    /* NONE: must verify */
-        enum jit_reason alt;       /* where the spec leaves two answers open */
+        enum jit_reason alt;       /* where two reasons are both right */
 };
 
 static char *row_header(const struct row *r) {

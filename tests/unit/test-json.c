@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The strict JSON scanner and its getters (common/token/json.c): texts it
+ * must accept and texts it must refuse, one row each, then depth, members
+ * and every getter. Over 600 lines because the two tables are the point:
+ * one row per RFC 8259 case the scanner must get right. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
