@@ -604,8 +604,9 @@ done
 psudo=$R/etc/pam.d/sudo
 sed -i -e 's/^@include common-account$/account    required     pam_jit.so\n&/' \
         -e 's/^@include common-session-noninteractive$/&\nsession    required     pam_jit.so/' "$psudo"
-grep -q '^account.*pam_jit.so' "$psudo" && grep -q '^session.*pam_jit.so' "$psudo" ||
+if ! grep -q '^account.*pam_jit.so' "$psudo" || ! grep -q '^session.*pam_jit.so' "$psudo"; then
         die "could not place pam_jit.so in the guest's /etc/pam.d/sudo"
+fi
 rm -f "$D/share/store/grants/g-logind.jwt"
 "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
         --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl 600s \
@@ -623,6 +624,7 @@ for _ in $(seq 100); do
 done
 alice_uid=$(guest id -u "$TEST_USER")
 rm -f "$D/share/pids/sr"
+# shellcheck disable=SC2029 # alice's uid is the host's to put in
 ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" \
         "sudo -n /usr/local/bin/escape-setresuid $alice_uid /root/jit-written /mnt/test/pids/sr </dev/null >/dev/null 2>&1; echo STARTED; exec sleep 600" \
         >"$D/ssh3.out" 2>"$D/ssh3.err" </dev/null &
@@ -634,6 +636,7 @@ for _ in $(seq 150); do
 done
 sr=$(cat "$D/share/pids/sr" 2>/dev/null || true)
 sleep 0.3
+# shellcheck disable=SC2016 # awk's own fields
 ids=$(guest awk '/^Uid:/ { print $2, $3, $4 }' "/proc/$sr/status" 2>/dev/null || true)
 check "a sudo'd process ($sr) runs with uids '$alice_uid $alice_uid 0' (real, effective, saved; got '$ids')" \
         test -n "$sr" -a "$ids" = "$alice_uid $alice_uid 0"
