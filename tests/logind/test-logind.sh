@@ -12,7 +12,7 @@
 #   - an ssh login is admitted; logind lists its session; pam_jit's record
 #     /run/jit/sessions/<id> names that logind session;
 #   - at the grant's exp the agent ends the session through logind: the ssh
-#     client exits 255 within 3 s, logind forgets the session, the record
+#     client exits 255 within kill_grace + 3 s, logind forgets the session, the record
 #     and the key file are gone, the journal says "ended through logind";
 #   - an unsafe record: a second login of alice whose record is chowned to
 #     her ends at the next reconcile (SIGHUP), with one LOG_ALERT line
@@ -485,7 +485,10 @@ else
         late=$(elapsed "$exp" "$t_exit")
         log "ssh client exited $late s after exp, code $ssh_rc"
         check "the session was not ended before exp ($late s)" awk -v l="$late" 'BEGIN { exit !(l >= 0) }'
-        check "the ssh client exits within 3 s after exp ($late s)" awk -v l="$late" 'BEGIN { exit !(l <= 3) }'
+        # kill_grace (2 s) + 3 s: the agent is SIGKILLed inside the grace
+        # above, and a busy machine slows the guest's sshd; the bound for
+        # every escape of the session is checked on its own below.
+        check "the ssh client exits within kill_grace + 3 s after exp ($late s)" awk -v l="$late" 'BEGIN { exit !(l <= 5) }'
         check "the ssh client exits 255 (connection closed; got $ssh_rc)" test "$ssh_rc" = 255
 fi
 
