@@ -245,7 +245,7 @@ static bool any_task_alive_at(int pid_dir) {
         bool alive = false;
         DIR *d;
 
-        tfd = openat(pid_dir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        tfd = openat(pid_dir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (tfd < 0)
                 return false;
         d = fdopendir(tfd);
@@ -275,7 +275,7 @@ static bool proc_entry_read(int proc_fd, const char *name, const struct session_
         char buf[512], state, *end;
         unsigned long sid;
 
-        dfd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dfd = openat(proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (dfd < 0)
                 return false;
         if (proc_read_at(dfd, "stat", buf, sizeof(buf)) <= 0 ||

@@ -16,8 +16,6 @@ NOFOLLOW_EXCEPTIONS = {
         "is then opened with O_NOFOLLOW relative to it",
     ("common/host/proc.c", "read_proc"):
         "/proc/<pid>/stat and /proc/self/sessionid: procfs, not host state",
-    ("common/host/proc.c", "session_foreach_process"):
-        "/proc/<pid> folders while walking /proc: procfs, not host state",
 }
 CALL = re.compile(r"\b(open|openat)\s*\(")
 FUNC = re.compile(r"^[A-Za-z_][\w \*]*?\b(\w+)\s*\([^;]*$")
