@@ -94,9 +94,13 @@ static bool ending_name_parse(const char *name, struct pending_kill *k) {
          * one (pam_systemd takes the audit session id). */
         if (parse_uint_strict(k->session, strlen(k->session), AUDIT_SESSION_UNSET - 1, &v)) {
                 k->audit_session = (uint32_t) v;
-                (void) snprintf(k->logind_session, sizeof(k->logind_session), "%s", k->session);
-        } else if (strncmp(k->session, "logind-", 7) == 0)
-                (void) snprintf(k->logind_session, sizeof(k->logind_session), "%s", k->session + 7);
+                /* at most 10 digits: it fits */
+                (void) snprintf(k->logind_session, sizeof(k->logind_session), "%.10s", k->session);
+        } else if (strncmp(k->session, "logind-", 7) == 0) {
+                if (strlen(k->session + 7) >= sizeof(k->logind_session))
+                        return false;
+                memcpy(k->logind_session, k->session + 7, strlen(k->session + 7) + 1);
+        }
         return true;
 }
 

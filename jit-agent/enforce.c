@@ -500,7 +500,7 @@ static int sessions_load(struct agent *a, struct session_record ***ret, char ***
                 if (err.reason == JIT_REASON_FILE_UNSAFE)
                         sessions_end_unsafe_folder(a, err.message);
         }
-        recs = calloc(strv_length(ids) + 1, sizeof(*recs));
+        recs = calloc(strv_length(ids) + 1, sizeof(struct session_record *));
         if (!recs)
                 return -ENOMEM;
         for (size_t i = 0; ids && ids[i]; i++) {
@@ -586,14 +586,20 @@ int agent_reconcile(struct agent *a) {
          * only those whose grant starts or ends now. */
         sha = verified_for_bundle(a, sha_buf);
         concerned = calloc(1, sizeof(char *));
-        if (!concerned)
-                r = -ENOMEM;
-        for (size_t i = 0; concerned && users && users[i]; i++)
-                if (strv_extend(&concerned, users[i]) < 0)
-                        r = -ENOMEM;
-        for (size_t i = 0; concerned && due && due[i]; i++)
-                if (strv_extend(&concerned, due[i]) < 0)
-                        r = -ENOMEM;
+        r = concerned ? 0 : -ENOMEM;
+        for (size_t i = 0; r >= 0 && users && users[i]; i++)
+                r = strv_extend(&concerned, users[i]);
+        for (size_t i = 0; r >= 0 && due && due[i]; i++)
+                r = strv_extend(&concerned, due[i]);
+        if (r < 0) {
+                /* A partial list would decide the missing users on no
+                 * grants: no snapshot at all, and the sessions wait for
+                 * the next event (a failed check never ends one). */
+                agent_log(LOG_ERR, AGENT_MID_GRANT_CHECK_FAILED,
+                          "cannot list the users to check: out of memory");
+                strv_free(concerned);
+                concerned = NULL;
+        }
         if (concerned && (full || due || concerned[0])) {
                 r = snapshot_load(&a->ctx,
                                   &(struct snapshot_load){.users = concerned,

@@ -240,18 +240,19 @@ static bool state_is_dead(char s) {
 /* A thread-group leader that called pthread_exit() reads 'Z' while its
  * other threads run on: the process is alive while any task is. */
 static bool any_task_alive_at(int pid_dir) {
-        _cleanup_close_ int tfd = -1;
         struct dirent *de;
         bool alive = false;
         DIR *d;
+        int tfd;
 
         tfd = openat(pid_dir, "task", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (tfd < 0)
                 return false;
-        d = fdopendir(tfd);
-        if (!d)
+        d = fdopendir(tfd); /* owns tfd from here on */
+        if (!d) {
+                (void) close(tfd);
                 return false;
-        tfd = -1; /* owned by d now */
+        }
         while (!alive && (de = readdir(d))) {
                 char path[300], stat[512], state;
                 pid_t ppid;
@@ -323,12 +324,12 @@ static int groups_foreach(struct proc_entry *v, size_t n, pid_t exclude_pgrp,
         _cleanup_free_ struct proc_entry **g = NULL;
         int r = 0;
 
-        g = reallocarray(NULL, n ? n : 1, sizeof(*g));
+        g = reallocarray(NULL, n ? n : 1, sizeof(struct proc_entry *));
         if (!g)
                 return -ENOMEM;
         for (size_t i = 0; i < n; i++)
                 g[i] = &v[i];
-        qsort(g, n, sizeof(*g), pgrp_cmp);
+        qsort(g, n, sizeof(struct proc_entry *), pgrp_cmp);
         for (size_t i = 0; i < n && r >= 0;) {
                 size_t k = i;
                 bool all = true;
@@ -373,8 +374,11 @@ int session_scan_pass(struct session_scan *s, const struct session_match *m,
                 if (n == cap) {
                         struct proc_entry *nv;
 
+                        /* realloc(), not reallocarray(): gcc 12's analyser
+                         * models only the former. cap stays far below any
+                         * overflow: one entry per process. */
                         cap = cap ? cap * 2 : 512;
-                        nv = reallocarray(v, cap, sizeof(*v));
+                        nv = realloc(v, cap * sizeof(*v));
                         if (!nv) {
                                 closedir(d);
                                 free(v);
@@ -384,7 +388,8 @@ int session_scan_pass(struct session_scan *s, const struct session_match *m,
                 }
                 v[n++] = (struct proc_entry){.pid = (pid_t) pid};
         }
-        qsort(v, n, sizeof(*v), proc_entry_cmp);
+        if (v && n > 1)
+                qsort(v, n, sizeof(*v), proc_entry_cmp);
         /* Newest first: a process that forks and exits every millisecond is
          * the highest pid (until pids wrap), read right after the listing
          * rather than at its end. */
