@@ -45,30 +45,7 @@ AGENT_CONF="poll_interval = 60s
 kill_grace = ${GRACE}s"
 TAG=jit-esc-$$-$RANDOM # in every hopper's command line
 
-PW="pw-$RANDOM-$RANDOM"
-cat >"$D/sudoers" <<EOF
-Defaults !lecture
-Defaults lecture_status_dir=$D/sudo-lectured
-Defaults timestampdir=$D/sudo-ts
-Defaults !mail_no_user, !mail_badpass, !mail_always
-Defaults env_reset
-Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-root ALL=(ALL:ALL) ALL
-$TEST_USER ALL=(ALL:ALL) NOPASSWD: ALL
-EOF
-cat >"$D/pam-sudo" <<EOF
-auth     required pam_unix.so
-account  required $JIT_PAM_MODULE config=$D/host/jit.conf debug
-account  required pam_unix.so
-session  required $JIT_PAM_MODULE config=$D/host/jit.conf
-session  required pam_unix.so
-EOF
-NS_EXTRA_SETUP="
-echo '$TEST_USER:$PW' | chpasswd
-install -m 0440 -o root -g root $D/sudoers /etc/sudoers
-install -m 0644 -o root -g root $D/pam-sudo /etc/pam.d/sudo
-visudo -c -q -f /etc/sudoers
-"
+sys_sudo_nopasswd
 
 agent_write_conf "$AGENT_CONF"
 publish

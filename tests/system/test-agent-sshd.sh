@@ -45,30 +45,7 @@ TTL_SUDO=15  # 8: a held login with a sudo'd root process before exp
 
 # sudo as in test-sudo.sh, but NOPASSWD: the account stack (pam_jit) is what
 # decides. Timestamps live in the temp dir.
-PW="pw-$RANDOM-$RANDOM"
-cat >"$D/sudoers" <<EOF
-Defaults !lecture
-Defaults lecture_status_dir=$D/sudo-lectured
-Defaults timestampdir=$D/sudo-ts
-Defaults !mail_no_user, !mail_badpass, !mail_always
-Defaults env_reset
-Defaults secure_path="/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-root ALL=(ALL:ALL) ALL
-$TEST_USER ALL=(ALL:ALL) NOPASSWD: ALL
-EOF
-cat >"$D/pam-sudo" <<EOF
-auth     required pam_unix.so
-account  required $JIT_PAM_MODULE config=$D/host/jit.conf debug
-account  required pam_unix.so
-session  required $JIT_PAM_MODULE config=$D/host/jit.conf
-session  required pam_unix.so
-EOF
-NS_EXTRA_SETUP="
-echo '$TEST_USER:$PW' | chpasswd
-install -m 0440 -o root -g root $D/sudoers /etc/sudoers
-install -m 0644 -o root -g root $D/pam-sudo /etc/pam.d/sudo
-visudo -c -q -f /etc/sudoers
-"
+sys_sudo_nopasswd
 
 agent_write_conf "$AGENT_CONF"
 publish # an empty bundle: the store exists before the agent's first poll
