@@ -93,6 +93,7 @@ static void test_schedule(void **state) {
         path = test_strdupf("%s/run", dir);
         assert_int_equal(mkdir(path, 0755), 0);
         jwks = test_jwks_text(keys, 1);
+        free(path);
         path = test_strdupf("%s/trust.jwks", dir);
         write_text(path, jwks, 0644);
         conf = test_strdupf("%s/jit.conf", dir);
