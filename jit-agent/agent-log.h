@@ -47,6 +47,10 @@
 #define AGENT_MID_WARNING_SENT "6972550c6fc349c5bbc51c2495cfd21e"
 #define AGENT_MID_SESSION_RECORD_UNSAFE "0b247d3ed6eb48c4a78f14d3825b646c"
 #define AGENT_MID_ENDING_RESUMED "8bb0c9507b4a43edb69be51357b03d7a"
+#define AGENT_MID_HINT_UP "e263801ba3624d85abbfb1fcd62200a1"
+#define AGENT_MID_HINT_DOWN "c31702ca40374591b04d99e1cd51f047"
+#define AGENT_MID_HINT_FETCH "f96af4348adc41548fa5de5e5f8afb66"
+#define AGENT_MID_MIRROR_FAILED "9bfa1f1ce7e9467f808f9fe218212760"
 
 /* Fields of an event besides its message; NULL (0) ones are left out. */
 struct agent_log_fields {

@@ -16,6 +16,7 @@
 #include "host-context.h"
 #include "jit-limits.h"
 #include "snapshot.h"
+#include "store-mirrors.h"
 #include "token-digest.h"
 
 /* Processes sent SIGTERM, to be sent SIGKILL when the grace runs out; kept
@@ -70,6 +71,11 @@ struct agent {
 
         struct fetch_job *fetch; /* the helper's fetch in flight, or NULL */
         char *etag;
+        unsigned etag_mirror;         /* the bundle_url mirror etag came from */
+        struct store_mirrors mirrors; /* which mirror next (store-mirrors.h) */
+        struct hint *hint;            /* the notify_url subscriber, or NULL (hint.c) */
+        uint64_t hint_not_before;     /* CLOCK_MONOTONIC usec: no hinted fetch before */
+        bool hint_pending;            /* a hint came while a fetch ran */
         unsigned failures; /* consecutive failed polls, for the backoff */
         /* SHA-256 of the bundle this process last verified and applied (or
          * found unchanged) under the trust store it holds now; forgotten on

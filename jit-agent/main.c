@@ -24,6 +24,7 @@
 #include "bus.h"
 #include "enforce.h"
 #include "host-state.h"
+#include "hint.h"
 #include "poll.h"
 #include "session-record.h"
 #include "terminate.h"
@@ -94,6 +95,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         }
         (void) agent_reconcile(a);
         (void) agent_poll_now(a);
+        (void) agent_hint_start(a); /* notify_url or its TLS options may have changed */
         (void) sd_notify(false, "READY=1");
         return 0;
 }
@@ -182,6 +184,9 @@ static int agent_startup(struct agent *a, struct jit_error *err) {
         r = agent_poll_setup(a);
         if (r < 0)
                 return r;
+        r = agent_hint_start(a);
+        if (r < 0)
+                return r;
         /* WATCHDOG=1 at half of WatchdogSec=, from the loop itself: a loop
          * that hangs stops feeding it. */
         (void) sd_event_set_watchdog(a->event, true);
@@ -239,6 +244,7 @@ int main(int argc, char *argv[]) {
                                  (&(struct agent_log_fields){.error = r}), "startup failed: %s",
                                  why);
                 (void) sd_notifyf(false, "STATUS=startup failed: %s\nERRNO=%d", why, -r);
+                agent_hint_stop(&a);
                 agent_done(&a);
                 return EXIT_FAILURE;
         }
@@ -247,6 +253,7 @@ int main(int argc, char *argv[]) {
                   (long long) a.ctx.config->poll_interval);
         (void) sd_notify(false, "READY=1");
         r = sd_event_loop(a.event);
+        agent_hint_stop(&a);
         agent_done(&a);
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -18,6 +18,7 @@
 #include "bundle-apply.h"
 #include "bundle-url.h"
 #include "enforce.h"
+#include "hint-fetch.h"
 #include "host-state.h"
 #include "poll.h"
 #include "status.h"
@@ -48,6 +49,11 @@ static void poll_schedule(struct agent *a, uint64_t delay_usec) {
         (void) sd_event_source_set_enabled(a->poll_timer, SD_EVENT_ONESHOT);
 }
 
+/* The next mirror at once in a round, else the next poll. */
+static void poll_schedule_next(struct agent *a) {
+        poll_schedule(a, a->mirrors.tried > 0 ? 0 : poll_delay_usec(a));
+}
+
 static void report_skew(struct agent *a, const struct fetch_result *res, int64_t now) {
         int64_t skew;
 
@@ -62,10 +68,38 @@ static void report_skew(struct agent *a, const struct fetch_result *res, int64_t
                           (long long) skew, (long long) a->ctx.config->clock_skew);
 }
 
+static unsigned n_mirrors(const struct agent *a) {
+        return a->ctx.config->bundle_urls ? (unsigned) strv_length(a->ctx.config->bundle_urls) : 1;
+}
+
+static uint64_t mono_now(const struct agent *a) {
+        uint64_t now = 0;
+
+        (void) sd_event_now(a->event, CLOCK_MONOTONIC, &now);
+        return now;
+}
+
+/* The store answered with what the host holds or accepts now. */
+static void fetch_answered(struct agent *a) {
+        a->failures = 0;
+        store_mirrors_answered(&a->mirrors, mono_now(a));
+}
+
 /* One event per failed poll, with the count the backoff goes by; a helper
  * that failed (rather than reported a failed fetch) is an event of its own
- * kind, for it is this host's problem, not the store's. */
+ * kind, for it is this host's problem, not the store's. With mirrors, a
+ * failure moves on to the next (poll_schedule_next() fetches at once) and
+ * only a round where all failed is a failed poll. */
 static void fetch_failed(struct agent *a, bool helper_fault, int error, const char *what) {
+        unsigned failed = a->mirrors.current;
+
+        if (store_mirrors_failed(&a->mirrors, n_mirrors(a))) {
+                agent_log_fields(LOG_WARNING, AGENT_MID_MIRROR_FAILED,
+                                 (&(struct agent_log_fields){.error = error}),
+                                 "bundle fetch from mirror %u failed: %s; trying mirror %u",
+                                 failed + 1, what, a->mirrors.current + 1);
+                return;
+        }
         a->failures++;
         agent_log_fields(LOG_WARNING,
                          helper_fault ? AGENT_MID_HELPER_FAILED : AGENT_MID_FETCH_FAILED,
@@ -118,7 +152,7 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
         if (res->status == 304) {
                 /* Not modified: the bundle we hold is still the store's. */
                 record_fetch_time(a, now);
-                a->failures = 0;
+                fetch_answered(a);
                 goto schedule;
         }
 
@@ -139,7 +173,7 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
         if (bundle_sha256_hex(body, body_len, sha, &err) < 0)
                 sha[0] = '\0'; /* then it is verified in full, as any new bundle */
         if (already_applied(a, sha)) {
-                a->failures = 0;
+                fetch_answered(a);
                 record_fetch_time(a, now);
                 goto schedule;
         }
@@ -155,9 +189,10 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
                 fetch_failed(a, false, r, "the fetched bundle was rejected");
                 goto schedule;
         }
-        a->failures = 0;
+        fetch_answered(a);
         free(a->etag);
         a->etag = res->etag ? strdup(res->etag) : NULL;
+        a->etag_mirror = a->mirrors.current;
         memcpy(a->applied_sha256, sha, sizeof(sha));
         if (result.unchanged) {
                 record_fetch_time(a, now);
@@ -176,7 +211,8 @@ schedule:
          * freshness is looked at (and its change logged) at every poll, not
          * only at the next reconcile. */
         agent_status(a);
-        poll_schedule(a, poll_delay_usec(a));
+        poll_schedule_next(a);
+        agent_hint_fetch_done(a);
         /* The body (megabytes for a big fleet, also when unchanged: a
          * file:// store has no ETag) and the apply's JSON tree are freed once
          * this returns: give the pages back then, rather than idle on them. */
@@ -192,16 +228,20 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         struct agent *a = userdata;
         const struct jit_config *c = a->ctx.config;
         _cleanup_free_ char *url = NULL;
+        const char *template;
+        unsigned m;
         int r;
 
         if (!c->bundle_url)
                 return 0; /* no store configured: grants come only by other means */
         if (a->fetch)
                 return 0;
-        r = bundle_url_expand(c->bundle_url, a->ctx.host, &url);
+        m = store_mirrors_next(&a->mirrors, n_mirrors(a), mono_now(a));
+        template = c->bundle_urls ? c->bundle_urls[m] : c->bundle_url;
+        r = bundle_url_expand(template, a->ctx.host, &url);
         if (r < 0) {
                 agent_log(LOG_ERR, AGENT_MID_BUNDLE_URL_INVALID, "bundle_url %s cannot be expanded",
-                          c->bundle_url);
+                          template);
                 return 0;
         }
         r = fetch_job_start(
@@ -216,7 +256,8 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                         .client_key = c->client_key,
                         .pinned_pubkey = c->pinned_pubkey,
                         .allow_http = c->allow_http,
-                        .etag = a->etag,
+                        /* An ETag names a version on the server that sent it. */
+                        .etag = a->etag_mirror == m ? a->etag : NULL,
                 },
                 on_fetch_done, a, &a->fetch);
         if (r < 0) {
@@ -225,7 +266,7 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 (void) snprintf(what, sizeof(what), "cannot start the fetch helper %s: %s",
                                 fetch_helper_path(), strerror_r(-r, (char[128]){}, 128));
                 fetch_failed(a, true, r, what);
-                poll_schedule(a, poll_delay_usec(a));
+                poll_schedule_next(a);
         }
         return 0;
 }
@@ -250,6 +291,7 @@ int agent_poll_now(struct agent *a) {
          * end it, so the poll now uses the configuration just loaded. */
         a->fetch = fetch_job_cancel(a->fetch);
         a->failures = 0;
+        a->mirrors.tried = 0;
         poll_schedule(a, 0);
         return 0;
 }

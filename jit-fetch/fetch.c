@@ -56,6 +56,8 @@ struct fetcher {
         size_t body_alloc;
         bool too_big;
         char *etag;
+        char *last_modified;
+        bool long_poll;
         char *location; /* of the last response, to name a refused redirect */
         int64_t server_date;
         char errbuf[CURL_ERROR_SIZE];
@@ -252,6 +254,7 @@ static size_t on_curl_header(char *data, size_t size, size_t nmemb, void *userda
          * Continue): only the headers of the last one count. */
         if (n >= 5 && strncmp(data, "HTTP/", 5) == 0) {
                 f->etag = mfree(f->etag);
+                f->last_modified = mfree(f->last_modified);
                 f->location = mfree(f->location);
                 f->server_date = 0;
                 return n;
@@ -262,6 +265,9 @@ static size_t on_curl_header(char *data, size_t size, size_t nmemb, void *userda
                 f->etag = len > 0 && len <= FETCH_ETAG_MAX ? strndup(v, len) : NULL;
                 if (len > 0 && len <= FETCH_ETAG_MAX && !f->etag)
                         return 0; /* out of memory: fail rather than lose the ETag */
+        } else if (header_is(data, n, "Last-Modified", &v, &len)) {
+                free(f->last_modified);
+                f->last_modified = len > 0 && len <= FETCH_ETAG_MAX ? strndup(v, len) : NULL;
         } else if (header_is(data, n, "Location", &v, &len)) {
                 free(f->location);
                 f->location = len > 0 && len <= FETCH_LOCATION_MAX ? strndup(v, len) : NULL;
@@ -294,6 +300,8 @@ static void transfer_reset(struct fetcher *f) {
         f->body_len = f->body_alloc = 0;
         f->too_big = false;
         f->etag = mfree(f->etag);
+        f->last_modified = mfree(f->last_modified);
+        f->long_poll = false;
         f->location = mfree(f->location);
         f->server_date = 0;
         f->errbuf[0] = '\0';
@@ -404,7 +412,7 @@ static void finish(struct fetcher *f, CURLcode c) {
 
         (void) curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &code);
 
-        if (code != 0 && code != 200 && code != 304 &&
+        if (code != 0 && code != 200 && code != 304 && !(f->long_poll && code == 408) &&
             (c == CURLE_OK || c == CURLE_WRITE_ERROR || c == CURLE_FILESIZE_EXCEEDED)) {
                 /* A status we do not take, even if its body was also too big. */
                 (void) snprintf(message, sizeof(message), "HTTP %ld", code);
@@ -413,7 +421,7 @@ static void finish(struct fetcher *f, CURLcode c) {
                 error = map_curl_error(f, c, message, sizeof(message));
         else {
                 result.status = code;
-                if (code != 304) {
+                if (code != 304 && code != 408) {
                         if (!f->body) {
                                 f->body = strdup(""); /* an empty body is still a body */
                                 if (!f->body) {
@@ -425,6 +433,7 @@ static void finish(struct fetcher *f, CURLcode c) {
                         result.body_len = f->body_len;
                 }
                 result.etag = f->etag;
+                result.last_modified = f->last_modified;
                 result.server_date = f->server_date;
         }
 
@@ -432,7 +441,8 @@ static void finish(struct fetcher *f, CURLcode c) {
          * next transfer; what result points to is freed only afterwards. */
         fetch_done_t done = f->done;
         void *userdata = f->userdata;
-        char *body = TAKE_PTR(f->body), *etag = TAKE_PTR(f->etag);
+        char *body = TAKE_PTR(f->body), *etag = TAKE_PTR(f->etag),
+             *last_modified = TAKE_PTR(f->last_modified);
 
         transfer_reset(f);
         if (error != 0)
@@ -441,6 +451,7 @@ static void finish(struct fetcher *f, CURLcode c) {
                 done(f, 0, NULL, &result, userdata);
         free(body);
         free(etag);
+        free(last_modified);
 }
 
 static void check_finished(struct fetcher *f) {
@@ -580,12 +591,22 @@ static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
                 _cleanup_free_ char *h = NULL;
                 if (asprintf(&h, "If-None-Match: %s", o->etag) < 0)
                         return -ENOMEM;
-                struct curl_slist *l = curl_slist_append(NULL, h);
+                struct curl_slist *l = curl_slist_append(f->headers, h);
                 if (!l)
                         return -ENOMEM;
                 f->headers = l;
-                SETOPT(e, CURLOPT_HTTPHEADER, f->headers);
         }
+        if (o->if_modified_since) {
+                _cleanup_free_ char *h = NULL;
+                if (asprintf(&h, "If-Modified-Since: %s", o->if_modified_since) < 0)
+                        return -ENOMEM;
+                struct curl_slist *l = curl_slist_append(f->headers, h);
+                if (!l)
+                        return -ENOMEM;
+                f->headers = l;
+        }
+        if (f->headers)
+                SETOPT(e, CURLOPT_HTTPHEADER, f->headers);
         return 0;
 }
 
@@ -601,7 +622,8 @@ int fetcher_start(struct fetcher *f, const struct fetch_options *o, fetch_done_t
         if (!o->client_cert != !o->client_key)
                 return -EINVAL;
         /* A header value cannot carry a line break. */
-        if (o->etag && strpbrk(o->etag, "\r\n"))
+        if ((o->etag && strpbrk(o->etag, "\r\n")) ||
+            (o->if_modified_since && strpbrk(o->if_modified_since, "\r\n")))
                 return -EINVAL;
         if (f->easy)
                 return -EBUSY;
@@ -616,6 +638,7 @@ int fetcher_start(struct fetcher *f, const struct fetch_options *o, fetch_done_t
         }
         f->max_size = o->max_size;
         f->total_timeout_usec = o->total_timeout_usec;
+        f->long_poll = o->long_poll;
 
         r = setup_easy(f, o);
         if (r < 0) {

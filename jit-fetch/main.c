@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <stdbool.h>
@@ -30,6 +31,7 @@
 #include "fetch.h"
 #include "macro.h"
 #include "parse.h"
+#include "subscribe.h"
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
 #define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
@@ -143,7 +145,9 @@ static void help(void) {
                "  --ca-file=PATH  --client-cert=PATH  --client-key=PATH\n"
                "  --pinned-pubkey=PIN        a path or sha256//…\n"
                "  --allow-http\n"
-               "  --etag=ETAG                If-None-Match\n");
+               "  --etag=ETAG                If-None-Match\n"
+               "  --subscribe                hold the notify_url subscription at --url and\n"
+               "                             write one line per event (wire/hint-wire.h)\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -157,7 +161,8 @@ int main(int argc, char *argv[]) {
                 OPT_KEY,
                 OPT_PIN,
                 OPT_HTTP,
-                OPT_ETAG
+                OPT_ETAG,
+                OPT_SUBSCRIBE
         };
         static const struct option options[] = {
                 {"url", required_argument, NULL, OPT_URL},
@@ -170,6 +175,7 @@ int main(int argc, char *argv[]) {
                 {"pinned-pubkey", required_argument, NULL, OPT_PIN},
                 {"allow-http", no_argument, NULL, OPT_HTTP},
                 {"etag", required_argument, NULL, OPT_ETAG},
+                {"subscribe", no_argument, NULL, OPT_SUBSCRIBE},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -180,6 +186,8 @@ int main(int argc, char *argv[]) {
         };
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         struct fetcher *f = NULL;
+        struct subscriber *sub = NULL;
+        bool subscribe = false;
         int c, r;
 
         /* Before anything else: nothing below needs a privilege. */
@@ -222,6 +230,9 @@ int main(int argc, char *argv[]) {
                 case OPT_ETAG:
                         o.etag = optarg;
                         break;
+                case OPT_SUBSCRIBE:
+                        subscribe = true;
+                        break;
                 case 'h':
                         help();
                         return EXIT_SUCCESS;
@@ -239,6 +250,18 @@ int main(int argc, char *argv[]) {
         }
 
         r = sd_event_new(&event);
+        if (r >= 0 && subscribe) {
+                /* Held for as long as the agent runs, never longer (an agent
+                 * gone before this line closed the pipe: its watch ends us). */
+                if (prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0) < 0)
+                        return EXIT_FAILURE;
+                (void) signal(SIGPIPE, SIG_IGN); /* a write to a gone agent fails instead */
+                r = subscribe_start(event, &o, STDOUT_FILENO, &sub);
+                if (r >= 0)
+                        r = sd_event_loop(event);
+                subscriber_free(sub);
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
         if (r >= 0)
                 r = fetcher_new(event, &f);
         if (r >= 0)

@@ -27,6 +27,8 @@ void config_free(struct jit_config *c) {
         free(c->state_dir);
         free(c->run_dir);
         free(c->bundle_url);
+        strv_free(c->bundle_urls);
+        free(c->notify_url);
         free(c->ca_file);
         free(c->client_cert);
         free(c->client_key);
@@ -66,6 +68,7 @@ int config_new(struct jit_config **ret) {
         c->max_grant_ttl = 12 * HOUR;
         c->clock_skew = 60;
         c->poll_interval = 60;
+        c->notify_min_interval = 5;
         c->fetch_timeout = 30;
         c->max_bundle_size = 16u * 1024u * 1024u;
         c->allow_http = false;
@@ -87,6 +90,7 @@ enum key_type {
         KEY_HOST_ID,
         KEY_LABELS,
         KEY_URL,
+        KEY_URLS,
         KEY_BOOLEAN,
         KEY_STALE_POLICY,
         KEY_ON_SUDO_EXPIRY,
@@ -114,7 +118,9 @@ static const struct key_def keys[] = {
         {"labels", KEY_LABELS, FIELD(labels), 0, 0, NULL},
         {"state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL},
         {"run_dir", KEY_PATH, FIELD(run_dir), 0, 0, NULL},
-        {"bundle_url", KEY_URL, FIELD(bundle_url), 0, 0, NULL},
+        {"bundle_url", KEY_URLS, FIELD(bundle_url), 0, 0, NULL},
+        {"notify_url", KEY_URL, FIELD(notify_url), 0, 0, NULL},
+        {"notify_min_interval", KEY_DURATION, FIELD(notify_min_interval), 1, HOUR, "1s..1h"},
         {"poll_interval", KEY_DURATION, FIELD(poll_interval), 5, DAY, "5s..1d"},
         {"fetch_timeout", KEY_DURATION, FIELD(fetch_timeout), 1, 10 * MINUTE, "1s..10m"},
         {"max_bundle_size", KEY_SIZE, FIELD(max_bundle_size), 0, 0, NULL},
@@ -414,6 +420,43 @@ static int parse_warn_before(struct jit_config *c, const char *v, const struct k
         return 0;
 }
 
+/* Mirrors of one store, separated by white space (a URL holds none), in
+ * order of preference: the agent tries the next when one fails
+ * (jit-agent/store-mirrors.c). */
+static int parse_bundle_urls(struct jit_config *c, const char *v, const struct key_def *k,
+                             unsigned line, struct jit_error *err) {
+        _cleanup_strv_free_ char **l = strv_new_empty();
+        char *first;
+
+        if (!l)
+                return jit_error_oom(err);
+        while (*v) {
+                size_t n = strcspn(v, " \t");
+                _cleanup_free_ char *url = strndup(v, n);
+
+                if (!url)
+                        return jit_error_oom(err);
+                if (!bundle_url_is_valid(url))
+                        return line_error(err, line, "%s: not an https://, http:// or file:/// URL",
+                                          k->name);
+                if (strv_length(l) >= JIT_BUNDLE_MIRRORS_MAX)
+                        return line_error(err, line, "%s: more than %u URLs", k->name,
+                                          JIT_BUNDLE_MIRRORS_MAX);
+                if (strv_extend(&l, url) < 0)
+                        return jit_error_oom(err);
+                v += n;
+                v += strspn(v, " \t");
+        }
+        first = strdup(l[0]);
+        if (!first)
+                return jit_error_oom(err);
+        free(c->bundle_url);
+        c->bundle_url = first;
+        strv_free(c->bundle_urls);
+        c->bundle_urls = TAKE_PTR(l);
+        return 0;
+}
+
 static int set_string(char **field, const char *v, struct jit_error *err) {
         char *copy = strdup(v);
 
@@ -469,11 +512,12 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return set_string(field, v, err);
         case KEY_LABELS:
                 return parse_labels(c, v, k, line, err);
-        case KEY_URL:
-                if (!bundle_url_is_valid(v))
-                        return line_error(err, line, "%s: not an https://, http:// or file:/// URL",
-                                          k->name);
+        case KEY_URL: /* notify_url: a long-poll subscription, never a file */
+                if (!bundle_url_is_valid(v) || strncmp(v, "file:", 5) == 0)
+                        return line_error(err, line, "%s: not an https:// or http:// URL", k->name);
                 return set_string(field, v, err);
+        case KEY_URLS:
+                return parse_bundle_urls(c, v, k, line, err);
         case KEY_BOOLEAN:
                 if (parse_boolean(v, &b) < 0)
                         return line_error(err, line, "%s: invalid boolean '%.64s'", k->name, v);
@@ -509,7 +553,7 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
 
 int config_parse(const char *text, size_t len, struct jit_config **ret, struct jit_error *err) {
         _cleanup_(config_freep) struct jit_config *c = NULL;
-        unsigned seen[ELEMENTSOF(keys)] = {}, line = 0, url_line = 0;
+        unsigned seen[ELEMENTSOF(keys)] = {}, line = 0, url_line = 0, notify_line = 0;
         size_t pos = 0;
         int r;
 
@@ -583,14 +627,20 @@ int config_parse(const char *text, size_t len, struct jit_config **ret, struct j
                 r = parse_value(c, &keys[i], value, line, err);
                 if (r < 0)
                         return r;
-                if (keys[i].type == KEY_URL)
+                if (keys[i].type == KEY_URLS)
                         url_line = line;
+                if (keys[i].type == KEY_URL)
+                        notify_line = line;
         }
 
         /* Only now is allow_http known, wherever it stands in the file. */
-        if (c->bundle_url && strncmp(c->bundle_url, "http://", 7) == 0 && !c->allow_http)
-                return line_error(err, url_line,
-                                  "bundle_url: http:// is refused unless allow_http = yes");
+        for (size_t m = 0; c->bundle_urls && c->bundle_urls[m]; m++)
+                if (strncmp(c->bundle_urls[m], "http://", 7) == 0 && !c->allow_http)
+                        return line_error(err, url_line,
+                                          "bundle_url: http:// is refused unless allow_http = yes");
+        if (c->notify_url && strncmp(c->notify_url, "http://", 7) == 0 && !c->allow_http)
+                return line_error(err, notify_line,
+                                  "notify_url: http:// is refused unless allow_http = yes");
 
         *ret = TAKE_PTR(c);
         return 0;

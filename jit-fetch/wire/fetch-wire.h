@@ -34,6 +34,12 @@ struct fetch_options {
         const char *pinned_pubkey; /* curl syntax: a path or "sha256//…" */
         bool allow_http;
         const char *etag; /* If-None-Match: the ETag of the bundle we hold, or NULL */
+        /* The hint subscription (jit-fetch/subscribe.c) only: If-Modified-Since,
+         * the Last-Modified of the last message (nchan's message id is both
+         * headers); and 408, a long-poll that ended without a message, is an
+         * answer, not an error. */
+        const char *if_modified_since;
+        bool long_poll;
 };
 
 struct fetch_result {
@@ -42,6 +48,7 @@ struct fetch_result {
         size_t body_len;
         char *etag;          /* the response's ETag, or NULL */
         int64_t server_date; /* the Date header, seconds since the epoch; 0 if none */
+        char *last_modified; /* the Last-Modified header as sent, or NULL (subscribe.c) */
 };
 
 #define FETCH_WIRE_HEADER_MAX 4096

@@ -17,15 +17,15 @@ import sys
 LEVELS = {
     "agent-log": 0,  # the log, below everything
     # no agent state
-    "bundle-url": 1, "host-facts": 1, "warn": 1, "fetch-job": 1,
+    "bundle-url": 1, "host-facts": 1, "warn": 1, "fetch-job": 1, "store-mirrors": 1,
     "agent": 2,  # the state and its lifecycle
-    "status": 3, "bus": 3, "ending": 3,  # on the state
-    "terminate": 4, "key-files": 4,  # ending sessions, key files
+    "status": 3, "bus": 3, "ending": 3, "hint-fetch": 3,  # on the state
+    "terminate": 4, "key-files": 4, "hint": 4,  # ending sessions, key files, hints
     "enforce": 5,  # the reconcile
     "poll": 6,  # the store
     "main": 7,  # arguments and the loop
 }
-FETCH_SHARED = {"fetch-wire.h"}  # all jit-agent/ may take from jit-fetch/
+FETCH_SHARED = {"fetch-wire.h", "hint-wire.h"}  # all jit-agent/ may take from jit-fetch/
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
