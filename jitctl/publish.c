@@ -12,6 +12,7 @@
 #include "json.h"
 #include "jws-sign.h"
 #include "jws.h"
+#include "notify.h"
 
 #define BUNDLE_TTL_DEFAULT (15 * 60)
 #define BUNDLE_TTL_MAX (30 * 86400)
@@ -44,6 +45,9 @@ static void help(void) {
                "  --max-ttl DURATION    longest grant accepted (default: the config's)\n"
                "  --now EPOCH           publish as if at this time (for tests)\n"
                "  --prune               delete the files of expired grants\n"
+               "  --notify URL          then POST the new serial to a hint server (nchan's\n"
+               "                        publisher endpoint) so subscribed hosts fetch now\n"
+               "  --notify-ca FILE      CA certificates for an https:// --notify URL\n"
                "  -h, --help            show this help\n\n" EXIT_CODES_HELP);
 }
 
@@ -246,6 +250,8 @@ int verb_publish(int argc, char *argv[]) {
                 ARG_MAX_TTL,
                 ARG_NOW,
                 ARG_PRUNE,
+                ARG_NOTIFY,
+                ARG_NOTIFY_CA,
         };
         static const struct option options[] = {
                 {"help", no_argument, NULL, 'h'},
@@ -259,6 +265,8 @@ int verb_publish(int argc, char *argv[]) {
                 {"max-ttl", required_argument, NULL, ARG_MAX_TTL},
                 {"now", required_argument, NULL, ARG_NOW},
                 {"prune", no_argument, NULL, ARG_PRUNE},
+                {"notify", required_argument, NULL, ARG_NOTIFY},
+                {"notify-ca", required_argument, NULL, ARG_NOTIFY_CA},
                 {},
         };
         struct ctl_policy_args pa = {.max_ttl = -1, .clock_skew = -1};
@@ -272,7 +280,8 @@ int verb_publish(int argc, char *argv[]) {
         struct ctl_policy policy = {};
         struct publish_counts n = {};
         struct jit_error err = {};
-        const char *store = NULL, *key_path = NULL, *kid = NULL, *iss = NULL;
+        const char *store = NULL, *key_path = NULL, *kid = NULL, *iss = NULL, *notify = NULL,
+                   *notify_ca = NULL;
         int64_t now = (int64_t) time(NULL), bundle_ttl = BUNDLE_TTL_DEFAULT;
         uint64_t serial;
         enum jws_alg alg;
@@ -323,6 +332,14 @@ int verb_publish(int argc, char *argv[]) {
                         break;
                 case ARG_PRUNE:
                         prune = true;
+                        break;
+                case ARG_NOTIFY:
+                        if (notify_url_check(optarg) < 0)
+                                return EXIT_USAGE;
+                        notify = optarg;
+                        break;
+                case ARG_NOTIFY_CA:
+                        notify_ca = optarg;
                         break;
                 default:
                         return EXIT_USAGE;
@@ -435,6 +452,14 @@ int verb_publish(int argc, char *argv[]) {
                 printf("(%zu revoked grant%s kept, so hosts can say it was revoked)\n",
                        n.revoked_kept, n.revoked_kept == 1 ? "" : "s");
         ret = EXIT_OK;
+        /* Last, once the bundle is where hosts fetch it: a hint before
+         * would make them fetch the previous one. */
+        if (notify && notify_post(notify, notify_ca, serial) < 0) {
+                ctl_error("bundle serial %" PRIu64 " is published, but hosts were not hinted: "
+                          "they fetch it at their next poll",
+                          serial);
+                ret = EXIT_SYSTEM;
+        }
         goto finish;
 oom:
         ctl_error("out of memory");
