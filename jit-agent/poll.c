@@ -79,8 +79,26 @@ static uint64_t mono_now(const struct agent *a) {
         return now;
 }
 
-/* The store answered with what the host holds or accepts now. */
-static void fetch_answered(struct agent *a) {
+/* The store answered with what the host holds or accepts now. A mirror
+ * whose newest is a bundle past its exp (one that stopped following the
+ * store) leaves the round going on to the next mirror, which may have a
+ * fresh one; the last mirror's answer stands, and the host goes stale by
+ * the usual rule (stale_after). */
+static void fetch_answered(struct agent *a, int64_t now) {
+        struct jit_error err = {};
+        struct host_state st;
+        unsigned stale = a->mirrors.current;
+
+        if (a->mirrors.tried + 1 < n_mirrors(a) && host_state_load(a->ctx.config, &st, &err) >= 0 &&
+            now - a->ctx.config->clock_skew >= st.bundle_exp &&
+            store_mirrors_failed(&a->mirrors, n_mirrors(a))) {
+                agent_log(LOG_WARNING, AGENT_MID_MIRROR_FAILED,
+                          "mirror %u has nothing newer than bundle serial %llu, which expired %lld "
+                          "s ago; trying mirror %u",
+                          stale + 1, (unsigned long long) st.serial,
+                          (long long) (now - st.bundle_exp), a->mirrors.current + 1);
+                return;
+        }
         a->failures = 0;
         store_mirrors_answered(&a->mirrors, mono_now(a));
 }
@@ -152,7 +170,7 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
         if (res->status == 304) {
                 /* Not modified: the bundle we hold is still the store's. */
                 record_fetch_time(a, now);
-                fetch_answered(a);
+                fetch_answered(a, now);
                 goto schedule;
         }
 
@@ -173,7 +191,7 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
         if (bundle_sha256_hex(body, body_len, sha, &err) < 0)
                 sha[0] = '\0'; /* then it is verified in full, as any new bundle */
         if (already_applied(a, sha)) {
-                fetch_answered(a);
+                fetch_answered(a, now);
                 record_fetch_time(a, now);
                 goto schedule;
         }
@@ -189,10 +207,10 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
                 fetch_failed(a, false, r, "the fetched bundle was rejected");
                 goto schedule;
         }
-        fetch_answered(a);
         free(a->etag);
         a->etag = res->etag ? strdup(res->etag) : NULL;
         a->etag_mirror = a->mirrors.current;
+        fetch_answered(a, now);
         memcpy(a->applied_sha256, sha, sizeof(sha));
         if (result.unchanged) {
                 record_fetch_time(a, now);
@@ -291,7 +309,7 @@ int agent_poll_now(struct agent *a) {
          * end it, so the poll now uses the configuration just loaded. */
         a->fetch = fetch_job_cancel(a->fetch);
         a->failures = 0;
-        a->mirrors.tried = 0;
+        a->mirrors = (struct store_mirrors){}; /* the list may have changed */
         poll_schedule(a, 0);
         return 0;
 }

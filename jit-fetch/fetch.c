@@ -521,6 +521,14 @@ bool fetcher_busy(const struct fetcher *f) {
         return f && f->easy;
 }
 
+bool fetcher_request_sent(const struct fetcher *f) {
+        curl_off_t t = 0;
+
+        /* Set once the connection (and TLS) is up and the request goes out. */
+        return f && f->easy &&
+               curl_easy_getinfo(f->easy, CURLINFO_PRETRANSFER_TIME_T, &t) == CURLE_OK && t > 0;
+}
+
 void fetcher_cancel(struct fetcher *f) {
         if (!f || !f->easy)
                 return;

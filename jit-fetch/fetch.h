@@ -30,4 +30,7 @@ struct fetcher *fetcher_free(struct fetcher *f);
 int fetcher_start(struct fetcher *f, const struct fetch_options *o, fetch_done_t done,
                   void *userdata);
 bool fetcher_busy(const struct fetcher *f);
+/* The transfer in flight has sent its request: the server holds it (a
+ * long-poll waiting for a message). */
+bool fetcher_request_sent(const struct fetcher *f);
 void fetcher_cancel(struct fetcher *f);

@@ -38,11 +38,14 @@
  * that was cut (a restart, a proxy's idle limit), not a server that fails. */
 #define HELD_USEC (30ULL * USEC)
 #define ID_MAX 256 /* Etag and Last-Modified kept from a message */
+/* How often a request the server holds is looked at, to say "up" once it
+ * is connected (a long-poll has no answer to tell it by). */
+#define CONFIRM_USEC (1ULL * USEC)
 
 struct subscriber {
         sd_event *event;
         struct fetcher *fetcher;
-        sd_event_source *timer, *out_watch;
+        sd_event_source *timer, *out_watch, *confirm;
         struct fetch_options o;
         int out_fd;
         char *etag, *last_modified;
@@ -99,6 +102,26 @@ static char *id_copy(const char *v) {
 
 static void start_request(struct subscriber *s);
 
+static void say_up(struct subscriber *s) {
+        if (s->said != 1) {
+                say(s, HINT_EVENT_UP, NULL);
+                s->said = 1;
+        }
+}
+
+static int on_confirm(sd_event_source *source, uint64_t usec, void *userdata) {
+        struct subscriber *s = userdata;
+
+        if (!fetcher_busy(s->fetcher))
+                return 0;
+        if (fetcher_request_sent(s->fetcher))
+                say_up(s); /* held by the server: subscribed */
+        else
+                (void) sd_event_source_set_enabled(source, SD_EVENT_ONESHOT); /* still connecting */
+        (void) sd_event_source_set_time_relative(source, CONFIRM_USEC);
+        return 0;
+}
+
 static int on_timer(sd_event_source *source, uint64_t usec, void *userdata) {
         start_request(userdata);
         return 0;
@@ -140,10 +163,7 @@ static void on_done(struct fetcher *f, int error, const char *message,
                 failed(s, message);
                 return;
         }
-        if (s->said != 1) {
-                say(s, HINT_EVENT_UP, NULL);
-                s->said = 1;
-        }
+        say_up(s);
         s->failures = 0;
         if (result->status != 200) {
                 /* 304, 408: no message in this hold. */
@@ -169,8 +189,14 @@ static void start_request(struct subscriber *s) {
         o.if_modified_since = s->last_modified;
         s->started = now_usec();
         r = fetcher_start(s->fetcher, &o, on_done, s);
-        if (r < 0)
+        if (r < 0) {
                 failed(s, "cannot start the request");
+                return;
+        }
+        if (s->said != 1) {
+                (void) sd_event_source_set_time_relative(s->confirm, CONFIRM_USEC);
+                (void) sd_event_source_set_enabled(s->confirm, SD_EVENT_ONESHOT);
+        }
 }
 
 /* The agent closed its end of the pipe (it exited or stopped us). */
@@ -186,6 +212,7 @@ struct subscriber *subscriber_free(struct subscriber *s) {
                 return NULL;
         (void) sd_event_source_disable_unref(s->timer);
         (void) sd_event_source_disable_unref(s->out_watch);
+        (void) sd_event_source_disable_unref(s->confirm);
         fetcher_free(s->fetcher);
         free(s->etag);
         free(s->last_modified);
@@ -215,6 +242,11 @@ int subscribe_start(sd_event *event, const struct fetch_options *o, int out_fd,
         if (r >= 0)
                 r = sd_event_add_time_relative(event, &s->timer, CLOCK_MONOTONIC, 0, 0, on_timer,
                                                s);
+        if (r >= 0)
+                r = sd_event_add_time_relative(event, &s->confirm, CLOCK_MONOTONIC, CONFIRM_USEC, 0,
+                                               on_confirm, s);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(s->confirm, SD_EVENT_OFF);
         /* No events asked: EPOLLERR and EPOLLHUP come anyway. (A regular
          * file cannot be watched, nor closed by a reader: run by hand.) */
         if (r >= 0) {

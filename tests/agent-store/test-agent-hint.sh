@@ -1,0 +1,437 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Store mirrors and the push hint, with the real jit-agent, the real jit-fetch
+# and the real jitctl:
+#   - mirrors: bundle_url lists two HTTPS stores (nginx on 127.0.0.1 with a
+#     test CA); the first is down, then stale (its newest bundle expired),
+#     then serves an older serial: each time the second's bundle is taken,
+#     and nothing older is ever applied;
+#   - the hint: a second nginx with nchan (long-poll subscriber over TLS
+#     with the store's ca_file, publisher on plain HTTP), `jitctl publish
+#     --notify`: the bundle arrives in ≤ 2 s with poll_interval 1 h; a burst
+#     of hints is one fetch per notify_min_interval and the last publish is
+#     never lost; the hint server restarted: the subscription comes back;
+#   - faults (hint-server.py): the hint server down, hanging, answering
+#     garbage, 10 MB, or a hint at every request as fast as the subscriber
+#     asks: polling goes on at poll_interval, a grant still ends on time, the
+#     agent's and the helper's CPU stay bounded, each failure logged once.
+#
+# test-agent-hint.sh JIT_AGENT JITCTL
+#
+# Root only (the agent refuses config and state not owned by root). Every
+# process started here is ended here, by PID. About 80 s.
+
+set -euo pipefail
+
+AGENT=${1:-}
+JITCTL=${2:-}
+export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/jit-fetch}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/agent-store/lib.sh
+. "$HERE/lib.sh"
+PY=/usr/bin/python3
+NGINX=/usr/sbin/nginx
+NCHAN=/usr/lib/nginx/modules/ngx_nchan_module.so
+ISS=https://jit.example.com
+
+require_root
+[[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
+[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
+[[ -x $NGINX ]] || die "$NGINX not found (install nginx-light)"
+[[ -f $NCHAN ]] || die "$NCHAN not found (install libnginx-mod-nchan)"
+[[ -x $PY ]] || die "$PY not found"
+command -v openssl >/dev/null || die "openssl not found"
+
+AGENT_PID=
+STAMP_PID=
+STORE_PID=
+HINT_PID=
+PYSRV_PID=
+
+cleanup() {
+        local rc=$?
+        stop_pid "$AGENT_PID"
+        stop_pid "$STAMP_PID"
+        stop_pid "$STORE_PID"
+        stop_pid "$HINT_PID"
+        stop_pid "$PYSRV_PID"
+        if ((rc != 0 || failed != 0)) && [[ -n ${D:-} ]]; then
+                echo "# ---- agent log ----"
+                sed 's/^/#   /' "$D/agent.log" 2>/dev/null | tail -60 || true
+                echo "# ---- store access log ----"
+                sed 's/^/#   /' "$D/store-ng/access.log" 2>/dev/null | tail -20 || true
+                echo "# ---- hint server logs ----"
+                sed 's/^/#   /' "$D/hint-ng/access.log" 2>/dev/null | tail -20 || true
+                sed 's/^/#   /' "$D/hint-ng/error.log" 2>/dev/null | tail -10 || true
+        fi
+        if [[ -n ${D:-} && -z ${KEEP_TEST_DIR:-} ]]; then rm -rf "$D"; fi
+        exit "$rc"
+}
+
+umask 022
+D=$(mktemp -d /tmp/jit-agent-hint.XXXXXX)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+chmod 0755 "$D"
+mkdir -p "$D/host/state" "$D/keys" "$D/store/grants" "$D/www-a" "$D/www-b" "$D/pki" "$D/ssh" \
+        "$D/saved" "$D/store-ng/tmp" "$D/hint-ng/tmp"
+chmod 0755 "$D/host" "$D/host/state" "$D/www-a" "$D/www-b" "$D/store" "$D/store/grants"
+chmod 0700 "$D/keys"
+
+# ---- PKI: a test CA and a server certificate for IP 127.0.0.1 ------------
+(
+        cd "$D/pki"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+                -out ca.pem -days 2 -subj "/CN=jit-agent-hint test CA" 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
+                -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                -extfile server.ext -out server.pem 2>/dev/null
+)
+install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
+
+"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
+install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
+
+PORT_A=$(free_port)
+PORT_B=$(free_port)
+PORT_S=$(free_port)
+PORT_DEAD=$(free_port) # nothing listens there
+PORT_SUB=$(free_port)
+PORT_PUB=$(free_port)
+URL_A="https://127.0.0.1:$PORT_A/bundle.jwt"
+URL_B="https://127.0.0.1:$PORT_B/bundle.jwt"
+URL_S="https://127.0.0.1:$PORT_S/bundle.jwt"
+URL_DEAD="https://127.0.0.1:$PORT_DEAD/bundle.jwt"
+SUB_URL="https://127.0.0.1:$PORT_SUB/sub"
+PUB_URL="http://127.0.0.1:$PORT_PUB/pub"
+
+# write_conf LINES: the host's jit.conf (the common part, then LINES).
+write_conf() {
+        {
+                echo "issuers = $ISS"
+                echo "trust_store = $D/host/trust.jwks"
+                echo "state_dir = $D/host/state"
+                echo "run_dir = $D/host/run"
+                echo "host_id = pay-db-1"
+                echo "labels = env=prod"
+                echo "ca_file = $D/host/ca.pem"
+                echo "fetch_timeout = 2s"
+                echo "clock_skew = 0"
+                printf '%s\n' "$1"
+        } >"$D/host/jit.conf.tmp"
+        chmod 0644 "$D/host/jit.conf.tmp"
+        mv -f "$D/host/jit.conf.tmp" "$D/host/jit.conf"
+}
+reload() { kill -HUP "$AGENT_PID"; }
+
+for u in alice bob erin; do
+        ssh-keygen -q -t ed25519 -N '' -C "$u@jit-test" -f "$D/ssh/$u" >/dev/null
+done
+grant() {
+        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$1" --aud env=prod \
+                --scope ssh --ssh-key-file "$D/ssh/$1.pub" --ttl "$3" --jti "$2" \
+                --ticket INC-1 --approver bob --out "$D/store/grants/$2.jwt" >/dev/null
+}
+# publish [ARGS…]: the store folder $D/store (served as is by server S).
+publish() {
+        "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
+                --trust "$D/host/trust.jwks" "$@" | sed 's/^/#   publish: /'
+}
+# place FILE DIR: FILE as DIR/bundle.jwt, atomically, with an mtime of its
+# own (nginx's ETag is mtime and size: two bundles of one size placed in one
+# second would have the same).
+PLACE_N=0
+place() {
+        PLACE_N=$((PLACE_N + 1))
+        cp "$1" "$2/.bundle.tmp"
+        chmod 0644 "$2/.bundle.tmp"
+        touch -d "@$((${TAP_T0%.*} - 100000 + PLACE_N))" "$2/.bundle.tmp"
+        mv -f "$2/.bundle.tmp" "$2/bundle.jwt"
+}
+
+STATE=$D/host/state/state
+KEYS=$D/host/run/keys
+store_fetches() { grep -c 'GET /bundle.jwt' "$D/store-ng/access.log" 2>/dev/null || echo 0; }
+fetches_of() { grep -c "^$1 .*GET /bundle.jwt" "$D/store-ng/access.log" 2>/dev/null || echo 0; }
+# ticks PID: utime + stime of PID, in clock ticks.
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+HZ=$(getconf CLK_TCK)
+subscriber_pid() { pgrep -P "$AGENT_PID" -f -- '--subscribe' | head -n1; }
+
+# ---- nginx: the stores (A, B: mirrors; S: the store folder itself) ------------
+# nchan wants its master process (without one, nginx 1.22 with nchan may
+# crash at exit); daemon off keeps the master our child, ended by PID.
+nginx_common() {
+        cat <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+pid $1/nginx.pid;
+error_log $1/error.log notice;
+events { worker_connections 256; }
+EOF
+}
+nginx_http_common() {
+        cat <<EOF
+        client_body_temp_path $1/tmp/body;
+        proxy_temp_path $1/tmp/proxy;
+        fastcgi_temp_path $1/tmp/fastcgi;
+        uwsgi_temp_path $1/tmp/uwsgi;
+        scgi_temp_path $1/tmp/scgi;
+        ssl_certificate $D/pki/server.pem;
+        ssl_certificate_key $D/pki/server.key;
+EOF
+}
+{
+        nginx_common "$D/store-ng"
+        echo "http {"
+        nginx_http_common "$D/store-ng"
+        cat <<EOF
+        log_format by_port '\$server_port \$msec \$status "\$request"';
+        access_log $D/store-ng/access.log by_port;
+        default_type application/jwt;
+        server { listen 127.0.0.1:$PORT_A ssl; root $D/www-a; }
+        server { listen 127.0.0.1:$PORT_B ssl; root $D/www-b; }
+        server { listen 127.0.0.1:$PORT_S ssl; root $D/store; location / { deny all; } location = /bundle.jwt { } }
+}
+EOF
+} >"$D/store-ng/nginx.conf"
+# The hint server, as docs/admin-guide.md configures it (TLS for the
+# subscribers; the publisher on another listener, here plain HTTP).
+{
+        echo "load_module $NCHAN;"
+        nginx_common "$D/hint-ng"
+        echo "http {"
+        nginx_http_common "$D/hint-ng"
+        cat <<EOF
+        log_format stamped '\$msec \$status "\$request"';
+        access_log $D/hint-ng/access.log stamped;
+        server {
+                listen 127.0.0.1:$PORT_SUB ssl;
+                location = /sub {
+                        nchan_subscriber longpoll;
+                        nchan_channel_id jit-fleet;
+                        nchan_subscriber_first_message newest;
+                        nchan_subscriber_timeout 50s;
+                }
+        }
+        server {
+                listen 127.0.0.1:$PORT_PUB;
+                location = /pub {
+                        nchan_publisher;
+                        nchan_channel_id jit-fleet;
+                        nchan_message_buffer_length 4;
+                        nchan_message_timeout 10m;
+                }
+        }
+}
+EOF
+} >"$D/hint-ng/nginx.conf"
+
+wait_listen() {
+        "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$1" 2>/dev/null
+}
+# start_nginx DIR PORT: prints the PID.
+start_nginx() {
+        "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/error.log" </dev/null >>"$1/stdout.log" 2>&1 &
+        local pid=$!
+        wait_for 5 wait_listen "$2" || die "nginx in $1 does not listen on $2: $(tail -3 "$1/error.log")"
+        echo "$pid"
+}
+
+"$PY" "$HERE/hint-server.py" "$D/pysrv.ports" "$D/pysrv.log" </dev/null >"$D/pysrv.out" 2>&1 &
+PYSRV_PID=$!
+STORE_PID=$(start_nginx "$D/store-ng" "$PORT_S")
+wait_listen "$PORT_A" && wait_listen "$PORT_B" || die "store nginx does not listen on all ports"
+HINT_PID=$(start_nginx "$D/hint-ng" "$PORT_SUB")
+wait_for 5 test -s "$D/pysrv.ports" || die "hint-server.py did not start: $(cat "$D/pysrv.out")"
+hostile() { echo "http://127.0.0.1:$(awk -v m="$1" '$1 == m { print $2 }' "$D/pysrv.ports")/sub"; }
+
+# ---- M1: the first mirror is down -------------------------------------------------
+grant alice alice-1 30m
+publish
+cp "$D/store/bundle.jwt" "$D/saved/serial1.jwt"
+place "$D/saved/serial1.jwt" "$D/www-b"
+write_conf "bundle_url = $URL_DEAD $URL_B
+poll_interval = 1h"
+
+mkfifo "$D/agent.fifo"
+: >"$D/agent.log"
+(
+        while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
+) <"$D/agent.fifo" >"$D/agent.log" &
+STAMP_PID=$!
+# shellcheck disable=SC2086 # the wrapper is a command line: split it
+env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
+        ${JIT_AGENT_WRAPPER:-} "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
+AGENT_PID=$!
+say "agent $AGENT_PID; store nginx $STORE_PID (A $PORT_A, B $PORT_B, S $PORT_S); hint nginx $HINT_PID"
+
+say "M1: mirror 1 down, mirror 2 serves serial 1"
+check "M1: serial 1 accepted from mirror 2" wait_for 8 state_serial_is 1
+check "M1: mirror 1's failure logged, mirror 2 tried at once" \
+        grep -q 'bundle fetch from mirror 1 failed: could not connect.*; trying mirror 2' "$D/agent.log"
+check "M1: not counted as a failed poll" eval '! grep -q "bundle fetch failed" "$D/agent.log"'
+check "M1: mirror 2 was fetched" eval '(( $(fetches_of "$PORT_B") >= 1 ))'
+
+say "M2: mirror 1 is stale (its newest bundle expired), mirror 2 has serial 3"
+cp -a "$D/store" "$D/store-stale"
+"$JITCTL" publish --store "$D/store-stale" --key "$D/keys/signing.key" --iss "$ISS" \
+        --trust "$D/host/trust.jwks" --now "$((${EPOCHREALTIME%.*} - 7200))" --bundle-ttl 10m >/dev/null 2>&1 ||
+        die "cannot publish the stale bundle"
+place "$D/store-stale/bundle.jwt" "$D/www-a" # serial 2, expired 1 h 50 min ago
+publish >/dev/null
+publish
+cp "$D/store/bundle.jwt" "$D/saved/serial3.jwt"
+place "$D/saved/serial3.jwt" "$D/www-b"
+M=$(log_lines)
+write_conf "bundle_url = $URL_A $URL_B
+poll_interval = 1h"
+reload
+check "M2: serial 3 accepted from mirror 2" wait_for 8 state_serial_is 3
+check "M2: mirror 1 named stale, mirror 2 tried" \
+        has_log_since "$M" 'mirror 1 has nothing newer than bundle serial 2, which expired .*trying mirror 2'
+check "M2: the state's bundle is mirror 2's" \
+        grep -q "^bundle-sha256 $("$PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read().strip()).hexdigest())' "$D/saved/serial3.jwt")$" "$STATE"
+
+say "M3: mirror 1 serves an older serial (1), mirror 2 has serial 4"
+place "$D/saved/serial1.jwt" "$D/www-a"
+publish
+place "$D/store/bundle.jwt" "$D/www-b"
+M=$(log_lines)
+reload
+check "M3: serial 4 accepted from mirror 2" wait_for 8 state_serial_is 4
+check "M3: mirror 1's serial 1 refused as a rollback" \
+        has_log_since "$M" 'bundle rejected: bundle serial 1 is older than the accepted 3'
+check "M3: then mirror 2 tried at once" has_log_since "$M" 'mirror 1 failed: the fetched bundle was rejected; trying mirror 2'
+check "M3: still not a failed poll" no_log_since "$M" 'bundle fetch failed'
+
+# ---- H: the hint ------------------------------------------------------------------
+say "H1: notify_url on nchan over TLS; poll_interval 1 h"
+M=$(log_lines)
+write_conf "bundle_url = $URL_S
+poll_interval = 1h
+notify_url = $SUB_URL
+notify_min_interval = 2s"
+reload
+check "H1: serial 4 from the store folder" wait_for 5 state_serial_is 4
+check "H1: subscription up (the server holds its request)" wait_for 5 has_log_since "$M" 'notify_url subscription up'
+M=$(log_lines)
+grant bob bob-1 30m
+T=$EPOCHREALTIME
+publish --notify "$PUB_URL"
+if wait_for 3 state_serial_is 5; then
+        DT=$(fsub "$EPOCHREALTIME" "$T")
+        check "H1: serial 5 applied ${DT} s after publish --notify (≤ 2 s; the next poll is 1 h away)" le "$DT" 2
+else
+        fail "H1: serial 5 not applied within 3 s of publish --notify"
+fi
+check "H1: the agent logged the hinted fetch" has_log_since "$M" 'hint from notify_url: fetching the store now'
+wait_for 2 test -f "$KEYS/bob" || true
+check "H1: keys/bob installed" grep -qF "$(cut -d' ' -f1-2 "$D/ssh/bob.pub")" "$KEYS/bob"
+
+say "H2: 8 publishes with --notify in a burst: one fetch per notify_min_interval (2 s), the last not lost"
+sleep 2.1 # out of H1's interval
+F0=$(store_fetches)
+T=$EPOCHREALTIME
+for _ in 1 2 3 4 5 6 7 8; do publish --notify "$PUB_URL" >/dev/null; done
+LAST=$(awk '$1 == "serial" { print $2 }' "$STATE")
+DTB=$(fsub "$EPOCHREALTIME" "$T")
+check "H2: the last publish (serial 13) applied" wait_for 5 state_serial_is 13
+sleep 2.5
+F=$(($(store_fetches) - F0))
+# One at once, then at most one per 2 s over the burst and the one after it.
+MAXF=$(awk -v d="$DTB" 'BEGIN { printf "%d", d / 2 + 3 }')
+check "H2: $F store fetches for 8 hints over ${DTB} s (≤ $MAXF)" eval '(( F >= 1 && F <= MAXF ))'
+note "H2: serial after the burst's end was $LAST"
+
+say "H3: the hint server restarted"
+M=$(log_lines)
+stop_pid "$HINT_PID"
+HINT_PID=
+check "H3: subscription down logged" wait_for 12 has_log_since "$M" 'notify_url subscription down'
+check "H3: logged once" eval '(( $(log_since "$M" | grep -c "subscription down") == 1 ))'
+HINT_PID=$(start_nginx "$D/hint-ng" "$PORT_SUB")
+T=$EPOCHREALTIME
+if wait_for 14 has_log_since "$M" 'notify_url subscription up'; then
+        pass "H3: back up $(fsub "$EPOCHREALTIME" "$T") s after the restart (first retry window 10 s)"
+else
+        fail "H3: subscription not back within 14 s of the restart"
+fi
+T=$EPOCHREALTIME
+publish --notify "$PUB_URL" >/dev/null
+if wait_for 3 state_serial_is 14; then
+        DT=$(fsub "$EPOCHREALTIME" "$T")
+        check "H3: serial 14 applied ${DT} s after publish --notify (≤ 2 s)" le "$DT" 2
+else
+        fail "H3: serial 14 not applied within 3 s after the restart"
+fi
+
+# ---- F: faults ------------------------------------------------------------------------
+# Each case: notify_url points at a broken hint server for WINDOW s with
+# poll_interval 5 s and notify_min_interval 2 s. Polling must go on (≥ 2
+# fetches: the reload's and one ~5 s later) with no more than the hints'
+# allowance; the agent's CPU under 5 % of a core, the helper's under 25 %.
+WINDOW=7
+grant erin erin-1 24s # ends during the fault cases
+ERIN_EXP=$(( ${EPOCHREALTIME%.*} + 24 ))
+publish >/dev/null
+fault_case() {
+        local name=$1 url=$2 maxf=$3 m f0 a0 s0 sp f a s
+        say "F-$name: notify_url = $url"
+        m=$(log_lines)
+        FM=$m
+        f0=$(store_fetches)
+        write_conf "bundle_url = $URL_S
+poll_interval = 5s
+allow_http = yes
+notify_url = $url
+notify_min_interval = 2s"
+        a0=$(ticks "$AGENT_PID")
+        reload
+        sleep 1
+        sp=$(subscriber_pid || true)
+        s0=$( [[ -n $sp ]] && ticks "$sp" || echo 0)
+        sleep $((WINDOW - 1))
+        a=$(($(ticks "$AGENT_PID") - a0))
+        s=$( [[ -n $sp ]] && echo $(($(ticks "$sp") - s0)) || echo 0)
+        f=$(($(store_fetches) - f0))
+        check "F-$name: polling goes on: $f fetches in $WINDOW s (2..$maxf)" eval "(( f >= 2 && f <= $maxf ))"
+        check "F-$name: agent CPU $a ticks in $WINDOW s (< 5 %)" eval "(( a * 100 < 5 * HZ * WINDOW ))"
+        check "F-$name: helper CPU $s ticks (< 25 %)" eval "(( s * 100 < 25 * HZ * (WINDOW - 1) ))"
+        check "F-$name: agent alive" agent_alive
+        if [[ $name != stall && $name != flood ]]; then
+                check "F-$name: the failure logged once, not per retry" \
+                        eval "(( \$(log_since $m | grep -c 'subscription down') == 1 ))"
+        fi
+}
+fault_case down "http://127.0.0.1:$PORT_DEAD/sub" 3
+fault_case stall "$(hostile stall)" 3
+fault_case garbage "$(hostile garbage)" 3
+fault_case huge "$(hostile huge)" 3
+check "F-huge: the 10 MB answer was refused, not taken as a hint" no_log_since "$FM" 'hint from notify_url'
+# One fetch at once, then ≤ one per 2 s: ≤ 1 + 7/2 + the poll's own.
+fault_case flood "$(hostile flood)" 7
+check "F-flood: hints were acted on (the fetch came forward)" has_log_since "$FM" 'hint from notify_url'
+NREQ=$(grep -c '^flood' "$D/pysrv.log" || true)
+check "F-flood: the subscriber asked $NREQ times in ${WINDOW} s (≤ 4 a second)" eval "(( NREQ <= 4 * WINDOW + 2 ))"
+
+say "F: expiry during the faults"
+wait_for "$(awk -v e="$ERIN_EXP" -v n="$EPOCHREALTIME" 'BEGIN { x = e - n + 3; printf "%.1f", x > 0 ? x : 0.1 }')" \
+        eval '! grep -qF "$(cut -d" " -f1-2 "$D/ssh/erin.pub")" "$KEYS/erin" 2>/dev/null' || true
+check "F: erin's key removed at her grant's end" eval '! grep -qF "$(cut -d" " -f1-2 "$D/ssh/erin.pub")" "$KEYS/erin" 2>/dev/null'
+
+say "end: SIGTERM ends the agent and its subscriber"
+SP=$(subscriber_pid || true)
+kill -TERM "$AGENT_PID"
+rc=0
+wait "$AGENT_PID" || rc=$?
+AGENT_PID=
+check "end: agent exit status 0 (got $rc)" test "$rc" -eq 0
+if [[ -n $SP ]]; then
+        check "end: the subscriber $SP ended with it" wait_for 3 eval '! kill -0 $SP 2>/dev/null'
+fi
+summary
