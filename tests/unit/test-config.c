@@ -207,6 +207,35 @@ static void test_values(void **state) {
                 assert_int_equal(config_parse(text, strlen(text), &c, &err), 0);
                 assert_string_equal(c->bundle_url, "https://x/b.jwt#frag");
         }
+        /* Mirrors: white space between URLs, kept in order; the first is
+         * bundle_url. The hint subscription and its rate. */
+        {
+                static const char text[] = "bundle_url = https://a.example/%h.jwt \t "
+                                           "http://b.example/x.jwt   file:///srv/jit/b.jwt\n"
+                                           "allow_http = yes\n"
+                                           "notify_url = https://hint.example/sub?id=%h\n"
+                                           "notify_min_interval = 30s\n";
+                _cleanup_(config_freep) struct jit_config *c = NULL;
+                struct jit_error err = {};
+
+                assert_int_equal(config_parse(text, strlen(text), &c, &err), 0);
+                assert_string_equal(c->bundle_url, "https://a.example/%h.jwt");
+                assert_int_equal(strv_length(c->bundle_urls), 3);
+                assert_string_equal(c->bundle_urls[0], "https://a.example/%h.jwt");
+                assert_string_equal(c->bundle_urls[1], "http://b.example/x.jwt");
+                assert_string_equal(c->bundle_urls[2], "file:///srv/jit/b.jwt");
+                assert_string_equal(c->notify_url, "https://hint.example/sub?id=%h");
+                assert_int_equal(c->notify_min_interval, 30);
+        }
+        {
+                _cleanup_(config_freep) struct jit_config *c = NULL;
+                struct jit_error err = {};
+
+                assert_int_equal(config_parse("", 0, &c, &err), 0);
+                assert_null(c->bundle_urls);
+                assert_null(c->notify_url);
+                assert_int_equal(c->notify_min_interval, 5);
+        }
         /* file:/// and a pinned key file. */
         {
                 static const char text[] = "bundle_url = file:///srv/jit/%h.jwt\n"
@@ -256,6 +285,24 @@ static void test_hostile(void **state) {
                 {"http URL with allow_http = no",
                  "bundle_url = http://store/b.jwt\nallow_http = no\n", 0,
                  "line 1: bundle_url: http:// is refused"},
+                {"nine mirrors",
+                 "bundle_url = https://a/1 https://a/2 https://a/3 https://a/4 https://a/5 "
+                 "https://a/6 https://a/7 https://a/8 https://a/9\n",
+                 0, "line 1: bundle_url: more than 8 URLs"},
+                {"http mirror without allow_http", "bundle_url = https://a/b http://c/d\n", 0,
+                 "line 1: bundle_url: http:// is refused"},
+                {"ftp mirror", "bundle_url = https://a/b ftp://c/d\n", 0,
+                 "line 1: bundle_url: not an https://"},
+                {"notify_url file://", "notify_url = file:///run/hint\n", 0,
+                 "line 1: notify_url: not an https:// or http:// URL"},
+                {"notify_url two URLs", "notify_url = https://a/sub https://b/sub\n", 0,
+                 "line 1: notify_url: not an https:// or http:// URL"},
+                {"notify_url http without allow_http", "\nnotify_url = http://hint/sub\n", 0,
+                 "line 2: notify_url: http:// is refused"},
+                {"notify_min_interval 0", "notify_min_interval = 0\n", 0,
+                 "line 1: notify_min_interval: "},
+                {"notify_min_interval over 1h", "notify_min_interval = 2h\n", 0,
+                 "line 1: notify_min_interval: "},
                 {"ftp URL", "bundle_url = ftp://store/b.jwt\n", 0,
                  "line 1: bundle_url: not an https://"},
                 {"file URL with host", "bundle_url = file://host/b.jwt\n", 0,
