@@ -71,7 +71,8 @@ else:
         first, *rest = decl.split(",")
         names = [re.findall(r"\w+", first)[-1]] + [re.findall(r"\w+", r)[-1] for r in rest]
         for n in names:
-            if not n.startswith("n_"):
+            # n_*: counts; bundle_urls: bundle_url's list of mirrors, one key
+            if not n.startswith("n_") and n != "bundle_urls":
                 keys.add(n)
 config_c = read("common/host/jit-conf.c")
 # A key table in jit-conf.c, if it has one: { "key", ... } entries.
