@@ -76,7 +76,7 @@ struct agent {
         struct hint *hint;            /* the notify_url subscriber, or NULL (hint.c) */
         uint64_t hint_not_before;     /* CLOCK_MONOTONIC usec: no hinted fetch before */
         bool hint_pending;            /* a hint came while a fetch ran */
-        unsigned failures; /* consecutive failed polls, for the backoff */
+        unsigned failures;            /* consecutive failed polls, for the backoff */
         /* SHA-256 of the bundle this process last verified and applied (or
          * found unchanged) under the trust store it holds now; forgotten on
          * reload. The same bytes again are not parsed and verified again. */

@@ -63,7 +63,8 @@ static void say_down(struct hint *h, const char *what) {
                 return;
         h->said = 0;
         agent_log(LOG_WARNING, AGENT_MID_HINT_DOWN,
-                  "notify_url subscription down: %s; retried with backoff, polling continues", what);
+                  "notify_url subscription down: %s; retried with backoff, polling continues",
+                  what);
 }
 
 /* The helper ended or broke its protocol: start it again later, at a

@@ -16,9 +16,9 @@
 #define MIRRORS_RETURN_USEC (600ULL * 1000000) /* 10 min */
 
 struct store_mirrors {
-        unsigned current;   /* the mirror of the fetch in flight or next */
-        unsigned tried;     /* mirrors that failed in this round */
-        unsigned preferred; /* where a round starts: the last that answered */
+        unsigned current;    /* the mirror of the fetch in flight or next */
+        unsigned tried;      /* mirrors that failed in this round */
+        unsigned preferred;  /* where a round starts: the last that answered */
         uint64_t left_first; /* CLOCK_MONOTONIC usec: when preferred left mirror 0 */
 };
 

@@ -15,9 +15,9 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <linux/capability.h>
 #include <linux/landlock.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -30,7 +30,7 @@
 
 #define USEC 1000000ULL
 #define SUBSCRIBE_BODY_MAX (64u * 1024u)
-#define SUBSCRIBE_GAP_USEC (250ULL * 1000)  /* after a message */
+#define SUBSCRIBE_GAP_USEC (250ULL * 1000)    /* after a message */
 #define SUBSCRIBE_IDLE_GAP_USEC (1ULL * USEC) /* after an answer without one (304, 408) */
 #define RETRY_FIRST_USEC (10ULL * USEC)
 #define RETRY_CAP_USEC (300ULL * USEC)

@@ -57,7 +57,7 @@
 
 /* jit.conf values. */
 #define JIT_BUNDLE_URL_MAX 2048u
-#define JIT_WARN_BEFORE_MAX 8u /* entries in warn_before */
+#define JIT_WARN_BEFORE_MAX 8u    /* entries in warn_before */
 #define JIT_BUNDLE_MIRRORS_MAX 8u /* URLs in bundle_url */
 
 /* A private key file (jitctl; the issuer's side). */

@@ -37,9 +37,9 @@ struct jit_config {
         char *state_dir;
         char *run_dir;
         /* store and freshness */
-        char *bundle_url;    /* the first of bundle_urls, the preferred store */
-        char **bundle_urls;  /* every mirror, in order of preference; NULL-terminated */
-        char *notify_url;    /* the push hint's subscription, or NULL */
+        char *bundle_url;            /* the first of bundle_urls, the preferred store */
+        char **bundle_urls;          /* every mirror, in order of preference; NULL-terminated */
+        char *notify_url;            /* the push hint's subscription, or NULL */
         int64_t notify_min_interval; /* at most one hinted fetch per this many seconds */
         int64_t poll_interval;
         int64_t fetch_timeout;

@@ -49,11 +49,11 @@ static void test_hostile(void **state) {
         /* A line as long as the limit, or longer. */
         memcpy(longline, "down ", 5);
         memset(longline + 5, 'x', sizeof(longline) - 5);
-        assert_int_equal(hint_wire_parse(longline, HINT_WIRE_LINE_MAX, &e, message, sizeof(message)),
-                         -EBADMSG);
-        assert_int_equal(hint_wire_parse(longline, HINT_WIRE_LINE_MAX - 1, &e, message,
-                                         sizeof(message)),
-                         0);
+        assert_int_equal(
+                hint_wire_parse(longline, HINT_WIRE_LINE_MAX, &e, message, sizeof(message)),
+                -EBADMSG);
+        assert_int_equal(
+                hint_wire_parse(longline, HINT_WIRE_LINE_MAX - 1, &e, message, sizeof(message)), 0);
 }
 
 static void test_round_trip(void **state) {
