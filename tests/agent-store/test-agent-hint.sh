@@ -420,7 +420,7 @@ NREQ=$(grep -c '^flood' "$D/pysrv.log" || true)
 check "F-flood: the subscriber asked $NREQ times in ${WINDOW} s (≤ 4 a second)" eval "(( NREQ <= 4 * WINDOW + 2 ))"
 
 say "F: expiry during the faults"
-wait_for "$(awk -v e="$ERIN_EXP" -v n="$EPOCHREALTIME" 'BEGIN { x = e - n + 3; printf "%.1f", x > 0 ? x : 0.1 }')" \
+wait_for "$(awk -v e="$ERIN_EXP" -v n="$EPOCHREALTIME" 'BEGIN { x = e - n + 3; printf "%.1f", (x > 0 ? x : 0.1) }')" \
         eval '! grep -qF "$(cut -d" " -f1-2 "$D/ssh/erin.pub")" "$KEYS/erin" 2>/dev/null' || true
 check "F: erin's key removed at her grant's end" eval '! grep -qF "$(cut -d" " -f1-2 "$D/ssh/erin.pub")" "$KEYS/erin" 2>/dev/null'
 
