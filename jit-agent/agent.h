@@ -71,10 +71,10 @@ struct agent {
 
         struct fetch_job *fetch; /* the helper's fetch in flight, or NULL */
         char *etag;
-        unsigned etag_mirror;         /* the bundle_url mirror etag came from */
         struct store_mirrors mirrors; /* which mirror next (store-mirrors.h) */
         struct hint *hint;            /* the notify_url subscriber, or NULL (hint.c) */
         uint64_t hint_not_before;     /* CLOCK_MONOTONIC usec: no hinted fetch before */
+        unsigned etag_mirror;         /* the bundle_url mirror etag came from */
         bool hint_pending;            /* a hint came while a fetch ran */
         unsigned failures;            /* consecutive failed polls, for the backoff */
         /* SHA-256 of the bundle this process last verified and applied (or

@@ -447,6 +447,8 @@ static int parse_bundle_urls(struct jit_config *c, const char *v, const struct k
                 v += n;
                 v += strspn(v, " \t");
         }
+        if (!l[0])
+                return line_error(err, line, "'%s' has an empty value", k->name);
         first = strdup(l[0]);
         if (!first)
                 return jit_error_oom(err);

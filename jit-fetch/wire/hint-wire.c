@@ -20,8 +20,12 @@ size_t hint_wire_format(enum hint_event e, const char *message, char *buf, size_
         case HINT_EVENT_DOWN:
                 n = (size_t) snprintf(buf, size, "down ");
                 for (const char *p = message && *message ? message : "?";
-                     *p && n < HINT_WIRE_LINE_MAX - 1; p++)
-                        buf[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+                     *p && n < HINT_WIRE_LINE_MAX - 1; p++) {
+                        if (*p >= 0x20 && *p < 0x7f)
+                                buf[n++] = *p;
+                        else
+                                buf[n++] = '?';
+                }
                 buf[n++] = '\n';
                 buf[n] = '\0';
                 break;
