@@ -195,7 +195,11 @@ EOF
         default_type application/jwt;
         server { listen 127.0.0.1:$PORT_A ssl; root $D/www-a; }
         server { listen 127.0.0.1:$PORT_B ssl; root $D/www-b; }
-        server { listen 127.0.0.1:$PORT_S ssl; root $D/store; location / { deny all; } location = /bundle.jwt { } }
+        # S serves the store folder as publish writes it, several times a
+        # second here: nginx's ETag (mtime in seconds and size) would name
+        # two bundles of one size written in one second alike. Without it,
+        # every fetch is a 200 and the agent compares the bytes.
+        server { listen 127.0.0.1:$PORT_S ssl; root $D/store; etag off; location / { deny all; } location = /bundle.jwt { } }
 }
 EOF
 } >"$D/store-ng/nginx.conf"
