@@ -53,6 +53,11 @@ struct jit_config {
         int64_t *warn_before; /* seconds, descending */
         size_t n_warn_before;
         int64_t kill_grace;
+        /* accounts from grants (jit.conf(5), "create_users") */
+        bool create_users;
+        uid_t user_uid_min, user_uid_max; /* inclusive; gid = uid */
+        char *user_home_base;             /* home = user_home_base/<name> */
+        char *user_shell;
 };
 
 void config_free(struct jit_config *c);
