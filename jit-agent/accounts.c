@@ -133,12 +133,12 @@ static void account_create(struct agent *a, struct uid_map *m, const char *name)
                         return;
                 }
         } else {
-                r = uid_map_allocate(m, name, c->user_uid_min, c->user_uid_max, uid_taken, NULL,
+                r = uid_map_allocate(m, name, c->user_uid_range.min, c->user_uid_range.max, uid_taken, NULL,
                                      &uid);
                 if (r == -ENOSPC) {
                         (void) snprintf(why, sizeof(why),
                                         "user_uid_range %u-%u is full: no uid left for it",
-                                        (unsigned) c->user_uid_min, (unsigned) c->user_uid_max);
+                                        (unsigned) c->user_uid_range.min, (unsigned) c->user_uid_range.max);
                         refuse(a, name, why);
                         return;
                 }

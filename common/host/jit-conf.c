@@ -78,8 +78,8 @@ int config_new(struct jit_config **ret) {
         c->on_sudo_expiry = ON_SUDO_EXPIRY_SESSION;
         c->kill_grace = 5;
         c->create_users = false;
-        c->user_uid_min = JIT_USER_UID_MIN_DEFAULT;
-        c->user_uid_max = JIT_USER_UID_MAX_DEFAULT;
+        c->user_uid_range.min = JIT_USER_UID_MIN_DEFAULT;
+        c->user_uid_range.max = JIT_USER_UID_MAX_DEFAULT;
 
         *ret = TAKE_PTR(c);
         return 0;
@@ -139,7 +139,7 @@ static const struct key_def keys[] = {
         {"warn_before", KEY_WARN_BEFORE, FIELD(warn_before), 1, DAY, "1s..1d"},
         {"kill_grace", KEY_DURATION, FIELD(kill_grace), 0, 5 * MINUTE, "0..5m"},
         {"create_users", KEY_BOOLEAN, FIELD(create_users), 0, 0, NULL},
-        {"user_uid_range", KEY_UID_RANGE, FIELD(user_uid_min), 0, 0, NULL},
+        {"user_uid_range", KEY_UID_RANGE, FIELD(user_uid_range), 0, 0, NULL},
         {"user_home_base", KEY_PATH, FIELD(user_home_base), 0, 0, NULL},
         {"user_shell", KEY_PATH, FIELD(user_shell), 0, 0, NULL},
 };
@@ -450,8 +450,8 @@ static int parse_uid_range(struct jit_config *c, const char *v, unsigned line,
                                   "user_uid_range: must not hold 65534 or 65535, and at most %u "
                                   "uids",
                                   JIT_USER_UID_RANGE_MAX);
-        c->user_uid_min = (uid_t) lo;
-        c->user_uid_max = (uid_t) hi;
+        c->user_uid_range.min = (uid_t) lo;
+        c->user_uid_range.max = (uid_t) hi;
         return 0;
 }
 

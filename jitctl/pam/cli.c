@@ -136,13 +136,11 @@ static int service_plan_enable(struct wiring *w, const struct pam_service *s, co
         r = lines_copy(&st.files[0].lines, &ret->old);
         if (r < 0)
                 return r;
-        r = pam_plan_enable(&st,
-                            &(const struct pam_plan_options){
-                                    .login = s->login,
-                                    .args = args,
-                                    .path = ret->path,
-                                    .mkhomedir = mkhomedir},
-                            &ret->new, &added, &error);
+        r = pam_plan_enable(
+                &st,
+                &(const struct pam_plan_options){
+                        .login = s->login, .args = args, .path = ret->path, .mkhomedir = mkhomedir},
+                &ret->new, &added, &error);
         if (r < 0) {
                 if (error)
                         ctl_error("pam enable: refused: %s", error);

@@ -52,8 +52,8 @@ static void check_defaults(const struct jit_config *c) {
         assert_true(c->warn_before[1] == 60);
         assert_true(c->kill_grace == 5);
         assert_false(c->create_users);
-        assert_int_equal(c->user_uid_min, JIT_USER_UID_MIN_DEFAULT);
-        assert_int_equal(c->user_uid_max, JIT_USER_UID_MAX_DEFAULT);
+        assert_int_equal(c->user_uid_range.min, JIT_USER_UID_MIN_DEFAULT);
+        assert_int_equal(c->user_uid_range.max, JIT_USER_UID_MAX_DEFAULT);
         assert_string_equal(c->user_home_base, "/home");
         assert_string_equal(c->user_shell, "/bin/bash");
 }
@@ -85,8 +85,8 @@ static void test_create_users(void **state) {
         (void) state;
         assert_int_equal(config_parse(text, strlen(text), &c, &err), 0);
         assert_true(c->create_users);
-        assert_int_equal(c->user_uid_min, 70000);
-        assert_int_equal(c->user_uid_max, 70009);
+        assert_int_equal(c->user_uid_range.min, 70000);
+        assert_int_equal(c->user_uid_range.max, 70009);
         assert_string_equal(c->user_home_base, "/srv/home");
         assert_string_equal(c->user_shell, "/bin/sh");
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
@@ -451,10 +451,10 @@ static void test_load(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults),
-                cmocka_unit_test(test_create_users), cmocka_unit_test(test_full),
-                cmocka_unit_test(test_values),   cmocka_unit_test(test_hostile),
-                cmocka_unit_test(test_limits),   cmocka_unit_test(test_load),
+                cmocka_unit_test(test_defaults), cmocka_unit_test(test_create_users),
+                cmocka_unit_test(test_full),     cmocka_unit_test(test_values),
+                cmocka_unit_test(test_hostile),  cmocka_unit_test(test_limits),
+                cmocka_unit_test(test_load),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,8 +46,8 @@ static void test_user_record(void **state) {
         assert_non_null(strstr(q, "\"homeDirectory\":\"/h\\\"o\\\\me/nina\""));
         assert_non_null(strstr(q, "\"shell\":\"/bin/s\\\"h\""));
         /* Hostile names and paths: never a record. */
-        static const char *const names[] = {"", "root\"", "a b", "../x", "x/y", "0", "-rf",
-                                            "n\nuid", "a\"b"};
+        static const char *const names[] = {"",  "root\"", "a b",    "../x", "x/y",
+                                            "0", "-rf",    "n\nuid", "a\"b"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 char *t = NULL;
 
@@ -138,9 +138,8 @@ static void test_uid_map_hostile(void **state) {
                 struct uid_map m = {};
                 struct jit_error err = {};
 
-                assert_int_equal(write_file_atomic(path, rows[i].text, strlen(rows[i].text), 0600,
-                                                   NULL),
-                                 0);
+                assert_int_equal(
+                        write_file_atomic(path, rows[i].text, strlen(rows[i].text), 0600, NULL), 0);
                 if (uid_map_load(h->state, &m, &err) >= 0)
                         fail_msg("%s: accepted", rows[i].name);
                 assert_int_equal(m.n, 0);
@@ -188,8 +187,8 @@ static void test_userdb_folder(void **state) {
 
         /* Someone else's record of a name, or link of a uid: never replaced. */
         {
-                _cleanup_free_ char *op = path_join3(dir, "omar.user", NULL),
-                                    *ou = NULL, *og = NULL;
+                _cleanup_free_ char *op = path_join3(dir, "omar.user", NULL), *ou = NULL,
+                                    *og = NULL;
                 static const char theirs[] = "{\"userName\":\"omar\",\"uid\":60001}\n";
 
                 assert_int_equal(write_file_atomic(op, theirs, strlen(theirs), 0644, NULL), 0);
