@@ -27,8 +27,6 @@ sys_init agent-users
 trap agent_cleanup EXIT
 require_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
 require_exe "getent" /usr/bin/getent
-[[ -e /lib/x86_64-linux-gnu/libnss_systemd.so.2 || -e /usr/lib/x86_64-linux-gnu/libnss_systemd.so.2 ]] ||
-        die "libnss_systemd.so.2 not found (install libnss-systemd)"
 [[ -e /lib/x86_64-linux-gnu/security/pam_mkhomedir.so || -e /usr/lib/x86_64-linux-gnu/security/pam_mkhomedir.so ]] ||
         die "pam_mkhomedir.so not found (install libpam-modules)"
 
@@ -36,37 +34,9 @@ UID_MIN=59100
 UID_MAX=59101 # 59101 is zed's (/etc/passwd in the namespace): one uid left
 NEW=nina
 
-# The namespace's /run/userdb is a tmpfs of its own; only the mount point is
-# made here when the machine has none (and removed again at exit).
-MADE_USERDB=0
-if [[ ! -d /run/userdb ]]; then
-        mkdir -m 0755 /run/userdb
-        MADE_USERDB=1
-fi
-userdb_cleanup() { if ((MADE_USERDB)); then rmdir /run/userdb 2>/dev/null || true; fi; }
-SANDBOX_CLEANUP+=(userdb_cleanup)
-
-NS_EXTRA_SETUP="
-mount -t tmpfs -o mode=0755 tmpfs /run/userdb
-sed -i -E 's/^(passwd|group|shadow):.*/\\1: files systemd/' /etc/nsswitch.conf
-grep -q '^passwd: files systemd' /etc/nsswitch.conf || echo 'passwd: files systemd' >>/etc/nsswitch.conf
-grep -q '^group: files systemd' /etc/nsswitch.conf || echo 'group: files systemd' >>/etc/nsswitch.conf
-useradd -M -u $UID_MAX -s /usr/sbin/nologin zed
+sys_userdb_ns
+NS_EXTRA_SETUP+="useradd -M -u $UID_MAX -s /usr/sbin/nologin zed
 "
-
-# The login stack with pam_mkhomedir, as jitctl pam enable writes it when
-# create_users is on.
-sys_write_pam_stack() {
-        printf '%s\n' \
-                "auth     required pam_deny.so" \
-                "account  required $JIT_PAM_MODULE config=$D/host/jit.conf debug" \
-                "account  required pam_unix.so" \
-                "session  required pam_loginuid.so" \
-                "session  required $JIT_PAM_MODULE config=$D/host/jit.conf" \
-                "session  required pam_mkhomedir.so umask=0077" \
-                "session  required pam_unix.so" >"$D/pam.d/$SANDBOX_SERVICE"
-        chmod 0644 "$D/pam.d/$SANDBOX_SERVICE"
-}
 
 conf() {
         agent_write_conf "poll_interval = 5s
@@ -83,14 +53,7 @@ sys_start_sshd_agent_keys
 
 # The agent runs in sshd's namespace: it writes the namespace's /run/userdb
 # and looks names up through the namespace's nsswitch.conf.
-cat >"$D/agent-in-ns" <<EOF
-#!/bin/bash
-exec nsenter -t $SSHD_PID -m -- "$JIT_AGENT" "\$@"
-EOF
-chmod 0755 "$D/agent-in-ns"
-REAL_AGENT=$JIT_AGENT
-JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$REAL_AGENT")/../jit-fetch/jit-fetch}
-JIT_AGENT=$D/agent-in-ns
+agent_in_ns
 agent_start
 
 claim() {
