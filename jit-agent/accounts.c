@@ -49,8 +49,8 @@ static void refuse(struct agent *a, const char *name, const char *why) {
                 return;
         (void) strv_extend(&a->accounts_refused, name);
         agent_log_fields(LOG_WARNING, AGENT_MID_ACCOUNT_REFUSED,
-                         (&(struct agent_log_fields){.user = name}),
-                         "account %s not created: %s", name, why);
+                         (&(struct agent_log_fields){.user = name}), "account %s not created: %s",
+                         name, why);
 }
 
 static void forget_refusal(struct agent *a, const char *name) {
@@ -69,8 +69,8 @@ static void forget_refusal(struct agent *a, const char *name) {
 
 static void failed(const char *name, int r, const char *what) {
         agent_log_fields(LOG_ERR, AGENT_MID_ACCOUNT_FAILED,
-                         (&(struct agent_log_fields){.user = name, .error = r}),
-                         "account %s: %s", name, what);
+                         (&(struct agent_log_fields){.user = name, .error = r}), "account %s: %s",
+                         name, what);
 }
 
 static void account_remove(struct agent *a, const struct uid_map *m, const char *name) {
@@ -133,12 +133,13 @@ static void account_create(struct agent *a, struct uid_map *m, const char *name)
                         return;
                 }
         } else {
-                r = uid_map_allocate(m, name, c->user_uid_range.min, c->user_uid_range.max, uid_taken, NULL,
-                                     &uid);
+                r = uid_map_allocate(m, name, c->user_uid_range.min, c->user_uid_range.max,
+                                     uid_taken, NULL, &uid);
                 if (r == -ENOSPC) {
                         (void) snprintf(why, sizeof(why),
                                         "user_uid_range %u-%u is full: no uid left for it",
-                                        (unsigned) c->user_uid_range.min, (unsigned) c->user_uid_range.max);
+                                        (unsigned) c->user_uid_range.min,
+                                        (unsigned) c->user_uid_range.max);
                         refuse(a, name, why);
                         return;
                 }

@@ -128,8 +128,8 @@ int userdb_records_write(const char *dir, const char *name, uid_t uid, const cha
                 /* Nothing half-done: what was written goes again. */
                 (void) userdb_records_remove(dir, name, uid, NULL);
                 if (!err || !err->message[0])
-                        return jit_error_set(err, -r, JIT_REASON_SYSTEM, "%s: cannot write: %s", dir,
-                                             strerror_r(-r, (char[128]){}, 128));
+                        return jit_error_set(err, -r, JIT_REASON_SYSTEM, "%s: cannot write: %s",
+                                             dir, strerror_r(-r, (char[128]){}, 128));
                 return r;
         }
         return 0;
@@ -157,8 +157,9 @@ int userdb_records_remove(const char *dir, const char *name, uid_t uid, struct j
                 if (entry_state(dir, files[i]) != 1)
                         continue;
                 if (unlinkat(dfd, files[i], 0) < 0 && errno != ENOENT)
-                        return jit_error_set(err, errno, JIT_REASON_SYSTEM, "%s/%s: cannot remove: %s",
-                                             dir, files[i], strerror_r(errno, (char[128]){}, 128));
+                        return jit_error_set(err, errno, JIT_REASON_SYSTEM,
+                                             "%s/%s: cannot remove: %s", dir, files[i],
+                                             strerror_r(errno, (char[128]){}, 128));
                 removed = true;
         }
         return removed ? 1 : 0;
