@@ -17,14 +17,14 @@
 /* The NSS answer for name is our own record: the record in /run/userdb is
  * jit-agent's and NSS gives it the uid we allocated (nss-systemd comes
  * after files, so a local account of the same name would win). */
-static bool name_is_ours(const char *name, const struct uid_entry *e) {
-        uid_t uid;
+static bool name_is_ours(const char *name, const struct uid_map *m) {
+        uid_t mine, uid;
         gid_t gid;
 
-        if (!e || !userdb_record_is_ours(USERDB_DIR, name))
+        if (uid_map_get(m, name, &mine) < 0 || !userdb_record_is_ours(USERDB_DIR, name))
                 return false;
-        return user_uid_get(name, &uid) >= 0 && uid == e->uid && group_gid_get(name, &gid) >= 0 &&
-               gid == e->uid;
+        return user_uid_get(name, &uid) >= 0 && uid == mine && group_gid_get(name, &gid) >= 0 &&
+               gid == mine;
 }
 
 /* Is uid taken, as a uid or as a gid, by anyone in the user database? */
@@ -74,13 +74,13 @@ static void failed(const char *name, int r, const char *what) {
 }
 
 static void account_remove(struct agent *a, const struct uid_map *m, const char *name) {
-        const struct uid_entry *e = uid_map_find(m, name);
         struct jit_error err = {};
+        uid_t uid;
         int r;
 
-        if (!e)
+        if (uid_map_get(m, name, &uid) < 0)
                 return; /* never ours: the map is written before any record */
-        r = userdb_records_remove(USERDB_DIR, name, e->uid, &err);
+        r = userdb_records_remove(USERDB_DIR, name, uid, &err);
         if (r < 0) {
                 failed(name, r, err.message);
                 return;
@@ -90,21 +90,20 @@ static void account_remove(struct agent *a, const struct uid_map *m, const char 
         agent_audit(AUDIT_ACCOUNT_REMOVED, LOG_NOTICE,
                     &(struct audit_fields){.user = name, .host = a->ctx.host, .result = "removed"},
                     "account %s (uid %u) removed: no usable grant holds it any more", name,
-                    (unsigned) e->uid);
+                    (unsigned) uid);
 }
 
 static void account_create(struct agent *a, struct uid_map *m, const char *name) {
         const struct jit_config *c = a->ctx.config;
-        const struct uid_entry *e = uid_map_find(m, name);
         _cleanup_free_ char *user_text = NULL, *group_text = NULL;
         struct jit_error err = {};
         char why[128];
-        bool fresh = false;
-        uid_t uid;
+        bool fresh = false, known;
+        uid_t uid = 0;
         gid_t gid;
         int r;
 
-        if (name_is_ours(name, e))
+        if (name_is_ours(name, m))
                 return; /* made already */
         /* Any source of the user database: files, LDAP/SSSD, another NSS
          * module, another drop-in. */
@@ -122,8 +121,8 @@ static void account_create(struct agent *a, struct uid_map *m, const char *name)
                 refuse(a, name, why);
                 return;
         }
-        if (e) {
-                uid = e->uid;
+        known = uid_map_get(m, name, &uid) >= 0;
+        if (known) {
                 r = uid_taken(uid, NULL);
                 if (r > 0) {
                         (void) snprintf(why, sizeof(why),

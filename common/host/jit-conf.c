@@ -443,8 +443,7 @@ static int parse_uid_range(struct jit_config *c, const char *v, unsigned line,
                 return line_error(err, line, "user_uid_range: %llu is above %llu",
                                   (unsigned long long) lo, (unsigned long long) hi);
         if (lo < 1000)
-                return line_error(err, line,
-                                  "user_uid_range: below 1000 are system users' uids");
+                return line_error(err, line, "user_uid_range: below 1000 are system users' uids");
         if ((lo <= 65535 && hi >= 65534) || hi - lo >= JIT_USER_UID_RANGE_MAX)
                 return line_error(err, line,
                                   "user_uid_range: must not hold 65534 or 65535, and at most %u "

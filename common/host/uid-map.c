@@ -14,41 +14,39 @@
 #define UID_MAP_FILE "uids"
 
 void uid_map_done(struct uid_map *m) {
-        for (size_t i = 0; m && i < m->n; i++)
-                free(m->v[i].name);
-        if (m) {
-                free(m->v);
-                *m = (struct uid_map){};
-        }
+        if (!m)
+                return;
+        strv_free(m->names);
+        free(m->uids);
+        *m = (struct uid_map){};
 }
 
-const struct uid_entry *uid_map_find(const struct uid_map *m, const char *name) {
+int uid_map_get(const struct uid_map *m, const char *name, uid_t *ret) {
         for (size_t i = 0; i < m->n; i++)
-                if (streq(m->v[i].name, name))
-                        return &m->v[i];
-        return NULL;
+                if (streq(m->names[i], name)) {
+                        *ret = m->uids[i];
+                        return 0;
+                }
+        return -ENOENT;
 }
 
-const struct uid_entry *uid_map_find_uid(const struct uid_map *m, uid_t uid) {
+const char *uid_map_owner(const struct uid_map *m, uid_t uid) {
         for (size_t i = 0; i < m->n; i++)
-                if (m->v[i].uid == uid)
-                        return &m->v[i];
+                if (m->uids[i] == uid)
+                        return m->names[i];
         return NULL;
 }
 
 static int uid_map_add(struct uid_map *m, const char *name, size_t len, uid_t uid) {
-        struct uid_entry *v;
-        char *copy = strndup(name, len);
+        uid_t *u = realloc(m->uids, (m->n + 1) * sizeof(uid_t));
+        size_t n = m->n;
 
-        if (!copy)
+        if (!u)
                 return -ENOMEM;
-        v = realloc(m->v, (m->n + 1) * sizeof(*v));
-        if (!v) {
-                free(copy);
+        m->uids = u;
+        if (strv_append_n(&m->names, &n, name, len) < 0)
                 return -ENOMEM;
-        }
-        m->v = v;
-        m->v[m->n++] = (struct uid_entry){.name = copy, .uid = uid};
+        m->uids[m->n++] = uid;
         return 0;
 }
 
@@ -71,8 +69,8 @@ int uid_map_load(const char *state_dir, struct uid_map *ret, struct jit_error *e
         p = text;
         end = text + len;
         while (p < end) {
-                struct kv_line l;
-                uint64_t uid;
+                struct kv_line l = {};
+                uint64_t uid = 0;
 
                 r = kv_line_next(&p, end, &l, err);
                 if (r < 0)
@@ -86,9 +84,9 @@ int uid_map_load(const char *state_dir, struct uid_map *ret, struct jit_error *e
                         break;
                 }
                 for (size_t i = 0; i < m.n; i++)
-                        if ((strlen(m.v[i].name) == l.key_len &&
-                             memcmp(m.v[i].name, l.key, l.key_len) == 0) ||
-                            m.v[i].uid == (uid_t) uid) {
+                        if ((strlen(m.names[i]) == l.key_len &&
+                             memcmp(m.names[i], l.key, l.key_len) == 0) ||
+                            m.uids[i] == (uid_t) uid) {
                                 r = jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,
                                                   "line %u: name or uid given twice", l.number);
                                 break;
@@ -122,20 +120,23 @@ int uid_map_save(const char *state_dir, const struct uid_map *m, struct jit_erro
         if (!f)
                 return jit_error_oom(err);
         for (size_t i = 0; i < m->n; i++)
-                fprintf(f, "%s %u\n", m->v[i].name, (unsigned) m->v[i].uid);
+                fprintf(f, "%s %u\n", m->names[i], (unsigned) m->uids[i]);
         if (fclose(f) != 0)
                 return jit_error_oom(err);
         return write_file_atomic(path, buf, len, 0600, err);
 }
 
-int uid_map_allocate(struct uid_map *m, const char *name, uid_t min, uid_t max,
-                     uid_taken_fn taken, void *userdata, uid_t *ret) {
-        if (!name || !user_name_is_valid(name, strlen(name)) || min > max || uid_map_find(m, name))
+int uid_map_allocate(struct uid_map *m, const char *name, uid_t min, uid_t max, uid_taken_fn taken,
+                     void *userdata, uid_t *ret) {
+        uid_t have;
+
+        if (!name || !user_name_is_valid(name, strlen(name)) || min > max ||
+            uid_map_get(m, name, &have) >= 0)
                 return -EINVAL;
         for (uint64_t u = min; u <= max; u++) {
                 int r;
 
-                if (uid_map_find_uid(m, (uid_t) u))
+                if (uid_map_owner(m, (uid_t) u))
                         continue;
                 r = taken ? taken((uid_t) u, userdata) : 0;
                 if (r < 0)

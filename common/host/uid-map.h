@@ -13,13 +13,10 @@
 
 #include "error.h"
 
-struct uid_entry {
-        char *name;
-        uid_t uid;
-};
-
+/* names[i] has uids[i]; names is NULL-terminated (or NULL when empty). */
 struct uid_map {
-        struct uid_entry *v;
+        char **names;
+        uid_t *uids;
         size_t n;
 };
 
@@ -32,10 +29,10 @@ int uid_map_load(const char *state_dir, struct uid_map *ret, struct jit_error *e
 /* Write it atomically. */
 int uid_map_save(const char *state_dir, const struct uid_map *m, struct jit_error *err);
 
-/* The uid of name, or NULL. */
-const struct uid_entry *uid_map_find(const struct uid_map *m, const char *name);
+/* The uid of name into *ret: 0, or -ENOENT when name has none. */
+int uid_map_get(const struct uid_map *m, const char *name, uid_t *ret);
 /* Who holds uid in the map, or NULL. */
-const struct uid_entry *uid_map_find_uid(const struct uid_map *m, uid_t uid);
+const char *uid_map_owner(const struct uid_map *m, uid_t uid);
 
 /* Is uid (as a uid, or the same number as a gid) in use by anyone else on
  * the host? The agent asks NSS; tests pass a table. <0 on a lookup error. */
@@ -45,5 +42,5 @@ typedef int (*uid_taken_fn)(uid_t uid, void *userdata);
  * to the map for name (not there yet). -ENOSPC when the range is full: the
  * map is then unchanged. A lookup error is returned as is, the map
  * unchanged. */
-int uid_map_allocate(struct uid_map *m, const char *name, uid_t min, uid_t max,
-                     uid_taken_fn taken, void *userdata, uid_t *ret);
+int uid_map_allocate(struct uid_map *m, const char *name, uid_t min, uid_t max, uid_taken_fn taken,
+                     void *userdata, uid_t *ret);

@@ -92,8 +92,9 @@ int group_record_format(const char *name, gid_t gid, char **ret) {
                 return -ENOMEM;
         fputs("{\"groupName\":", f);
         r = json_put_string(f, name);
-        fprintf(f, ",\"gid\":%u,\"disposition\":\"regular\",\"service\":\"" USER_RECORD_SERVICE
-                   "\"}\n",
+        fprintf(f,
+                ",\"gid\":%u,\"disposition\":\"regular\",\"service\":\"" USER_RECORD_SERVICE
+                "\"}\n",
                 (unsigned) gid);
         return memstream_finish(f, &buf, r, ret);
 }

@@ -37,32 +37,42 @@ static int dir_open(const char *dir, bool create, int *ret, struct jit_error *er
         return 0;
 }
 
-/* 1: dir/file is a record of ours (or a link to one), 0: there is none,
- * -EEXIST: something else is there. */
-static int entry_state(const char *dir, const char *file) {
-        _cleanup_free_ char *path = path_join3(dir, file, NULL), *text = NULL, *target = NULL;
-        struct stat st;
+/* 1: dir/file is a regular file holding a record of ours, 0: there is
+ * none, -EEXIST: something else is there. */
+static int record_file_state(const char *dir, const char *file) {
+        _cleanup_free_ char *path = path_join3(dir, file, NULL), *text = NULL;
         size_t len = 0;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        r = read_file_secure(path, 0, RECORD_FILE_MAX, &text, &len, NULL);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return -EEXIST;
+        return user_record_is_ours(text, len) ? 1 : -EEXIST;
+}
+
+/* The same, where a link (ours point at "<name>.user" or "<name>.group"
+ * beside them) is judged by the file it names. */
+static int entry_state(const char *dir, const char *file) {
+        _cleanup_free_ char *path = path_join3(dir, file, NULL);
+        char target[256];
+        struct stat st;
         ssize_t n;
 
         if (!path)
                 return -ENOMEM;
         if (lstat(path, &st) < 0)
                 return errno == ENOENT ? 0 : -errno;
-        if (S_ISLNK(st.st_mode)) {
-                /* Our links point at "<name>.user" beside them: judge that. */
-                target = malloc(256);
-                if (!target)
-                        return -ENOMEM;
-                n = readlink(path, target, 255);
-                if (n <= 0 || memchr(target, '/', (size_t) n))
-                        return -EEXIST;
-                target[n] = '\0';
-                return entry_state(dir, target) == 1 ? 1 : -EEXIST;
-        }
-        if (read_file_secure(path, 0, RECORD_FILE_MAX, &text, &len, NULL) < 0)
+        if (!S_ISLNK(st.st_mode))
+                return record_file_state(dir, file);
+        n = readlink(path, target, sizeof(target) - 1);
+        if (n <= 0 || memchr(target, '/', (size_t) n))
                 return -EEXIST;
-        return user_record_is_ours(text, len) ? 1 : -EEXIST;
+        target[n] = '\0';
+        return record_file_state(dir, target) == 1 ? 1 : -EEXIST;
 }
 
 static int link_replace(int dfd, const char *target, const char *name) {
