@@ -12,7 +12,8 @@
 #     grant and gets a home from pam_mkhomedir;
 #  2. her grant expires → the session is ended, the record is gone within
 #     1 s, getent fails, a new login is refused;
-#  3. her second grant gives her the same uid (state_dir/uids);
+#  3. her uid stays hers (another newcomer finds the range full) and her
+#     second grant gives it back (state_dir/uids);
 #  4. alice, in /etc/passwd, with a grant: not shadowed, logs in as before;
 #  5. the range full (its other uid taken in /etc/passwd) → a clear error
 #     for omar, no record, state_dir/uids unchanged;
@@ -125,6 +126,15 @@ if [[ $rc -eq 255 && ! -s $D/out ]]; then pass "a new login of $NEW is refused";
 check "her home is kept" test -d "$D/home/$NEW"
 
 # --- 3. the same uid on a second grant ----------------------------------------
+# Meanwhile pia, another newcomer, gets a grant: nina's uid is kept for her
+# (state_dir/uids), so pia finds the range full rather than taking it.
+mark=$(agent_log_mark)
+ugrant pia p1 300
+agent_publish
+agent_log_wait "$mark" "account pia not created: user_uid_range $UID_MIN-$UID_MAX is full" 10 &&
+        pass "nina's uid stays hers while she has no account: pia is refused, the range is full" ||
+        fail "nina's uid stays hers while she has no account: pia is refused, the range is full"
+rm -f "$D/store/grants/p1.jwt"
 mark=$(agent_log_mark)
 ugrant $NEW g2 300
 agent_publish
