@@ -276,16 +276,17 @@ static int get_once(struct imds_client *c, const char *url, struct answer *a, lo
         return r;
 }
 
-static void backoff(struct imds_client *c, unsigned attempt) {
+/* Wait before Azure's next try: 0.25 s, doubling. false when that wait
+ * would pass the deadline: then the last answer is the outcome. */
+static bool backoff(struct imds_client *c, unsigned attempt) {
         uint64_t wait = 250000ULL << attempt, now = now_usec();
 
-        if (now >= c->deadline)
-                return;
-        if (wait > c->deadline - now)
-                wait = c->deadline - now;
+        if (now >= c->deadline || wait >= c->deadline - now)
+                return false;
         (void) nanosleep(&(struct timespec){.tv_sec = (time_t) (wait / 1000000),
                                             .tv_nsec = (long) (wait % 1000000) * 1000},
                          NULL);
+        return true;
 }
 
 int imds_get(struct imds_client *c, const char *path, char **ret_body, size_t *ret_len,
@@ -325,10 +326,9 @@ int imds_get(struct imds_client *c, const char *path, char **ret_body, size_t *r
                         continue;
                 }
                 if (c->cloud == CLOUD_AZURE && attempt < IMDS_AZURE_RETRIES &&
-                    (status == 404 || status == 410 || status == 429 || status == 500)) {
-                        backoff(c, attempt);
+                    (status == 404 || status == 410 || status == 429 || status == 500) &&
+                    backoff(c, attempt))
                         continue;
-                }
                 if (status == 404) {
                         (void) snprintf(message, IMDS_MESSAGE_MAX, "%s: not found", path);
                         return -ENOENT;

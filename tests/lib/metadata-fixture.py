@@ -28,6 +28,7 @@ is written to PORTFILE; one line per request to LOGFILE
 ("METHOD PATH STATUS header=value…") for the tests to assert on."""
 
 import json
+import os
 import secrets
 import sys
 import threading
@@ -40,9 +41,19 @@ COUNTS = {}  # path -> requests seen, for "first N answers fail"
 LOCK = threading.Lock()
 
 
+STATE_MTIME = [None]
+
+
 def state():
+    """The state as the test last wrote it; a new state restarts the counts."""
     with open(STATE, encoding="utf-8") as f:
-        return json.load(f)
+        mtime = os.fstat(f.fileno()).st_mtime_ns
+        st = json.load(f)
+    with LOCK:
+        if mtime != STATE_MTIME[0]:
+            STATE_MTIME[0] = mtime
+            COUNTS.clear()
+    return st
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -238,7 +249,6 @@ def main():
     server.daemon_threads = True
     with open(PORTFILE + ".tmp", "w", encoding="utf-8") as f:
         f.write(str(server.server_address[1]))
-    import os
     os.rename(PORTFILE + ".tmp", PORTFILE)
     server.serve_forever()
 
