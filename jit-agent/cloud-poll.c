@@ -118,18 +118,20 @@ static bool facts_equal(const struct host_facts *x, const struct host_facts *y) 
 
 static void cloud_failed(struct agent *a, int error, const char *what) {
         int64_t now = (int64_t) time(NULL);
-        uint64_t retry = (uint64_t) AGENT_CLOUD_RETRY_SEC << (a->cloud.failures < 5 ? a->cloud.failures : 5);
+        uint64_t retry = (uint64_t) AGENT_CLOUD_RETRY_SEC
+                         << (a->cloud.failures < 5 ? a->cloud.failures : 5);
 
         a->cloud.failures++;
         if (retry > AGENT_CLOUD_REFRESH_SEC)
                 retry = AGENT_CLOUD_REFRESH_SEC;
         if (a->cloud.last.cloud != CLOUD_AUTO)
-                agent_log_fields(LOG_WARNING, AGENT_MID_CLOUD_FACTS_FAILED,
-                                 (&(struct agent_log_fields){.error = error}),
-                                 "%s metadata failed (%u in a row): %s; keeping the facts of %" PRId64
-                                 " s ago",
-                                 cloud_to_string(a->cloud.cloud), a->cloud.failures, what,
-                                 now - a->cloud.last.fetched);
+                agent_log_fields(
+                        LOG_WARNING, AGENT_MID_CLOUD_FACTS_FAILED,
+                        (&(struct agent_log_fields){.error = error}),
+                        "%s metadata failed (%u in a row): %s; keeping the facts of %" PRId64
+                        " s ago",
+                        cloud_to_string(a->cloud.cloud), a->cloud.failures, what,
+                        now - a->cloud.last.fetched);
         else
                 agent_log_fields(LOG_WARNING, AGENT_MID_CLOUD_FACTS_FAILED,
                                  (&(struct agent_log_fields){.error = error}),

@@ -169,8 +169,8 @@ static int request(struct imds_client *c, const char *method, const char *url,
 
         cc = curl_easy_perform(e);
         if (a->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-                (void) snprintf(message, IMDS_MESSAGE_MAX, "%s: answer larger than %llu bytes",
-                                url, (unsigned long long) c->max_answer);
+                (void) snprintf(message, IMDS_MESSAGE_MAX, "%s: answer larger than %llu bytes", url,
+                                (unsigned long long) c->max_answer);
                 r = -EFBIG;
         } else if (cc == CURLE_OPERATION_TIMEDOUT) {
                 (void) snprintf(message, IMDS_MESSAGE_MAX, "%s: timed out", url);

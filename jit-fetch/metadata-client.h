@@ -31,9 +31,9 @@
 
 struct imds_options {
         enum cloud cloud;
-        const char *endpoint;      /* NULL: IMDS_DEFAULT_ENDPOINT; another only for tests */
-        uint64_t timeout_usec;     /* for the whole session, every request and retry */
-        uint64_t max_answer;       /* bytes, per answer: more is an error */
+        const char *endpoint;  /* NULL: IMDS_DEFAULT_ENDPOINT; another only for tests */
+        uint64_t timeout_usec; /* for the whole session, every request and retry */
+        uint64_t max_answer;   /* bytes, per answer: more is an error */
 };
 
 struct imds_client;

@@ -79,8 +79,8 @@ static bool starts_with(const char *s, const char *prefix) {
 }
 
 static bool dmi_is_aws(const char *root) {
-        static const char *const vendors[] = {"class/dmi/id/sys_vendor", "class/dmi/id/board_vendor",
-                                              "class/dmi/id/bios_vendor"};
+        static const char *const vendors[] = {
+                "class/dmi/id/sys_vendor", "class/dmi/id/board_vendor", "class/dmi/id/bios_vendor"};
         char v[DMI_VALUE_MAX];
 
         for (size_t i = 0; i < ELEMENTSOF(vendors); i++) {
