@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "agent-log.h"
+#include "cloud-detect.h"
 #include "cloud-poll.h"
 #include "enforce.h"
 #include "facts-file.h"

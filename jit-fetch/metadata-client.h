@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cloud-detect.h"
+#include "cloud.h"
 
 #define IMDS_DEFAULT_ENDPOINT "http://169.254.169.254"
 #define IMDS_AZURE_API_VERSION "2021-02-01"

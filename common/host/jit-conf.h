@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cloud-detect.h"
+#include "cloud.h"
 #include "error.h"
 #include "grant.h"
 
