@@ -123,8 +123,8 @@ static void cloud_failed(struct agent *a, int error, const char *what) {
                          << (a->cloud.failures < 5 ? a->cloud.failures : 5);
 
         a->cloud.failures++;
-        if (retry > AGENT_CLOUD_REFRESH_SEC)
-                retry = AGENT_CLOUD_REFRESH_SEC;
+        if (retry > (uint64_t) a->ctx.config->cloud_refresh)
+                retry = (uint64_t) a->ctx.config->cloud_refresh;
         if (a->cloud.last.cloud != CLOUD_AUTO)
                 agent_log_fields(
                         LOG_WARNING, AGENT_MID_CLOUD_FACTS_FAILED,
@@ -179,7 +179,7 @@ static void on_cloud_done(int error, bool helper_fault, const char *message,
                           cloud_to_string(a->cloud.cloud), f.n_facts, left_out);
                 facts_update(a);
         }
-        cloud_schedule(a, AGENT_CLOUD_REFRESH_SEC * USEC_PER_SEC);
+        cloud_schedule(a, (uint64_t) a->ctx.config->cloud_refresh * USEC_PER_SEC);
 }
 
 static int on_cloud_timer(sd_event_source *s, uint64_t usec, void *userdata) {
