@@ -376,6 +376,9 @@ static void test_config_keys(void **state) {
                 {"cloud = none\n", true},
                 {"cloud = AWS\n", false},
                 {"cloud = ec2\n", false},
+                {"cloud_refresh = 1m\n", true},
+                {"cloud_refresh = 4s\n", false},
+                {"cloud_refresh = 2d\n", false},
                 {"selector_facts = host, env, aws.account, aws.tag.\n", true},
                 {"selector_facts = aws.tag.*\n", false},
                 {"selector_facts = a=b\n", false},
@@ -396,6 +399,7 @@ static void test_config_keys(void **state) {
         assert_ok(config_parse("", 0, &d, &err), &err);
         assert_int_equal(d->cloud, CLOUD_AUTO);
         assert_null(d->selector_facts);
+        assert_int_equal(d->cloud_refresh, 300);
 }
 
 static void test_selectable(void **state) {
