@@ -115,7 +115,7 @@ EOF
         echo "http {"
         ng_http "$D/ng"
         echo "        default_type application/jwt;"
-        echo "        server { listen 127.0.0.1:$PS ssl; root $D/store; location / { deny all; } location = /bundle.jwt { } }"
+        echo "        server { listen 127.0.0.1:$PS ssl; root $D/store; location / { deny all; } location = /head.jwt { } location /objects/ { } }"
         echo "}"
 } >"$D/ng/nginx.conf"
 {
@@ -167,7 +167,7 @@ host_conf() {
                 echo "host_id = $h"
                 echo "labels = env=prod"
                 echo "clock_skew = 0"
-                echo "bundle_url = https://127.0.0.1:$PS/bundle.jwt"
+                echo "bundle_url = https://127.0.0.1:$PS/head.jwt"
                 echo "ca_file = $D/host/ca.pem"
                 if [[ -n ${2:-} ]]; then printf '%s\n' "$2"; fi
         } >"$D/$h/jit.conf.tmp"
@@ -208,7 +208,7 @@ all_accepted() {
                 grep -q accepted "$D/$(hn "$i")/agent.log" || return 1
         done
 }
-wait_for 60 all_accepted || die "not every agent accepted the first bundle"
+wait_for 60 all_accepted || die "not every agent accepted the first head"
 note "$HOSTS agents running (poll_interval 60 s), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # nsenter (a mount namespace only) execs the agent: $! is the agent.

@@ -11,8 +11,10 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "cloud-facts-file.h"
 #include "error.h"
 #include "fetch-job.h"
+#include "head.h"
 #include "host-context.h"
 #include "jit-limits.h"
 #include "snapshot.h"
@@ -56,6 +58,20 @@ struct warned {
         uint32_t mask;
 };
 
+/* This host's cloud facts (cloud-poll.c): which cloud, the last good facts
+ * its metadata service gave (also in run_dir/cloud-facts), the job asking. */
+struct agent_cloud {
+        enum cloud cloud;               /* CLOUD_NONE: nothing is asked */
+        struct cloud_facts_record last; /* last.cloud CLOUD_AUTO: none yet */
+        struct fetch_job *job;
+        sd_event_source *timer;
+        unsigned failures;
+};
+
+/* Last good cloud facts older than this are dropped (grants selecting on
+ * them stop matching) when the metadata service keeps failing. */
+#define AGENT_CLOUD_FACTS_KEEP_SEC (24 * 3600)
+
 struct agent {
         sd_event *event;
         sd_bus *bus; /* the system bus where logind runs, else NULL */
@@ -70,6 +86,7 @@ struct agent {
         struct key_schedule keys;
 
         struct fetch_job *fetch; /* the helper's fetch in flight, or NULL */
+        struct agent_cloud cloud;
         char *etag;
         struct store_mirrors mirrors; /* which mirror next (store-mirrors.h) */
         struct hint *hint;            /* the notify_url subscriber, or NULL (hint.c) */
@@ -82,6 +99,19 @@ struct agent {
          * reload. The same bytes again are not parsed and verified again. */
         char applied_sha256[65]; /* hex, as in the state file; "" for none */
         int64_t store_skew;      /* store clock minus ours at the last fetch, seconds */
+
+        /* A checked head whose shards are being fetched (poll.c): applied
+         * once all are saved, dropped whole if one fails. */
+        struct head *pending_head;
+        char *pending_token;
+        size_t pending_len;
+        char *pending_etag;
+        size_t *pending_need; /* indexes into pending_head->shards */
+        size_t n_pending_need, pending_next;
+        char *pending_base; /* the head's URL up to its last '/' */
+        /* The facts differ from those the held head was applied with (a
+         * start, a reload): apply it again, fetching the shards now needed. */
+        bool facts_changed;
 
         sd_event_source *poll_timer;
         sd_event_source *deadline_timer; /* CLOCK_REALTIME: the next expiry or warning */
@@ -112,6 +142,9 @@ struct agent {
  * on failure a keeps the context it had (a bad edit must not stop
  * enforcement) and err says what is wrong. */
 int agent_load_context(struct agent *a, struct jit_error *err);
+
+/* Forget the head being applied, and its shard list. */
+void agent_pending_drop(struct agent *a);
 
 /* Free everything a holds (the event loop last); a fetch in flight is
  * cancelled. */

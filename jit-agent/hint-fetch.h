@@ -2,7 +2,7 @@
 #pragma once
 
 /* What a hint may do: bring the next poll forward, at most once per
- * notify_min_interval. Nothing else: the fetched bundle is verified as at
+ * notify_min_interval. Nothing else: the fetched head is verified as at
  * any poll, so a forged, replayed or flooded hint costs at most one extra
  * fetch per interval and never changes what the host enforces. */
 

@@ -22,6 +22,7 @@
 #include "agent-log.h"
 #include "agent.h"
 #include "bus.h"
+#include "cloud-poll.h"
 #include "enforce.h"
 #include "hint.h"
 #include "host-state.h"
@@ -96,6 +97,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         (void) agent_reconcile(a);
         (void) agent_poll_now(a);
         (void) agent_hint_start(a); /* notify_url or its TLS options may have changed */
+        agent_cloud_reload(a);
         (void) sd_notify(false, "READY=1");
         return 0;
 }
@@ -185,6 +187,9 @@ static int agent_startup(struct agent *a, struct jit_error *err) {
         if (r < 0)
                 return r;
         r = agent_hint_start(a);
+        if (r < 0)
+                return r;
+        r = agent_cloud_setup(a);
         if (r < 0)
                 return r;
         /* WATCHDOG=1 at half of WatchdogSec=, from the loop itself: a loop

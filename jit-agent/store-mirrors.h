@@ -3,12 +3,12 @@
 
 /* Which of bundle_url's mirrors the next fetch goes to. A poll is a round:
  * it starts at the mirror that answered last and, when a fetch fails or its
- * bundle is refused (unreachable, an older serial, expired, a bad
- * signature), goes on to the next at once; only a round in which every
+ * head is refused (unreachable, an older serial, expired, a bad
+ * signature) or a shard it names cannot be fetched from it, goes on to the next at once; only a round in which every
  * mirror failed counts as a failed poll (backoff, "unreachable"). After a
  * fallback, the first mirror is tried first again MIRRORS_RETURN_USEC
  * later. The rules for what is accepted are the same whatever mirror served
- * it: the signed bundle is the authority, never where it came from. */
+ * it: the signed head is the authority, never where it came from. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +31,6 @@ unsigned store_mirrors_next(struct store_mirrors *m, unsigned n, uint64_t now);
  * ends; the next starts from preferred). */
 bool store_mirrors_failed(struct store_mirrors *m, unsigned n);
 
-/* The current mirror answered with a bundle that was accepted (or is the
+/* The current mirror answered with a head that was accepted (or is the
  * one held): the round ends there, and the next starts there. */
 void store_mirrors_answered(struct store_mirrors *m, uint64_t now);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* jit-fetch: one fetch of the bundle, for jit-agent, in a process of its own.
+/* jit-fetch: one fetch from the store (a head or a shard), for jit-agent, in a process of its own.
  * Its lines on stderr (the agent's stderr, so the journal under systemd) are
  * the rare failures of the helper itself; what it fetched, or why it could
  * not, goes to the agent over the wire, and the agent logs it.
@@ -10,7 +10,7 @@
  * gives up every capability, sets no_new_privs and confines itself with
  * Landlock to reading files before it parses a byte from the network. It
  * writes the outcome to stdout (wire/fetch-wire.h) and exits; the agent verifies
- * the body as it verifies any bundle. Keeping libcurl out of the agent is also
+ * the body as it verifies anything from the store. Keeping libcurl out of the agent is also
  * what keeps the long-running agent small (docs/benchmarks.md). */
 
 #include <errno.h>
@@ -29,7 +29,9 @@
 
 #include "fetch-wire.h"
 #include "fetch.h"
+#include "jit-limits.h"
 #include "macro.h"
+#include "metadata-facts.h"
 #include "parse.h"
 #include "subscribe.h"
 
@@ -136,7 +138,8 @@ static int parse_u64(const char *s, uint64_t *ret) {
 
 static void help(void) {
         printf("jit-fetch --url=URL [OPTIONS]\n\n"
-               "Fetch the grant bundle once for jit-agent and write the outcome to stdout.\n"
+               "Fetch one object of the store (its head or a shard) for jit-agent and write the "
+               "outcome to stdout.\n"
                "Started by jit-agent; not meant to be run by hand.\n\n"
                "  --url=URL                  https://, file:// (http:// with --allow-http)\n"
                "  --connect-timeout-usec=N\n"
@@ -146,8 +149,12 @@ static void help(void) {
                "  --pinned-pubkey=PIN        a path or sha256//…\n"
                "  --allow-http\n"
                "  --etag=ETAG                If-None-Match\n"
+               "  --sha256=HEX               the body must hash to this (a shard's name)\n"
                "  --subscribe                hold the notify_url subscription at --url and\n"
-               "                             write one line per event (wire/hint-wire.h)\n");
+               "                             write one line per event (wire/hint-wire.h)\n\n"
+               "jit-fetch --metadata=CLOUD [--timeout-usec=N] [--max-size=BYTES]\n\n"
+               "Ask this host's cloud metadata service (aws, gcp, azure) for its facts.\n"
+               "  --endpoint=URL             another metadata service: for tests only\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -162,7 +169,10 @@ int main(int argc, char *argv[]) {
                 OPT_PIN,
                 OPT_HTTP,
                 OPT_ETAG,
-                OPT_SUBSCRIBE
+                OPT_METADATA,
+                OPT_ENDPOINT,
+                OPT_SHA256,
+                OPT_SUBSCRIBE,
         };
         static const struct option options[] = {
                 {"url", required_argument, NULL, OPT_URL},
@@ -175,6 +185,9 @@ int main(int argc, char *argv[]) {
                 {"pinned-pubkey", required_argument, NULL, OPT_PIN},
                 {"allow-http", no_argument, NULL, OPT_HTTP},
                 {"etag", required_argument, NULL, OPT_ETAG},
+                {"metadata", required_argument, NULL, OPT_METADATA},
+                {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+                {"sha256", required_argument, NULL, OPT_SHA256},
                 {"subscribe", no_argument, NULL, OPT_SUBSCRIBE},
                 {"help", no_argument, NULL, 'h'},
                 {},
@@ -188,6 +201,9 @@ int main(int argc, char *argv[]) {
         struct fetcher *f = NULL;
         struct subscriber *sub = NULL;
         bool subscribe = false;
+        /* The metadata job (metadata-facts.h); its answers are small. */
+        struct imds_options m = {.cloud = CLOUD_NONE};
+        bool max_given = false;
         int c, r;
 
         /* Before anything else: nothing below needs a privilege. */
@@ -211,6 +227,7 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_MAX:
                         r = parse_u64(optarg, &o.max_size);
+                        max_given = true;
                         break;
                 case OPT_CA:
                         o.ca_file = optarg;
@@ -233,6 +250,19 @@ int main(int argc, char *argv[]) {
                 case OPT_SUBSCRIBE:
                         subscribe = true;
                         break;
+                case OPT_METADATA:
+                        if (cloud_from_string(optarg, &m.cloud) < 0 ||
+                            !cloud_fact_prefix(m.cloud)) {
+                                fprintf(stderr, "jit-fetch: --metadata: aws, gcp or azure\n");
+                                return 2;
+                        }
+                        break;
+                case OPT_ENDPOINT:
+                        m.endpoint = optarg;
+                        break;
+                case OPT_SHA256:
+                        o.sha256 = optarg;
+                        break;
                 case 'h':
                         help();
                         return EXIT_SUCCESS;
@@ -243,6 +273,15 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "jit-fetch: invalid number: %s\n", optarg);
                         return 2;
                 }
+        }
+        if (m.cloud != CLOUD_NONE) {
+                if (optind < argc || o.url) {
+                        fprintf(stderr, "jit-fetch: --metadata takes no --url and no arguments\n");
+                        return 2;
+                }
+                m.timeout_usec = o.total_timeout_usec;
+                m.max_answer = max_given ? o.max_size : JIT_METADATA_ANSWER_MAX;
+                return metadata_facts_job(&m, STDOUT_FILENO) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
         if (optind < argc || !o.url) {
                 fprintf(stderr, "jit-fetch: --url=URL and no other arguments expected\n");

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* `jitctl publish --notify URL`: after the bundle is written, POST its
+/* `jitctl publish --notify URL`: after the head is written, POST its
  * serial to a hint server's publisher endpoint (nginx with nchan:
  * docs/admin-guide.md), so subscribed hosts fetch it at once. The message
- * carries no authority: hosts fetch and verify the signed bundle. */
+ * carries no authority: hosts fetch and verify the signed head. */
 
 #include <stdint.h>
 

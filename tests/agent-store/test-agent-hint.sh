@@ -4,12 +4,15 @@
 # Store mirrors and the push hint, with the real jit-agent, the real jit-fetch
 # and the real jitctl:
 #   - mirrors: bundle_url lists two HTTPS stores (nginx on 127.0.0.1 with a
-#     test CA); the first is down, then stale (its newest bundle expired),
-#     then serves an older serial: each time the second's bundle is taken,
-#     and nothing older is ever applied;
+#     test CA), each a copy of the store folder (head.jwt and objects/); the
+#     first is down, then stale (its newest head, the one held, expired),
+#     then serves an older serial, then a new head without its shards: each
+#     time the second's head is taken, with its shards fetched from the
+#     second (a head's shards come from the mirror that served it), and
+#     nothing older is ever applied;
 #   - the hint: a second nginx with nchan (long-poll subscriber over TLS
 #     with the store's ca_file, publisher on plain HTTP), `jitctl publish
-#     --notify`: the bundle arrives in ≤ 2 s with poll_interval 1 h; a burst
+#     --notify`: the new head arrives in ≤ 2 s with poll_interval 1 h; a burst
 #     of hints is one fetch per notify_min_interval and the last publish is
 #     never lost; the hint server restarted: the subscription comes back;
 #   - faults (hint-server.py): the hint server down, hanging, answering
@@ -20,7 +23,7 @@
 # test-agent-hint.sh JIT_AGENT JITCTL
 #
 # Root only (the agent refuses config and state not owned by root). Every
-# process started here is ended here, by PID. About 80 s.
+# process started here is ended here, by PID. About 85 s.
 
 set -euo pipefail
 
@@ -101,10 +104,10 @@ PORT_S=$(free_port)
 PORT_DEAD=$(free_port) # nothing listens there
 PORT_SUB=$(free_port)
 PORT_PUB=$(free_port)
-URL_A="https://127.0.0.1:$PORT_A/bundle.jwt"
-URL_B="https://127.0.0.1:$PORT_B/bundle.jwt"
-URL_S="https://127.0.0.1:$PORT_S/bundle.jwt"
-URL_DEAD="https://127.0.0.1:$PORT_DEAD/bundle.jwt"
+URL_A="https://127.0.0.1:$PORT_A/head.jwt"
+URL_B="https://127.0.0.1:$PORT_B/head.jwt"
+URL_S="https://127.0.0.1:$PORT_S/head.jwt"
+URL_DEAD="https://127.0.0.1:$PORT_DEAD/head.jwt"
 SUB_URL="https://127.0.0.1:$PORT_SUB/sub"
 PUB_URL="http://127.0.0.1:$PORT_PUB/pub"
 
@@ -140,22 +143,35 @@ publish() {
         "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
                 --trust "$D/host/trust.jwks" "$@" | sed 's/^/#   publish: /'
 }
-# place FILE DIR: FILE as DIR/bundle.jwt, atomically, with an mtime of its
-# own (nginx's ETag is mtime and size: two bundles of one size placed in one
-# second would have the same).
+# save NAME: a copy of the store folder as it is now (its head and objects).
+save() { rm -rf "$D/saved/$1"; cp -a "$D/store" "$D/saved/$1"; }
+# place STORE DIR [noobjects]: STORE's objects into DIR/objects (unless
+# noobjects), then its head as DIR/head.jwt, atomically, with an mtime of
+# its own (nginx's ETag is mtime and size: two heads of one size placed in
+# one second would have the same).
 PLACE_N=0
 place() {
         PLACE_N=$((PLACE_N + 1))
-        cp "$1" "$2/.bundle.tmp"
-        chmod 0644 "$2/.bundle.tmp"
-        touch -d "@$((${TAP_T0%.*} - 100000 + PLACE_N))" "$2/.bundle.tmp"
-        mv -f "$2/.bundle.tmp" "$2/bundle.jwt"
+        mkdir -p "$2/objects"
+        chmod 0755 "$2/objects"
+        if [[ ${3:-} != noobjects ]]; then
+                cp -n "$1"/objects/* "$2/objects/" 2>/dev/null || true
+                chmod 0644 "$2"/objects/* 2>/dev/null || true
+        fi
+        cp "$1/head.jwt" "$2/.head.tmp"
+        chmod 0644 "$2/.head.tmp"
+        touch -d "@$((${TAP_T0%.*} - 100000 + PLACE_N))" "$2/.head.tmp"
+        mv -f "$2/.head.tmp" "$2/head.jwt"
 }
+head_sha() { "$PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read().strip()).hexdigest())' "$1/head.jwt"; }
 
 STATE=$D/host/state/state
 KEYS=$D/host/run/keys
-store_fetches() { grep -c 'GET /bundle.jwt' "$D/store-ng/access.log" 2>/dev/null || echo 0; }
-fetches_of() { grep -c "^$1 .*GET /bundle.jwt" "$D/store-ng/access.log" 2>/dev/null || echo 0; }
+store_fetches() { grep -c 'GET /head.jwt' "$D/store-ng/access.log" 2>/dev/null || echo 0; }
+fetches_of() { grep -c "^$1 .*GET /head.jwt" "$D/store-ng/access.log" 2>/dev/null || echo 0; }
+# objects_since MARK PORT: shard requests to PORT after access log line MARK.
+access_lines() { wc -l <"$D/store-ng/access.log" 2>/dev/null || echo 0; }
+objects_since() { tail -n "+$(($1 + 1))" "$D/store-ng/access.log" | grep -c "^$2 .*GET /objects/" || true; }
 # ticks PID: utime + stime of PID, in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 HZ=$(getconf CLK_TCK)
@@ -197,9 +213,10 @@ EOF
         server { listen 127.0.0.1:$PORT_B ssl; root $D/www-b; }
         # S serves the store folder as publish writes it, several times a
         # second here: nginx's ETag (mtime in seconds and size) would name
-        # two bundles of one size written in one second alike. Without it,
-        # every fetch is a 200 and the agent compares the bytes.
-        server { listen 127.0.0.1:$PORT_S ssl; root $D/store; etag off; location / { deny all; } location = /bundle.jwt { } }
+        # two heads of one size written in one second alike. Without it,
+        # every fetch is a 200 and the agent compares the bytes. Only the
+        # head and objects/ are served (not grants/ or revoked).
+        server { listen 127.0.0.1:$PORT_S ssl; root $D/store; etag off; location / { deny all; } location = /head.jwt { } location /objects/ { } }
 }
 EOF
 } >"$D/store-ng/nginx.conf"
@@ -257,8 +274,8 @@ hostile() { echo "http://127.0.0.1:$(awk -v m="$1" '$1 == m { print $2 }' "$D/py
 # ---- M1: the first mirror is down -------------------------------------------------
 grant alice alice-1 30m
 publish
-cp "$D/store/bundle.jwt" "$D/saved/serial1.jwt"
-place "$D/saved/serial1.jwt" "$D/www-b"
+save serial1
+place "$D/saved/serial1" "$D/www-b"
 write_conf "bundle_url = $URL_DEAD $URL_B
 poll_interval = 1h"
 
@@ -277,41 +294,71 @@ say "agent $AGENT_PID; store nginx $STORE_PID (A $PORT_A, B $PORT_B, S $PORT_S);
 say "M1: mirror 1 down, mirror 2 serves serial 1"
 check "M1: serial 1 accepted from mirror 2" wait_for 8 state_serial_is 1
 check "M1: mirror 1's failure logged, mirror 2 tried at once" \
-        grep -q 'bundle fetch from mirror 1 failed: could not connect.*; trying mirror 2' "$D/agent.log"
-check "M1: not counted as a failed poll" eval '! grep -q "bundle fetch failed" "$D/agent.log"'
+        grep -q 'store fetch from mirror 1 failed: could not connect.*; trying mirror 2' "$D/agent.log"
+check "M1: not counted as a failed poll" eval '! grep -q "store fetch failed" "$D/agent.log"'
 check "M1: mirror 2 was fetched" eval '(( $(fetches_of "$PORT_B") >= 1 ))'
 
-say "M2: mirror 1 is stale (its newest bundle expired), mirror 2 has serial 3"
+say "M2: mirror 1 stopped at serial 2, which expires; mirror 2 has serial 3"
+# A head published as if 598 s ago with a 10 min TTL: fresh for 2 s more.
 cp -a "$D/store" "$D/store-stale"
+EXP2=$((${EPOCHREALTIME%.*} + 2))
 "$JITCTL" publish --store "$D/store-stale" --key "$D/keys/signing.key" --iss "$ISS" \
-        --trust "$D/host/trust.jwks" --now "$((${EPOCHREALTIME%.*} - 7200))" --bundle-ttl 10m >/dev/null 2>&1 ||
-        die "cannot publish the stale bundle"
-place "$D/store-stale/bundle.jwt" "$D/www-a" # serial 2, expired 1 h 50 min ago
-publish >/dev/null
-publish
-cp "$D/store/bundle.jwt" "$D/saved/serial3.jwt"
-place "$D/saved/serial3.jwt" "$D/www-b"
-M=$(log_lines)
+        --trust "$D/host/trust.jwks" --now "$((EXP2 - 600))" --head-ttl 10m >/dev/null 2>&1 ||
+        die "cannot publish the short-lived head"
+place "$D/store-stale" "$D/www-a" # serial 2
 write_conf "bundle_url = $URL_A $URL_B
 poll_interval = 1h"
 reload
+check "M2: serial 2 accepted from mirror 1" wait_for 8 state_serial_is 2
+publish >/dev/null
+publish
+save serial3
+place "$D/saved/serial3" "$D/www-b"
+wait_for 5 eval '(( ${EPOCHREALTIME%.*} > EXP2 ))' || true
+M=$(log_lines)
+reload
 check "M2: serial 3 accepted from mirror 2" wait_for 8 state_serial_is 3
-check "M2: mirror 1 named stale, mirror 2 tried" \
-        has_log_since "$M" 'mirror 1 has nothing newer than bundle serial 2, which expired .*trying mirror 2'
-check "M2: the state's bundle is mirror 2's" \
-        grep -q "^bundle-sha256 $("$PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read().strip()).hexdigest())' "$D/saved/serial3.jwt")$" "$STATE"
+check "M2: mirror 1 named stale (its head, the one held, expired), mirror 2 tried" \
+        has_log_since "$M" 'mirror 1 has nothing newer than head serial 2, which expired .*trying mirror 2'
+check "M2: not a failed poll" no_log_since "$M" 'store fetch failed'
+check "M2: the state's head is mirror 2's" grep -q "^bundle-sha256 $(head_sha "$D/saved/serial3")$" "$STATE"
 
 say "M3: mirror 1 serves an older serial (1), mirror 2 has serial 4"
-place "$D/saved/serial1.jwt" "$D/www-a"
+place "$D/saved/serial1" "$D/www-a"
+grant alice alice-2 30m # a new shard in serial 4
 publish
-place "$D/store/bundle.jwt" "$D/www-b"
+save serial4
+place "$D/saved/serial4" "$D/www-b"
 M=$(log_lines)
+A=$(access_lines)
 reload
 check "M3: serial 4 accepted from mirror 2" wait_for 8 state_serial_is 4
 check "M3: mirror 1's serial 1 refused as a rollback" \
-        has_log_since "$M" 'bundle rejected: bundle serial 1 is older than the accepted 3'
-check "M3: then mirror 2 tried at once" has_log_since "$M" 'mirror 1 failed: the fetched bundle was rejected; trying mirror 2'
-check "M3: still not a failed poll" no_log_since "$M" 'bundle fetch failed'
+        has_log_since "$M" 'store update rejected: head serial 1 is older than the accepted 3'
+check "M3: then mirror 2 tried at once" has_log_since "$M" 'mirror 1 failed: the fetched store update was rejected; trying mirror 2'
+check "M3: still not a failed poll" no_log_since "$M" 'store fetch failed'
+check "M3: serial 4's new shard fetched from mirror 2 ($(objects_since "$A" "$PORT_B"))" \
+        eval '(( $(objects_since "$A" "$PORT_B") >= 1 ))'
+check "M3: no shard asked of mirror 1" eval '(( $(objects_since "$A" "$PORT_A") == 0 ))'
+
+say "M4: mirror 1 serves serial 5's head but not its new shard; mirror 2 has both"
+grant alice alice-3 30m # a new shard in serial 5
+publish
+save serial5
+place "$D/saved/serial5" "$D/www-a" noobjects
+place "$D/saved/serial5" "$D/www-b"
+M=$(log_lines)
+A=$(access_lines)
+reload
+check "M4: serial 5 accepted" wait_for 8 state_serial_is 5
+check "M4: the shard was asked of mirror 1, which served the head (a 404)" \
+        eval '(( $(tail -n "+$((A + 1))" "$D/store-ng/access.log" | grep -c "^$PORT_A .* 404 \"GET /objects/") >= 1 ))'
+check "M4: that shard's failure is mirror 1's failed fetch; mirror 2 tried at once" \
+        has_log_since "$M" 'store fetch from mirror 1 failed: .*; trying mirror 2'
+check "M4: mirror 2's head fetched, then its shard from mirror 2" \
+        eval '(( $(fetches_of "$PORT_B") >= 1 && $(objects_since "$A" "$PORT_B") >= 1 ))'
+check "M4: not a failed poll" no_log_since "$M" 'store fetch failed'
+check "M4: the state's head is serial 5's" grep -q "^bundle-sha256 $(head_sha "$D/saved/serial5")$" "$STATE"
 
 # ---- H: the hint ------------------------------------------------------------------
 say "H1: notify_url on nchan over TLS; poll_interval 1 h"
@@ -321,17 +368,17 @@ poll_interval = 1h
 notify_url = $SUB_URL
 notify_min_interval = 2s"
 reload
-check "H1: serial 4 from the store folder" wait_for 5 state_serial_is 4
+check "H1: serial 5 from the store folder" wait_for 5 state_serial_is 5
 check "H1: subscription up (the server holds its request)" wait_for 5 has_log_since "$M" 'notify_url subscription up'
 M=$(log_lines)
 grant bob bob-1 30m
 T=$EPOCHREALTIME
 publish --notify "$PUB_URL"
-if wait_for 3 state_serial_is 5; then
+if wait_for 3 state_serial_is 6; then
         DT=$(fsub "$EPOCHREALTIME" "$T")
-        check "H1: serial 5 applied ${DT} s after publish --notify (≤ 2 s; the next poll is 1 h away)" le "$DT" 2
+        check "H1: serial 6 applied ${DT} s after publish --notify (≤ 2 s; the next poll is 1 h away)" le "$DT" 2
 else
-        fail "H1: serial 5 not applied within 3 s of publish --notify"
+        fail "H1: serial 6 not applied within 3 s of publish --notify"
 fi
 check "H1: the agent logged the hinted fetch" has_log_since "$M" 'hint from notify_url: fetching the store now'
 wait_for 2 test -f "$KEYS/bob" || true
@@ -344,7 +391,7 @@ T=$EPOCHREALTIME
 for _ in 1 2 3 4 5 6 7 8; do publish --notify "$PUB_URL" >/dev/null; done
 LAST=$(awk '$1 == "serial" { print $2 }' "$STATE")
 DTB=$(fsub "$EPOCHREALTIME" "$T")
-check "H2: the last publish (serial 13) applied" wait_for 5 state_serial_is 13
+check "H2: the last publish (serial 14) applied" wait_for 5 state_serial_is 14
 sleep 2.5
 F=$(($(store_fetches) - F0))
 # One at once, then at most one per 2 s over the burst and the one after it.
@@ -367,11 +414,11 @@ else
 fi
 T=$EPOCHREALTIME
 publish --notify "$PUB_URL" >/dev/null
-if wait_for 3 state_serial_is 14; then
+if wait_for 3 state_serial_is 15; then
         DT=$(fsub "$EPOCHREALTIME" "$T")
-        check "H3: serial 14 applied ${DT} s after publish --notify (≤ 2 s)" le "$DT" 2
+        check "H3: serial 15 applied ${DT} s after publish --notify (≤ 2 s)" le "$DT" 2
 else
-        fail "H3: serial 14 not applied within 3 s after the restart"
+        fail "H3: serial 15 not applied within 3 s after the restart"
 fi
 
 # ---- F: faults ------------------------------------------------------------------------

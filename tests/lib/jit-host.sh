@@ -11,7 +11,7 @@
 #   jit_write_conf [LINES]   (re)writes $D/host/jit.conf with extra LINES
 #   mint USER NAME ARGS…     a grant for USER into $D/store/grants/NAME.jwt
 #                            (jitctl issue options in ARGS: --jti, --scope, --ttl, …)
-#   publish                  signs the store's bundle ($D/store/bundle.jwt)
+#   publish                  writes the store: shards ($D/store/objects/), then the signed head ($D/store/head.jwt)
 #   stage                    applies it to the host state as the agent would
 #   revoke JTI               adds JTI to the store's revoked list
 #
@@ -41,6 +41,9 @@ jit_write_conf() {
                 echo "run_dir = $D/host/run"
                 echo "host_id = $HOST_ID"
                 echo "labels = env=prod, role=db"
+                # Never a real metadata service (CI may run on a cloud VM);
+                # tests/system/test-cloud-sshd.sh sets cloud itself.
+                if [[ ${1:-} != *"cloud = "* ]]; then echo "cloud = none"; fi
                 if [[ -n ${1:-} ]]; then printf '%s\n' "$1"; fi
         } >"$D/host/jit.conf.tmp"
         chown root:root "$D/host/jit.conf.tmp"
@@ -67,7 +70,7 @@ publish() {
 
 stage() {
         require_exe "jit-host-apply (JIT_HOST_APPLY)" "${JIT_HOST_APPLY:-}"
-        "$JIT_HOST_APPLY" --config "$D/host/jit.conf" "$D/store/bundle.jwt" 2>&1 | sed 's/^/# stage: /'
+        "$JIT_HOST_APPLY" --config "$D/host/jit.conf" "$D/store" 2>&1 | sed 's/^/# stage: /'
         return "${PIPESTATUS[0]}"
 }
 
