@@ -3,12 +3,13 @@
 
 /* Which of bundle_url's mirrors the next fetch goes to. A poll is a round:
  * it starts at the mirror that answered last and, when a fetch fails or its
- * head is refused (unreachable, an older serial, expired, a bad
- * signature) or a shard it names cannot be fetched from it, goes on to the next at once; only a round in which every
- * mirror failed counts as a failed poll (backoff, "unreachable"). After a
- * fallback, the first mirror is tried first again MIRRORS_RETURN_USEC
- * later. The rules for what is accepted are the same whatever mirror served
- * it: the signed head is the authority, never where it came from. */
+ * head is refused (unreachable, an older serial, expired, a bad signature)
+ * or a shard it names cannot be fetched from it, goes on to the next at
+ * once; only a round in which every mirror failed counts as a failed poll
+ * (backoff, "unreachable"). After a fallback, the first mirror is tried
+ * first again MIRRORS_RETURN_USEC later. The rules for what is accepted are
+ * the same whatever mirror served it: the signed head is the authority,
+ * never where it came from. */
 
 #include <stdbool.h>
 #include <stdint.h>
