@@ -292,7 +292,7 @@ static void argv_free(char **argv) {
 }
 
 static int spawn_helper(const struct fetch_options *o, int stdout_fd, pid_t *ret) {
-        char *argv[16] = {(char *) fetch_helper_path()};
+        char *argv[24] = {(char *) fetch_helper_path()};
         size_t n = 1;
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
@@ -308,6 +308,10 @@ static int spawn_helper(const struct fetch_options *o, int stdout_fd, pid_t *ret
             (r = arg_add(argv, &n, "client-key", o->client_key)) < 0 ||
             (r = arg_add(argv, &n, "pinned-pubkey", o->pinned_pubkey)) < 0 ||
             (r = arg_add(argv, &n, "etag", o->etag)) < 0 ||
+            (r = arg_add(argv, &n, "store-auth", o->store_auth)) < 0 ||
+            (r = arg_add(argv, &n, "store-endpoint", o->store_endpoint)) < 0 ||
+            (r = arg_add(argv, &n, "store-region", o->store_region)) < 0 ||
+            (r = arg_add(argv, &n, "store-client-id", o->store_client_id)) < 0 ||
             (o->allow_http && !(argv[n++] = strdup("--allow-http")))) {
                 argv_free(argv);
                 return r < 0 ? r : -ENOMEM;
