@@ -56,8 +56,8 @@ static int aws(const struct store_refusal *s, char *msg, size_t size) {
         }
         if (streq(code, "ExpiredToken") || streq(code, "TokenRefreshRequired")) {
                 (void) snprintf(msg, size,
-                                "expired token: the store says role '%s''s session credentials "
-                                "have expired (%s): check this host's clock",
+                                "expired token: the store says the session credentials of role "
+                                "'%s' have expired (%s): check this host's clock",
                                 role, code);
                 return -EKEYEXPIRED;
         }
@@ -87,25 +87,32 @@ static int aws(const struct store_refusal *s, char *msg, size_t size) {
         }
         if (streq(code, "SignatureDoesNotMatch")) {
                 (void) snprintf(msg, size,
-                                "signature refused: the store does not accept role '%s''s "
-                                "signature (SignatureDoesNotMatch): the credentials the "
-                                "metadata service gave are not the role's, or store_endpoint is "
-                                "not the store",
+                                "signature refused: the store does not accept the signature made "
+                                "with role '%s' (SignatureDoesNotMatch): the metadata service's "
+                                "secret key is not the role's, or store_endpoint is not the store",
+                                role);
+                return -EKEYREJECTED;
+        }
+        if (streq(code, "InvalidAccessKeyId") && !s->session_token) {
+                (void) snprintf(msg, size,
+                                "session token missing: the metadata service gave role '%s' "
+                                "temporary credentials without a session token "
+                                "(InvalidAccessKeyId)",
                                 role);
                 return -EKEYREJECTED;
         }
         if (streq(code, "InvalidAccessKeyId")) {
                 (void) snprintf(msg, size,
-                                "credentials refused: the store does not know role '%s''s access "
-                                "key (InvalidAccessKeyId): is store_endpoint the store of this "
-                                "account?",
+                                "credentials refused: the store does not know the access key of "
+                                "role '%s' (InvalidAccessKeyId): is store_endpoint the store of "
+                                "this account?",
                                 role);
                 return -EKEYREJECTED;
         }
         if (streq(code, "InvalidToken") || streq(code, "MissingSecurityHeader")) {
                 (void) snprintf(msg, size,
-                                "session token refused: the store rejects role '%s''s session "
-                                "token (%s)",
+                                "session token refused: the store rejects the session token of "
+                                "role '%s' (%s)",
                                 role, code);
                 return -EKEYREJECTED;
         }

@@ -6,6 +6,7 @@
  * bucket's region) becomes one message naming what to fix. Distinct causes
  * get distinct messages (jit-agent(8), "Store errors"). Pure: no I/O. */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "store-url.h"
@@ -18,6 +19,7 @@ struct store_refusal {
         const char *bucket_region; /* x-amz-bucket-region, or NULL */
         const char *region;        /* the region requests were signed for */
         const char *role;          /* the AWS role, or NULL */
+        bool session_token;        /* AWS: a session token was sent */
         const char *url;           /* the store URL, for the message */
 };
 
