@@ -47,6 +47,10 @@
 #define AGENT_MID_WARNING_SENT "6972550c6fc349c5bbc51c2495cfd21e"
 #define AGENT_MID_SESSION_RECORD_UNSAFE "0b247d3ed6eb48c4a78f14d3825b646c"
 #define AGENT_MID_ENDING_RESUMED "8bb0c9507b4a43edb69be51357b03d7a"
+#define AGENT_MID_CLOUD_DETECTED "bc2fce3ea26848b58a6ecc30fd2bf947"
+#define AGENT_MID_CLOUD_FACTS_CHANGED "84ac1e3cbc8d4fd4b5ebe209ab9744de"
+#define AGENT_MID_CLOUD_FACTS_FAILED "7db290f8d27f460aa317e50f4b379a02"
+#define AGENT_MID_CLOUD_FACTS_DROPPED "593dfe0685df4824980fbb8db675f1b0"
 
 /* Fields of an event besides its message; NULL (0) ones are left out. */
 struct agent_log_fields {

@@ -227,6 +227,8 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                         .store_endpoint = c->store_endpoint,
                         .store_region = c->store_region,
                         .store_client_id = c->store_client_id,
+                        /* Test-only, as for the cloud facts (jit-agent(8)). */
+                        .metadata_endpoint = getenv("JIT_TEST_METADATA_URL"),
                 },
                 on_fetch_done, a, &a->fetch);
         if (r < 0) {

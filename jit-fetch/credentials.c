@@ -16,6 +16,7 @@
 
 #define ROLE_NAME_MAX 128
 #define SECRET_MAX 8192
+#define CREDENTIALS_ANSWER_MAX (64u * 1024u)
 
 static struct credentials cache;
 
@@ -81,36 +82,20 @@ static int parse_json(const char *body, struct json_object **ret) {
         return json_parse_object_strict(body, strlen(body), 4, ret, NULL) < 0 ? -EBADMSG : 0;
 }
 
-static int aws_token(uint64_t timeout_usec, char **ret, char *msg, size_t size) {
-        static const char *const h[] = {"X-aws-ec2-metadata-token-ttl-seconds: 300", NULL};
-        _cleanup_strfreezero_ char *body = NULL;
-        long status = 0;
-        int r;
-
-        r = metadata_request("PUT", "/latest/api/token", h, timeout_usec, &status, &body, msg,
-                             size);
-        if (r < 0)
-                return r;
-        if (status != 200 || !body[0] || strpbrk(body, "\r\n")) {
-                (void) snprintf(msg, size,
-                                "the AWS instance metadata service refused an IMDSv2 token "
-                                "(HTTP %ld): check the instance's metadata options (http-tokens, "
-                                "hop limit)",
-                                status);
-                return -EACCES;
-        }
-        *ret = TAKE_PTR(body);
-        return 0;
+static int client_new(enum cloud cloud, const char *endpoint, uint64_t timeout_usec,
+                      struct imds_client **ret) {
+        return imds_client_new(&(struct imds_options){.cloud = cloud,
+                                                      .endpoint = endpoint,
+                                                      .timeout_usec = timeout_usec,
+                                                      .max_answer = CREDENTIALS_ANSWER_MAX},
+                               ret);
 }
 
-static int aws_get(const char *token, const char *path, uint64_t timeout_usec, long *status,
-                   char **body, char *msg, size_t size) {
-        _cleanup_strfreezero_ char *h = NULL;
-
-        if (asprintf(&h, "X-aws-ec2-metadata-token: %s", token) < 0)
-                return -ENOMEM;
-        const char *const headers[] = {h, NULL};
-        return metadata_request("GET", path, headers, timeout_usec, status, body, msg, size);
+/* The service did not answer as it should: say where it failed. */
+static int metadata_failed(int r, const char *what, const char *detail, char *msg, size_t size) {
+        (void) snprintf(msg, size, "instance metadata service: %s: %s", what,
+                        detail[0] ? detail : strerror_r(-r, (char[128]){}, 128));
+        return r;
 }
 
 static bool role_name_is_valid(const char *s, size_t n) {
@@ -123,53 +108,49 @@ static bool role_name_is_valid(const char *s, size_t n) {
         return true;
 }
 
-static int aws_credentials(uint64_t timeout_usec, struct credentials *c, char *msg, size_t size) {
-        _cleanup_strfreezero_ char *token = NULL, *body = NULL;
+static int aws_credentials(struct imds_client *imds, struct credentials *c, char *msg,
+                           size_t size) {
+        _cleanup_strfreezero_ char *body = NULL;
         _cleanup_free_ char *path = NULL, *list = NULL;
         _cleanup_json_ struct json_object *o = NULL;
         const char *code = NULL, *exp = NULL;
-        long status = 0;
+        char detail[IMDS_MESSAGE_MAX];
+        size_t len = 0;
         int r;
 
-        r = aws_token(timeout_usec, &token, msg, size);
-        if (r < 0)
-                return r;
-        r = aws_get(token, "/latest/meta-data/iam/security-credentials/", timeout_usec, &status,
-                    &list, msg, size);
-        if (r < 0)
-                return r;
-        size_t n = strcspn(list, "\r\n");
-        if (status == 404 || (status == 200 && n == 0)) {
+        r = imds_get(imds, "/latest/meta-data/iam/security-credentials/", &list, &len, detail);
+        if (r == -ENOENT || (r >= 0 && strcspn(list, "\r\n") == 0)) {
                 (void) snprintf(msg, size,
                                 "no instance role: this instance has no IAM instance profile; "
                                 "attach a role that may read the store (s3:GetObject)");
                 return -ENOKEY;
         }
-        if (status != 200 || !role_name_is_valid(list, n)) {
+        if (r < 0)
+                return metadata_failed(r, "the instance role", detail, msg, size);
+        size_t n = strcspn(list, "\r\n");
+        if (!role_name_is_valid(list, n)) {
                 (void) snprintf(msg, size,
-                                "the AWS instance metadata service did not list a valid role "
-                                "(HTTP %ld)",
-                                status);
+                                "the AWS instance metadata service did not list a valid role");
                 return -EBADMSG;
         }
         c->role = strndup(list, n);
         if (!c->role || asprintf(&path, "/latest/meta-data/iam/security-credentials/%s", c->role) < 0)
                 return -ENOMEM;
-        r = aws_get(token, path, timeout_usec, &status, &body, msg, size);
-        if (r < 0)
-                return r;
-        if (status == 404) {
+        r = imds_get(imds, path, &body, &len, detail);
+        if (r == -ENOENT) {
                 (void) snprintf(msg, size,
                                 "no instance role: the role '%s' has no credentials; attach an "
                                 "instance profile with a role that may read the store",
                                 c->role);
                 return -ENOKEY;
         }
-        if (status != 200 || parse_json(body, &o) < 0) {
+        if (r < 0)
+                return metadata_failed(r, "the role's credentials", detail, msg, size);
+        if (parse_json(body, &o) < 0) {
                 (void) snprintf(msg, size,
-                                "the AWS instance metadata service gave no credentials for role "
-                                "'%s' (HTTP %ld)",
-                                c->role, status);
+                                "the AWS instance metadata service gave malformed credentials "
+                                "for role '%s'",
+                                c->role);
                 return -EBADMSG;
         }
         (void) json_get_string(o, "Code", false, 64, &code, NULL);
@@ -221,26 +202,25 @@ static int bearer_from_json(const char *body, int64_t now, struct credentials *c
         return 0;
 }
 
-static int gcp_credentials(uint64_t timeout_usec, int64_t now, struct credentials *c, char *msg,
-                           size_t size) {
-        static const char *const h[] = {"Metadata-Flavor: Google", NULL};
+static int gcp_credentials(struct imds_client *imds, int64_t now, struct credentials *c,
+                           char *msg, size_t size) {
         _cleanup_strfreezero_ char *body = NULL;
-        long status = 0;
+        char detail[IMDS_MESSAGE_MAX];
+        size_t len = 0;
         int r;
 
-        r = metadata_request("GET", "/computeMetadata/v1/instance/service-accounts/default/token",
-                             h, timeout_usec, &status, &body, msg, size);
-        if (r < 0)
-                return r;
-        if (status == 404) {
+        r = imds_get(imds, "/computeMetadata/v1/instance/service-accounts/default/token", &body,
+                     &len, detail);
+        if (r == -ENOENT) {
                 (void) snprintf(msg, size,
                                 "no service account: this instance has none; attach one that "
                                 "may read the store (roles/storage.objectViewer on the bucket)");
                 return -ENOKEY;
         }
-        if (status != 200 || bearer_from_json(body, now, c) < 0) {
-                (void) snprintf(msg, size,
-                                "the GCP metadata server gave no access token (HTTP %ld)", status);
+        if (r < 0)
+                return metadata_failed(r, "the service account's token", detail, msg, size);
+        if (bearer_from_json(body, now, c) < 0) {
+                (void) snprintf(msg, size, "the GCP metadata server gave a malformed token");
                 return -EBADMSG;
         }
         return 0;
@@ -256,27 +236,27 @@ static bool client_id_is_valid(const char *s) {
         return true;
 }
 
-static int azure_credentials(const char *client_id, uint64_t timeout_usec, int64_t now,
+static int azure_credentials(struct imds_client *imds, const char *client_id, int64_t now,
                              struct credentials *c, char *msg, size_t size) {
-        static const char *const h[] = {"Metadata: true", NULL};
         _cleanup_strfreezero_ char *body = NULL;
         _cleanup_free_ char *path = NULL;
-        long status = 0;
+        char detail[IMDS_MESSAGE_MAX];
+        size_t len = 0;
         int r;
 
         if (client_id && !client_id_is_valid(client_id)) {
                 (void) snprintf(msg, size, "store_client_id is not a client id (a GUID)");
                 return -EINVAL;
         }
+        /* The client adds the api-version. */
         if (asprintf(&path,
-                     "/metadata/identity/oauth2/token?api-version=2018-02-01"
-                     "&resource=https%%3A%%2F%%2Fstorage.azure.com%%2F%s%s",
+                     "/metadata/identity/oauth2/token?resource=https%%3A%%2F%%2Fstorage.azure.com%%2F%s%s",
                      client_id ? "&client_id=" : "", client_id ? client_id : "") < 0)
                 return -ENOMEM;
-        r = metadata_request("GET", path, h, timeout_usec, &status, &body, msg, size);
-        if (r < 0)
-                return r;
-        if (status == 400 || status == 404) {
+        r = imds_get(imds, path, &body, &len, detail);
+        /* IMDS answers 400 ("Identity not found") for a VM without that
+         * identity, after its retries a 404 means the same. */
+        if (r == -ENOENT || (r == -EPROTO && strstr(detail, "HTTP 400"))) {
                 if (client_id)
                         (void) snprintf(msg, size,
                                         "no managed identity with client id %s on this VM: "
@@ -290,17 +270,20 @@ static int azure_credentials(const char *client_id, uint64_t timeout_usec, int64
                                         "one) and give it Storage Blob Data Reader on the store");
                 return -ENOKEY;
         }
-        if (status != 200 || bearer_from_json(body, now, c) < 0) {
-                (void) snprintf(msg, size, "Azure IMDS gave no managed-identity token (HTTP %ld)",
-                                status);
+        if (r < 0)
+                return metadata_failed(r, "the managed identity's token", detail, msg, size);
+        if (bearer_from_json(body, now, c) < 0) {
+                (void) snprintf(msg, size, "Azure IMDS gave a malformed managed-identity token");
                 return -EBADMSG;
         }
         return 0;
 }
 
-int credentials_get(enum store_cloud cloud, const char *azure_client_id, uint64_t timeout_usec,
-                    int64_t now, const struct credentials **ret, char *msg, size_t msg_size) {
+int credentials_get(enum cloud cloud, const char *azure_client_id, const char *endpoint,
+                    uint64_t timeout_usec, int64_t now, const struct credentials **ret, char *msg,
+                    size_t msg_size) {
         struct credentials fresh = {.cloud = cloud};
+        struct imds_client *imds = NULL;
         int r;
 
         if (cache.cloud == cloud && (cache.bearer || cache.access_key_id) &&
@@ -310,19 +293,27 @@ int credentials_get(enum store_cloud cloud, const char *azure_client_id, uint64_
         }
         credentials_forget();
 
+        r = client_new(cloud, endpoint, timeout_usec, &imds);
+        if (r < 0) {
+                (void) snprintf(msg, msg_size, "cannot ask the instance metadata service: %s",
+                                strerror_r(-r, (char[128]){}, 128));
+                return r;
+        }
         switch (cloud) {
-        case STORE_CLOUD_AWS:
-                r = aws_credentials(timeout_usec, &fresh, msg, msg_size);
+        case CLOUD_AWS:
+                r = aws_credentials(imds, &fresh, msg, msg_size);
                 break;
-        case STORE_CLOUD_GCP:
-                r = gcp_credentials(timeout_usec, now, &fresh, msg, msg_size);
+        case CLOUD_GCP:
+                r = gcp_credentials(imds, now, &fresh, msg, msg_size);
                 break;
-        case STORE_CLOUD_AZURE:
-                r = azure_credentials(azure_client_id, timeout_usec, now, &fresh, msg, msg_size);
+        case CLOUD_AZURE:
+                r = azure_credentials(imds, azure_client_id, now, &fresh, msg, msg_size);
                 break;
         default:
-                return -EINVAL;
+                r = -EINVAL;
+                break;
         }
+        imds_client_free(imds);
         if (r >= 0 && fresh.expires != 0 && fresh.expires <= now) {
                 (void) snprintf(msg, msg_size,
                                 "the metadata service gave credentials that expired %lld s ago: "
@@ -341,25 +332,27 @@ int credentials_get(enum store_cloud cloud, const char *azure_client_id, uint64_
         return 0;
 }
 
-int credentials_aws_region(uint64_t timeout_usec, char **ret, char *msg, size_t msg_size) {
-        _cleanup_strfreezero_ char *token = NULL;
+int credentials_aws_region(const char *endpoint, uint64_t timeout_usec, char **ret, char *msg,
+                           size_t msg_size) {
         _cleanup_free_ char *body = NULL;
-        long status = 0;
+        struct imds_client *imds = NULL;
+        char detail[IMDS_MESSAGE_MAX];
+        size_t len = 0;
         int r;
 
-        r = aws_token(timeout_usec, &token, msg, msg_size);
+        r = client_new(CLOUD_AWS, endpoint, timeout_usec, &imds);
         if (r < 0)
                 return r;
-        r = aws_get(token, "/latest/meta-data/placement/region", timeout_usec, &status, &body, msg,
-                    msg_size);
+        r = imds_get(imds, "/latest/meta-data/placement/region", &body, &len, detail);
+        imds_client_free(imds);
         if (r < 0)
-                return r;
+                return metadata_failed(r, "the region (or set store_region)", detail, msg,
+                                       msg_size);
         size_t n = strcspn(body, "\r\n");
-        if (status != 200 || n == 0 || n > 32 || strspn(body, "abcdefghijklmnopqrstuvwxyz0123456789-") < n) {
+        if (n == 0 || n > 32 || strspn(body, "abcdefghijklmnopqrstuvwxyz0123456789-") < n) {
                 (void) snprintf(msg, msg_size,
-                                "the AWS instance metadata service did not say the region (HTTP "
-                                "%ld): set store_region",
-                                status);
+                                "the AWS instance metadata service did not say a region: set "
+                                "store_region");
                 return -EBADMSG;
         }
         body[n] = '\0';

@@ -7,18 +7,19 @@
  * managed-identity token for https://storage.azure.com/ (identity/oauth2/
  * token, optionally for a user-assigned identity's client_id).
  *
- * They are secrets: held in this process's memory only, reused until
+ * Asked through the metadata client (metadata-client.h; endpoint NULL is
+ * the real service). They are secrets: held in this process's memory only, reused until
  * CREDENTIALS_REFRESH_SEC before they expire, wiped when dropped, never
  * written to a file or to a message. */
 
 #include <stdint.h>
 
-#include "store-url.h" /* enum store_cloud */
+#include "store-url.h" /* enum cloud */
 
 #define CREDENTIALS_REFRESH_SEC 300
 
 struct credentials {
-        enum store_cloud cloud;
+        enum cloud cloud;
         /* AWS */
         char *role;
         char *access_key_id, *secret_access_key, *session_token;
@@ -34,15 +35,17 @@ void credentials_wipe(struct credentials *c);
  * result is borrowed from the cache (valid until the next call). A failure
  * says what to fix in msg: no role, no identity, no service account, a
  * metadata service that does not answer. */
-int credentials_get(enum store_cloud cloud, const char *azure_client_id, uint64_t timeout_usec,
-                    int64_t now, const struct credentials **ret, char *msg, size_t msg_size);
+int credentials_get(enum cloud cloud, const char *azure_client_id, const char *endpoint,
+                    uint64_t timeout_usec, int64_t now, const struct credentials **ret, char *msg,
+                    size_t msg_size);
 
 /* Drop the cached credentials (wiped). */
 void credentials_forget(void);
 
 /* The AWS region this instance runs in (placement/region), for a store
  * without store_region. *ret is the caller's to free. */
-int credentials_aws_region(uint64_t timeout_usec, char **ret, char *msg, size_t msg_size);
+int credentials_aws_region(const char *endpoint, uint64_t timeout_usec, char **ret, char *msg,
+                           size_t msg_size);
 
 /* For tests: parse an RFC 3339 UTC time ("2026-12-05T01:02:03Z"). */
 int credentials_parse_time(const char *s, int64_t *ret);

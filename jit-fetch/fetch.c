@@ -441,7 +441,7 @@ static void finish(struct fetcher *f, CURLcode c) {
                 /* A status we do not take, even if its body was also too big. */
                 (void) snprintf(message, sizeof(message), "HTTP %ld", code);
                 error = -EIO;
-                if (f->auth && f->auth->cloud != STORE_CLOUD_NONE)
+                if (f->auth && f->auth->cloud != CLOUD_NONE)
                         error = store_error_explain(
                                 &(struct store_refusal){
                                         .cloud = f->auth->cloud,
@@ -584,7 +584,7 @@ static long usec_to_curl_ms(uint64_t usec) {
 
 static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
         CURL *e = f->easy;
-        bool credentials = o->auth && o->auth->cloud != STORE_CLOUD_NONE;
+        bool credentials = o->auth && o->auth->cloud != CLOUD_NONE;
 
         SETOPT(e, CURLOPT_URL, o->auth ? o->auth->url : o->url);
         /* Scheme-less URLs are https, not curl's guess of http. */

@@ -29,7 +29,9 @@
 
 #include "fetch-wire.h"
 #include "fetch.h"
+#include "jit-limits.h"
 #include "macro.h"
+#include "metadata-facts.h"
 #include "parse.h"
 #include "store-auth.h"
 
@@ -147,7 +149,11 @@ static void help(void) {
                "  --allow-http\n"
                "  --etag=ETAG                If-None-Match\n"
                "  --store-auth=auto|aws|gcp|azure|none   credentials of this instance's identity\n"
-               "  --store-endpoint=URL  --store-region=REGION  --store-client-id=ID\n");
+               "  --store-endpoint=URL  --store-region=REGION  --store-client-id=ID\n"
+               "  --endpoint=URL             the metadata service for credentials: tests only\n\n"
+               "jit-fetch --metadata=CLOUD [--timeout-usec=N] [--max-size=BYTES]\n\n"
+               "Ask this host's cloud metadata service (aws, gcp, azure) for its facts.\n"
+               "  --endpoint=URL             another metadata service: for tests only\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -166,6 +172,8 @@ int main(int argc, char *argv[]) {
                 OPT_STORE_ENDPOINT,
                 OPT_STORE_REGION,
                 OPT_STORE_CLIENT_ID,
+                OPT_METADATA,
+                OPT_ENDPOINT,
         };
         static const struct option options[] = {
                 {"url", required_argument, NULL, OPT_URL},
@@ -182,6 +190,8 @@ int main(int argc, char *argv[]) {
                 {"store-endpoint", required_argument, NULL, OPT_STORE_ENDPOINT},
                 {"store-region", required_argument, NULL, OPT_STORE_REGION},
                 {"store-client-id", required_argument, NULL, OPT_STORE_CLIENT_ID},
+                {"metadata", required_argument, NULL, OPT_METADATA},
+                {"endpoint", required_argument, NULL, OPT_ENDPOINT},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -193,6 +203,9 @@ int main(int argc, char *argv[]) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         struct store_auth auth = {};
         struct fetcher *f = NULL;
+        /* The metadata job (metadata-facts.h); its answers are small. */
+        struct imds_options m = {.cloud = CLOUD_NONE};
+        bool max_given = false;
         int c, r;
 
         /* Before anything else: nothing below needs a privilege. */
@@ -216,6 +229,7 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_MAX:
                         r = parse_u64(optarg, &o.max_size);
+                        max_given = true;
                         break;
                 case OPT_CA:
                         o.ca_file = optarg;
@@ -247,6 +261,16 @@ int main(int argc, char *argv[]) {
                 case OPT_STORE_CLIENT_ID:
                         o.store_client_id = optarg;
                         break;
+                case OPT_METADATA:
+                        if (cloud_from_string(optarg, &m.cloud) < 0 || !cloud_fact_prefix(m.cloud)) {
+                                fprintf(stderr, "jit-fetch: --metadata: aws, gcp or azure\n");
+                                return 2;
+                        }
+                        break;
+                case OPT_ENDPOINT:
+                        m.endpoint = optarg;
+                        o.metadata_endpoint = optarg;
+                        break;
                 case 'h':
                         help();
                         return EXIT_SUCCESS;
@@ -257,6 +281,15 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "jit-fetch: invalid number: %s\n", optarg);
                         return 2;
                 }
+        }
+        if (m.cloud != CLOUD_NONE) {
+                if (optind < argc || o.url) {
+                        fprintf(stderr, "jit-fetch: --metadata takes no --url and no arguments\n");
+                        return 2;
+                }
+                m.timeout_usec = o.total_timeout_usec;
+                m.max_answer = max_given ? o.max_size : JIT_METADATA_ANSWER_MAX;
+                return metadata_facts_job(&m, STDOUT_FILENO) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
         if (optind < argc || !o.url) {
                 fprintf(stderr, "jit-fetch: --url=URL and no other arguments expected\n");

@@ -25,11 +25,11 @@ void store_headers_free(struct curl_slist *l) {
 
 int store_auth_prepare(const struct fetch_options *o, int64_t now, struct store_auth *a, char *msg,
                        size_t msg_size) {
-        enum store_cloud setting = STORE_CLOUD_AUTO, cloud;
+        enum cloud setting = CLOUD_AUTO, cloud;
         int r;
 
         *a = (struct store_auth){};
-        if (o->store_auth && store_cloud_from_string(o->store_auth, &setting) < 0) {
+        if (o->store_auth && cloud_from_string(o->store_auth, &setting) < 0) {
                 (void) snprintf(msg, msg_size, "store_auth '%.32s' is not auto, aws, gcp, azure or none",
                                 o->store_auth);
                 return -EINVAL;
@@ -39,11 +39,12 @@ int store_auth_prepare(const struct fetch_options *o, int64_t now, struct store_
                 return r;
         a->cloud = cloud;
 
-        if (cloud == STORE_CLOUD_AWS) {
+        if (cloud == CLOUD_AWS) {
                 if (o->store_region)
                         a->region = strdup(o->store_region);
                 else {
-                        r = credentials_aws_region(o->total_timeout_usec, &a->region, msg, msg_size);
+                        r = credentials_aws_region(o->metadata_endpoint, o->total_timeout_usec,
+                                                   &a->region, msg, msg_size);
                         if (r < 0)
                                 goto fail;
                 }
@@ -56,16 +57,16 @@ int store_auth_prepare(const struct fetch_options *o, int64_t now, struct store_
                               msg, msg_size);
         if (r < 0)
                 goto fail;
-        if (cloud != STORE_CLOUD_NONE && strncmp(a->url, "https://", 8) != 0 && !o->allow_http) {
+        if (cloud != CLOUD_NONE && strncmp(a->url, "https://", 8) != 0 && !o->allow_http) {
                 /* Credentials never travel in clear unless http was asked for. */
                 (void) snprintf(msg, msg_size, "credentials are sent over https only (allow_http)");
                 r = -EPROTONOSUPPORT;
                 goto fail;
         }
-        if (cloud == STORE_CLOUD_NONE)
+        if (cloud == CLOUD_NONE)
                 return 0;
-        r = credentials_get(cloud, o->store_client_id, o->total_timeout_usec, now, &a->creds, msg,
-                            msg_size);
+        r = credentials_get(cloud, o->store_client_id, o->metadata_endpoint, o->total_timeout_usec,
+                            now, &a->creds, msg, msg_size);
         if (r < 0)
                 goto fail;
         return 0;
@@ -89,18 +90,18 @@ int store_auth_apply(const struct store_auth *a, CURL *e, struct curl_slist **he
         int r;
 
         switch (a->cloud) {
-        case STORE_CLOUD_NONE:
+        case CLOUD_NONE:
                 return 0;
-        case STORE_CLOUD_AWS:
+        case CLOUD_AWS:
                 return aws_sigv4_apply(e, a->region, a->creds, headers);
-        case STORE_CLOUD_GCP:
-        case STORE_CLOUD_AZURE:
+        case CLOUD_GCP:
+        case CLOUD_AZURE:
                 if (!a->creds || !a->creds->bearer)
                         return -EINVAL;
                 if (asprintf(&h, "Authorization: Bearer %s", a->creds->bearer) < 0)
                         return -ENOMEM;
                 r = append(headers, h);
-                if (r >= 0 && a->cloud == STORE_CLOUD_AZURE)
+                if (r >= 0 && a->cloud == CLOUD_AZURE)
                         r = append(headers, "x-ms-version: " AZURE_STORAGE_VERSION);
                 return r;
         default:

@@ -16,7 +16,7 @@
 #define AZURE_STORAGE_VERSION "2021-08-06"
 
 struct store_auth {
-        enum store_cloud cloud;
+        enum cloud cloud;
         char *url;    /* what is fetched (https://…) */
         char *region; /* AWS */
         const struct credentials *creds; /* borrowed from credentials.c's cache */
@@ -26,13 +26,13 @@ void store_auth_done(struct store_auth *a);
 
 /* Resolve o->url under o->store_* into what is fetched, and get the
  * instance's credentials for it. On failure msg says what to fix. With no
- * cloud (a plain https:// or file:// store) a->cloud is STORE_CLOUD_NONE
+ * cloud (a plain https:// or file:// store) a->cloud is CLOUD_NONE
  * and a->url a copy of o->url. */
 int store_auth_prepare(const struct fetch_options *o, int64_t now, struct store_auth *a, char *msg,
                        size_t msg_size);
 
 /* Attach the credentials to e: signing options, and headers appended to
- * *headers. Nothing for STORE_CLOUD_NONE. */
+ * *headers. Nothing for CLOUD_NONE. */
 int store_auth_apply(const struct store_auth *a, CURL *e, struct curl_slist **headers);
 
 /* Wipe the header lines (they may hold a token), then free the list. */

@@ -208,11 +208,11 @@ int store_error_explain(const struct store_refusal *s, char *msg, size_t msg_siz
                 return -EPERM;
         }
         switch (s->cloud) {
-        case STORE_CLOUD_AWS:
+        case CLOUD_AWS:
                 return aws(s, msg, msg_size);
-        case STORE_CLOUD_GCP:
+        case CLOUD_GCP:
                 return gcp(s, msg, msg_size);
-        case STORE_CLOUD_AZURE:
+        case CLOUD_AZURE:
                 return azure(s, msg, msg_size);
         default:
                 (void) snprintf(msg, msg_size, "HTTP %ld", s->status);

@@ -12,7 +12,7 @@
 #include "store-url.h"
 
 struct store_refusal {
-        enum store_cloud cloud;
+        enum cloud cloud;
         long status;
         const char *body;          /* the start of the error body, or NULL */
         const char *error_code;    /* x-ms-error-code, or NULL */

@@ -10,24 +10,6 @@
 
 #define AZURE_BLOB_SUFFIX ".blob.core.windows.net"
 
-static const char *const cloud_names[] = {
-        [STORE_CLOUD_NONE] = "none",   [STORE_CLOUD_AWS] = "aws",   [STORE_CLOUD_GCP] = "gcp",
-        [STORE_CLOUD_AZURE] = "azure", [STORE_CLOUD_AUTO] = "auto",
-};
-
-int store_cloud_from_string(const char *s, enum store_cloud *ret) {
-        for (size_t i = 0; s && i < ELEMENTSOF(cloud_names); i++)
-                if (streq(s, cloud_names[i])) {
-                        *ret = (enum store_cloud) i;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
-const char *store_cloud_to_string(enum store_cloud c) {
-        return (size_t) c < ELEMENTSOF(cloud_names) ? cloud_names[c] : "?";
-}
-
 static bool has_prefix(const char *s, const char *p) {
         return strncmp(s, p, strlen(p)) == 0;
 }
@@ -50,30 +32,30 @@ static bool is_azure_blob_host(const char *host) {
         return n > k && strcasecmp(host + n - k, AZURE_BLOB_SUFFIX) == 0;
 }
 
-int store_url_cloud(const char *url, enum store_cloud auth, enum store_cloud *ret, char *msg,
+int store_url_cloud(const char *url, enum cloud auth, enum cloud *ret, char *msg,
                     size_t msg_size) {
-        enum store_cloud of_url = STORE_CLOUD_NONE;
+        enum cloud of_url = CLOUD_NONE;
         char host[256];
 
         if (has_prefix(url, "s3://"))
-                of_url = STORE_CLOUD_AWS;
+                of_url = CLOUD_AWS;
         else if (has_prefix(url, "gs://"))
-                of_url = STORE_CLOUD_GCP;
+                of_url = CLOUD_GCP;
         else if (https_host(url, host, sizeof(host)) && is_azure_blob_host(host))
-                of_url = STORE_CLOUD_AZURE;
+                of_url = CLOUD_AZURE;
 
-        if (auth == STORE_CLOUD_AUTO) {
+        if (auth == CLOUD_AUTO) {
                 *ret = of_url;
                 return 0;
         }
         /* s3:// and gs:// are those stores' URLs: another cloud's identity
          * cannot read them. "none" reads a public bucket. */
-        if (auth != STORE_CLOUD_NONE && (of_url == STORE_CLOUD_AWS || of_url == STORE_CLOUD_GCP) &&
+        if (auth != CLOUD_NONE && (of_url == CLOUD_AWS || of_url == CLOUD_GCP) &&
             auth != of_url) {
                 (void) snprintf(msg, msg_size,
                                 "store_auth = %s does not fit a %s URL: use store_auth = %s or auto",
-                                store_cloud_to_string(auth), of_url == STORE_CLOUD_AWS ? "s3://" : "gs://",
-                                store_cloud_to_string(of_url));
+                                cloud_to_string(auth), of_url == CLOUD_AWS ? "s3://" : "gs://",
+                                cloud_to_string(of_url));
                 return -EINVAL;
         }
         *ret = auth;
@@ -153,7 +135,7 @@ static int split_bucket(const char *url, size_t scheme_len, char *bucket, size_t
         return 0;
 }
 
-int store_url_resolve(const char *url, enum store_cloud cloud, const char *endpoint,
+int store_url_resolve(const char *url, enum cloud cloud, const char *endpoint,
                       const char *region, bool allow_http, char **ret, char *msg,
                       size_t msg_size) {
         char bucket[64];
@@ -173,7 +155,7 @@ int store_url_resolve(const char *url, enum store_cloud cloud, const char *endpo
                 r = split_bucket(url, 5, bucket, sizeof(bucket), &key, msg, msg_size);
                 if (r < 0)
                         return r;
-        } else if (cloud == STORE_CLOUD_AZURE && strncasecmp(url, "https://", 8) == 0) {
+        } else if (cloud == CLOUD_AZURE && strncasecmp(url, "https://", 8) == 0) {
                 const char *path = strchr(url + 8, '/');
                 if (!path || !key_is_valid(path + 1)) {
                         (void) snprintf(msg, msg_size,
@@ -190,7 +172,7 @@ int store_url_resolve(const char *url, enum store_cloud cloud, const char *endpo
         } else {
                 /* Another URL, with or without credentials: as it is; with
                  * AWS credentials its path is signed as written. */
-                if (cloud == STORE_CLOUD_AWS) {
+                if (cloud == CLOUD_AWS) {
                         const char *p = strncasecmp(url, "https://", 8) == 0 ? strchr(url + 8, '/')
                                         : strncasecmp(url, "http://", 7) == 0 ? strchr(url + 7, '/')
                                                                               : NULL;

@@ -13,22 +13,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum store_cloud {
-        STORE_CLOUD_NONE,
-        STORE_CLOUD_AWS,
-        STORE_CLOUD_GCP,
-        STORE_CLOUD_AZURE,
-        STORE_CLOUD_AUTO, /* a setting only: chosen from the URL */
-};
+#include "cloud-detect.h" /* enum cloud: store_auth's values are the clouds' */
 
-/* "auto", "aws", "gcp", "azure", "none"; -EINVAL otherwise. */
-int store_cloud_from_string(const char *s, enum store_cloud *ret);
-const char *store_cloud_to_string(enum store_cloud c);
-
-/* The cloud a URL belongs to under the setting auth: auto picks it from the
+/* The cloud a URL belongs to under the setting auth (store_auth): auto picks it from the
  * scheme or host (none for any other URL); an explicit one must not
  * contradict the URL (-EINVAL, message in msg). */
-int store_url_cloud(const char *url, enum store_cloud auth, enum store_cloud *ret, char *msg,
+int store_url_cloud(const char *url, enum cloud auth, enum cloud *ret, char *msg,
                     size_t msg_size);
 
 /* The https (or, with allow_http, http) URL fetched for url. region is
@@ -36,6 +26,6 @@ int store_url_cloud(const char *url, enum store_cloud auth, enum store_cloud *re
  * endpoints are checked: keys hold only A-Z a-z 0-9 - . _ ~ and '/', no
  * empty, "." or ".." segment (what libcurl 7.88 signs as it sends it for
  * SigV4, and what no layer rewrites). *ret is the caller's to free. */
-int store_url_resolve(const char *url, enum store_cloud cloud, const char *endpoint,
+int store_url_resolve(const char *url, enum cloud cloud, const char *endpoint,
                       const char *region, bool allow_http, char **ret, char *msg,
                       size_t msg_size);

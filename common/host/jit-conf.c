@@ -25,6 +25,7 @@ void config_free(struct jit_config *c) {
         free(c->trust_store);
         free(c->host_id);
         strv_free(c->labels);
+        strv_free(c->selector_facts);
         free(c->state_dir);
         free(c->run_dir);
         free(c->bundle_url);
@@ -99,6 +100,8 @@ enum key_type {
         KEY_GROUP,
         KEY_WARN_BEFORE,
         KEY_STORE,
+        KEY_CLOUD,
+        KEY_SELECTOR_FACTS,
 };
 
 struct key_def {
@@ -118,6 +121,8 @@ static const struct key_def keys[] = {
         {"clock_skew", KEY_DURATION, FIELD(clock_skew), 0, HOUR, "0..1h"},
         {"host_id", KEY_HOST_ID, FIELD(host_id), 0, 0, NULL},
         {"labels", KEY_LABELS, FIELD(labels), 0, 0, NULL},
+        {"cloud", KEY_CLOUD, FIELD(cloud), 0, 0, NULL},
+        {"selector_facts", KEY_SELECTOR_FACTS, FIELD(selector_facts), 0, 0, NULL},
         {"state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL},
         {"run_dir", KEY_PATH, FIELD(run_dir), 0, 0, NULL},
         {"bundle_url", KEY_URL, FIELD(bundle_url), 0, 0, NULL},
@@ -337,6 +342,29 @@ static int parse_issuers(struct jit_config *c, const char *v, const struct key_d
         return 0;
 }
 
+/* Fact keys, or families ending in '.'; each at most once. */
+static int parse_selector_facts(struct jit_config *c, const char *v, const struct key_def *k,
+                                unsigned line, struct jit_error *err) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = split_list(v, k->name, line, &l, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; l[i]; i++) {
+                if (i >= JIT_FACTS_MAX || !fact_key_is_valid(l[i], strlen(l[i])))
+                        return line_error(err, line, "%s: '%.64s' is not a fact key or family",
+                                          k->name, l[i]);
+                for (size_t j = 0; j < i; j++)
+                        if (streq(l[i], l[j]))
+                                return line_error(err, line, "%s: '%.64s' listed twice", k->name,
+                                                  l[i]);
+        }
+        strv_free(c->selector_facts);
+        c->selector_facts = TAKE_PTR(l);
+        return 0;
+}
+
 static int parse_labels(struct jit_config *c, const char *v, const struct key_def *k, unsigned line,
                         struct jit_error *err) {
         _cleanup_strv_free_ char **l = NULL;
@@ -519,6 +547,13 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                         return line_error(err, line, "%s: %s", k->name, why);
                 return set_string(field, v, err);
         }
+        case KEY_CLOUD:
+                if (cloud_from_string(v, &c->cloud) < 0)
+                        return line_error(err, line, "%s: expected auto, aws, gcp, azure or none",
+                                          k->name);
+                return 0;
+        case KEY_SELECTOR_FACTS:
+                return parse_selector_facts(c, v, k, line, err);
         }
         return line_error(err, line, "%s: internal error", k->name);
 }

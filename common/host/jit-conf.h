@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cloud-detect.h"
 #include "error.h"
 #include "grant.h"
 
@@ -33,6 +34,11 @@ struct jit_config {
         /* host identity */
         char *host_id; /* NULL: the hostname */
         char **labels; /* "key=value", NULL-terminated */
+        enum cloud cloud; /* whose metadata service to ask (CLOUD_AUTO: DMI says) */
+        /* The fact keys ("aws.account") and families ("env.", ending in '.')
+         * a grant's selector may name; NULL: every fact but the tags and
+         * attributes of a cloud (facts-file.h, host_fact_selectable). */
+        char **selector_facts;
         /* paths */
         char *state_dir;
         char *run_dir;

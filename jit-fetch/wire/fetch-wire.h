@@ -42,6 +42,7 @@ struct fetch_options {
         const char *store_endpoint;  /* NULL: the cloud's own */
         const char *store_region;    /* AWS; NULL: the instance's */
         const char *store_client_id; /* Azure user-assigned identity; NULL: system */
+        const char *metadata_endpoint; /* NULL: 169.254.169.254; another for tests only */
         /* Inside the helper only, never on its command line: the resolved
          * URL and credentials to attach (NULL: fetch url as it is). */
         const struct store_auth *auth;

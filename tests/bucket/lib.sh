@@ -2,10 +2,14 @@
 # shellcheck shell=bash
 #
 # What the bucket tier's scripts share: the metadata fixture
-# (metadata-fixture.py), running the real jit-fetch once and reading its
+# (tests/lib/metadata-fixture.py, which serves the instance credentials too),
+# running the real jit-fetch once and reading its
 # answer (the wire protocol, jit-fetch/wire/fetch-wire.h), and checks that
 # no secret ever shows in what jit-fetch wrote. Sourced after tap.sh and
 # wait.sh; the script sets D (its folder) and FETCH (the built jit-fetch).
+
+# shellcheck source=tests/lib/metadata.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/metadata.sh"
 
 BG_PIDS=()
 
@@ -20,34 +24,31 @@ wait_port() {
         wait_for "$2" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
-# metadata_start: the fixture on a free port, serving $D/md-state.json;
-# sets MD_URL. Requests are logged to $D/md.log.
+# metadata_start: the metadata fixture (tests/lib/metadata-fixture.py, by
+# tests/lib/metadata.sh) in $D/md with a normal instance of each cloud; sets
+# MD_URL (jit-fetch --endpoint, the agent's JIT_TEST_METADATA_URL) and
+# MD_LOG. The script adds the instance's credentials with md_set.
 metadata_start() {
-        : >"$D/md.log"
-        [[ -f $D/md-state.json ]] || echo '{}' >"$D/md-state.json"
-        "$PYTHON" "$BUCKET_DIR/metadata-fixture.py" "$D/md-state.json" "$D/md.log" "$D/md.port" \
-                2>"$D/md.err" &
-        BG_PIDS+=($!)
-        wait_for 10 test -s "$D/md.port" || die "metadata fixture did not start: $(cat "$D/md.err")"
-        MD_URL=http://127.0.0.1:$(cat "$D/md.port")
-        export JIT_METADATA_URL=$MD_URL
+        md_start "$D/md"
+        BG_PIDS+=("$MD_PID")
 }
 
-# md_set PYTHON-EXPR: change the fixture's state (s is the JSON object).
+# md_set PYTHON: change the fixture's state (s is the JSON object).
 md_set() {
-        "$PYTHON" - "$D/md-state.json" "$1" <<'PY'
-import json, sys
+        "$PYTHON" - "$MD_DIR/state.json" "$1" <<'PY'
+import json, os, sys
 p, expr = sys.argv[1:3]
 s = json.load(open(p))
 exec(expr)
 json.dump(s, open(p + ".tmp", "w"))
-import os; os.rename(p + ".tmp", p)
+os.rename(p + ".tmp", p)
 PY
 }
 
-# fetch ARGS…: one run of jit-fetch; its answer in $D/out, stderr in $D/err.
+# fetch ARGS…: one run of jit-fetch, with the fixture as its metadata
+# service; its answer in $D/out, stderr in $D/err.
 fetch() {
-        "$FETCH" "$@" >"$D/out" 2>"$D/err" || true
+        "$FETCH" --endpoint="$MD_URL" "$@" >"$D/out" 2>"$D/err" || true
 }
 
 # out_is KEY VALUE: the answer's header holds KEY=VALUE.

@@ -53,7 +53,7 @@ with open(sys.argv[2], "a", buffering=1) as f:
 BG_PIDS+=($!)
 wait_for 5 test -S "$D/notify.sock" || die "notify socket listener did not start"
 
-NOTIFY_SOCKET=$D/notify.sock "$AGENT" --config "$D/host/jit.conf" </dev/null \
+JIT_TEST_METADATA_URL=$MD_URL NOTIFY_SOCKET=$D/notify.sock "$AGENT" --config "$D/host/jit.conf" </dev/null \
         >"$D/agent.stdout" 2>"$D/agent.log" &
 AGENT_PID=$!
 BG_PIDS+=("$AGENT_PID")
@@ -71,7 +71,7 @@ check "e2e: no secret in the agent's log" eval '! grep -qF -- "$SK" "$D/agent.lo
 
 # The role goes away: the agent says what to fix; the host keeps enforcing
 # what it holds (alice's grant stays, serial 1).
-md_set 's["aws"] = None'
+md_set 's["aws"]["role"] = None'
 mint alice alice-2 --scope ssh --ttl 10m
 publish
 "$PYTHON" "$BUCKET_DIR/s3-sync.py" "$D/creds.json" "$BUCKET" demo "$D/store" ||

@@ -69,13 +69,13 @@ AZ=(-s --cacert "$D/pki/ca.pem" -H "Authorization: Bearer $GOOD" -H "x-ms-versio
 [[ $(curl -s --cacert "$D/pki/ca.pem" -o /dev/null -w '%{http_code}' "$EP/jit/store/head") != 200 ]] ||
         die "Azurite serves the blob without a token: not a private store"
 
-echo "{\"azure\": {\"access_token\": \"$GOOD\", \"expires_on\": \"$EXP_ON\"}}" >"$D/md-state.json"
 metadata_start
+md_set "s['azure']['token'] = {'access_token': '$GOOD', 'expires_on': '$EXP_ON'}"
 
 fetch --url="$URL" "${A[@]}"
 check "managed-identity token: 200 and the blob" eval 'out_is status 200 && out_body_is "$D/head"'
 check "the token was asked for https://storage.azure.com/ with Metadata: true" \
-        grep -q "GET /metadata/identity/oauth2/token?api-version=.*resource=https%3A%2F%2Fstorage.azure.com%2F" "$D/md.log"
+        grep -q "^GET /metadata/identity/oauth2/token?resource=https%3A%2F%2Fstorage.azure.com%2F&api-version=[0-9-]* 200 metadata=true" "$MD_LOG"
 # Azurite's debug log holds each request's headers as JSON.
 check "x-ms-version is sent (on Azurite's side of the wire)" \
         eval 'grep "RequestURL=https://127.0.0.1/devstoreaccount1/jit/store/head" "$D/azurite-debug.log" |
@@ -86,20 +86,20 @@ check "If-None-Match: 304" out_is status 304
 check "no token in jit-fetch's output" no_secret_in_output "$GOOD"
 
 WRONG_AUD=$(token https://management.azure.com/ 3600)
-md_set "s['azure']['access_token'] = '$WRONG_AUD'"
+md_set "s['azure']['token']['access_token'] = '$WRONG_AUD'"
 fetch --url="$URL" "${A[@]}"
 check "a token for another audience: refused, 'wrong audience'" out_message_has "wrong audience"
 check "... and no byte of the blob" eval '! grep -q "^status=" "$D/out"'
 
 EXPIRED=$(token https://storage.azure.com -300)
-md_set "s['azure']['access_token'] = '$EXPIRED'"
+md_set "s['azure']['token']['access_token'] = '$EXPIRED'"
 fetch --url="$URL" "${A[@]}"
 check "an expired token (IMDS still calls it good): refused, 'expired token'" \
         out_message_has "expired token"
 
 # A user-assigned identity: IMDS answers only for its client_id.
 CID=6f1e0b5e-3c1a-4b8e-9d9e-1c2b3a4d5e6f
-md_set "s['azure']['access_token'] = '$GOOD'; s['azure_client_id'] = '$CID'"
+md_set "s['azure']['token']['access_token'] = '$GOOD'; s['azure']['client_id'] = '$CID'"
 fetch --url="$URL" "${A[@]}"
 check "user-assigned identity without store_client_id: 'no managed identity'" \
         out_message_has "no managed identity"

@@ -40,8 +40,8 @@ echo "not for this account" >"$D/gcs/jit-store/private/x"
 echo "moved" >"$D/gcs/jit-store/moved/head"
 TOKEN=ya29.$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 echo "$TOKEN" >"$D/gcs-token"
-echo "{\"gcp\": {\"access_token\": \"$TOKEN\", \"expires_in\": 3599}}" >"$D/md-state.json"
 metadata_start
+md_set "s['gcp']['token'] = {'access_token': '$TOKEN', 'expires_in': 3599}"
 
 : >"$D/elsewhere.log"
 "$PYTHON" "$BUCKET_DIR/gcs-fixture.py" "$D/gcs" "$D/gcs-token" "$D/pki/server.pem" \
@@ -56,23 +56,23 @@ fetch --url=gs://jit-store/store/head "${G[@]}"
 check "service-account token: 200 and the object" \
         eval 'out_is status 200 && out_body_is "$D/gcs/jit-store/store/head"'
 check "the token came from the metadata server, asked with Metadata-Flavor" \
-        grep -qx "GET /computeMetadata/v1/instance/service-accounts/default/token" "$D/md.log"
+        grep -q "^GET /computeMetadata/v1/instance/service-accounts/default/token 200 metadata-flavor=Google" "$MD_LOG"
 ETAG=$(sed -n 's/^etag=//p' "$D/out")
 fetch --url=gs://jit-store/store/head "${G[@]}" --etag="$ETAG"
 check "If-None-Match: 304" out_is status 304
 check "no token in jit-fetch's output" no_secret_in_output "$TOKEN"
 
-md_set 's["gcp"]["access_token"] = "ya29.not-the-one"'
+md_set 's["gcp"]["token"]["access_token"] = "ya29.not-the-one"'
 fetch --url=gs://jit-store/store/head "${G[@]}"
 check "a token the store does not know: 'token refused'" out_message_has "token refused"
-md_set 's["gcp"]["access_token"] = open(p.replace("md-state.json", "gcs-token")).read().strip()'
+md_set "s['gcp']['token']['access_token'] = '$TOKEN'"
 fetch --url=gs://jit-store/private/x "${G[@]}"
 check "no access to the object: 'no read access', roles/storage.objectViewer" \
         eval 'out_message_has "no read access" && out_message_has roles/storage.objectViewer'
-md_set 's["gcp"] = None'
+md_set 's["gcp"]["token"] = None'
 fetch --url=gs://jit-store/store/head "${G[@]}"
 check "no service account: 'no service account'" out_message_has "no service account"
-md_set 's["gcp"] = {"access_token": open(p.replace("md-state.json", "gcs-token")).read().strip(), "expires_in": 3599}'
+md_set "s['gcp']['token'] = {'access_token': '$TOKEN', 'expires_in': 3599}"
 
 # ---- a redirect to another host ------------------------------------------
 fetch --url=gs://jit-store/moved/head "${G[@]}"

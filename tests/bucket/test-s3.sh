@@ -60,19 +60,16 @@ wait_port "$MOTO_PORT" 30 || die "moto_server did not start on $MOTO_PORT"
 "$PYTHON" "$BUCKET_DIR/s3-setup.py" "$EP" "$BUCKET" store "$REGION" "$ROLE" \
         "store/head=$D/head" "secret/x=$D/secret" >"$D/creds.json" ||
         die "s3-setup.py failed"
-"$PYTHON" - "$D/creds.json" "$D/md-state.json" "$REGION" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1])); c.pop("admin")
-json.dump({"aws": c, "region": sys.argv[3]}, open(sys.argv[2], "w"))
-PY
 read -r AK SK TK < <("$PYTHON" -c '
 import json, sys; c = json.load(open(sys.argv[1]))
 print(c["AccessKeyId"], c["SecretAccessKey"], c["Token"])' "$D/creds.json")
-cp "$D/md-state.json" "$D/md-good.json"
 metadata_start
+md_set "c = json.load(open('$D/creds.json')); s['aws'].update(role=c['role'], region='$REGION',
+        credentials={k: c[k] for k in ('AccessKeyId', 'SecretAccessKey', 'Token', 'Expiration')})"
+cp "$MD_DIR/state.json" "$D/md-good.json"
 
 S3=(--store-endpoint="$EP" --allow-http)
-good() { cp "$D/md-good.json" "$D/md-state.json"; }
+good() { cp "$D/md-good.json" "$MD_DIR/state.json.tmp" && mv -f "$MD_DIR/state.json.tmp" "$MD_DIR/state.json"; }
 
 # ---- 1. a correct fetch ------------------------------------------------
 fetch --url="s3://$BUCKET/store/head" "${S3[@]}"
@@ -80,8 +77,8 @@ check "role credentials: 200 and the object" eval 'out_is status 200 && out_body
 ETAG=$(sed -n 's/^etag=//p' "$D/out")
 check "the store's ETag is passed on" test -n "$ETAG"
 check "IMDSv2: a token (PUT) before the role's credentials" \
-        eval 'head -1 "$D/md.log" | grep -qx "PUT /latest/api/token" &&
-              grep -qx "GET /latest/meta-data/iam/security-credentials/$ROLE" "$D/md.log"'
+        eval 'head -1 "$MD_LOG" | grep -q "^PUT /latest/api/token 200" &&
+              grep -q "^GET /latest/meta-data/iam/security-credentials/$ROLE 200 .*token=yes" "$MD_LOG"'
 check "no secret in jit-fetch's output" no_secret_in_output "$SK" "$TK"
 
 # ---- 2. conditional GET --------------------------------------------------
@@ -89,23 +86,23 @@ fetch --url="s3://$BUCKET/store/head" "${S3[@]}" --etag="$ETAG"
 check "If-None-Match with the ETag: 304" out_is status 304
 
 # ---- 3. store_region: no question to the metadata service ---------------
-: >"$D/md.log"
+: >"$MD_LOG"
 fetch --url="s3://$BUCKET/store/head" "${S3[@]}" --store-region="$REGION"
 check "store_region given: the region is not asked" \
-        eval 'out_is status 200 && ! grep -q placement "$D/md.log"'
+        eval 'out_is status 200 && ! grep -q placement "$MD_LOG"'
 
 # ---- 4. refusals, each named ---------------------------------------------
-md_set 's["aws"]["SecretAccessKey"] = "x" * 40'
+md_set 's["aws"]["credentials"]["SecretAccessKey"] = "x" * 40'
 fetch --url="s3://$BUCKET/store/head" "${S3[@]}"
 check "wrong secret: SignatureDoesNotMatch, 'signature refused'" \
         eval 'out_message_has "signature refused" && out_message_has SignatureDoesNotMatch'
 good
-md_set 's["aws"]["Token"] = "FQoGZXIvYXdzEBYaDwrongtoken"'
+md_set 's["aws"]["credentials"]["Token"] = "FQoGZXIvYXdzEBYaDwrongtoken"'
 fetch --url="s3://$BUCKET/store/head" "${S3[@]}"
 check "wrong session token: InvalidToken, 'session token refused'" \
         eval 'out_message_has "session token refused" && out_message_has InvalidToken'
 good
-md_set 'del s["aws"]["Token"]'
+md_set 'del s["aws"]["credentials"]["Token"]'
 fetch --url="s3://$BUCKET/store/head" "${S3[@]}"
 check "missing session token: 'session token missing'" out_message_has "session token missing"
 good
@@ -113,11 +110,11 @@ fetch --url="s3://$BUCKET/secret/x" "${S3[@]}"
 check "object outside the role's policy: AccessDenied, 'no read access'" \
         eval 'out_message_has "no read access: role '\''$ROLE'\''" && out_message_has AccessDenied'
 check "... and none of its bytes" eval '! grep -q "not for hosts" "$D/out"'
-md_set 's["aws"] = None'
+md_set 's["aws"]["role"] = None'
 fetch --url="s3://$BUCKET/store/head" "${S3[@]}"
 check "no role on the instance: 'no instance role'" out_message_has "no instance role"
 good
-md_set 's["aws"]["Expiration"] = "2020-01-01T00:00:00Z"'
+md_set 's["aws"]["credentials"]["Expiration"] = "2020-01-01T00:00:00Z"'
 fetch --url="s3://$BUCKET/store/head" "${S3[@]}"
 check "credentials already expired: refused before any request to the store" \
         out_message_has "expired"

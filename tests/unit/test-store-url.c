@@ -26,62 +26,62 @@ struct url_row {
         const char *name, *url, *auth, *endpoint, *region;
         bool allow_http;
         int want;            /* 0 or a negative errno */
-        enum store_cloud cloud;
+        enum cloud cloud;
         const char *want_url; /* or the message's part on failure */
 };
 
 static const struct url_row url_rows[] = {
         {"s3 virtual-hosted", "s3://jit-store/prod/head", "auto", NULL, "eu-west-1", false, 0,
-         STORE_CLOUD_AWS, "https://jit-store.s3.eu-west-1.amazonaws.com/prod/head"},
+         CLOUD_AWS, "https://jit-store.s3.eu-west-1.amazonaws.com/prod/head"},
         {"s3 bucket with dots is path style", "s3://jit.store/prod/head", "auto", NULL,
-         "us-east-1", false, 0, STORE_CLOUD_AWS, "https://s3.us-east-1.amazonaws.com/jit.store/prod/head"},
+         "us-east-1", false, 0, CLOUD_AWS, "https://s3.us-east-1.amazonaws.com/jit.store/prod/head"},
         {"s3 endpoint path style", "s3://jit-store/p/head", "aws", "http://127.0.0.1:9000/", NULL,
-         true, 0, STORE_CLOUD_AWS, "http://127.0.0.1:9000/jit-store/p/head"},
+         true, 0, CLOUD_AWS, "http://127.0.0.1:9000/jit-store/p/head"},
         {"s3 endpoint http without allow_http", "s3://jit-store/p/head", "auto",
-         "http://127.0.0.1:9000", "us-east-1", false, -EPROTONOSUPPORT, STORE_CLOUD_AWS, "https"},
+         "http://127.0.0.1:9000", "us-east-1", false, -EPROTONOSUPPORT, CLOUD_AWS, "https"},
         {"s3 without region", "s3://jit-store/p/head", "auto", NULL, NULL, false, -EINVAL,
-         STORE_CLOUD_AWS, "store_region"},
+         CLOUD_AWS, "store_region"},
         {"s3 anonymous with none", "s3://jit-store/p/head", "none", NULL, "us-east-1", false, 0,
-         STORE_CLOUD_NONE, "https://jit-store.s3.us-east-1.amazonaws.com/p/head"},
+         CLOUD_NONE, "https://jit-store.s3.us-east-1.amazonaws.com/p/head"},
         {"s3 with gcp auth", "s3://jit-store/p/head", "gcp", NULL, "us-east-1", false, -EINVAL,
-         STORE_CLOUD_GCP, "does not fit"},
-        {"gs", "gs://jit-store/prod/head", "auto", NULL, NULL, false, 0, STORE_CLOUD_GCP,
+         CLOUD_GCP, "does not fit"},
+        {"gs", "gs://jit-store/prod/head", "auto", NULL, NULL, false, 0, CLOUD_GCP,
          "https://storage.googleapis.com/jit-store/prod/head"},
         {"gs endpoint", "gs://jit-store/prod/head", "auto", "https://127.0.0.1:8443", NULL, false,
-         0, STORE_CLOUD_GCP, "https://127.0.0.1:8443/jit-store/prod/head"},
+         0, CLOUD_GCP, "https://127.0.0.1:8443/jit-store/prod/head"},
         {"azure blob", "https://acct.blob.core.windows.net/jit/prod/head", "auto", NULL, NULL,
-         false, 0, STORE_CLOUD_AZURE, "https://acct.blob.core.windows.net/jit/prod/head"},
+         false, 0, CLOUD_AZURE, "https://acct.blob.core.windows.net/jit/prod/head"},
         {"azure endpoint (Azurite)", "https://devstoreaccount1.blob.core.windows.net/jit/head",
-         "auto", "https://127.0.0.1:10000/devstoreaccount1", NULL, false, 0, STORE_CLOUD_AZURE,
+         "auto", "https://127.0.0.1:10000/devstoreaccount1", NULL, false, 0, CLOUD_AZURE,
          "https://127.0.0.1:10000/devstoreaccount1/jit/head"},
         {"plain https is no cloud", "https://store.example.com/bundle.jwt", "auto", NULL, NULL,
-         false, 0, STORE_CLOUD_NONE, "https://store.example.com/bundle.jwt"},
+         false, 0, CLOUD_NONE, "https://store.example.com/bundle.jwt"},
         {"plain https signed for aws", "https://minio.example.com/b/k", "aws", NULL, "us-east-1",
-         false, 0, STORE_CLOUD_AWS, "https://minio.example.com/b/k"},
+         false, 0, CLOUD_AWS, "https://minio.example.com/b/k"},
         {"key with percent", "s3://jit-store/a%20b", "auto", NULL, "us-east-1", false, -EINVAL,
-         STORE_CLOUD_AWS, "may hold only"},
+         CLOUD_AWS, "may hold only"},
         {"key with space", "s3://jit-store/a b", "auto", NULL, "us-east-1", false, -EINVAL,
-         STORE_CLOUD_AWS, "may hold only"},
+         CLOUD_AWS, "may hold only"},
         {"key with dot-dot", "s3://jit-store/a/../b", "auto", NULL, "us-east-1", false, -EINVAL,
-         STORE_CLOUD_AWS, "may hold only"},
+         CLOUD_AWS, "may hold only"},
         {"key with empty part", "s3://jit-store/a//b", "auto", NULL, "us-east-1", false, -EINVAL,
-         STORE_CLOUD_AWS, "may hold only"},
+         CLOUD_AWS, "may hold only"},
         {"key with query", "gs://jit-store/a?x=1", "auto", NULL, NULL, false, -EINVAL,
-         STORE_CLOUD_GCP, "may hold only"},
+         CLOUD_GCP, "may hold only"},
         {"empty key", "s3://jit-store/", "auto", NULL, "us-east-1", false, -EINVAL,
-         STORE_CLOUD_AWS, "may hold only"},
-        {"no key", "s3://jit-store", "auto", NULL, "us-east-1", false, -EINVAL, STORE_CLOUD_AWS,
+         CLOUD_AWS, "may hold only"},
+        {"no key", "s3://jit-store", "auto", NULL, "us-east-1", false, -EINVAL, CLOUD_AWS,
          "bucket"},
         {"bucket upper case", "s3://Jit-Store/k", "auto", NULL, "us-east-1", false, -EINVAL,
-         STORE_CLOUD_AWS, "bucket"},
-        {"bucket too short", "gs://ab/k", "auto", NULL, NULL, false, -EINVAL, STORE_CLOUD_GCP,
+         CLOUD_AWS, "bucket"},
+        {"bucket too short", "gs://ab/k", "auto", NULL, NULL, false, -EINVAL, CLOUD_GCP,
          "bucket"},
         {"azure blob with percent", "https://acct.blob.core.windows.net/jit/a%2Fb", "auto", NULL,
-         NULL, false, -EINVAL, STORE_CLOUD_AZURE, "container"},
+         NULL, false, -EINVAL, CLOUD_AZURE, "container"},
         {"endpoint with userinfo", "s3://jit-store/k", "auto", "https://u:p@127.0.0.1", "us-east-1",
-         false, -EINVAL, STORE_CLOUD_AWS, "plain URL"},
+         false, -EINVAL, CLOUD_AWS, "plain URL"},
         {"endpoint ftp", "s3://jit-store/k", "auto", "ftp://127.0.0.1", "us-east-1", false,
-         -EPROTONOSUPPORT, STORE_CLOUD_AWS, "https"},
+         -EPROTONOSUPPORT, CLOUD_AWS, "https"},
 };
 
 static void test_urls(void **state) {
@@ -89,12 +89,12 @@ static void test_urls(void **state) {
 
         for (size_t i = 0; i < ELEMENTSOF(url_rows); i++) {
                 const struct url_row *t = &url_rows[i];
-                enum store_cloud setting, cloud = STORE_CLOUD_NONE;
+                enum cloud setting, cloud = CLOUD_NONE;
                 char msg[512] = "";
                 char *url = NULL;
                 int r;
 
-                assert_int_equal(store_cloud_from_string(t->auth, &setting), 0);
+                assert_int_equal(cloud_from_string(t->auth, &setting), 0);
                 r = store_url_cloud(t->url, setting, &cloud, msg, sizeof(msg));
                 if (r >= 0)
                         r = store_url_resolve(t->url, cloud, t->endpoint, t->region, t->allow_http,
@@ -102,7 +102,7 @@ static void test_urls(void **state) {
                 if (r != t->want || (r == 0 && cloud != t->cloud) ||
                     (r == 0 && !streq(url, t->want_url)) || (r < 0 && !strstr(msg, t->want_url))) {
                         print_error("%s: got %d cloud %s url %s msg '%s'\n", t->name, r,
-                                    store_cloud_to_string(cloud), url ? url : "-", msg);
+                                    cloud_to_string(cloud), url ? url : "-", msg);
                         ok = false;
                 }
                 free(url);
@@ -111,13 +111,13 @@ static void test_urls(void **state) {
 }
 
 static void test_cloud_names(void **state) {
-        enum store_cloud c;
+        enum cloud c;
 
-        assert_int_equal(store_cloud_from_string("azure", &c), 0);
-        assert_int_equal(c, STORE_CLOUD_AZURE);
-        assert_int_equal(store_cloud_from_string("AWS", &c), -EINVAL);
-        assert_int_equal(store_cloud_from_string("", &c), -EINVAL);
-        assert_int_equal(store_cloud_from_string(NULL, &c), -EINVAL);
+        assert_int_equal(cloud_from_string("azure", &c), 0);
+        assert_int_equal(c, CLOUD_AZURE);
+        assert_int_equal(cloud_from_string("AWS", &c), -EINVAL);
+        assert_int_equal(cloud_from_string("", &c), -EINVAL);
+        assert_int_equal(cloud_from_string(NULL, &c), -EINVAL);
 }
 
 #define S3_ERROR(code, extra)                                                                      \
@@ -126,7 +126,7 @@ static void test_cloud_names(void **state) {
 
 struct error_row {
         const char *name;
-        enum store_cloud cloud;
+        enum cloud cloud;
         long status;
         const char *body, *error_code, *bucket_region;
         bool session_token;
@@ -135,53 +135,53 @@ struct error_row {
 };
 
 static const struct error_row error_rows[] = {
-        {"s3 access denied", STORE_CLOUD_AWS, 403, S3_ERROR("AccessDenied", ""), NULL, NULL, true,
+        {"s3 access denied", CLOUD_AWS, 403, S3_ERROR("AccessDenied", ""), NULL, NULL, true,
          -EACCES, "no read access: role 'jit-host' may not read s3://b/k"},
-        {"s3 skew", STORE_CLOUD_AWS, 403,
+        {"s3 skew", CLOUD_AWS, 403,
          S3_ERROR("RequestTimeTooSkewed", "<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>"),
          NULL, NULL, true, -ERANGE, "clock skew"},
-        {"s3 expired token", STORE_CLOUD_AWS, 400, S3_ERROR("ExpiredToken", ""), NULL, NULL, true,
+        {"s3 expired token", CLOUD_AWS, 400, S3_ERROR("ExpiredToken", ""), NULL, NULL, true,
          -EKEYEXPIRED, "expired token"},
-        {"s3 wrong region (header malformed)", STORE_CLOUD_AWS, 400,
+        {"s3 wrong region (header malformed)", CLOUD_AWS, 400,
          S3_ERROR("AuthorizationHeaderMalformed", "<Region>eu-central-1</Region>"), NULL, NULL,
          true, -EXDEV, "wrong region: the bucket of s3://b/k is in eu-central-1, requests were "
                        "signed for us-east-1: set store_region = eu-central-1"},
-        {"s3 wrong region (301)", STORE_CLOUD_AWS, 301, S3_ERROR("PermanentRedirect", ""), NULL,
+        {"s3 wrong region (301)", CLOUD_AWS, 301, S3_ERROR("PermanentRedirect", ""), NULL,
          "ap-south-1", true, -EXDEV, "set store_region = ap-south-1"},
-        {"s3 wrong region (301 no body)", STORE_CLOUD_AWS, 301, "", NULL, NULL, true, -EXDEV,
+        {"s3 wrong region (301 no body)", CLOUD_AWS, 301, "", NULL, NULL, true, -EXDEV,
          "wrong region"},
-        {"s3 wrong secret", STORE_CLOUD_AWS, 403, S3_ERROR("SignatureDoesNotMatch", ""), NULL, NULL,
+        {"s3 wrong secret", CLOUD_AWS, 403, S3_ERROR("SignatureDoesNotMatch", ""), NULL, NULL,
          true, -EKEYREJECTED, "signature refused"},
-        {"s3 wrong token", STORE_CLOUD_AWS, 400, S3_ERROR("InvalidToken", ""), NULL, NULL, true,
+        {"s3 wrong token", CLOUD_AWS, 400, S3_ERROR("InvalidToken", ""), NULL, NULL, true,
          -EKEYREJECTED, "session token refused"},
-        {"s3 no token", STORE_CLOUD_AWS, 403, S3_ERROR("InvalidAccessKeyId", ""), NULL, NULL, false,
+        {"s3 no token", CLOUD_AWS, 403, S3_ERROR("InvalidAccessKeyId", ""), NULL, NULL, false,
          -EKEYREJECTED, "session token missing"},
-        {"s3 unknown key", STORE_CLOUD_AWS, 403, S3_ERROR("InvalidAccessKeyId", ""), NULL, NULL,
+        {"s3 unknown key", CLOUD_AWS, 403, S3_ERROR("InvalidAccessKeyId", ""), NULL, NULL,
          true, -EKEYREJECTED, "credentials refused"},
-        {"s3 no such key", STORE_CLOUD_AWS, 404, S3_ERROR("NoSuchKey", ""), NULL, NULL, true,
+        {"s3 no such key", CLOUD_AWS, 404, S3_ERROR("NoSuchKey", ""), NULL, NULL, true,
          -ENOENT, "not found: s3://b/k (NoSuchKey)"},
-        {"s3 code with markup is ignored", STORE_CLOUD_AWS, 403, S3_ERROR("Access<b>Denied", ""),
+        {"s3 code with markup is ignored", CLOUD_AWS, 403, S3_ERROR("Access<b>Denied", ""),
          NULL, NULL, true, -EIO, "HTTP 403"},
-        {"s3 503", STORE_CLOUD_AWS, 503, S3_ERROR("SlowDown", ""), NULL, NULL, true, -EIO,
+        {"s3 503", CLOUD_AWS, 503, S3_ERROR("SlowDown", ""), NULL, NULL, true, -EIO,
          "HTTP 503 SlowDown"},
-        {"redirect", STORE_CLOUD_GCP, 302, "", NULL, NULL, false, -EPERM, "redirect refused"},
-        {"gcs 401", STORE_CLOUD_GCP, 401, "{\"error\":{\"code\":401}}", NULL, NULL, false,
+        {"redirect", CLOUD_GCP, 302, "", NULL, NULL, false, -EPERM, "redirect refused"},
+        {"gcs 401", CLOUD_GCP, 401, "{\"error\":{\"code\":401}}", NULL, NULL, false,
          -EKEYREJECTED, "token refused"},
-        {"gcs 401 expired", STORE_CLOUD_GCP, 401, "Invalid Credentials: token expired", NULL, NULL,
+        {"gcs 401 expired", CLOUD_GCP, 401, "Invalid Credentials: token expired", NULL, NULL,
          false, -EKEYEXPIRED, "check this host's clock"},
-        {"gcs 403", STORE_CLOUD_GCP, 403, "", NULL, NULL, false, -EACCES,
+        {"gcs 403", CLOUD_GCP, 403, "", NULL, NULL, false, -EACCES,
          "roles/storage.objectViewer"},
-        {"azure expired", STORE_CLOUD_AZURE, 401,
+        {"azure expired", CLOUD_AZURE, 401,
          "<Error><Code>InvalidAuthenticationInfo</Code><AuthenticationErrorDetail>Lifetime "
          "validation failed. The token is expired.</AuthenticationErrorDetail></Error>",
          "InvalidAuthenticationInfo", NULL, false, -EKEYEXPIRED, "expired token"},
-        {"azure audience", STORE_CLOUD_AZURE, 401,
+        {"azure audience", CLOUD_AZURE, 401,
          "<Error><Code>InvalidAuthenticationInfo</Code><AuthenticationErrorDetail>Audience "
          "validation failed.</AuthenticationErrorDetail></Error>",
          "InvalidAuthenticationInfo", NULL, false, -EKEYREJECTED, "wrong audience"},
-        {"azure no role assignment", STORE_CLOUD_AZURE, 403, "",
+        {"azure no role assignment", CLOUD_AZURE, 403, "",
          "AuthorizationPermissionMismatch", NULL, false, -EACCES, "Storage Blob Data Reader"},
-        {"azure other auth failure", STORE_CLOUD_AZURE, 403, "", "AuthenticationFailed", NULL,
+        {"azure other auth failure", CLOUD_AZURE, 403, "", "AuthenticationFailed", NULL,
          false, -EKEYREJECTED, "token refused"},
 };
 
