@@ -62,7 +62,6 @@ void agent_status(struct agent *a) {
          * instance role)". */
         (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s%s%s%s",
                           a->n_grants, a->n_grants == 1 ? "" : "s", a->n_sessions,
-                          a->n_sessions == 1 ? "" : "s", next, store_state(a),
-                          problem ? " (" : "", problem ? a->fetch_problem : "",
-                          problem ? ")" : "");
+                          a->n_sessions == 1 ? "" : "s", next, store_state(a), problem ? " (" : "",
+                          problem ? a->fetch_problem : "", problem ? ")" : "");
 }

@@ -134,7 +134,8 @@ static int aws_credentials(struct imds_client *imds, struct credentials *c, char
                 return -EBADMSG;
         }
         c->role = strndup(list, n);
-        if (!c->role || asprintf(&path, "/latest/meta-data/iam/security-credentials/%s", c->role) < 0)
+        if (!c->role ||
+            asprintf(&path, "/latest/meta-data/iam/security-credentials/%s", c->role) < 0)
                 return -ENOMEM;
         r = imds_get(imds, path, &body, &len, detail);
         if (r == -ENOENT) {
@@ -202,8 +203,8 @@ static int bearer_from_json(const char *body, int64_t now, struct credentials *c
         return 0;
 }
 
-static int gcp_credentials(struct imds_client *imds, int64_t now, struct credentials *c,
-                           char *msg, size_t size) {
+static int gcp_credentials(struct imds_client *imds, int64_t now, struct credentials *c, char *msg,
+                           size_t size) {
         _cleanup_strfreezero_ char *body = NULL;
         char detail[IMDS_MESSAGE_MAX];
         size_t len = 0;
@@ -250,7 +251,8 @@ static int azure_credentials(struct imds_client *imds, const char *client_id, in
         }
         /* The client adds the api-version. */
         if (asprintf(&path,
-                     "/metadata/identity/oauth2/token?resource=https%%3A%%2F%%2Fstorage.azure.com%%2F%s%s",
+                     "/metadata/identity/oauth2/"
+                     "token?resource=https%%3A%%2F%%2Fstorage.azure.com%%2F%s%s",
                      client_id ? "&client_id=" : "", client_id ? client_id : "") < 0)
                 return -ENOMEM;
         r = imds_get(imds, path, &body, &len, detail);

@@ -452,8 +452,8 @@ static void finish(struct fetcher *f, CURLcode c) {
                                                 f->bucket_region[0] ? f->bucket_region : NULL,
                                         .region = f->auth->region,
                                         .role = f->auth->creds ? f->auth->creds->role : NULL,
-                                        .session_token = f->auth->creds &&
-                                                         f->auth->creds->session_token,
+                                        .session_token =
+                                                f->auth->creds && f->auth->creds->session_token,
                                         .url = f->url,
                                 },
                                 message, sizeof(message));

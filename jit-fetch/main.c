@@ -262,7 +262,8 @@ int main(int argc, char *argv[]) {
                         o.store_client_id = optarg;
                         break;
                 case OPT_METADATA:
-                        if (cloud_from_string(optarg, &m.cloud) < 0 || !cloud_fact_prefix(m.cloud)) {
+                        if (cloud_from_string(optarg, &m.cloud) < 0 ||
+                            !cloud_fact_prefix(m.cloud)) {
                                 fprintf(stderr, "jit-fetch: --metadata: aws, gcp or azure\n");
                                 return 2;
                         }

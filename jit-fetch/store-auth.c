@@ -30,7 +30,8 @@ int store_auth_prepare(const struct fetch_options *o, int64_t now, struct store_
 
         *a = (struct store_auth){};
         if (o->store_auth && cloud_from_string(o->store_auth, &setting) < 0) {
-                (void) snprintf(msg, msg_size, "store_auth '%.32s' is not auto, aws, gcp, azure or none",
+                (void) snprintf(msg, msg_size,
+                                "store_auth '%.32s' is not auto, aws, gcp, azure or none",
                                 o->store_auth);
                 return -EINVAL;
         }

@@ -17,8 +17,8 @@
 
 struct store_auth {
         enum cloud cloud;
-        char *url;    /* what is fetched (https://…) */
-        char *region; /* AWS */
+        char *url;                       /* what is fetched (https://…) */
+        char *region;                    /* AWS */
         const struct credentials *creds; /* borrowed from credentials.c's cache */
 };
 

@@ -32,8 +32,7 @@ static bool is_azure_blob_host(const char *host) {
         return n > k && strcasecmp(host + n - k, AZURE_BLOB_SUFFIX) == 0;
 }
 
-int store_url_cloud(const char *url, enum cloud auth, enum cloud *ret, char *msg,
-                    size_t msg_size) {
+int store_url_cloud(const char *url, enum cloud auth, enum cloud *ret, char *msg, size_t msg_size) {
         enum cloud of_url = CLOUD_NONE;
         char host[256];
 
@@ -50,12 +49,12 @@ int store_url_cloud(const char *url, enum cloud auth, enum cloud *ret, char *msg
         }
         /* s3:// and gs:// are those stores' URLs: another cloud's identity
          * cannot read them. "none" reads a public bucket. */
-        if (auth != CLOUD_NONE && (of_url == CLOUD_AWS || of_url == CLOUD_GCP) &&
-            auth != of_url) {
-                (void) snprintf(msg, msg_size,
-                                "store_auth = %s does not fit a %s URL: use store_auth = %s or auto",
-                                cloud_to_string(auth), of_url == CLOUD_AWS ? "s3://" : "gs://",
-                                cloud_to_string(of_url));
+        if (auth != CLOUD_NONE && (of_url == CLOUD_AWS || of_url == CLOUD_GCP) && auth != of_url) {
+                (void) snprintf(
+                        msg, msg_size,
+                        "store_auth = %s does not fit a %s URL: use store_auth = %s or auto",
+                        cloud_to_string(auth), of_url == CLOUD_AWS ? "s3://" : "gs://",
+                        cloud_to_string(of_url));
                 return -EINVAL;
         }
         *ret = auth;
@@ -87,7 +86,8 @@ static bool key_is_valid(const char *s) {
         /* No empty, "." or ".." segment: libcurl would drop or merge them. */
         for (const char *seg = s;;) {
                 size_t n = strcspn(seg, "/");
-                if (n == 0 || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.'))
+                if (n == 0 || (n == 1 && seg[0] == '.') ||
+                    (n == 2 && seg[0] == '.' && seg[1] == '.'))
                         return false;
                 if (seg[n] == '\0')
                         return true;
@@ -111,8 +111,9 @@ static int endpoint_check(const char *endpoint, bool allow_http, char *msg, size
         }
         const char *path = strchr(rest, '/');
         if (path && path[1] && !key_is_valid(path + 1)) {
-                (void) snprintf(msg, msg_size, "store_endpoint has a path with characters a "
-                                               "signed request cannot carry");
+                (void) snprintf(msg, msg_size,
+                                "store_endpoint has a path with characters a "
+                                "signed request cannot carry");
                 return -EINVAL;
         }
         return 0;
@@ -135,9 +136,8 @@ static int split_bucket(const char *url, size_t scheme_len, char *bucket, size_t
         return 0;
 }
 
-int store_url_resolve(const char *url, enum cloud cloud, const char *endpoint,
-                      const char *region, bool allow_http, char **ret, char *msg,
-                      size_t msg_size) {
+int store_url_resolve(const char *url, enum cloud cloud, const char *endpoint, const char *region,
+                      bool allow_http, char **ret, char *msg, size_t msg_size) {
         char bucket[64];
         const char *key = NULL;
         size_t elen = endpoint ? strlen(endpoint) : 0;
@@ -173,7 +173,7 @@ int store_url_resolve(const char *url, enum cloud cloud, const char *endpoint,
                 /* Another URL, with or without credentials: as it is; with
                  * AWS credentials its path is signed as written. */
                 if (cloud == CLOUD_AWS) {
-                        const char *p = strncasecmp(url, "https://", 8) == 0 ? strchr(url + 8, '/')
+                        const char *p = strncasecmp(url, "https://", 8) == 0  ? strchr(url + 8, '/')
                                         : strncasecmp(url, "http://", 7) == 0 ? strchr(url + 7, '/')
                                                                               : NULL;
                         if (!p || !key_is_valid(p + 1)) {
@@ -201,8 +201,9 @@ int store_url_resolve(const char *url, enum cloud cloud, const char *endpoint,
                 n = asprintf(ret, "https://storage.googleapis.com/%s/%s", bucket, key);
         else {
                 if (!region || !*region) {
-                        (void) snprintf(msg, msg_size, "%.256s: no region for the bucket: set "
-                                                       "store_region",
+                        (void) snprintf(msg, msg_size,
+                                        "%.256s: no region for the bucket: set "
+                                        "store_region",
                                         url);
                         return -EINVAL;
                 }

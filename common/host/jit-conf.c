@@ -509,8 +509,10 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return parse_labels(c, v, k, line, err);
         case KEY_URL:
                 if (!bundle_url_is_valid(v))
-                        return line_error(err, line, "%s: not an https://, http://, file:///, s3:// or gs:// URL",
-                                          k->name);
+                        return line_error(
+                                err, line,
+                                "%s: not an https://, http://, file:///, s3:// or gs:// URL",
+                                k->name);
                 return set_string(field, v, err);
         case KEY_BOOLEAN:
                 if (parse_boolean(v, &b) < 0)

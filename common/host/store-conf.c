@@ -36,8 +36,7 @@ const char *store_conf_check(const char *key, const char *value) {
                 return all_of(value, LOWER_DIGITS "-", 1, 32) ? NULL
                                                               : "not a region name (us-east-1)";
         if (streq(key, "store_client_id"))
-                return all_of(value, "0123456789abcdefABCDEF-", 1, 64)
-                               ? NULL
-                               : "not a client id (a GUID)";
+                return all_of(value, "0123456789abcdefABCDEF-", 1, 64) ? NULL
+                                                                       : "not a client id (a GUID)";
         return "unknown key";
 }

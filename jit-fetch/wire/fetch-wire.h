@@ -38,10 +38,10 @@ struct fetch_options {
         const char *etag; /* If-None-Match: the ETag of the bundle we hold, or NULL */
         /* Object stores (jit.conf store_*): s3://, gs://, Azure Blob URLs and
          * the instance identity's credentials (jit-fetch/store-url.h). */
-        const char *store_auth;      /* auto, aws, gcp, azure, none; NULL: auto */
-        const char *store_endpoint;  /* NULL: the cloud's own */
-        const char *store_region;    /* AWS; NULL: the instance's */
-        const char *store_client_id; /* Azure user-assigned identity; NULL: system */
+        const char *store_auth;        /* auto, aws, gcp, azure, none; NULL: auto */
+        const char *store_endpoint;    /* NULL: the cloud's own */
+        const char *store_region;      /* AWS; NULL: the instance's */
+        const char *store_client_id;   /* Azure user-assigned identity; NULL: system */
         const char *metadata_endpoint; /* NULL: 169.254.169.254; another for tests only */
         /* Inside the helper only, never on its command line: the resolved
          * URL and credentials to attach (NULL: fetch url as it is). */

@@ -25,7 +25,7 @@
 struct url_row {
         const char *name, *url, *auth, *endpoint, *region;
         bool allow_http;
-        int want;            /* 0 or a negative errno */
+        int want; /* 0 or a negative errno */
         enum cloud cloud;
         const char *want_url; /* or the message's part on failure */
 };
@@ -33,8 +33,8 @@ struct url_row {
 static const struct url_row url_rows[] = {
         {"s3 virtual-hosted", "s3://jit-store/prod/head", "auto", NULL, "eu-west-1", false, 0,
          CLOUD_AWS, "https://jit-store.s3.eu-west-1.amazonaws.com/prod/head"},
-        {"s3 bucket with dots is path style", "s3://jit.store/prod/head", "auto", NULL,
-         "us-east-1", false, 0, CLOUD_AWS, "https://s3.us-east-1.amazonaws.com/jit.store/prod/head"},
+        {"s3 bucket with dots is path style", "s3://jit.store/prod/head", "auto", NULL, "us-east-1",
+         false, 0, CLOUD_AWS, "https://s3.us-east-1.amazonaws.com/jit.store/prod/head"},
         {"s3 endpoint path style", "s3://jit-store/p/head", "aws", "http://127.0.0.1:9000/", NULL,
          true, 0, CLOUD_AWS, "http://127.0.0.1:9000/jit-store/p/head"},
         {"s3 endpoint http without allow_http", "s3://jit-store/p/head", "auto",
@@ -66,16 +66,15 @@ static const struct url_row url_rows[] = {
          CLOUD_AWS, "may hold only"},
         {"key with empty part", "s3://jit-store/a//b", "auto", NULL, "us-east-1", false, -EINVAL,
          CLOUD_AWS, "may hold only"},
-        {"key with query", "gs://jit-store/a?x=1", "auto", NULL, NULL, false, -EINVAL,
-         CLOUD_GCP, "may hold only"},
-        {"empty key", "s3://jit-store/", "auto", NULL, "us-east-1", false, -EINVAL,
-         CLOUD_AWS, "may hold only"},
+        {"key with query", "gs://jit-store/a?x=1", "auto", NULL, NULL, false, -EINVAL, CLOUD_GCP,
+         "may hold only"},
+        {"empty key", "s3://jit-store/", "auto", NULL, "us-east-1", false, -EINVAL, CLOUD_AWS,
+         "may hold only"},
         {"no key", "s3://jit-store", "auto", NULL, "us-east-1", false, -EINVAL, CLOUD_AWS,
          "bucket"},
         {"bucket upper case", "s3://Jit-Store/k", "auto", NULL, "us-east-1", false, -EINVAL,
          CLOUD_AWS, "bucket"},
-        {"bucket too short", "gs://ab/k", "auto", NULL, NULL, false, -EINVAL, CLOUD_GCP,
-         "bucket"},
+        {"bucket too short", "gs://ab/k", "auto", NULL, NULL, false, -EINVAL, CLOUD_GCP, "bucket"},
         {"azure blob with percent", "https://acct.blob.core.windows.net/jit/a%2Fb", "auto", NULL,
          NULL, false, -EINVAL, CLOUD_AZURE, "container"},
         {"endpoint with userinfo", "s3://jit-store/k", "auto", "https://u:p@127.0.0.1", "us-east-1",
@@ -121,7 +120,7 @@ static void test_cloud_names(void **state) {
 }
 
 #define S3_ERROR(code, extra)                                                                      \
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" code "</Code><Message>m"        \
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>" code "</Code><Message>m"         \
         "</Message>" extra "<RequestId>1</RequestId></Error>"
 
 struct error_row {
@@ -138,39 +137,40 @@ static const struct error_row error_rows[] = {
         {"s3 access denied", CLOUD_AWS, 403, S3_ERROR("AccessDenied", ""), NULL, NULL, true,
          -EACCES, "no read access: role 'jit-host' may not read s3://b/k"},
         {"s3 skew", CLOUD_AWS, 403,
-         S3_ERROR("RequestTimeTooSkewed", "<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>"),
+         S3_ERROR("RequestTimeTooSkewed",
+                  "<MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>"),
          NULL, NULL, true, -ERANGE, "clock skew"},
         {"s3 expired token", CLOUD_AWS, 400, S3_ERROR("ExpiredToken", ""), NULL, NULL, true,
          -EKEYEXPIRED, "expired token"},
         {"s3 wrong region (header malformed)", CLOUD_AWS, 400,
          S3_ERROR("AuthorizationHeaderMalformed", "<Region>eu-central-1</Region>"), NULL, NULL,
-         true, -EXDEV, "wrong region: the bucket of s3://b/k is in eu-central-1, requests were "
-                       "signed for us-east-1: set store_region = eu-central-1"},
+         true, -EXDEV,
+         "wrong region: the bucket of s3://b/k is in eu-central-1, requests were "
+         "signed for us-east-1: set store_region = eu-central-1"},
         {"s3 wrong region (301)", CLOUD_AWS, 301, S3_ERROR("PermanentRedirect", ""), NULL,
          "ap-south-1", true, -EXDEV, "set store_region = ap-south-1"},
         {"s3 wrong region (301 no body)", CLOUD_AWS, 301, "", NULL, NULL, true, -EXDEV,
          "wrong region"},
-        {"s3 wrong secret", CLOUD_AWS, 403, S3_ERROR("SignatureDoesNotMatch", ""), NULL, NULL,
-         true, -EKEYREJECTED, "signature refused"},
+        {"s3 wrong secret", CLOUD_AWS, 403, S3_ERROR("SignatureDoesNotMatch", ""), NULL, NULL, true,
+         -EKEYREJECTED, "signature refused"},
         {"s3 wrong token", CLOUD_AWS, 400, S3_ERROR("InvalidToken", ""), NULL, NULL, true,
          -EKEYREJECTED, "session token refused"},
         {"s3 no token", CLOUD_AWS, 403, S3_ERROR("InvalidAccessKeyId", ""), NULL, NULL, false,
          -EKEYREJECTED, "session token missing"},
-        {"s3 unknown key", CLOUD_AWS, 403, S3_ERROR("InvalidAccessKeyId", ""), NULL, NULL,
-         true, -EKEYREJECTED, "credentials refused"},
-        {"s3 no such key", CLOUD_AWS, 404, S3_ERROR("NoSuchKey", ""), NULL, NULL, true,
-         -ENOENT, "not found: s3://b/k (NoSuchKey)"},
-        {"s3 code with markup is ignored", CLOUD_AWS, 403, S3_ERROR("Access<b>Denied", ""),
-         NULL, NULL, true, -EIO, "HTTP 403"},
+        {"s3 unknown key", CLOUD_AWS, 403, S3_ERROR("InvalidAccessKeyId", ""), NULL, NULL, true,
+         -EKEYREJECTED, "credentials refused"},
+        {"s3 no such key", CLOUD_AWS, 404, S3_ERROR("NoSuchKey", ""), NULL, NULL, true, -ENOENT,
+         "not found: s3://b/k (NoSuchKey)"},
+        {"s3 code with markup is ignored", CLOUD_AWS, 403, S3_ERROR("Access<b>Denied", ""), NULL,
+         NULL, true, -EIO, "HTTP 403"},
         {"s3 503", CLOUD_AWS, 503, S3_ERROR("SlowDown", ""), NULL, NULL, true, -EIO,
          "HTTP 503 SlowDown"},
         {"redirect", CLOUD_GCP, 302, "", NULL, NULL, false, -EPERM, "redirect refused"},
-        {"gcs 401", CLOUD_GCP, 401, "{\"error\":{\"code\":401}}", NULL, NULL, false,
-         -EKEYREJECTED, "token refused"},
-        {"gcs 401 expired", CLOUD_GCP, 401, "Invalid Credentials: token expired", NULL, NULL,
-         false, -EKEYEXPIRED, "check this host's clock"},
-        {"gcs 403", CLOUD_GCP, 403, "", NULL, NULL, false, -EACCES,
-         "roles/storage.objectViewer"},
+        {"gcs 401", CLOUD_GCP, 401, "{\"error\":{\"code\":401}}", NULL, NULL, false, -EKEYREJECTED,
+         "token refused"},
+        {"gcs 401 expired", CLOUD_GCP, 401, "Invalid Credentials: token expired", NULL, NULL, false,
+         -EKEYEXPIRED, "check this host's clock"},
+        {"gcs 403", CLOUD_GCP, 403, "", NULL, NULL, false, -EACCES, "roles/storage.objectViewer"},
         {"azure expired", CLOUD_AZURE, 401,
          "<Error><Code>InvalidAuthenticationInfo</Code><AuthenticationErrorDetail>Lifetime "
          "validation failed. The token is expired.</AuthenticationErrorDetail></Error>",
@@ -179,10 +179,10 @@ static const struct error_row error_rows[] = {
          "<Error><Code>InvalidAuthenticationInfo</Code><AuthenticationErrorDetail>Audience "
          "validation failed.</AuthenticationErrorDetail></Error>",
          "InvalidAuthenticationInfo", NULL, false, -EKEYREJECTED, "wrong audience"},
-        {"azure no role assignment", CLOUD_AZURE, 403, "",
-         "AuthorizationPermissionMismatch", NULL, false, -EACCES, "Storage Blob Data Reader"},
-        {"azure other auth failure", CLOUD_AZURE, 403, "", "AuthenticationFailed", NULL,
-         false, -EKEYREJECTED, "token refused"},
+        {"azure no role assignment", CLOUD_AZURE, 403, "", "AuthorizationPermissionMismatch", NULL,
+         false, -EACCES, "Storage Blob Data Reader"},
+        {"azure other auth failure", CLOUD_AZURE, 403, "", "AuthenticationFailed", NULL, false,
+         -EKEYREJECTED, "token refused"},
 };
 
 static void test_errors(void **state) {
@@ -253,8 +253,8 @@ static void test_time(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_urls),         cmocka_unit_test(test_cloud_names),
-                cmocka_unit_test(test_errors),       cmocka_unit_test(test_errors_distinct),
+                cmocka_unit_test(test_urls),   cmocka_unit_test(test_cloud_names),
+                cmocka_unit_test(test_errors), cmocka_unit_test(test_errors_distinct),
                 cmocka_unit_test(test_time),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
