@@ -35,7 +35,8 @@ struct fetch_options {
         const char *client_key;
         const char *pinned_pubkey; /* curl syntax: a path or "sha256//…" */
         bool allow_http;
-        const char *etag; /* If-None-Match: the ETag of the bundle we hold, or NULL */
+        const char *etag;   /* If-None-Match: the ETag of the head we hold, or NULL */
+        const char *sha256; /* a shard's name: its body must hash to it (lowercase hex), or NULL */
         /* Object stores (jit.conf store_*): s3://, gs://, Azure Blob URLs and
          * the instance identity's credentials (jit-fetch/store-url.h). */
         const char *store_auth;        /* auto, aws, gcp, azure, none; NULL: auto */

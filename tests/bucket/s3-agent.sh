@@ -77,7 +77,7 @@ publish
 "$PYTHON" "$BUCKET_DIR/s3-sync.py" "$D/creds.json" "$BUCKET" demo "$D/store" ||
         die "s3-sync.py failed"
 check "e2e: without a role the agent logs 'no instance role'" \
-        wait_for 15 grep -q "bundle fetch failed.*no instance role" "$D/agent.log"
+        wait_for 15 grep -q "fetch failed.*no instance role" "$D/agent.log"
 check "e2e: STATUS= says it" wait_for 5 grep -q "unreachable (no instance role)" "$D/status.log"
 check "e2e: the host still holds serial 1 and alice's grant" \
         eval '[[ $(state_serial) == 1 ]] && test -f "$D/host/state/users/alice"'
