@@ -35,6 +35,17 @@ static void xml_value(const char *body, const char *tag, char *buf, size_t size)
         buf[q - p] = '\0';
 }
 
+/* A header's error code or region, passed on only when it is a plain word. */
+static const char *plain_word(const char *s) {
+        if (!s || !*s || strlen(s) >= 64)
+                return NULL;
+        for (const char *c = s; *c; c++)
+                if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+                      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
+                        return NULL;
+        return s;
+}
+
 static bool body_says(const struct store_refusal *s, const char *what) {
         return s->body && strstr(s->body, what);
 }
@@ -45,7 +56,7 @@ static int aws(const struct store_refusal *s, char *msg, size_t size) {
 
         xml_value(s->body, "Code", code, sizeof(code));
         xml_value(s->body, "Region", region, sizeof(region));
-        if (!region[0] && s->bucket_region)
+        if (!region[0] && plain_word(s->bucket_region))
                 (void) snprintf(region, sizeof(region), "%s", s->bucket_region);
 
         if (streq(code, "RequestTimeTooSkewed")) {
@@ -153,7 +164,7 @@ static int gcp(const struct store_refusal *s, char *msg, size_t size) {
 static int azure(const struct store_refusal *s, char *msg, size_t size) {
         char code[64] = "";
 
-        if (s->error_code)
+        if (plain_word(s->error_code))
                 (void) snprintf(code, sizeof(code), "%s", s->error_code);
         else
                 xml_value(s->body, "Code", code, sizeof(code));
