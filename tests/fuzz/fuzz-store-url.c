@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (size < 1)
                 return 0;
-        setting = (enum cloud) (data[0] & 7);
+        setting = (enum cloud)(data[0] & 7);
         if (setting > CLOUD_AZURE)
                 setting = CLOUD_AUTO;
         bool allow_http = data[0] & 8;
