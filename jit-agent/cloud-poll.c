@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "agent-log.h"
+#include "cloud-detect.h"
 #include "cloud-poll.h"
 #include "enforce.h"
 #include "facts-file.h"
@@ -118,18 +119,20 @@ static bool facts_equal(const struct host_facts *x, const struct host_facts *y) 
 
 static void cloud_failed(struct agent *a, int error, const char *what) {
         int64_t now = (int64_t) time(NULL);
-        uint64_t retry = (uint64_t) AGENT_CLOUD_RETRY_SEC << (a->cloud.failures < 5 ? a->cloud.failures : 5);
+        uint64_t retry = (uint64_t) AGENT_CLOUD_RETRY_SEC
+                         << (a->cloud.failures < 5 ? a->cloud.failures : 5);
 
         a->cloud.failures++;
-        if (retry > AGENT_CLOUD_REFRESH_SEC)
-                retry = AGENT_CLOUD_REFRESH_SEC;
+        if (retry > (uint64_t) a->ctx.config->cloud_refresh)
+                retry = (uint64_t) a->ctx.config->cloud_refresh;
         if (a->cloud.last.cloud != CLOUD_AUTO)
-                agent_log_fields(LOG_WARNING, AGENT_MID_CLOUD_FACTS_FAILED,
-                                 (&(struct agent_log_fields){.error = error}),
-                                 "%s metadata failed (%u in a row): %s; keeping the facts of %" PRId64
-                                 " s ago",
-                                 cloud_to_string(a->cloud.cloud), a->cloud.failures, what,
-                                 now - a->cloud.last.fetched);
+                agent_log_fields(
+                        LOG_WARNING, AGENT_MID_CLOUD_FACTS_FAILED,
+                        (&(struct agent_log_fields){.error = error}),
+                        "%s metadata failed (%u in a row): %s; keeping the facts of %" PRId64
+                        " s ago",
+                        cloud_to_string(a->cloud.cloud), a->cloud.failures, what,
+                        now - a->cloud.last.fetched);
         else
                 agent_log_fields(LOG_WARNING, AGENT_MID_CLOUD_FACTS_FAILED,
                                  (&(struct agent_log_fields){.error = error}),
@@ -176,7 +179,7 @@ static void on_cloud_done(int error, bool helper_fault, const char *message,
                           cloud_to_string(a->cloud.cloud), f.n_facts, left_out);
                 facts_update(a);
         }
-        cloud_schedule(a, AGENT_CLOUD_REFRESH_SEC * USEC_PER_SEC);
+        cloud_schedule(a, (uint64_t) a->ctx.config->cloud_refresh * USEC_PER_SEC);
 }
 
 static int on_cloud_timer(sd_event_source *s, uint64_t usec, void *userdata) {

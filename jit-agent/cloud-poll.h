@@ -3,13 +3,12 @@
 
 /* This host's cloud facts, kept fresh (cloud-poll.c): which cloud (the
  * config's cloud, or DMI), its metadata service asked through jit-fetch's
- * metadata job at startup, every AGENT_CLOUD_REFRESH_SEC and after a
+ * metadata job at startup, every cloud_refresh (jit.conf) and after a
  * reload; the last good facts kept while it fails. */
 
 #include "agent.h"
 
-#define AGENT_CLOUD_REFRESH_SEC 300
-#define AGENT_CLOUD_RETRY_SEC 10 /* the first retry after a failure, doubling */
+#define AGENT_CLOUD_RETRY_SEC 10 /* the first retry after a failure, doubling up to cloud_refresh */
 #define AGENT_CLOUD_TIMEOUT_SEC 10
 
 int agent_cloud_setup(struct agent *a);

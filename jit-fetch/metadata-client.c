@@ -169,14 +169,14 @@ static int request(struct imds_client *c, const char *method, const char *url,
 
         cc = curl_easy_perform(e);
         if (a->too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-                (void) snprintf(message, IMDS_MESSAGE_MAX, "%s: answer larger than %llu bytes",
+                (void) snprintf(message, IMDS_MESSAGE_MAX, "%.96s: answer larger than %llu bytes",
                                 url, (unsigned long long) c->max_answer);
                 r = -EFBIG;
         } else if (cc == CURLE_OPERATION_TIMEDOUT) {
-                (void) snprintf(message, IMDS_MESSAGE_MAX, "%s: timed out", url);
+                (void) snprintf(message, IMDS_MESSAGE_MAX, "%.96s: timed out", url);
                 r = -ETIMEDOUT;
         } else if (cc != CURLE_OK) {
-                (void) snprintf(message, IMDS_MESSAGE_MAX, "%s: %s", url,
+                (void) snprintf(message, IMDS_MESSAGE_MAX, "%.96s: %.120s", url,
                                 errbuf[0] ? errbuf : curl_easy_strerror(cc));
                 r = -EIO;
         } else
@@ -330,16 +330,16 @@ int imds_get(struct imds_client *c, const char *path, char **ret_body, size_t *r
                     backoff(c, attempt))
                         continue;
                 if (status == 404) {
-                        (void) snprintf(message, IMDS_MESSAGE_MAX, "%s: not found", path);
+                        (void) snprintf(message, IMDS_MESSAGE_MAX, "%.96s: not found", path);
                         return -ENOENT;
                 }
-                (void) snprintf(message, IMDS_MESSAGE_MAX, "%s: HTTP %ld", path, status);
+                (void) snprintf(message, IMDS_MESSAGE_MAX, "%.96s: HTTP %ld", path, status);
                 return -EPROTO;
         }
         if (c->cloud == CLOUD_GCP && !a.flavor_google) {
                 answer_done(&a);
                 (void) snprintf(message, IMDS_MESSAGE_MAX,
-                                "%s: the answer lacks Metadata-Flavor: Google", path);
+                                "%.96s: the answer lacks Metadata-Flavor: Google", path);
                 return -EPROTO;
         }
         if (!a.body) {

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cloud-detect.h"
+#include "cloud.h"
 
 #define IMDS_DEFAULT_ENDPOINT "http://169.254.169.254"
 #define IMDS_AZURE_API_VERSION "2021-02-01"
@@ -31,9 +31,9 @@
 
 struct imds_options {
         enum cloud cloud;
-        const char *endpoint;      /* NULL: IMDS_DEFAULT_ENDPOINT; another only for tests */
-        uint64_t timeout_usec;     /* for the whole session, every request and retry */
-        uint64_t max_answer;       /* bytes, per answer: more is an error */
+        const char *endpoint;  /* NULL: IMDS_DEFAULT_ENDPOINT; another only for tests */
+        uint64_t timeout_usec; /* for the whole session, every request and retry */
+        uint64_t max_answer;   /* bytes, per answer: more is an error */
 };
 
 struct imds_client;

@@ -76,8 +76,7 @@ static int aws(struct job *j) {
 }
 
 static int gcp(struct job *j) {
-        _cleanup_free_ char *project = NULL, *id = NULL, *name = NULL, *zone = NULL,
-                           *attrs = NULL;
+        _cleanup_free_ char *project = NULL, *id = NULL, *name = NULL, *zone = NULL, *attrs = NULL;
         struct jit_error err = {};
         size_t len = 0, attrs_len = 0;
         int r;
@@ -137,8 +136,9 @@ int metadata_facts_job(const struct imds_options *o, int fd) {
                 w = fetch_wire_write(fd, r, j.message, NULL);
         } else
                 w = fetch_wire_write(fd, 0, NULL,
-                                     &(struct fetch_result){
-                                             .status = 200, .body = body, .body_len = strlen(body)});
+                                     &(struct fetch_result){.status = 200,
+                                                            .body = body,
+                                                            .body_len = strlen(body)});
         host_facts_done(&j.facts);
         imds_client_free(j.client);
         return w;

@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cloud-detect.h" /* enum cloud: store_auth's values are the clouds' */
+#include "cloud.h" /* enum cloud: store_auth's values are the clouds' */
 
 /* The cloud a URL belongs to under the setting auth (store_auth): auto picks it from the
  * scheme or host (none for any other URL); an explicit one must not

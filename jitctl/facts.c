@@ -17,7 +17,8 @@ static void help(void) {
         printf("jitctl facts [--config FILE]\n\n"
                "Show this host's facts, where each came from, the age of the cloud facts,\n"
                "and which ones a grant's selector may name (selector_facts in jit.conf).\n\n"
-               "  --config FILE   jit.conf to read (default " JIT_CONFIG_PATH ")\n\n" EXIT_CODES_HELP);
+               "  --config FILE   jit.conf to read (default " JIT_CONFIG_PATH
+               ")\n\n" EXIT_CODES_HELP);
 }
 
 static bool is_label(const struct jit_config *c, const char *fact) {
@@ -101,7 +102,8 @@ int verb_facts(int argc, char *argv[]) {
                 return EXIT_SYSTEM;
         }
         printf("# facts: %s\n",
-               from_file ? facts_path : "from jit.conf (run_dir/facts not written: is jit-agent running?)");
+               from_file ? facts_path
+                         : "from jit.conf (run_dir/facts not written: is jit-agent running?)");
         printf("# cloud: %s in jit.conf", cloud_to_string(c->cloud));
         if (cloud_facts_record_load(c, &rec, NULL) >= 0) {
                 int64_t now = (int64_t) time(NULL);

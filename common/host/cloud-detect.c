@@ -18,37 +18,6 @@
  * not a DMI string, and is read no further. */
 #define DMI_VALUE_MAX 256
 
-static const char *const cloud_names[] = {
-        [CLOUD_AUTO] = "auto", [CLOUD_NONE] = "none",   [CLOUD_AWS] = "aws",
-        [CLOUD_GCP] = "gcp",   [CLOUD_AZURE] = "azure",
-};
-
-const char *cloud_to_string(enum cloud c) {
-        return (unsigned) c < ELEMENTSOF(cloud_names) ? cloud_names[c] : "?";
-}
-
-int cloud_from_string(const char *s, enum cloud *ret) {
-        for (size_t i = 0; s && i < ELEMENTSOF(cloud_names); i++)
-                if (streq(s, cloud_names[i])) {
-                        *ret = (enum cloud) i;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
-const char *cloud_fact_prefix(enum cloud c) {
-        switch (c) {
-        case CLOUD_AWS:
-                return "aws.";
-        case CLOUD_GCP:
-                return "gcp.";
-        case CLOUD_AZURE:
-                return "azure.";
-        default:
-                return NULL;
-        }
-}
-
 /* root/rel, its first line without trailing white space, into buf ("" when
  * missing or unreadable). */
 static void dmi_read(const char *root, const char *rel, char *buf, size_t size) {
@@ -79,8 +48,8 @@ static bool starts_with(const char *s, const char *prefix) {
 }
 
 static bool dmi_is_aws(const char *root) {
-        static const char *const vendors[] = {"class/dmi/id/sys_vendor", "class/dmi/id/board_vendor",
-                                              "class/dmi/id/bios_vendor"};
+        static const char *const vendors[] = {
+                "class/dmi/id/sys_vendor", "class/dmi/id/board_vendor", "class/dmi/id/bios_vendor"};
         char v[DMI_VALUE_MAX];
 
         for (size_t i = 0; i < ELEMENTSOF(vendors); i++) {

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "cloud-detect.h"
+#include "cloud.h"
 #include "error.h"
 #include "jit-conf.h"
 #include "selector.h"

@@ -263,8 +263,9 @@ int cloud_facts_azure_compute(const char *text, size_t len, struct host_facts *f
                         (*left_out)++;
                         continue;
                 }
-                tags[n++] = (struct azure_tag){json_object_get_string(nm), json_object_get_string(val),
-                                               (size_t) json_object_get_string_len(val)};
+                tags[n++] =
+                        (struct azure_tag){json_object_get_string(nm), json_object_get_string(val),
+                                           (size_t) json_object_get_string_len(val)};
         }
         if (n > 0)
                 qsort(tags, n, sizeof(*tags), cmp_tag);

@@ -72,6 +72,7 @@ int config_new(struct jit_config **ret) {
         c->max_grant_ttl = 12 * HOUR;
         c->clock_skew = 60;
         c->poll_interval = 60;
+        c->cloud_refresh = 5 * MINUTE;
         c->fetch_timeout = 30;
         c->max_bundle_size = JIT_HEAD_TOKEN_MAX;
         c->allow_http = false;
@@ -122,6 +123,7 @@ static const struct key_def keys[] = {
         {"host_id", KEY_HOST_ID, FIELD(host_id), 0, 0, NULL},
         {"labels", KEY_LABELS, FIELD(labels), 0, 0, NULL},
         {"cloud", KEY_CLOUD, FIELD(cloud), 0, 0, NULL},
+        {"cloud_refresh", KEY_DURATION, FIELD(cloud_refresh), 5, DAY, "5s..1d"},
         {"selector_facts", KEY_SELECTOR_FACTS, FIELD(selector_facts), 0, 0, NULL},
         {"state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL},
         {"run_dir", KEY_PATH, FIELD(run_dir), 0, 0, NULL},

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cloud-detect.h"
+#include "cloud.h"
 #include "error.h"
 #include "grant.h"
 
@@ -34,7 +34,8 @@ struct jit_config {
         /* host identity */
         char *host_id;    /* NULL: the hostname */
         char **labels;    /* "key=value", NULL-terminated */
-        enum cloud cloud; /* whose metadata service to ask (CLOUD_AUTO: DMI says) */
+        enum cloud cloud;      /* whose metadata service to ask (CLOUD_AUTO: DMI says) */
+        int64_t cloud_refresh; /* seconds between two rounds of metadata queries */
         /* The fact keys ("aws.account") and families ("env.", ending in '.')
          * a grant's selector may name; NULL: every fact but the tags and
          * attributes of a cloud (facts-file.h, host_fact_selectable). */

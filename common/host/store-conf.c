@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "cloud.h"
 #include "macro.h"
 #include "store-conf.h"
 
@@ -17,11 +18,9 @@ static bool all_of(const char *s, const char *set, size_t min, size_t max) {
 
 const char *store_conf_check(const char *key, const char *value) {
         if (streq(key, "store_auth")) {
-                static const char *const v[] = {"auto", "aws", "gcp", "azure", "none"};
-                for (size_t i = 0; i < ELEMENTSOF(v); i++)
-                        if (streq(value, v[i]))
-                                return NULL;
-                return "expected auto, aws, gcp, azure or none";
+                enum cloud c;
+                return cloud_from_string(value, &c) < 0 ? "expected auto, aws, gcp, azure or none"
+                                                        : NULL;
         }
         if (streq(key, "store_endpoint")) {
                 /* A scheme, a host[:port] and an optional path of plain

@@ -100,6 +100,33 @@ wait_for 20 facts_have "aws.account=123456789012" || die "no aws facts"
 login 'echo in'
 expect_allowed "aws: a tag selector, selector_facts with aws.tag." in
 
+# ---- on a timer: unchanged facts leave run_dir/facts alone; a change
+# fetches the store again (poll_interval 1d: no poll of its own) ----
+host "selector_facts = host, aws.
+poll_interval = 1d
+cloud_refresh = 5s"
+wait_for 20 facts_have "aws.account=123456789012" || die "no aws facts"
+fetched() { sed -n 's/^fetched //p' "$D/host/run/cloud-facts" 2>/dev/null; }
+wait_for 10 test -n "$(fetched)" || die "no run_dir/cloud-facts"
+ino=$(stat -c %i:%Y "$D/host/run/facts")
+f0=$(fetched)
+refreshed() { [[ -n $(fetched) && $(fetched) != "$f0" ]]; }
+check "timer: asked again after cloud_refresh (5 s)" wait_for 15 refreshed
+check "timer: the same facts: run_dir/facts not rewritten" [ "$(stat -c %i:%Y "$D/host/run/facts")" = "$ino" ]
+refresh
+f0=$(fetched)
+sleep 1.1 # a second later: a rewrite would show in the time too
+wait_for 15 refreshed || die "no refresh after the reload"
+check "reload: the same facts: run_dir/facts not rewritten" [ "$(stat -c %i:%Y "$D/host/run/facts")" = "$ino" ]
+out=$("$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" --trust "$D/host/trust.jwks")
+serial=$(sed -n 's/^bundle serial \([0-9]*\):.*/\1/p' <<<"$out")
+mark=$(agent_log_mark)
+md_state "$(md_state_default 999999999999)"
+check "timer: the new account arrives without a reload" wait_for 15 facts_have "aws.account=999999999999"
+check "timer: the facts change fetched the store again (bundle serial $serial)" \
+        agent_log_wait "$mark" "bundle serial $serial accepted" 15
+md_state "$(md_state_default)"
+
 # ---- GCP ----
 dmi class/dmi/id/product_name "Google Compute Engine"
 host ""

@@ -112,7 +112,8 @@ static void test_aws_identity_hostile(void **state) {
                          "{\"accountId\":\"1\",\"availabilityZone\":\"a\",\"instanceId\":\"i\","
                          "\"region\":null}",
                          JIT_REASON_CLAIM_TYPE),
-                TEST_ROW("no account", "{\"availabilityZone\":\"a\",\"instanceId\":\"i\",\"region\":\"r\"}",
+                TEST_ROW("no account",
+                         "{\"availabilityZone\":\"a\",\"instanceId\":\"i\",\"region\":\"r\"}",
                          JIT_REASON_CLAIM_MISSING),
                 TEST_ROW("account with a comma",
                          "{\"accountId\":\"1,env=prod\",\"availabilityZone\":\"a\","
@@ -159,13 +160,14 @@ static void test_aws_tags(void **state) {
 
         /* Values: the injections are left out, never passed through or cut. */
         left_out = 0;
-        assert_ok(cloud_fact_add_tag(&f, "aws.tag.", "role", "db", 2, false, &left_out, &err), &err);
+        assert_ok(cloud_fact_add_tag(&f, "aws.tag.", "role", "db", 2, false, &left_out, &err),
+                  &err);
         assert_ok(cloud_fact_add_tag(&f, "aws.tag.", "team", "db,env=prod", 11, false, &left_out,
                                      &err),
                   &err);
-        assert_ok(cloud_fact_add_tag(&f, "aws.tag.", "Name", "db\nhost=x", 9, false, &left_out,
-                                     &err),
-                  &err);
+        assert_ok(
+                cloud_fact_add_tag(&f, "aws.tag.", "Name", "db\nhost=x", 9, false, &left_out, &err),
+                &err);
         assert_ok(cloud_fact_add_tag(&f, "aws.tag.", "empty", "", 0, false, &left_out, &err), &err);
         assert_int_equal(left_out, 3);
         assert_int_equal(f.n_facts, 1);
@@ -374,6 +376,9 @@ static void test_config_keys(void **state) {
                 {"cloud = none\n", true},
                 {"cloud = AWS\n", false},
                 {"cloud = ec2\n", false},
+                {"cloud_refresh = 1m\n", true},
+                {"cloud_refresh = 4s\n", false},
+                {"cloud_refresh = 2d\n", false},
                 {"selector_facts = host, env, aws.account, aws.tag.\n", true},
                 {"selector_facts = aws.tag.*\n", false},
                 {"selector_facts = a=b\n", false},
@@ -394,11 +399,12 @@ static void test_config_keys(void **state) {
         assert_ok(config_parse("", 0, &d, &err), &err);
         assert_int_equal(d->cloud, CLOUD_AUTO);
         assert_null(d->selector_facts);
+        assert_int_equal(d->cloud_refresh, 300);
 }
 
 static void test_selectable(void **state) {
         static const char *const facts[] = {
-                "host=db-1",       "env=prod",           "aws.account=1", "aws.tag.role=db",
+                "host=db-1",        "env=prod",          "aws.account=1", "aws.tag.role=db",
                 "gcp.attr.role=db", "azure.tag.role=db", "gcp.project=p", "azure.subscription=s",
                 "aws.tagged=x",
         };
@@ -432,18 +438,12 @@ static void test_selectable(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_value_rule),
-                cmocka_unit_test(test_name_rule),
-                cmocka_unit_test(test_aws_identity),
-                cmocka_unit_test(test_aws_identity_hostile),
-                cmocka_unit_test(test_aws_tags),
-                cmocka_unit_test(test_cap),
-                cmocka_unit_test(test_gcp),
-                cmocka_unit_test(test_azure),
-                cmocka_unit_test(test_detect),
-                cmocka_unit_test(test_record),
-                cmocka_unit_test(test_config_keys),
-                cmocka_unit_test(test_selectable),
+                cmocka_unit_test(test_value_rule),   cmocka_unit_test(test_name_rule),
+                cmocka_unit_test(test_aws_identity), cmocka_unit_test(test_aws_identity_hostile),
+                cmocka_unit_test(test_aws_tags),     cmocka_unit_test(test_cap),
+                cmocka_unit_test(test_gcp),          cmocka_unit_test(test_azure),
+                cmocka_unit_test(test_detect),       cmocka_unit_test(test_record),
+                cmocka_unit_test(test_config_keys),  cmocka_unit_test(test_selectable),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
