@@ -105,7 +105,12 @@ static int endpoint_check(const char *endpoint, bool allow_http, char *msg, size
                                 "store_endpoint must be https:// (http:// only with allow_http)");
                 return -EPROTONOSUPPORT;
         }
-        if (!*rest || strpbrk(rest, "?#@ \\\"") || strlen(endpoint) > 512) {
+        for (const char *c = rest; *c; c++)
+                if ((unsigned char) *c <= 0x20 || (unsigned char) *c >= 0x7f) {
+                        (void) snprintf(msg, msg_size, "store_endpoint is not a plain URL");
+                        return -EINVAL;
+                }
+        if (!*rest || strpbrk(rest, "?#@%\\\"") || strlen(endpoint) > 512) {
                 (void) snprintf(msg, msg_size, "store_endpoint is not a plain URL");
                 return -EINVAL;
         }
@@ -170,16 +175,25 @@ int store_url_resolve(const char *url, enum cloud cloud, const char *endpoint, c
                         n = asprintf(ret, "%s", url);
                 return n < 0 ? -ENOMEM : 0;
         } else {
-                /* Another URL, with or without credentials: as it is; with
-                 * AWS credentials its path is signed as written. */
-                if (cloud == CLOUD_AWS) {
-                        const char *p = strncasecmp(url, "https://", 8) == 0  ? strchr(url + 8, '/')
-                                        : strncasecmp(url, "http://", 7) == 0 ? strchr(url + 7, '/')
-                                                                              : NULL;
+                /* Another URL: as it is. With credentials it must be an
+                 * https (or allowed http) URL whose path is sent, and for
+                 * SigV4 signed, as written. */
+                if (cloud != CLOUD_NONE) {
+                        bool https = strncasecmp(url, "https://", 8) == 0;
+                        bool http = allow_http && strncasecmp(url, "http://", 7) == 0;
+                        const char *p = https  ? strchr(url + 8, '/')
+                                        : http ? strchr(url + 7, '/')
+                                               : NULL;
+                        if (!https && !http) {
+                                (void) snprintf(msg, msg_size,
+                                                "%.256s: credentials go only to an https:// URL",
+                                                url);
+                                return -EPROTONOSUPPORT;
+                        }
                         if (!p || !key_is_valid(p + 1)) {
                                 (void) snprintf(msg, msg_size,
-                                                "%.256s: an object key for SigV4 may hold only "
-                                                "A-Z a-z 0-9 - . _ ~ /",
+                                                "%.256s: a path sent with credentials may hold "
+                                                "only A-Z a-z 0-9 - . _ ~ /",
                                                 url);
                                 return -EINVAL;
                         }

@@ -32,8 +32,8 @@ struct jit_config {
         int64_t max_grant_ttl;
         int64_t clock_skew;
         /* host identity */
-        char *host_id;    /* NULL: the hostname */
-        char **labels;    /* "key=value", NULL-terminated */
+        char *host_id;         /* NULL: the hostname */
+        char **labels;         /* "key=value", NULL-terminated */
         enum cloud cloud;      /* whose metadata service to ask (CLOUD_AUTO: DMI says) */
         int64_t cloud_refresh; /* seconds between two rounds of metadata queries */
         /* The fact keys ("aws.account") and families ("env.", ending in '.')
