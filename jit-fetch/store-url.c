@@ -95,9 +95,22 @@ static bool key_is_valid(const char *s) {
         }
 }
 
+/* The host[:port] of a URL that credentials go to: letters, digits, '-',
+ * '.', ':' and IPv6 brackets only (no user info, no escapes, no control
+ * bytes). n is its length, up to the path's '/' or the end. */
+static bool authority_is_plain(const char *s, size_t n) {
+        if (n == 0 || n > 255)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+                      (s[i] >= '0' && s[i] <= '9') || strchr("-.:[]", s[i])))
+                        return false;
+        return true;
+}
+
 static int endpoint_check(const char *endpoint, bool allow_http, char *msg, size_t msg_size) {
-        bool https = strncasecmp(endpoint, "https://", 8) == 0;
-        bool http = strncasecmp(endpoint, "http://", 7) == 0;
+        bool https = strncmp(endpoint, "https://", 8) == 0;
+        bool http = strncmp(endpoint, "http://", 7) == 0;
         const char *rest = endpoint + (https ? 8 : 7);
 
         if (!https && !(http && allow_http)) {
@@ -115,6 +128,10 @@ static int endpoint_check(const char *endpoint, bool allow_http, char *msg, size
                 return -EINVAL;
         }
         const char *path = strchr(rest, '/');
+        if (!authority_is_plain(rest, path ? (size_t) (path - rest) : strlen(rest))) {
+                (void) snprintf(msg, msg_size, "store_endpoint is not a plain URL");
+                return -EINVAL;
+        }
         if (path && path[1] && !key_is_valid(path + 1)) {
                 (void) snprintf(msg, msg_size,
                                 "store_endpoint has a path with characters a "
@@ -160,9 +177,10 @@ int store_url_resolve(const char *url, enum cloud cloud, const char *endpoint, c
                 r = split_bucket(url, 5, bucket, sizeof(bucket), &key, msg, msg_size);
                 if (r < 0)
                         return r;
-        } else if (cloud == CLOUD_AZURE && strncasecmp(url, "https://", 8) == 0) {
+        } else if (cloud == CLOUD_AZURE && strncmp(url, "https://", 8) == 0) {
                 const char *path = strchr(url + 8, '/');
-                if (!path || !key_is_valid(path + 1)) {
+                if (!path || !authority_is_plain(url + 8, (size_t) (path - url - 8)) ||
+                    !key_is_valid(path + 1)) {
                         (void) snprintf(msg, msg_size,
                                         "%.256s: the container and blob name hold characters a "
                                         "store URL may not (A-Z a-z 0-9 - . _ ~ /)",
@@ -179,20 +197,20 @@ int store_url_resolve(const char *url, enum cloud cloud, const char *endpoint, c
                  * https (or allowed http) URL whose path is sent, and for
                  * SigV4 signed, as written. */
                 if (cloud != CLOUD_NONE) {
-                        bool https = strncasecmp(url, "https://", 8) == 0;
-                        bool http = allow_http && strncasecmp(url, "http://", 7) == 0;
-                        const char *p = https  ? strchr(url + 8, '/')
-                                        : http ? strchr(url + 7, '/')
-                                               : NULL;
+                        bool https = strncmp(url, "https://", 8) == 0;
+                        bool http = allow_http && strncmp(url, "http://", 7) == 0;
+                        const char *host = url + (https ? 8 : 7);
+                        const char *p = https || http ? strchr(host, '/') : NULL;
                         if (!https && !http) {
                                 (void) snprintf(msg, msg_size,
                                                 "%.256s: credentials go only to an https:// URL",
                                                 url);
                                 return -EPROTONOSUPPORT;
                         }
-                        if (!p || !key_is_valid(p + 1)) {
+                        if (!p || !authority_is_plain(host, (size_t) (p - host)) ||
+                            !key_is_valid(p + 1)) {
                                 (void) snprintf(msg, msg_size,
-                                                "%.256s: a path sent with credentials may hold "
+                                                "%.256s: a URL sent with credentials may hold "
                                                 "only A-Z a-z 0-9 - . _ ~ /",
                                                 url);
                                 return -EINVAL;
