@@ -51,6 +51,8 @@
 #define AGENT_MID_CLOUD_FACTS_CHANGED "84ac1e3cbc8d4fd4b5ebe209ab9744de"
 #define AGENT_MID_CLOUD_FACTS_FAILED "7db290f8d27f460aa317e50f4b379a02"
 #define AGENT_MID_CLOUD_FACTS_DROPPED "593dfe0685df4824980fbb8db675f1b0"
+#define AGENT_MID_ACCOUNT_REFUSED "3f9a1c7e5b2d4f80a6c4e2b0d8f6a1c3"
+#define AGENT_MID_ACCOUNT_FAILED "e5b7d9f1a3c54e2b8d0f6a4c2e9b7d15"
 
 /* Fields of an event besides its message; NULL (0) ones are left out. */
 struct agent_log_fields {

@@ -8,7 +8,8 @@
 
 #include "agent.h"
 
-#define AGENT_CLOUD_RETRY_SEC 10 /* the first retry after a failure, doubling up to cloud_refresh */
+/* The first retry after a failure, doubling up to cloud_refresh. */
+#define AGENT_CLOUD_RETRY_SEC 10
 #define AGENT_CLOUD_TIMEOUT_SEC 10
 
 int agent_cloud_setup(struct agent *a);

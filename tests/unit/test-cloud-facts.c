@@ -308,14 +308,16 @@ static void test_detect(void **state) {
 
         for (size_t i = 0; i < ELEMENTSOF(rows); i++) {
                 char root[] = "/tmp/test-dmi-XXXXXX";
-                _cleanup_free_ char *dmi = NULL, *hyp = NULL;
+                _cleanup_free_ char *cls = NULL, *dmi0 = NULL, *dmi = NULL, *hyp = NULL;
 
                 print_message("dmi: %s\n", rows[i].name);
                 test_mkdtemp(root);
+                cls = test_strdupf("%s/class", root);
+                dmi0 = test_strdupf("%s/class/dmi", root);
                 dmi = test_strdupf("%s/class/dmi/id", root);
                 hyp = test_strdupf("%s/hypervisor", root);
-                assert_int_equal(mkdir(test_strdupf("%s/class", root), 0755), 0);
-                assert_int_equal(mkdir(test_strdupf("%s/class/dmi", root), 0755), 0);
+                assert_int_equal(mkdir(cls, 0755), 0);
+                assert_int_equal(mkdir(dmi0, 0755), 0);
                 assert_int_equal(mkdir(dmi, 0755), 0);
                 assert_int_equal(mkdir(hyp, 0755), 0);
                 dmi_write(root, rows[i].file, rows[i].value);
