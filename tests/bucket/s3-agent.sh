@@ -9,6 +9,7 @@
 # STATUS=, and the grants it holds stay as they were. Root only (the agent
 # checks its files are root's).
 
+# shellcheck disable=SC2016 # checks in single quotes are eval'd, expanded then
 JITCTL=${JITCTL:?}
 AGENT=$JIT_AGENT
 # shellcheck source=tests/lib/jit-host.sh

@@ -47,7 +47,9 @@ s["aws"].update(role=c["role"], region="us-east-1", credentials={
 json.dump(s, open(p + ".tmp", "w")); os.rename(p + ".tmp", p)
 PY
         export JIT_TEST_METADATA_URL=$MD_URL
+        # shellcheck disable=SC2034 # both for the sourcing script
         S3_STORE_URL=s3://jit-store/demo/head.jwt
+        # shellcheck disable=SC2034
         S3_STORE_CONF="store_auth = aws
 store_endpoint = $S3_EP
 store_region = us-east-1

@@ -12,13 +12,17 @@
 #
 # test-gcs.sh JIT_FETCH PYTHON OPENSSL
 set -euo pipefail
+# shellcheck disable=SC2016 # checks in single quotes are eval'd, expanded then
 
 FETCH=${1:-}
 PYTHON=${2:-python3}
 OPENSSL=${3:-openssl}
 BUCKET_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/lib/tap.sh
 . "$BUCKET_DIR/../lib/tap.sh"
+# shellcheck source=tests/lib/wait.sh
 . "$BUCKET_DIR/../lib/wait.sh"
+# shellcheck source=tests/bucket/lib.sh
 . "$BUCKET_DIR/lib.sh"
 
 require_exe jit-fetch "$FETCH"

@@ -17,13 +17,17 @@
 #
 # test-s3.sh JIT_FETCH MOTO_SERVER PYTHON
 set -euo pipefail
+# shellcheck disable=SC2016 # checks in single quotes are eval'd, expanded then
 
 FETCH=${1:-}
 MOTO=${2:-}
 PYTHON=${3:-python3}
 BUCKET_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/lib/tap.sh
 . "$BUCKET_DIR/../lib/tap.sh"
+# shellcheck source=tests/lib/wait.sh
 . "$BUCKET_DIR/../lib/wait.sh"
+# shellcheck source=tests/bucket/lib.sh
 . "$BUCKET_DIR/lib.sh"
 
 require_exe jit-fetch "$FETCH"
