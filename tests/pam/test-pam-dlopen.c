@@ -53,6 +53,8 @@ static const char *const absent[] = {
         "EVP_PKEY_Q_keygen",
         "PEM_read_bio_PrivateKey",
         "PEM_write_bio_PrivateKey",
+        "store_build",
+        "store_head_claims",
         /* The cloud code is the agent's and its helper's: pam_jit reads
          * run_dir/facts and nothing else about facts. */
         "cloud_detect_dmi",
@@ -60,8 +62,6 @@ static const char *const absent[] = {
         "cloud_facts_azure_compute",
         "cloud_facts_gcp",
         "cloud_facts_record_load",
-        "store_build",
-        "store_head_claims",
 };
 
 /* Is any name of absent[] in a symbol table of the ELF file at path? Sets
