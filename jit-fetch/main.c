@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fetch-wire.h"
@@ -33,6 +34,7 @@
 #include "macro.h"
 #include "metadata-facts.h"
 #include "parse.h"
+#include "store-auth.h"
 #include "subscribe.h"
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
@@ -150,6 +152,9 @@ static void help(void) {
                "  --allow-http\n"
                "  --etag=ETAG                If-None-Match\n"
                "  --sha256=HEX               the body must hash to this (a shard's name)\n"
+               "  --store-auth=auto|aws|gcp|azure|none   credentials of this instance's identity\n"
+               "  --store-endpoint=URL  --store-region=REGION  --store-client-id=ID\n"
+               "  --endpoint=URL             the metadata service for credentials: tests only\n\n"
                "  --subscribe                hold the notify_url subscription at --url and\n"
                "                             write one line per event (wire/hint-wire.h)\n\n"
                "jit-fetch --metadata=CLOUD [--timeout-usec=N] [--max-size=BYTES]\n\n"
@@ -169,6 +174,10 @@ int main(int argc, char *argv[]) {
                 OPT_PIN,
                 OPT_HTTP,
                 OPT_ETAG,
+                OPT_STORE_AUTH,
+                OPT_STORE_ENDPOINT,
+                OPT_STORE_REGION,
+                OPT_STORE_CLIENT_ID,
                 OPT_METADATA,
                 OPT_ENDPOINT,
                 OPT_SHA256,
@@ -185,6 +194,10 @@ int main(int argc, char *argv[]) {
                 {"pinned-pubkey", required_argument, NULL, OPT_PIN},
                 {"allow-http", no_argument, NULL, OPT_HTTP},
                 {"etag", required_argument, NULL, OPT_ETAG},
+                {"store-auth", required_argument, NULL, OPT_STORE_AUTH},
+                {"store-endpoint", required_argument, NULL, OPT_STORE_ENDPOINT},
+                {"store-region", required_argument, NULL, OPT_STORE_REGION},
+                {"store-client-id", required_argument, NULL, OPT_STORE_CLIENT_ID},
                 {"metadata", required_argument, NULL, OPT_METADATA},
                 {"endpoint", required_argument, NULL, OPT_ENDPOINT},
                 {"sha256", required_argument, NULL, OPT_SHA256},
@@ -198,6 +211,7 @@ int main(int argc, char *argv[]) {
                 .max_size = 16ULL << 20,
         };
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        struct store_auth auth = {};
         struct fetcher *f = NULL;
         struct subscriber *sub = NULL;
         bool subscribe = false;
@@ -250,6 +264,18 @@ int main(int argc, char *argv[]) {
                 case OPT_SUBSCRIBE:
                         subscribe = true;
                         break;
+                case OPT_STORE_AUTH:
+                        o.store_auth = optarg;
+                        break;
+                case OPT_STORE_ENDPOINT:
+                        o.store_endpoint = optarg;
+                        break;
+                case OPT_STORE_REGION:
+                        o.store_region = optarg;
+                        break;
+                case OPT_STORE_CLIENT_ID:
+                        o.store_client_id = optarg;
+                        break;
                 case OPT_METADATA:
                         if (cloud_from_string(optarg, &m.cloud) < 0 ||
                             !cloud_fact_prefix(m.cloud)) {
@@ -259,6 +285,7 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_ENDPOINT:
                         m.endpoint = optarg;
+                        o.metadata_endpoint = optarg;
                         break;
                 case OPT_SHA256:
                         o.sha256 = optarg;
@@ -289,6 +316,7 @@ int main(int argc, char *argv[]) {
         }
 
         r = sd_event_new(&event);
+        /* The hint server is no store: no credentials are asked for it. */
         if (r >= 0 && subscribe) {
                 /* Held for as long as the agent runs, never longer (an agent
                  * gone before this line closed the pipe: its watch ends us). */
@@ -301,17 +329,37 @@ int main(int argc, char *argv[]) {
                 subscriber_free(sub);
                 return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
-        if (r >= 0)
-                r = fetcher_new(event, &f);
+        if (r < 0) {
+                (void) fetch_wire_write(STDOUT_FILENO, r, "cannot start the transfer", NULL);
+                return EXIT_SUCCESS;
+        }
+
+        /* The store's URL and this instance's credentials for it, if it is
+         * an object store: what is wrong (no role, no identity) is the
+         * fetch's answer, in words that say what to fix. */
+        char why[FETCH_WIRE_MESSAGE_MAX] = "";
+        r = store_auth_prepare(&o, (int64_t) time(NULL), &auth, why, sizeof(why));
+        if (r < 0) {
+                (void) fetch_wire_write(STDOUT_FILENO, r, why[0] ? why : "cannot reach the store",
+                                        NULL);
+                return EXIT_SUCCESS;
+        }
+        o.auth = &auth;
+
+        r = fetcher_new(event, &f);
         if (r >= 0)
                 r = fetcher_start(f, &o, on_done, event);
         if (r < 0) {
                 /* Still an answer the agent can log: what could not start. */
                 (void) fetch_wire_write(STDOUT_FILENO, r, "cannot start the transfer", NULL);
                 fetcher_free(f);
+                store_auth_done(&auth);
+                credentials_forget();
                 return EXIT_SUCCESS;
         }
         r = sd_event_loop(event);
         fetcher_free(f);
+        store_auth_done(&auth);
+        credentials_forget(); /* wiped, not left to the exit */
         return r < 0 ? EXIT_FAILURE : exit_status;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The jit.conf parser, about 750 lines on purpose: the key table and
+/* The jit.conf parser, about 780 lines on purpose: the key table and
  * one small parser per value type together, so that every key jit.conf(5)
  * lists is found in this one file (docs/check-docs.py reads the table). */
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include "jit-limits.h"
 #include "parse.h"
 #include "selector.h"
+#include "store-conf.h"
 
 #define MINUTE 60
 #define HOUR (60 * MINUTE)
@@ -34,6 +35,10 @@ void config_free(struct jit_config *c) {
         free(c->client_cert);
         free(c->client_key);
         free(c->pinned_pubkey);
+        free(c->store_auth);
+        free(c->store_endpoint);
+        free(c->store_region);
+        free(c->store_client_id);
         strv_free(c->exempt_users);
         free(c->exempt_group);
         free(c->warn_before);
@@ -106,6 +111,7 @@ enum key_type {
         KEY_USERS,
         KEY_GROUP,
         KEY_WARN_BEFORE,
+        KEY_STORE,
         KEY_CLOUD,
         KEY_SELECTOR_FACTS,
         KEY_UID_RANGE,
@@ -144,6 +150,10 @@ static const struct key_def keys[] = {
         {"client_key", KEY_PATH, FIELD(client_key), 0, 0, NULL},
         {"pinned_pubkey", KEY_PINNED_PUBKEY, FIELD(pinned_pubkey), 0, 0, NULL},
         {"allow_http", KEY_BOOLEAN, FIELD(allow_http), 0, 0, NULL},
+        {"store_auth", KEY_STORE, FIELD(store_auth), 0, 0, NULL},
+        {"store_endpoint", KEY_STORE, FIELD(store_endpoint), 0, 0, NULL},
+        {"store_region", KEY_STORE, FIELD(store_region), 0, 0, NULL},
+        {"store_client_id", KEY_STORE, FIELD(store_client_id), 0, 0, NULL},
         {"stale_after", KEY_DURATION, FIELD(stale_after), 0, 30 * DAY, "0..30d"},
         {"stale_policy", KEY_STALE_POLICY, FIELD(stale_policy), 0, 0, NULL},
         {"exempt_users", KEY_USERS, FIELD(exempt_users), 0, 0, NULL},
@@ -241,7 +251,7 @@ static bool is_hex(char c) {
 }
 
 static bool bundle_url_is_valid(const char *s) {
-        static const char *const schemes[] = {"https://", "http://", "file:///"};
+        static const char *const schemes[] = {"https://", "http://", "file:///", "s3://", "gs://"};
         bool scheme_ok = false;
 
         if (strlen(s) > JIT_BUNDLE_URL_MAX || !is_graph_string(s))
@@ -479,8 +489,10 @@ static int parse_bundle_urls(struct jit_config *c, const char *v, const struct k
                 if (!url)
                         return jit_error_oom(err);
                 if (!bundle_url_is_valid(url))
-                        return line_error(err, line, "%s: not an https://, http:// or file:/// URL",
-                                          k->name);
+                        return line_error(
+                                err, line,
+                                "%s: not an https://, http://, file:///, s3:// or gs:// URL",
+                                k->name);
                 if (strv_length(l) >= JIT_BUNDLE_MIRRORS_MAX)
                         return line_error(err, line, "%s: more than %u URLs", k->name,
                                           JIT_BUNDLE_MIRRORS_MAX);
@@ -584,8 +596,9 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return set_string(field, v, err);
         case KEY_LABELS:
                 return parse_labels(c, v, k, line, err);
-        case KEY_URL: /* notify_url: a long-poll subscription, never a file */
-                if (!bundle_url_is_valid(v) || strncmp(v, "file:", 5) == 0)
+        case KEY_URL: /* notify_url: a long-poll subscription, never a file or a bucket */
+                if (!bundle_url_is_valid(v) ||
+                    (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0))
                         return line_error(err, line, "%s: not an https:// or http:// URL", k->name);
                 return set_string(field, v, err);
         case KEY_URLS:
@@ -619,6 +632,12 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return set_string(field, v, err);
         case KEY_WARN_BEFORE:
                 return parse_warn_before(c, v, k, line, err);
+        case KEY_STORE: {
+                const char *why = store_conf_check(k->name, v);
+                if (why)
+                        return line_error(err, line, "%s: %s", k->name, why);
+                return set_string(field, v, err);
+        }
         case KEY_CLOUD:
                 if (cloud_from_string(v, &c->cloud) < 0)
                         return line_error(err, line, "%s: expected auto, aws, gcp, azure or none",
@@ -722,6 +741,9 @@ int config_parse(const char *text, size_t len, struct jit_config **ret, struct j
         if (c->notify_url && strncmp(c->notify_url, "http://", 7) == 0 && !c->allow_http)
                 return line_error(err, notify_line,
                                   "notify_url: http:// is refused unless allow_http = yes");
+        if (c->store_endpoint && strncmp(c->store_endpoint, "http://", 7) == 0 && !c->allow_http)
+                return jit_error_set(err, EINVAL, JIT_REASON_CONFIG,
+                                     "store_endpoint: http:// is refused unless allow_http = yes");
 
         *ret = TAKE_PTR(c);
         return 0;
