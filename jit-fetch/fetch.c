@@ -62,11 +62,11 @@ struct fetcher {
         size_t body_len;
         size_t body_alloc;
         bool too_big;
+        bool long_poll;
         EVP_MD_CTX *sha; /* hashing the body as it comes, when a digest is expected */
         char sha_want[65];
         char *etag;
         char *last_modified;
-        bool long_poll;
         char *location; /* of the last response, to name a refused redirect */
         int64_t server_date;
         char errbuf[CURL_ERROR_SIZE];
