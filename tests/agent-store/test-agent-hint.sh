@@ -174,6 +174,7 @@ access_lines() { wc -l <"$D/store-ng/access.log" 2>/dev/null || echo 0; }
 objects_since() { tail -n "+$(($1 + 1))" "$D/store-ng/access.log" | grep -c "^$2 .*GET /objects/" || true; }
 # ticks PID: utime + stime of PID, in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# shellcheck disable=SC2034 # used inside the eval strings of fault_case
 HZ=$(getconf CLK_TCK)
 subscriber_pid() { pgrep -P "$AGENT_PID" -f -- '--subscribe' | head -n1; }
 
