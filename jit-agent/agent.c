@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agent-log.h"
 #include "agent.h"
 #include "host-facts.h"
 
@@ -37,6 +38,7 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
         token_digest_set_done(&a->verified); /* verified under the old trust store */
         context_done(&a->ctx);
         a->ctx = ctx;
+        agent_audit_set_run_dir(a->ctx.config->run_dir);
         return 0;
 }
 

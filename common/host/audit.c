@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include "audit-seq.h"
 #include "audit.h"
 
 /* Fixed forever: admins filter on them (journalctl MESSAGE_ID=…). */
@@ -28,13 +31,44 @@ static const char *const message_ids[_AUDIT_EVENT_MAX] = {
         [AUDIT_ELEVATION_ENDED] = "a3c1e5f7092b4d6e8f1a3c5e7092b4d6",
 };
 
+static const char *const event_names[_AUDIT_EVENT_MAX] = {
+        [AUDIT_LOGIN_ALLOWED] = "login-allowed",
+        [AUDIT_LOGIN_DENIED] = "login-denied",
+        [AUDIT_SUDO_ALLOWED] = "sudo-allowed",
+        [AUDIT_SUDO_DENIED] = "sudo-denied",
+        [AUDIT_EXEMPT_USED] = "exempt-used",
+        [AUDIT_SESSION_RECORDED] = "session-recorded",
+        [AUDIT_SESSION_CLOSED] = "session-closed",
+        [AUDIT_SESSION_ENDED] = "session-ended",
+        [AUDIT_KEYS_INSTALLED] = "keys-installed",
+        [AUDIT_KEYS_REMOVED] = "keys-removed",
+        [AUDIT_BUNDLE_ACCEPTED] = "bundle-accepted",
+        [AUDIT_BUNDLE_REJECTED] = "bundle-rejected",
+        [AUDIT_SESSION_EXTENDED] = "session-extended",
+        [AUDIT_ELEVATION_ENDED] = "elevation-ended",
+};
+
 const char *audit_message_id(enum audit_event ev) {
         if ((unsigned) ev >= _AUDIT_EVENT_MAX)
                 return NULL;
         return message_ids[ev];
 }
 
+const char *audit_event_name(enum audit_event ev) {
+        if ((unsigned) ev >= _AUDIT_EVENT_MAX)
+                return NULL;
+        return event_names[ev];
+}
+
+int audit_event_from_message_id(const char *id) {
+        for (int i = 0; id && i < _AUDIT_EVENT_MAX; i++)
+                if (strcmp(message_ids[i], id) == 0)
+                        return i;
+        return -ENOENT;
+}
+
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
+#define AUDIT_SEND_TIMEOUT_USEC 250000
 
 static int journal_send(const char *path, struct iovec *iov, size_t n) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -52,7 +86,14 @@ static int journal_send(const char *path, struct iovec *iov, size_t n) {
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        /* A journald busy enough that its socket queue is full gets a
+         * quarter second before the entry is given up (a numbered entry
+         * given up is a gap the receiving side reports); a login is never
+         * held longer. */
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO,
+                          &(struct timeval){.tv_usec = AUDIT_SEND_TIMEOUT_USEC},
+                          sizeof(struct timeval));
+        if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
                 r = -errno;
         (void) close(fd);
         return r;
@@ -74,6 +115,7 @@ static int audit_vemit(const char *socket_path, enum audit_event ev, int priorit
                 {"JIT_REASON", f ? f->reason : NULL},     {"JIT_TICKET", f ? f->ticket : NULL},
                 {"JIT_APPROVER", f ? f->approver : NULL}, {"JIT_RESULT", f ? f->result : NULL},
         };
+        struct audit_seq seq;
         size_t n = 0, len;
         int k;
 
@@ -95,6 +137,15 @@ static int audit_vemit(const char *socket_path, enum audit_event ev, int priorit
                 if (jit[i].value)
                         (void) snprintf(fields[n++], AUDIT_FIELD_LEN, "%s=%s", jit[i].name,
                                         jit[i].value);
+        /* The number is taken last, right before the send: numbers go out
+         * in the order they were taken by this process. */
+        k = f && f->run_dir ? audit_seq_next(f->run_dir, &seq) : -ENOENT;
+        if (k >= 0) {
+                (void) snprintf(fields[n++], AUDIT_FIELD_LEN, "JIT_SEQ_ID=%s", seq.id);
+                (void) snprintf(fields[n++], AUDIT_FIELD_LEN, "JIT_SEQ=%" PRIu64, seq.n);
+        } else
+                (void) snprintf(fields[n++], AUDIT_FIELD_LEN, "JIT_SEQ_ERROR=%s",
+                                strerrorname_np(-k) ?: "unknown");
 
         /* journald's native protocol, spoken directly rather than through
          * sd_journal_sendv(): pam_jit must not load libsystemd (and its
