@@ -114,7 +114,7 @@ int verb_status(int argc, char *argv[]) {
         bool json = false, agent_up, have_agent, skew_bad;
         enum store_freshness fresh;
         size_t unreadable = 0, n_live = 0;
-        char buf[128], line[256];
+        char buf[128], line[256], agent_line[256] = "";
         int c, r, rc;
 
         while ((c = getopt_long(argc, argv, "hc:w:", options, NULL)) >= 0)
@@ -163,6 +163,10 @@ int verb_status(int argc, char *argv[]) {
         fresh = store_freshness_of(ctx.config, &st, agent_up ? hs.failures : 0, now);
         skew = agent_up ? hs.store_skew : 0;
         skew_bad = skew > ctx.config->clock_skew || -skew > ctx.config->clock_skew;
+        /* The agent's own line (what systemctl status shows) while it runs;
+         * otherwise the same line from what is read here. */
+        if (agent_up)
+                host_status_line(&hs, agent_line, sizeof(agent_line));
         hs.store = fresh;
         hs.serial = st.serial;
         hs.bundle_exp = st.bundle_exp;
@@ -248,6 +252,8 @@ int verb_status(int argc, char *argv[]) {
         else
                 rc = EXIT_OK;
         host_status_line(&hs, line, sizeof(line));
+        if (agent_up)
+                memcpy(line, agent_line, sizeof(line));
 
         if (json) {
                 struct json_object *a = json_object_new_object(), *s = json_object_new_object();
