@@ -128,7 +128,7 @@ run_dir = /run/jit
 host_id = pay-db-1
 labels = env=prod
 bundle_url = file:///mnt/test/store/bundle.jwt
-poll_interval = 2s
+poll_interval = 5s
 clock_skew = 0
 kill_grace = 1s
 $1
@@ -506,7 +506,7 @@ check "… and fails on a copy with one byte of an audit entry changed (exit $ve
 
 # A bundle fresh for 2 s that nothing replaces: stale, still admitting (keep).
 publish --bundle-ttl 2s
-for _ in $(seq 100); do
+for _ in $(seq 200); do
         st_rc=0
         gjitctl status >"$D/status-stale" 2>&1 || st_rc=$?
         grep -q 'stale-but-admitting' "$D/status-stale" && break
