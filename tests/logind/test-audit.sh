@@ -245,9 +245,12 @@ check "journalctl --setup-keys made a verification key" test -n "$FSS_KEY"
 
 # ---- the receiver, and forwarding -------------------------------------------
 
+# Debian 12's systemd-journal-remote is built without GnuTLS: it serves TLS
+# but has no --trust, so it cannot check the uploader's client certificate
+# (docs/admin-guide.md says what to put in front of it).
 remote_start() {
         "$JREMOTE" --listen-https="127.0.0.1:$RPORT" --key="$D/tls/server.key" \
-                --cert="$D/tls/server.crt" --trust="$D/tls/ca.crt" --split-mode=none \
+                --cert="$D/tls/server.crt" --split-mode=none \
                 --output="$D/remote/run$1.journal" >>"$D/remote.log" 2>&1 &
         REMOTE_PID=$!
         wait_port
