@@ -60,9 +60,9 @@ void agent_status(struct agent *a) {
         hs.bundle_exp = st.bundle_exp;
         hs.last_fetch = st.last_fetch;
         if (st.serial > 0)
-                store_freshness_changed(a, hs.store != STORE_STALE_ADMITTING &&
-                                                   hs.store != STORE_STALE_REFUSING,
-                                        st.bundle_exp);
+                store_freshness_changed(
+                        a, hs.store != STORE_STALE_ADMITTING && hs.store != STORE_STALE_REFUSING,
+                        st.bundle_exp);
         host_status_line(&hs, line, sizeof(line));
         (void) sd_notifyf(false, "STATUS=%s", line);
         if (host_status_save(a->ctx.config->run_dir, &hs, &err) < 0)

@@ -177,7 +177,8 @@ int audit_check_sequence(sd_journal *j, bool json) {
                         json_object_object_add(o, "seq_id", json_object_new_string(s->id));
                         json_object_object_add(o, "host", json_object_new_string(s->host));
                         json_object_object_add(o, "entries", json_object_new_int64((int64_t) s->n));
-                        json_object_object_add(o, "first", json_object_new_int64((int64_t) r.first));
+                        json_object_object_add(o, "first",
+                                               json_object_new_int64((int64_t) r.first));
                         json_object_object_add(o, "last", json_object_new_int64((int64_t) r.last));
                         json_object_object_add(o, "missing",
                                                json_object_new_int64((int64_t) r.missing));

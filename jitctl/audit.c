@@ -20,14 +20,16 @@
 static void help(void) {
         printf("Usage: jitctl audit [OPTIONS…]\n"
                "       jitctl audit --check-sequence [--directory DIR | --file FILE…] [--json]\n"
-               "       jitctl audit forward --to URL --key FILE --cert FILE --trust FILE [--root DIR] "
+               "       jitctl audit forward --to URL --key FILE --cert FILE --trust FILE [--root "
+               "DIR] "
                "[--no-start]\n\n"
                "Show the jit-access audit entries of the journal: who got in where and when,\n"
                "under which grant, ticket and approver; what was denied and why; which sessions\n"
                "were ended at expiry or revocation. Reads this host's journal, or forwarded\n"
                "journals with --directory.\n\n"
                "Options:\n"
-               "  -D, --directory DIR  read the journal files in DIR (e.g. systemd-journal-remote's)\n"
+               "  -D, --directory DIR  read the journal files in DIR (e.g. "
+               "systemd-journal-remote's)\n"
                "      --file FILE      read this journal file (repeatable)\n"
                "  -u, --user USER      entries about USER\n"
                "  -g, --grant JTI      entries about the grant JTI\n"
@@ -74,8 +76,8 @@ static const char *event_outcome(int ev) {
 }
 
 static bool outcome_is_valid(const char *o) {
-        static const char *const names[] = {"allowed", "denied", "ended",  "closed",
-                                            "extended", "keys",  "store", "recorded"};
+        static const char *const names[] = {"allowed",  "denied", "ended", "closed",
+                                            "extended", "keys",   "store", "recorded"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (streq(o, names[i]))
                         return true;
@@ -91,7 +93,9 @@ int audit_journal_open(const struct audit_source *src, const int *events, sd_jou
         else if (src->files && src->files[0])
                 r = sd_journal_open_files(&j, (const char **) src->files, 0);
         else
-                r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY | SD_JOURNAL_SYSTEM);
+                /* Not SD_JOURNAL_SYSTEM: journald files the entries pam_jit sends from
+                 * sudo (real uid the user's) in user-UID.journal. */
+                r = sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
         if (r < 0) {
                 ctl_error("cannot open the journal%s%s: %s", src->directory ? " in " : "",
                           src->directory ? src->directory : "", strerror(-r));
@@ -191,7 +195,8 @@ static void row_read(sd_journal *j, struct audit_row *r) {
 
         (void) sd_journal_get_realtime_usec(j, &usec);
         r->usec = usec;
-        r->event = audit_event_from_message_id(audit_field(j, "MESSAGE_ID", r->mid, sizeof(r->mid)));
+        r->event =
+                audit_event_from_message_id(audit_field(j, "MESSAGE_ID", r->mid, sizeof(r->mid)));
         audit_field(j, "JIT_USER", r->user, sizeof(r->user));
         audit_field(j, "JIT_GRANT_ID", r->grant, sizeof(r->grant));
         audit_field(j, "JIT_TICKET", r->ticket, sizeof(r->ticket));

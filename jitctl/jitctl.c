@@ -15,7 +15,8 @@ static const struct verb {
         {"publish", verb_publish, "build and sign the bundle of a store folder"},
         {"revoke", verb_revoke, "revoke a grant by its id (takes effect at the next publish)"},
         {"verify", verb_verify, "check a grant or bundle and explain the result"},
-        {"audit", verb_audit, "the journal's audit entries: who got in, what was denied, what ended"},
+        {"audit", verb_audit,
+         "the journal's audit entries: who got in, what was denied, what ended"},
         {"status", verb_status, "this host's enforcement: agent, store, grants, sessions, expiry"},
         {"pam", verb_pam, "wire pam_jit.so into the sshd and sudo PAM stacks, or take it out"},
 };

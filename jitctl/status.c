@@ -22,8 +22,8 @@
 #include "json.h"
 #include "proc.h"
 #include "session-store.h"
-#include "user-grants.h"
 #include "snapshot.h"
+#include "user-grants.h"
 
 enum {
         EXIT_STATUS_WARNING = 4,  /* store unreachable or stale but admitting, clock skew */
@@ -273,9 +273,8 @@ int verb_status(int argc, char *argv[]) {
                 json_object_object_add(s, "serial", json_object_new_int64((int64_t) st.serial));
                 json_object_object_add(s, "bundle_exp", json_object_new_int64(st.bundle_exp));
                 json_object_object_add(s, "last_fetch", json_object_new_int64(st.last_fetch));
-                json_object_object_add(s, "age",
-                                       json_object_new_int64(st.last_fetch ? now - st.last_fetch
-                                                                           : -1));
+                json_object_object_add(
+                        s, "age", json_object_new_int64(st.last_fetch ? now - st.last_fetch : -1));
                 json_object_object_add(
                         s, "stale_policy",
                         jstr(ctx.config->stale_policy == STALE_POLICY_DENY ? "deny" : "keep"));
@@ -298,10 +297,11 @@ int verb_status(int argc, char *argv[]) {
 
         printf("host:        %s\n", strempty(ctx.host));
         printf("enforcing:   %s\n",
-               rc == EXIT_OK        ? "yes"
-               : !agent_up          ? "NO: jit-agent is not running, expiry is not enforced"
-               : fresh == STORE_NO_BUNDLE ? "no bundle accepted yet: every login without a grant is refused"
-                                          : "yes, with warnings (below)");
+               rc == EXIT_OK ? "yes"
+               : !agent_up   ? "NO: jit-agent is not running, expiry is not enforced"
+               : fresh == STORE_NO_BUNDLE
+                       ? "no bundle accepted yet: every login without a grant is refused"
+                       : "yes, with warnings (below)");
         if (agent_up) {
                 format_span(now - hs.updated, buf, sizeof(buf));
                 printf("agent:       running, pid %d, last report %s ago\n", (int) hs.pid, buf);
@@ -318,8 +318,8 @@ int verb_status(int argc, char *argv[]) {
                 else
                         (void) snprintf(age, sizeof(age), "never");
                 printf("store:       %s, serial %" PRIu64 ", last fetched %s%s, fresh until %s\n",
-                       store_freshness_name(fresh), st.serial, age,
-                       st.last_fetch > 0 ? " ago" : "", exp_s);
+                       store_freshness_name(fresh), st.serial, age, st.last_fetch > 0 ? " ago" : "",
+                       exp_s);
         } else
                 printf("store:       %s\n", store_freshness_name(fresh));
         format_span(ctx.config->stale_after, buf, sizeof(buf));

@@ -42,7 +42,8 @@ enum store_freshness store_freshness_of(const struct jit_config *c, const struct
         /* The same instant pam_jit's decision uses (host_store_is_stale()). */
         if (now - skew < st->bundle_exp)
                 return failures > 0 ? STORE_UNREACHABLE : STORE_FRESH;
-        if (c && c->stale_policy == STALE_POLICY_DENY && host_store_is_stale(c, st->bundle_exp, now))
+        if (c && c->stale_policy == STALE_POLICY_DENY &&
+            host_store_is_stale(c, st->bundle_exp, now))
                 return STORE_STALE_REFUSING;
         return STORE_STALE_ADMITTING;
 }

@@ -21,11 +21,11 @@
 #define AGENT_STATUS_FILE "agent-status"
 
 enum store_freshness {
-        STORE_NO_BUNDLE,         /* nothing accepted yet: every login without a grant */
-        STORE_FRESH,             /* the bundle held is within its freshness */
-        STORE_UNREACHABLE,       /* fresh, but the last polls failed */
-        STORE_STALE_ADMITTING,   /* past the bundle's exp; grants still admit */
-        STORE_STALE_REFUSING,    /* stale_policy = deny in force: logins are refused */
+        STORE_NO_BUNDLE,       /* nothing accepted yet: every login without a grant */
+        STORE_FRESH,           /* the bundle held is within its freshness */
+        STORE_UNREACHABLE,     /* fresh, but the last polls failed */
+        STORE_STALE_ADMITTING, /* past the bundle's exp; grants still admit */
+        STORE_STALE_REFUSING,  /* stale_policy = deny in force: logins are refused */
         _STORE_FRESHNESS_MAX,
 };
 

@@ -169,7 +169,8 @@ static void test_lock_held(void **state) {
 }
 
 static void test_freshness(void **state) {
-        struct jit_config c = {.clock_skew = 0, .stale_after = 100, .stale_policy = STALE_POLICY_DENY};
+        struct jit_config c = {
+                .clock_skew = 0, .stale_after = 100, .stale_policy = STALE_POLICY_DENY};
         struct host_state st = {.serial = 3, .bundle_exp = 1000};
 
         assert_int_equal(store_freshness_of(&c, NULL, 0, 500), STORE_NO_BUNDLE);
@@ -202,7 +203,8 @@ static void test_status_file(void **state) {
         assert_int_equal(host_status_load(run, &b, &err), 0);
         assert_memory_equal(&a, &b, sizeof(a));
         host_status_line(&a, line, sizeof(line));
-        assert_string_equal(line, "2 grants, 1 session, next expiry 22:23:20 UTC, store unreachable");
+        assert_string_equal(line,
+                            "2 grants, 1 session, next expiry 22:23:20 UTC, store unreachable");
         (void) snprintf(path, sizeof(path), "%s/" AGENT_STATUS_FILE, run);
         write_text(path, "pid 1\nstore sparkling\n", 0644);
         assert_true(host_status_load(run, &b, &err) < 0);

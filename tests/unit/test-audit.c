@@ -129,11 +129,11 @@ static void test_numbered(void **state) {
         for (int i = 1; i <= 3; i++) {
                 char want[32];
 
-                assert_int_equal(audit_emit_to(s.path, AUDIT_LOGIN_ALLOWED, LOG_INFO, "pam_jit",
-                                               &(struct audit_fields){.user = "alice",
-                                                                      .run_dir = run},
-                                               "login %d", i),
-                                 0);
+                assert_int_equal(
+                        audit_emit_to(s.path, AUDIT_LOGIN_ALLOWED, LOG_INFO, "pam_jit",
+                                      &(struct audit_fields){.user = "alice", .run_dir = run},
+                                      "login %d", i),
+                        0);
                 (void) sink_read(&s, buf, sizeof(buf));
                 (void) snprintf(want, sizeof(want), "JIT_SEQ=%d", i);
                 assert_field(buf, want);
