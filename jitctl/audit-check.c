@@ -137,9 +137,16 @@ int audit_check_sequence(sd_journal *j, bool json) {
                 if (!host[0])
                         audit_field(j, "_HOSTNAME", host, sizeof(host));
                 s = sequence_find(&all, &n_all, id, host);
-                if (!s || (s->n == s->size &&
-                           !(s->v = reallocarray(s->v, s->size = s->size ? 2 * s->size : 64,
-                                                 sizeof(*s->v))))) {
+                if (s && s->n == s->size) {
+                        size_t size = s->size ? 2 * s->size : 64;
+                        struct seq_entry *v = reallocarray(s->v, size, sizeof(*v));
+
+                        if (v) {
+                                s->v = v;
+                                s->size = size;
+                        }
+                }
+                if (!s || s->n == s->size) {
                         k = -ENOMEM;
                         break;
                 }

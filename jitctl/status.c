@@ -77,8 +77,9 @@ static void when_text(int64_t t, int64_t now, char *buf, size_t size) {
         }
         format_utc(t, false, at, sizeof(at));
         format_span(t - now, span, sizeof(span));
-        (void) snprintf(buf, size, "%s (%s %s)", at, t >= now ? "in" : "", span);
-        if (t < now)
+        if (t >= now)
+                (void) snprintf(buf, size, "%s (in %s)", at, span);
+        else
                 (void) snprintf(buf, size, "%s (%s ago)", at, span);
 }
 
