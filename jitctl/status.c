@@ -63,7 +63,7 @@ static bool agent_alive(pid_t pid) {
                 return false;
         if (!fgets(comm, sizeof(comm), f))
                 comm[0] = '\0';
-        fclose(f);
+        (void) fclose(f);
         comm[strcspn(comm, "\n")] = '\0';
         return streq(comm, "jit-agent");
 }
