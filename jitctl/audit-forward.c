@@ -23,7 +23,8 @@
 
 #define UPLOAD_DROPIN_DIR "/etc/systemd/system/systemd-journal-upload.service.d"
 #define UPLOAD_DROPIN_FILE "50-jit-access.conf"
-#define UPLOAD_BINARY "/lib/systemd/systemd-journal-upload"
+/* /usr/lib: Debian 12 (merged /usr) and Fedora alike. */
+#define UPLOAD_BINARY "/usr/lib/systemd/systemd-journal-upload"
 
 static void help(void) {
         printf("Usage: jitctl audit forward --to URL --key FILE --cert FILE --trust FILE\n"

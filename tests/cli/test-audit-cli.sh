@@ -124,7 +124,7 @@ for f in host.key host.crt ca.crt; do : >"$R/etc/jit/forward/$f"; done
 dropin=$R/etc/systemd/system/systemd-journal-upload.service.d/50-jit-access.conf
 check "forward: the drop-in is written" test -f "$dropin"
 check "… ExecStart with --save-state, the URL and the credentials" \
-        grep -qx 'ExecStart=/lib/systemd/systemd-journal-upload --save-state --url=https://logs.example.com:19532 --key=%d/jit-upload.key --cert=%d/jit-upload.crt --trust=%d/jit-upload-ca.crt' "$dropin"
+        grep -qx 'ExecStart=/usr/lib/systemd/systemd-journal-upload --save-state --url=https://logs.example.com:19532 --key=%d/jit-upload.key --cert=%d/jit-upload.crt --trust=%d/jit-upload-ca.crt' "$dropin"
 check "… the key as a credential" grep -qx 'LoadCredential=jit-upload.key:/etc/jit/forward/host.key' "$dropin"
 check "… ExecStart= reset first" grep -qx 'ExecStart=' "$dropin"
 for bad in "http://logs.example.com" "https://a b" "https://x%n" "https://x;rm"; do
