@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/un.h>
 #include <syslog.h>
@@ -68,7 +67,6 @@ int audit_event_from_message_id(const char *id) {
 }
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
-#define AUDIT_SEND_TIMEOUT_USEC 250000
 
 static int journal_send(const char *path, struct iovec *iov, size_t n) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -86,14 +84,11 @@ static int journal_send(const char *path, struct iovec *iov, size_t n) {
         fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return -errno;
-        /* A journald busy enough that its socket queue is full gets a
-         * quarter second before the entry is given up (a numbered entry
-         * given up is a gap the receiving side reports); a login is never
-         * held longer. */
-        (void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO,
-                          &(struct timeval){.tv_usec = AUDIT_SEND_TIMEOUT_USEC},
-                          sizeof(struct timeval));
-        if (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
+        /* Never wait for journald: a login, and the agent's single loop
+         * that ends sessions on time, must not stall behind a full socket
+         * queue. An entry dropped here took its number already, so the
+         * receiving side reports it as a gap (docs/decisions.md). */
+        if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
                 r = -errno;
         (void) close(fd);
         return r;
