@@ -14,7 +14,8 @@
 
 CACHE_DIR=${JIT_LOGIND_CACHE:-/var/cache/jit-tests}
 # systemd-journal-remote: the guest forwards its journal (tests/logind/test-audit.sh).
-PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,procps,libjson-c5,libcurl4,libssl3,libsystemd0,systemd-journal-remote
+# libnss-systemd, systemd-userdbd: accounts from grants (tests/logind/test-users.sh).
+PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,procps,libjson-c5,libcurl4,libssl3,libsystemd0,systemd-journal-remote,libnss-systemd,systemd-userdbd
 # The cache is named by its package list: a list that changes builds a new one.
 CACHE_TAR=$CACHE_DIR/rootfs-bookworm-$(printf '%s' "$PACKAGES" | sha256sum | cut -c1-12).tar
 
