@@ -38,8 +38,8 @@ static void help(void) {
                "  -S, --since TIME     from TIME: 'YYYY-MM-DD[ HH:MM[:SS]]' (UTC), @EPOCH, or\n"
                "                       -DURATION before now (-12h)\n"
                "  -U, --until TIME     up to TIME (same forms)\n"
-               "  -o, --outcome O      allowed, denied, ended, closed, extended, keys, store or\n"
-               "                       recorded (repeatable)\n"
+               "  -o, --outcome O      allowed, denied, ended, closed, extended, keys, store,\n"
+               "                       accounts or recorded (repeatable)\n"
                "  -e, --event NAME     an event kind such as login-denied (repeatable)\n"
                "      --json           one JSON object per line\n"
                "      --check-sequence check the entries' sequence numbers: report gaps (lost\n"
@@ -70,14 +70,17 @@ static const char *event_outcome(int ev) {
         case AUDIT_BUNDLE_ACCEPTED:
         case AUDIT_BUNDLE_REJECTED:
                 return "store";
+        case AUDIT_ACCOUNT_CREATED:
+        case AUDIT_ACCOUNT_REMOVED:
+                return "accounts";
         default:
                 return "recorded";
         }
 }
 
 static bool outcome_is_valid(const char *o) {
-        static const char *const names[] = {"allowed",  "denied", "ended", "closed",
-                                            "extended", "keys",   "store", "recorded"};
+        static const char *const names[] = {"allowed", "denied", "ended",    "closed",  "extended",
+                                            "keys",    "store",  "accounts", "recorded"};
         for (size_t i = 0; i < ELEMENTSOF(names); i++)
                 if (streq(o, names[i]))
                         return true;
@@ -406,7 +409,8 @@ int verb_audit(int argc, char *argv[]) {
                 case 'o':
                         if (!outcome_is_valid(optarg)) {
                                 ctl_error("--outcome: unknown outcome '%s' (allowed, denied, "
-                                          "ended, closed, extended, keys, store, recorded)",
+                                          "ended, closed, extended, keys, store, accounts, "
+                                          "recorded)",
                                           optarg);
                                 return EXIT_USAGE;
                         }

@@ -47,6 +47,8 @@ static const char *const event_names[_AUDIT_EVENT_MAX] = {
         [AUDIT_BUNDLE_REJECTED] = "bundle-rejected",
         [AUDIT_SESSION_EXTENDED] = "session-extended",
         [AUDIT_ELEVATION_ENDED] = "elevation-ended",
+        [AUDIT_ACCOUNT_CREATED] = "account-created",
+        [AUDIT_ACCOUNT_REMOVED] = "account-removed",
 };
 
 const char *audit_message_id(enum audit_event ev) {

@@ -159,6 +159,17 @@ static void test_numbered(void **state) {
         assert_int_equal(rmdir(run), 0);
 }
 
+/* Every event kind has a name (jitctl audit --event) and round-trips
+ * through its MESSAGE_ID. */
+static void test_names(void **state) {
+        for (int ev = 0; ev < _AUDIT_EVENT_MAX; ev++) {
+                assert_non_null(audit_event_name(ev));
+                assert_int_equal(audit_event_from_message_id(audit_message_id(ev)), ev);
+        }
+        assert_null(audit_event_name(_AUDIT_EVENT_MAX));
+        assert_true(audit_event_from_message_id("00000000000000000000000000000000") < 0);
+}
+
 static void test_no_journal(void **state) {
         /* No listener: an error, not a crash or a hang. */
         assert_true(audit_emit_to("/tmp/jit-audit-no-such-socket", AUDIT_LOGIN_ALLOWED, LOG_INFO,
@@ -168,9 +179,8 @@ static void test_no_journal(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fields),
-                cmocka_unit_test(test_absent_and_newline),
-                cmocka_unit_test(test_numbered),
+                cmocka_unit_test(test_fields),     cmocka_unit_test(test_absent_and_newline),
+                cmocka_unit_test(test_numbered),   cmocka_unit_test(test_names),
                 cmocka_unit_test(test_no_journal),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
