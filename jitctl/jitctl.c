@@ -18,6 +18,7 @@ static const struct verb {
         {"audit", verb_audit,
          "the journal's audit entries: who got in, what was denied, what ended"},
         {"status", verb_status, "this host's enforcement: agent, store, grants, sessions, expiry"},
+        {"facts", verb_facts, "show this host's facts, their sources and the cloud facts' age"},
         {"pam", verb_pam, "wire pam_jit.so into the sshd and sudo PAM stacks, or take it out"},
 };
 
