@@ -131,6 +131,8 @@ bundle_url = file:///mnt/test/store/bundle.jwt
 poll_interval = 5s
 clock_skew = 0
 kill_grace = 1s
+# never a real metadata service from a test
+cloud = none
 $1
 EOF
         mv -f "$R/etc/jit/jit.conf.tmp" "$R/etc/jit/jit.conf"
