@@ -127,7 +127,7 @@ state_dir = /var/lib/jit
 run_dir = /run/jit
 host_id = pay-db-1
 labels = env=prod
-bundle_url = file:///mnt/test/store/bundle.jwt
+bundle_url = file:///mnt/test/store/head.jwt
 poll_interval = 5s
 clock_skew = 0
 kill_grace = 1s
@@ -529,8 +529,8 @@ check "… and fails on a copy with one byte of an audit entry changed (exit $ve
 
 # ---- jitctl status: stale, agent down ---------------------------------------------
 
-# A bundle fresh for 2 s that nothing replaces: stale, still admitting (keep).
-publish --bundle-ttl 2s
+# A head fresh for 2 s that nothing replaces: stale, still admitting (keep).
+publish --head-ttl 2s
 for _ in $(seq 200); do
         st_rc=0
         gjitctl status >"$D/status-stale" 2>&1 || st_rc=$?
