@@ -529,14 +529,17 @@ check "… and fails on a copy with one byte of an audit entry changed (exit $ve
 
 # ---- jitctl status: stale, agent down ---------------------------------------------
 
-# A head fresh for 2 s that nothing replaces: stale, still admitting (keep).
-publish --head-ttl 2s
-for _ in $(seq 200); do
+# A head fresh for 8 s (the agent takes it within its 5 s poll; a head
+# already past its exp is refused, which would read "unreachable") that
+# nothing replaces: stale, still admitting (keep).
+publish --head-ttl 8s
+for _ in $(seq 300); do
         st_rc=0
         gjitctl status >"$D/status-stale" 2>&1 || st_rc=$?
         grep -q 'stale-but-admitting' "$D/status-stale" && break
         sleep 0.1
 done
+sed -n '1,6s/^/#   status: /p' "$D/status-stale"
 check "jitctl status: stale exits 4 (got $st_rc)" test "$st_rc" = 4
 check "… and says stale-but-admitting, stale_policy = keep" \
         bash -c "grep -q '^store: *stale-but-admitting' '$D/status-stale' && grep -q 'stale_policy = keep' '$D/status-stale'"
