@@ -88,6 +88,9 @@ struct agent {
         struct agent_cloud cloud;
         char *etag;
         unsigned failures; /* consecutive failed polls, for the backoff */
+        /* What the last failed poll's message names first ("no instance
+         * role", "clock skew"), for STATUS=; valid while failures > 0. */
+        char fetch_problem[96];
         /* SHA-256 of the bundle this process last verified and applied (or
          * found unchanged) under the trust store it holds now; forgotten on
          * reload. The same bytes again are not parsed and verified again. */

@@ -59,6 +59,10 @@ void agent_status(struct agent *a) {
         hs.serial = st.serial;
         hs.bundle_exp = st.bundle_exp;
         hs.last_fetch = st.last_fetch;
+        /* After a failed poll, what failed: "store unreachable (no instance
+         * role)". */
+        if (a->failures > 0)
+                (void) snprintf(hs.problem, sizeof(hs.problem), "%s", a->fetch_problem);
         if (st.serial > 0)
                 store_freshness_changed(
                         a, hs.store != STORE_STALE_ADMITTING && hs.store != STORE_STALE_REFUSING,

@@ -58,9 +58,10 @@ void host_status_line(const struct host_status *s, char *buf, size_t size) {
                 if (!gmtime_r(&tt, &tm) || strftime(next, sizeof(next), "%H:%M:%S UTC", &tm) == 0)
                         (void) snprintf(next, sizeof(next), "?");
         }
-        (void) snprintf(buf, size, "%zu grant%s, %zu session%s, next expiry %s, store %s",
+        (void) snprintf(buf, size, "%zu grant%s, %zu session%s, next expiry %s, store %s%s%s%s",
                         s->n_grants, s->n_grants == 1 ? "" : "s", s->n_sessions,
-                        s->n_sessions == 1 ? "" : "s", next, store_freshness_name(s->store));
+                        s->n_sessions == 1 ? "" : "s", next, store_freshness_name(s->store),
+                        s->problem[0] ? " (" : "", s->problem, s->problem[0] ? ")" : "");
 }
 
 int host_status_save(const char *run_dir, const struct host_status *s, struct jit_error *err) {
@@ -77,6 +78,18 @@ int host_status_save(const char *run_dir, const struct host_status *s, struct ji
                      s->n_sessions, s->next_expiry);
         if (k < 0 || (size_t) k >= sizeof(text))
                 return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "status too long");
+        if (s->problem[0]) {
+                /* One line of printable text: it comes from a fetch error. */
+                size_t at = (size_t) k;
+                int m = snprintf(text + at, sizeof(text) - at, "problem %s\n", s->problem);
+
+                if (m < 0 || (size_t) m >= sizeof(text) - at)
+                        return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "status too long");
+                for (size_t i = at + strlen("problem "); i < at + (size_t) m - 1; i++)
+                        if ((unsigned char) text[i] < 0x20 || text[i] == 0x7f)
+                                text[i] = '?';
+                k += m;
+        }
         path = path_join3(run_dir, AGENT_STATUS_FILE, NULL);
         if (!path)
                 return jit_error_set(err, ENOMEM, JIT_REASON_SYSTEM, "out of memory");
@@ -130,6 +143,12 @@ int host_status_load(const char *run_dir, struct host_status *ret, struct jit_er
                                 r = store_freshness_from_name(name);
                                 ok = r >= 0;
                                 s.store = ok ? (enum store_freshness) r : STORE_NO_BUNDLE;
+                        }
+                } else if (kv_is(&l, "problem")) {
+                        ok = l.value_len < sizeof(s.problem);
+                        if (ok) {
+                                memcpy(s.problem, l.value, l.value_len);
+                                s.problem[l.value_len] = '\0';
                         }
                 } else if (kv_is(&l, "serial"))
                         ok = parse_uint_strict(l.value, l.value_len, UINT64_MAX, &s.serial);

@@ -51,9 +51,11 @@ struct host_status {
         size_t n_grants;     /* usable grants on this host */
         size_t n_sessions;   /* live sessions on a grant */
         int64_t next_expiry; /* 0: none */
+        char problem[96];    /* after failed polls, what failed ("no instance role"); "" */
 };
 
-/* "3 grants, 1 session, next expiry 14:05:00 UTC, store fresh". */
+/* "3 grants, 1 session, next expiry 14:05:00 UTC, store fresh", and
+ * " (problem)" when there is one. */
 void host_status_line(const struct host_status *s, char *buf, size_t size);
 
 /* run_dir/agent-status: "keyword value" lines of s. */

@@ -194,7 +194,8 @@ static void test_status_file(void **state) {
                                 .store_skew = -5,
                                 .n_grants = 2,
                                 .n_sessions = 1,
-                                .next_expiry = 1700000600},
+                                .next_expiry = 1700000600,
+                                .problem = "no instance role"},
                            b;
         struct jit_error err = {};
         char line[256], path[160];
