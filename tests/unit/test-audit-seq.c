@@ -205,7 +205,8 @@ static void test_status_file(void **state) {
         assert_memory_equal(&a, &b, sizeof(a));
         host_status_line(&a, line, sizeof(line));
         assert_string_equal(line,
-                            "2 grants, 1 session, next expiry 22:23:20 UTC, store unreachable");
+                            "2 grants, 1 session, next expiry 22:23:20 UTC, store unreachable "
+                            "(no instance role)");
         (void) snprintf(path, sizeof(path), "%s/" AGENT_STATUS_FILE, run);
         write_text(path, "pid 1\nstore sparkling\n", 0644);
         assert_true(host_status_load(run, &b, &err) < 0);
