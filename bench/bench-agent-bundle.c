@@ -11,7 +11,14 @@
  *
  * bench-agent-bundle DIR N K EXP0: K more grants x-1 … x-K, one per user
  * (e0001, e0002, …), ssh only, ending at EXP0, EXP0 + 1, … (epoch seconds):
- * the grants whose expiry bench-agent-churn.sh times. */
+ * the grants whose expiry bench-agent-churn.sh times.
+ *
+ * Environment (for the fleet-scale memory figures, docs/fleet-scale.md):
+ * BENCH_MATCHING=M gives only grants g-1 … g-M the host's aud, the others
+ * aud env=dev,role=web (a host of the benchmarks is env=prod, role=db);
+ * BENCH_GRANTS_DIR=DIR2 also writes each grant to DIR2/g-<i>.jwt and the
+ * signing key to DIR/signing.key (PEM, kid "bench"), so that the real
+ * `jitctl publish --kid bench` can lay out the same grants. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +26,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+
+#include <openssl/pem.h>
 
 #include "test-util.h"
 
@@ -51,7 +60,8 @@ int main(int argc, char *argv[]) {
         struct test_key key = {};
         const struct test_key *keys[] = {&key};
         int64_t now = (int64_t) time(NULL);
-        size_t size = 0, n, k = 0;
+        size_t size = 0, n, k = 0, matching;
+        const char *grants_dir = getenv("BENCH_GRANTS_DIR");
         long long exp0 = 0;
         char *end;
         FILE *f;
@@ -71,7 +81,18 @@ int main(int argc, char *argv[]) {
                         die("bad first expiry '%s'", argv[4]);
         }
 
+        matching = getenv("BENCH_MATCHING") ? (size_t) strtoull(getenv("BENCH_MATCHING"), NULL, 10) : n;
         test_key_init(&key, JWS_ALG_EDDSA, "bench");
+        if (grants_dir) {
+                _cleanup_free_ char *kp = test_strdupf("%s/signing.key", argv[1]);
+                FILE *kf = fopen(kp, "we");
+
+                if (!kf || PEM_write_PrivateKey(kf, key.pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
+                    fclose(kf) != 0)
+                        die("%s: cannot write the key", kp);
+                if (chmod(kp, 0600) < 0)
+                        die("%s: %m", kp);
+        }
         trust = test_strdupf("%s/trust.jwks", argv[1]);
         bundle_path = test_strdupf("%s/bundle.jwt", argv[1]);
         jwks = test_jwks_text(keys, 1);
@@ -89,12 +110,17 @@ int main(int argc, char *argv[]) {
                                          (const struct test_member[]){
                                                  {"jti", jti},
                                                  {"sub", sub},
-                                                 {"aud", "[\"env=prod,role=db\"]"},
+                                                 {"aud", i <= matching ? "[\"env=prod,role=db\"]"
+                                                                       : "[\"env=dev,role=web\"]"},
                                                  {"exp", "@7200"},
                                                  {},
                                          });
 
                 fprintf(f, "%s\"%s\"", i == 1 ? "" : ",", tok);
+                if (grants_dir) {
+                        _cleanup_free_ char *gp = test_strdupf("%s/g-%zu.jwt", grants_dir, i);
+                        write_text(gp, tok);
+                }
         }
         for (size_t i = 1; i <= k; i++) {
                 _cleanup_free_ char *jti = test_strdupf("\"x-%zu\"", i);

@@ -253,10 +253,13 @@ def cmd_sim(a):
     adds = [gen.new() for _ in range((a.period + 1) // 2 + 1)]
     now = int(time.time())
     keyp = os.path.join(work, "signing")
-    run([a.jitctl, "keygen", "--out", keyp])
     signed = os.path.join(work, "signed")
     t = time.monotonic()
-    sign_all(a.jitctl, keyp + ".key", initial + adds, signed, now, a.period, a.jobs)
+    if a.reuse_signed and all(os.path.exists(os.path.join(signed, s["jti"] + ".jwt")) for s in initial + adds):
+        print("# reusing the grants signed in %s (--reuse-signed)" % signed)
+    else:
+        run([a.jitctl, "keygen", "--force", "--out", keyp])
+        sign_all(a.jitctl, keyp + ".key", initial + adds, signed, now, a.period, a.jobs)
     sign_s = time.monotonic() - t
     sizes = [os.path.getsize(os.path.join(signed, s["jti"] + ".jwt")) for s in initial]
     print("# signed %d grants with jitctl issue in %.1f s (%d at a time); mean token %d bytes"
@@ -282,15 +285,31 @@ def cmd_sim(a):
     formats = [("old", a.jitctl_old)] if a.jitctl_old else []
     if not a.old_only:
         formats.append(("new", a.jitctl))
+    formats += [("model " + m, m) for m in a.model]
+    by_jti = {s["jti"]: s for s in initial + adds}
+    token_size = {j: os.path.getsize(os.path.join(signed, j + ".jwt")) for j in by_jti}
+    # What a host would hold if it fetched only the grants that apply to it
+    # (the floor under any layout), on a sample of hosts.
+    srng = random.Random(a.seed * 3 + 11)
+    sample = srng.sample(range(a.hosts), min(a.hosts, 500))
+    ideal = [sum(token_size[s["jti"]] for s in initial if fleet_model.matches(fleet.hosts[h], s["aud"]))
+             for h in sample]
+    results_ideal = {"p50": pct(ideal, 50), "p99": pct(ideal, 99), "max": max(ideal)}
+    print("# grants that apply to a host (sample of %d hosts): p50 %d bytes, p99 %d, max %d"
+          % (len(sample), results_ideal["p50"], results_ideal["p99"], results_ideal["max"]), flush=True)
     results = {"hosts": a.hosts, "grants": a.grants, "period": a.period, "poll": a.poll,
-               "seed": a.seed, "sign_seconds": sign_s, "formats": {}}
+               "seed": a.seed, "sign_seconds": sign_s, "formats": {}, "applies": results_ideal}
     fleet_bundle = None
     for fmt, jitctl in formats:
         t0 = time.monotonic()
         root = os.path.join(work, "store-" + fmt)
         shutil.rmtree(root, ignore_errors=True)
         # The old jitctl signs with the same key: its keygen format is the same.
-        st = Store(fmt, jitctl, root, keyp + ".key", keyp + ".jwks", facts, a.hosts)
+        if fmt.startswith("model"):
+            import fleet_layout
+            st = fleet_layout.ModelStore(jitctl, by_jti, token_size, fleet.hosts)
+        else:
+            st = Store(fmt, jitctl, root, keyp + ".key", keyp + ".jwks", facts, a.hosts)
         for s in initial:
             st.add(os.path.join(signed, s["jti"] + ".jwt"))
         st.publish()
@@ -337,7 +356,7 @@ def human(b):
 
 def report(res):
     f = res["formats"]
-    cols = [k for k in ("old", "new") if k in f]
+    cols = list(f)
     rows = [
         ("head (the object hosts poll), bytes", "head_bytes_mean", "%d"),
         ("objects in the store", "objects", "%d"),
@@ -394,7 +413,11 @@ def main():
     s.add_argument("--jobs", type=int, default=2)
     s.add_argument("--work")
     s.add_argument("--keep", action="store_true")
+    s.add_argument("--reuse-signed", action="store_true",
+                   help="keep the grants signed by an earlier run in --work (same seed and sizes)")
     s.add_argument("--json")
+    s.add_argument("--model", action="append", default=[],
+                   help="also lay the store out by the model of fleet_layout.py: RULE:BINS:CHUNK_BYTES")
     g = sub.add_parser("agents")
     g.add_argument("--jitctl", required=True)
     g.add_argument("--agent", required=True)

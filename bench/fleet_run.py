@@ -254,7 +254,7 @@ def _run(r, a, sim):
 def compare(a, tally, fmt, marks, lines, wall):
     """Measured (nginx's log) against predicted (the model), per publish."""
     steps = len(tally.steps)
-    head = tally.steps[0][0][0]
+    head = tally.steps[0][0][0].split("@")[0]
     meas = [dict(get=0, b=0, r304=0, other=0) for _ in range(steps)]
     foreign = 0  # objects an agent fetched that its plan does not name
     for t, st, uri, b in lines:
@@ -270,7 +270,7 @@ def compare(a, tally, fmt, marks, lines, wall):
         elif st == 200:
             w["get"] += 1
             w["b"] += b
-            if fmt == "new" and name != a.head_name:
+            if fmt == "new" and name != head:
                 if not any(name == o or name.endswith("/" + o) for s in tally.steps
                            for o in (s[2][i] if s[2] else ())):
                     foreign += 1
