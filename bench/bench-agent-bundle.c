@@ -152,7 +152,7 @@ int main(int argc, char *argv[]) {
                                            {},
                                    });
         write_text(bundle_path, bundle);
-        printf("bytes=%zu users=%zu\n", strlen(bundle), (n + 1) / 2);
+        printf("bytes=%zu users=%zu\n", strlen(bundle), ((matching < n ? matching : n) + 1) / 2);
         test_key_done(&key);
         return 0;
 }

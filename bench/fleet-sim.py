@@ -109,36 +109,63 @@ class Store:
         self.publish_s.append(time.monotonic() - t)
 
     def plan(self):
-        """(head (name, size), sizes {name: size}, per-host tuple of object names)."""
+        """(head (name, size), sizes {name: size}, {bin: names of its shards}),
+        read from the head the real jitctl publish wrote (None for the old
+        format: a host fetches the bundle alone)."""
         if self.fmt == "old":
             p = os.path.join(self.root, "bundle.jwt")
             head = ("bundle.jwt@" + file_sha(p), os.path.getsize(p))
             return head, {head[0]: head[1]}, None
+        p = os.path.join(self.root, HEAD_FILE)
+        with open(p) as f:
+            text = f.read()
+        payload = json.loads(b64url(text.strip().split(".")[1]))
+        self.bins = payload["bins"]
+        head = (HEAD_FILE + "@" + hashlib.sha256(text.encode()).hexdigest(), len(text))
+        sizes, by_bin = {head[0]: head[1]}, {}
+        for b, size, digest in payload["shards"]:
+            sizes[digest] = size
+            by_bin.setdefault(b, []).append(digest)
+        return head, sizes, {b: tuple(sorted(v)) for b, v in by_bin.items()}
+
+    def host_bins(self, hosts):
+        """Each host's bins (the rule of docs/bundle-format.md: SHA-256 of
+        "key=value", first 4 bytes big endian, modulo the head's bins),
+        checked against the real `jitctl store plan` for every host."""
+        if self.fmt == "old":
+            return None
+        hb = [tuple(sorted({fact_bin("%s=%s" % kv, self.bins) for kv in f.items()})) for f in hosts]
+        self.check_plan(hb)
+        return hb
+
+    def check_plan(self, hb):
+        """Every host's objects in the real plan = the shards of its bins."""
+        head, sizes, by_bin = self.plan()
         out = run([self.jitctl, "store", "plan", "--store", self.root, "--facts-file", self.facts_file])
-        return parse_plan(out, self.n_hosts)
+        n = bad = 0
+        for line in out.splitlines():
+            if not line or line.startswith("#"):
+                continue
+            names = sorted(p.rpartition(":")[0] for p in line.split()[2:])
+            want = sorted(o for b in hb[n] for o in by_bin.get(b, ()))
+            bad += names != want
+            n += 1
+        if n != len(hb) or bad:
+            sys.exit("fleet-sim: jitctl store plan disagrees with the bins of %d of %d hosts (%d listed)"
+                     % (bad, len(hb), n))
+        self.plans_checked = getattr(self, "plans_checked", 0) + 1
 
 
-def parse_plan(text, n_hosts):
-    """`jitctl store plan` output: per host one line "HOST NAME:SIZE NAME:SIZE …"
-    (the head first). Returns (head, sizes, hosts) with hosts a list of tuples
-    of the non-head names, in the facts file's order."""
-    sizes, hosts, head = {}, [], None
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        parts = line.split()
-        objs = []
-        for i, p in enumerate(parts[1:]):
-            name, _, size = p.rpartition(":")
-            sizes[name] = int(size)
-            if i == 0:
-                head = (name, int(size))
-            else:
-                objs.append(name)
-        hosts.append(tuple(sorted(objs)))
-    if len(hosts) != n_hosts:
-        sys.exit("fleet-sim: store plan listed %d hosts, expected %d" % (len(hosts), n_hosts))
-    return head, sizes, hosts
+HEAD_FILE = "head.jwt"
+
+
+def b64url(s):
+    import base64
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def fact_bin(fact, bins):
+    return int.from_bytes(hashlib.sha256(fact.encode()).digest()[:4], "big") % bins
 
 
 def pct(values, p):
@@ -147,39 +174,61 @@ def pct(values, p):
 
 
 class Tally:
-    """Per-step plans of one format, and what hosts fetch from them."""
+    """Per-step plans of one format, and what hosts fetch from them. A host
+    fetches the head, then the shards of its bins it does not hold (by name:
+    names are digests)."""
 
     def __init__(self, n_hosts):
         self.n = n_hosts
-        self.steps = []  # (head, sizes, hosts)
+        self.steps = []  # (head, sizes, {bin: names} or None)
+        self.host_bins = None
+        self._delta = {}
 
     def add(self, plan):
         self.steps.append(plan)
 
     def host_objs(self, step, h):
-        hosts = self.steps[step][2]
-        return () if hosts is None else hosts[h]
+        by_bin = self.steps[step][2]
+        if by_bin is None:
+            return ()
+        return tuple(o for b in self.host_bins[h] for o in by_bin.get(b, ()))
 
-    def fetch(self, old_step, new_step, h, cache):
+    def delta(self, old_step, new_step):
+        """{bin: (objects, bytes)} a host holding old_step fetches at new_step."""
+        k = (old_step, new_step)
+        d = self._delta.get(k)
+        if d is None:
+            sizes, a, b = self.steps[new_step][1], self.steps[old_step][2], self.steps[new_step][2]
+            d = {}
+            for bn, names in b.items():
+                have = set(a.get(bn, ()))
+                new = [o for o in names if o not in have]
+                if new:
+                    d[bn] = (len(new), sum(sizes[o] for o in new))
+            self._delta[k] = d
+        return d
+
+    def fetch(self, old_step, new_step, h, cache=None):
         """(requests, bytes) for host h going from old_step's plan to new_step's."""
         if old_step == new_step:
             return 1, 0  # 304
-        head, sizes, hosts = self.steps[new_step]
-        if hosts is None:
+        head, sizes, by_bin = self.steps[new_step]
+        if by_bin is None:
             return 1, head[1]
-        a, b = self.steps[old_step][2][h], hosts[h]
-        k = (old_step, new_step, a, b)
-        r = cache.get(k)
-        if r is None:
-            have = set(a)
-            new = [o for o in b if o not in have]
-            r = (1 + len(new), head[1] + sum(sizes[o] for o in new))
-            cache[k] = r
-        return r
+        d = self.delta(old_step, new_step)
+        rq, by = 1, head[1]
+        for b in self.host_bins[h]:
+            x = d.get(b)
+            if x:
+                rq += x[0]
+                by += x[1]
+        return rq, by
 
     def held(self, step, h):
-        head, sizes, hosts = self.steps[step]
-        return head[1] + (0 if hosts is None else sum(sizes[o] for o in hosts[h]))
+        head, sizes, by_bin = self.steps[step]
+        if by_bin is None:
+            return head[1]
+        return head[1] + sum(sizes[o] for b in self.host_bins[h] for o in by_bin.get(b, ()))
 
 
 def summarize(tally, period, poll, seed, fleet_bundle):
@@ -187,16 +236,22 @@ def summarize(tally, period, poll, seed, fleet_bundle):
     cache = {}
     # A change on its own: every host polls once after it.
     per_change_b, per_change_r, hosts_fetching = [], [], []
+    hosts_of_bin = {}
+    for h, hb in enumerate(tally.host_bins or ()):
+        for b in hb:
+            hosts_of_bin.setdefault(b, []).append(h)
     for t in range(1, steps + 1):
-        b = r = k = 0
-        for h in range(n):
-            rq, by = tally.fetch(t - 1, t, h, cache)
-            b += by
-            r += rq
-            k += rq > 1
+        head = tally.steps[t][0][1]
+        b, r, k = n * head, n, set()
+        if tally.steps[t][2] is not None:
+            for bn, (objs, by) in tally.delta(t - 1, t).items():
+                hs = hosts_of_bin.get(bn, ())
+                b += len(hs) * by
+                r += len(hs) * objs
+                k.update(hs)
         per_change_b.append(b)
         per_change_r.append(r)
-        hosts_fetching.append(k)
+        hosts_fetching.append(len(k))
     # One change a second, polls every `poll` s at each host's own phase. A
     # host's first poll (in [0, poll)) only sets what it holds; the polls
     # after it are counted, and scaled to an hour by polls per hour.
@@ -315,6 +370,7 @@ def cmd_sim(a):
         st.publish()
         tally = Tally(a.hosts)
         tally.add(st.plan())
+        tally.host_bins = st.host_bins(fleet.hosts)
         if fmt == "old":
             fleet_bundle = tally.steps[0][0][1]
         for i, (op, jti) in enumerate(changes):
@@ -329,6 +385,8 @@ def cmd_sim(a):
             if (i + 1) % 30 == 0:
                 print("# %s: %d/%d changes published (%.0f s)" % (fmt, i + 1, len(changes),
                                                                   time.monotonic() - t0), flush=True)
+        if tally.host_bins is not None:
+            st.check_plan(tally.host_bins)  # the last publish's plan too
         if fleet_bundle is None:
             fleet_bundle = a.fleet_bundle or 1
         r = summarize(tally, a.period, a.poll, a.seed, fleet_bundle * a.hosts)

@@ -78,7 +78,7 @@ class ModelStore:
         self.live, self.revoked = set(), set()
         self.publish_s = [0.0]
         # A host's bins depend on its facts only.
-        self.host_bins = [tuple(sorted({h32("%s=%s" % kv) % self.bins for kv in f.items()})) for f in hosts]
+        self._host_bins = [tuple(sorted({h32("%s=%s" % kv) % self.bins for kv in f.items()})) for f in hosts]
         self.fmt = "model " + spec
 
     def add(self, path):
@@ -120,12 +120,10 @@ class ModelStore:
                      + EST_HEAD_PER_REVOKED * len(self.revoked))
         head = ("head@" + hashlib.sha256(",".join(sorted(sizes)).encode()).hexdigest(), head_size)
         sizes[head[0]] = head_size
-        cache = {}
-        hosts = []
-        for hb in self.host_bins:
-            t = cache.get(hb)
-            if t is None:
-                t = tuple(sorted(n for b in hb for n in by_bin.get(b, ())))
-                cache[hb] = t
-            hosts.append(t)
-        return head, sizes, hosts
+        return head, sizes, by_bin
+
+    def host_bins(self, hosts):
+        return self._host_bins
+
+    def check_plan(self, hb):
+        pass

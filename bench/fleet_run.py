@@ -207,6 +207,7 @@ def _run(r, a, sim):
     tally = sim.Tally(a.agents)
     store.publish()
     tally.add(store.plan())
+    tally.host_bins = store.host_bins([fleet.hosts[i] for i in agents])
     print("# real run: %d agents (of a fleet of %d), %d grants, %d publishes, format %s, poll %d s, seed %d"
           % (a.agents, a.agents + a.others, a.grants, a.publishes, fmt, a.poll, a.seed), flush=True)
     r.start_nginx()
@@ -247,6 +248,8 @@ def _run(r, a, sim):
         store.publish()
         tally.add(store.plan())
     marks.append(time.time())
+    if tally.host_bins is not None:
+        store.check_plan(tally.host_bins)
     r.stop_all()
     return compare(a, tally, fmt, marks, log_lines(d + "/nginx/access.log"), time.monotonic() - t_begin)
 
@@ -271,8 +274,9 @@ def compare(a, tally, fmt, marks, lines, wall):
             w["get"] += 1
             w["b"] += b
             if fmt == "new" and name != head:
-                if not any(name == o or name.endswith("/" + o) for s in tally.steps
-                           for o in (s[2][i] if s[2] else ())):
+                mine = {o for k in range(steps) for o in tally.host_objs(k, i)}
+                if not (name in mine or name.rpartition("/")[2] in mine
+                        or name.rpartition("/")[2].split(".")[0] in mine):
                     foreign += 1
         else:
             w["other"] += 1
