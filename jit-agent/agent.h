@@ -13,6 +13,7 @@
 
 #include "error.h"
 #include "fetch-job.h"
+#include "head.h"
 #include "host-context.h"
 #include "jit-limits.h"
 #include "snapshot.h"
@@ -77,6 +78,19 @@ struct agent {
         char applied_sha256[65]; /* hex, as in the state file; "" for none */
         int64_t store_skew;      /* store clock minus ours at the last fetch, seconds */
 
+        /* A checked head whose shards are being fetched (poll.c): applied
+         * once all are saved, dropped whole if one fails. */
+        struct head *pending_head;
+        char *pending_token;
+        size_t pending_len;
+        char *pending_etag;
+        size_t *pending_need; /* indexes into pending_head->shards */
+        size_t n_pending_need, pending_next;
+        char *pending_base; /* the head's URL up to its last '/' */
+        /* The facts differ from those the held head was applied with (a
+         * start, a reload): apply it again, fetching the shards now needed. */
+        bool facts_changed;
+
         sd_event_source *poll_timer;
         sd_event_source *deadline_timer; /* CLOCK_REALTIME: the next expiry or warning */
         sd_event_source *grace_timer;    /* CLOCK_BOOTTIME: the next SIGKILL or check */
@@ -105,6 +119,9 @@ struct agent {
  * on failure a keeps the context it had (a bad edit must not stop
  * enforcement) and err says what is wrong. */
 int agent_load_context(struct agent *a, struct jit_error *err);
+
+/* Forget the head being applied, and its shard list. */
+void agent_pending_drop(struct agent *a);
 
 /* Free everything a holds (the event loop last); a fetch in flight is
  * cancelled. */

@@ -173,7 +173,7 @@ static void on_header(struct fetch_job *j) {
         /* Exactly the announced length, never grown by doubling. */
         j->body = malloc(j->wire.length + 1);
         if (!j->body) {
-                fail(j, -ENOMEM, "out of memory for a %" PRIu64 " byte bundle", j->wire.length);
+                fail(j, -ENOMEM, "out of memory for a %" PRIu64 " byte body", j->wire.length);
                 return;
         }
         memcpy(j->body, j->head + header_len, rest);
@@ -308,6 +308,7 @@ static int spawn_helper(const struct fetch_options *o, int stdout_fd, pid_t *ret
             (r = arg_add(argv, &n, "client-key", o->client_key)) < 0 ||
             (r = arg_add(argv, &n, "pinned-pubkey", o->pinned_pubkey)) < 0 ||
             (r = arg_add(argv, &n, "etag", o->etag)) < 0 ||
+            (r = arg_add(argv, &n, "sha256", o->sha256)) < 0 ||
             (o->allow_http && !(argv[n++] = strdup("--allow-http")))) {
                 argv_free(argv);
                 return r < 0 ? r : -ENOMEM;

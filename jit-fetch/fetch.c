@@ -20,6 +20,8 @@
 #include <sys/epoll.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "fetch.h"
 #include "macro.h"
@@ -55,6 +57,8 @@ struct fetcher {
         size_t body_len;
         size_t body_alloc;
         bool too_big;
+        EVP_MD_CTX *sha; /* hashing the body as it comes, when a digest is expected */
+        char sha_want[65];
         char *etag;
         char *location; /* of the last response, to name a refused redirect */
         int64_t server_date;
@@ -220,6 +224,8 @@ static size_t on_curl_write(char *data, size_t size, size_t nmemb, void *userdat
                 f->body_alloc = a;
         }
         memcpy(f->body + f->body_len, data, n);
+        if (f->sha && EVP_DigestUpdate(f->sha, data, n) != 1)
+                return 0;
         f->body_len += n;
         f->body[f->body_len] = '\0';
         return n;
@@ -293,6 +299,9 @@ static void transfer_reset(struct fetcher *f) {
         f->body = mfree(f->body);
         f->body_len = f->body_alloc = 0;
         f->too_big = false;
+        EVP_MD_CTX_free(f->sha);
+        f->sha = NULL;
+        f->sha_want[0] = '\0';
         f->etag = mfree(f->etag);
         f->location = mfree(f->location);
         f->server_date = 0;
@@ -396,6 +405,21 @@ static int map_curl_error(struct fetcher *f, CURLcode c, char *msg, size_t size)
         }
 }
 
+/* The body hashed as it came in: does it match the name it was asked by? */
+static bool digest_matches(struct fetcher *f) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned md_len = 0;
+        char hex[65];
+
+        if (!f->sha)
+                return true;
+        if (EVP_DigestFinal_ex(f->sha, md, &md_len) != 1 || md_len != 32)
+                return false;
+        for (unsigned i = 0; i < 32; i++)
+                (void) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        return CRYPTO_memcmp(hex, f->sha_want, 65) == 0;
+}
+
 static void finish(struct fetcher *f, CURLcode c) {
         struct fetch_result result = {};
         char message[CURL_ERROR_SIZE + 128] = "";
@@ -423,6 +447,13 @@ static void finish(struct fetcher *f, CURLcode c) {
                         }
                         result.body = f->body;
                         result.body_len = f->body_len;
+                        if (error == 0 && !digest_matches(f)) {
+                                (void) snprintf(message, sizeof(message),
+                                                "the %zu bytes served do not hash to the "
+                                                "object's name %s",
+                                                f->body_len, f->sha_want);
+                                error = -EBADMSG;
+                        }
                 }
                 result.etag = f->etag;
                 result.server_date = f->server_date;
@@ -600,6 +631,8 @@ int fetcher_start(struct fetcher *f, const struct fetch_options *o, fetch_done_t
                 return -EINVAL;
         if (!o->client_cert != !o->client_key)
                 return -EINVAL;
+        if (o->sha256 && strlen(o->sha256) != 64)
+                return -EINVAL;
         /* A header value cannot carry a line break. */
         if (o->etag && strpbrk(o->etag, "\r\n"))
                 return -EINVAL;
@@ -616,6 +649,14 @@ int fetcher_start(struct fetcher *f, const struct fetch_options *o, fetch_done_t
         }
         f->max_size = o->max_size;
         f->total_timeout_usec = o->total_timeout_usec;
+        if (o->sha256) {
+                f->sha = EVP_MD_CTX_new();
+                if (!f->sha || EVP_DigestInit_ex(f->sha, EVP_sha256(), NULL) != 1) {
+                        transfer_reset(f);
+                        return -ENOMEM;
+                }
+                (void) snprintf(f->sha_want, sizeof(f->sha_want), "%s", o->sha256);
+        }
 
         r = setup_easy(f, o);
         if (r < 0) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* jit-fetch: one fetch of the bundle, for jit-agent, in a process of its own.
+/* jit-fetch: one fetch from the store (a head or a shard), for jit-agent, in a process of its own.
  * Its lines on stderr (the agent's stderr, so the journal under systemd) are
  * the rare failures of the helper itself; what it fetched, or why it could
  * not, goes to the agent over the wire, and the agent logs it.
@@ -10,7 +10,7 @@
  * gives up every capability, sets no_new_privs and confines itself with
  * Landlock to reading files before it parses a byte from the network. It
  * writes the outcome to stdout (wire/fetch-wire.h) and exits; the agent verifies
- * the body as it verifies any bundle. Keeping libcurl out of the agent is also
+ * the body as it verifies anything from the store. Keeping libcurl out of the agent is also
  * what keeps the long-running agent small (docs/benchmarks.md). */
 
 #include <errno.h>
@@ -134,7 +134,8 @@ static int parse_u64(const char *s, uint64_t *ret) {
 
 static void help(void) {
         printf("jit-fetch --url=URL [OPTIONS]\n\n"
-               "Fetch the grant bundle once for jit-agent and write the outcome to stdout.\n"
+               "Fetch one object of the store (its head or a shard) for jit-agent and write the "
+               "outcome to stdout.\n"
                "Started by jit-agent; not meant to be run by hand.\n\n"
                "  --url=URL                  https://, file:// (http:// with --allow-http)\n"
                "  --connect-timeout-usec=N\n"
@@ -143,7 +144,8 @@ static void help(void) {
                "  --ca-file=PATH  --client-cert=PATH  --client-key=PATH\n"
                "  --pinned-pubkey=PIN        a path or sha256//…\n"
                "  --allow-http\n"
-               "  --etag=ETAG                If-None-Match\n");
+               "  --etag=ETAG                If-None-Match\n"
+               "  --sha256=HEX               the body must hash to this (a shard's name)\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -157,7 +159,8 @@ int main(int argc, char *argv[]) {
                 OPT_KEY,
                 OPT_PIN,
                 OPT_HTTP,
-                OPT_ETAG
+                OPT_ETAG,
+                OPT_SHA256,
         };
         static const struct option options[] = {
                 {"url", required_argument, NULL, OPT_URL},
@@ -170,6 +173,7 @@ int main(int argc, char *argv[]) {
                 {"pinned-pubkey", required_argument, NULL, OPT_PIN},
                 {"allow-http", no_argument, NULL, OPT_HTTP},
                 {"etag", required_argument, NULL, OPT_ETAG},
+                {"sha256", required_argument, NULL, OPT_SHA256},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -221,6 +225,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_ETAG:
                         o.etag = optarg;
+                        break;
+                case OPT_SHA256:
+                        o.sha256 = optarg;
                         break;
                 case 'h':
                         help();

@@ -67,7 +67,7 @@ int config_new(struct jit_config **ret) {
         c->clock_skew = 60;
         c->poll_interval = 60;
         c->fetch_timeout = 30;
-        c->max_bundle_size = 16u * 1024u * 1024u;
+        c->max_bundle_size = JIT_HEAD_TOKEN_MAX;
         c->allow_http = false;
         c->stale_after = 1 * HOUR;
         c->stale_policy = STALE_POLICY_DENY;
@@ -458,9 +458,9 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 r = parse_size(v, &sz);
                 if (r == -EINVAL)
                         return line_error(err, line, "%s: invalid size '%.64s'", k->name, v);
-                if (r < 0 || sz < 1024 || sz > JIT_BUNDLE_TOKEN_MAX)
+                if (r < 0 || sz < 1024 || sz > JIT_HEAD_TOKEN_MAX)
                         return line_error(err, line, "%s: '%.64s' out of range (1K..%uM)", k->name,
-                                          v, JIT_BUNDLE_TOKEN_MAX / (1024u * 1024u));
+                                          v, JIT_HEAD_TOKEN_MAX / (1024u * 1024u));
                 *(uint64_t *) field = sz;
                 return 0;
         case KEY_HOST_ID:

@@ -33,7 +33,8 @@ struct fetch_options {
         const char *client_key;
         const char *pinned_pubkey; /* curl syntax: a path or "sha256//…" */
         bool allow_http;
-        const char *etag; /* If-None-Match: the ETag of the bundle we hold, or NULL */
+        const char *etag;   /* If-None-Match: the ETag of the head we hold, or NULL */
+        const char *sha256; /* a shard's name: its body must hash to it (lowercase hex), or NULL */
 };
 
 struct fetch_result {

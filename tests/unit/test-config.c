@@ -35,7 +35,7 @@ static void check_defaults(const struct jit_config *c) {
         assert_null(c->bundle_url);
         assert_true(c->poll_interval == 60);
         assert_true(c->fetch_timeout == 30);
-        assert_true(c->max_bundle_size == 16u * 1024 * 1024);
+        assert_true(c->max_bundle_size == JIT_HEAD_TOKEN_MAX);
         assert_null(c->ca_file);
         assert_null(c->client_cert);
         assert_null(c->client_key);
@@ -164,8 +164,8 @@ static void test_values(void **state) {
         } t[] = {
                 {"max_bundle_size = 1K\n", offsetof(struct jit_config, max_bundle_size), 1024},
                 {"max_bundle_size = 1024\n", offsetof(struct jit_config, max_bundle_size), 1024},
-                {"max_bundle_size = 32M\n", offsetof(struct jit_config, max_bundle_size),
-                 JIT_BUNDLE_TOKEN_MAX},
+                {"max_bundle_size = 4M\n", offsetof(struct jit_config, max_bundle_size),
+                 JIT_HEAD_TOKEN_MAX},
                 {"max_grant_ttl = 30d\n", offsetof(struct jit_config, max_grant_ttl), 30 * 86400},
                 {"max_grant_ttl = 1\n", offsetof(struct jit_config, max_grant_ttl), 1},
                 {"clock_skew = 0\n", offsetof(struct jit_config, clock_skew), 0},

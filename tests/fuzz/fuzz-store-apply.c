@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* A fetched body through the agent's apply path, as jit-agent's
- * on_fetch_done() (jit-agent/poll.c) hands it over: surrounding white space
- * trimmed, then hoststate_apply_bundle() with a fixed trust store (the RFC
- * 8037 and RFC 7515 example keys, as fuzz-jws.c) into a private state_dir.
- * Each input starts from a host that has no state, so inputs do not depend
- * on each other. Properties: a rejected body writes no state; an accepted
- * one writes a state that loads back with its serial and digest, user files
- * that parse, and the same bytes applied again are "unchanged". */
+/* A fetched shard through the agent's path: the input is a shard's bytes,
+ * saved under its own digest (hoststate_shard_save(), as jit-agent/poll.c
+ * does), named by a head signed here with the RFC 8037 example key (the
+ * trust store holds it and the RFC 7515 P-256 key, as fuzz-jws.c), then
+ * hoststate_apply_store() into a private state_dir for a host whose facts
+ * fall in the head's one bin. Each input starts from a host with no state.
+ * Properties: a refused shard writes no state; an accepted one writes a
+ * state that loads back with the head's serial and digest, user files that
+ * parse, and the same head applied again is "unchanged". */
 #include <assert.h>
 #include <dirent.h>
 #include <ftw.h>
@@ -16,11 +17,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bundle-apply.h"
+#include <openssl/evp.h>
+
+#include "base64url.h"
 #include "fuzz.h"
 #include "host-state.h"
 #include "jit-conf.h"
+#include "jit-limits.h"
+#include "json.h"
 #include "jwk.h"
+#include "jws-sign.h"
+#include "jws.h"
+#include "shard.h"
+#include "store-apply.h"
 #include "user-grants.h"
 
 #define NOW 1800000000
@@ -34,7 +43,13 @@ static const char trust_jwks[] =
         "\"y\":\"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0\",\"kid\":\"ec\",\"alg\":\"ES256\"}"
         "]}";
 
+/* RFC 8037 A.1's private key: published, so the corpus (make-corpus.py)
+ * and this harness sign alike. */
+static const char ed_d[] = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
+
 static struct trust_store *ts;
+static EVP_PKEY *ed_key;
+static struct host_facts facts;
 static struct jit_config *config;
 static char *tmp, *state_path, *users_path;
 
@@ -56,7 +71,15 @@ static void setup(void) {
         char template[] = "/tmp/jit-fuzz-apply-XXXXXX";
         _cleanup_free_ char *text = NULL, *state_dir = NULL;
 
+        uint8_t *d = NULL;
+        size_t d_len = 0;
+
         assert(trust_store_parse(trust_jwks, sizeof(trust_jwks) - 1, &ts, NULL) == 0);
+        assert(base64url_decode(ed_d, strlen(ed_d), &d, &d_len, NULL) == 0 && d_len == 32);
+        assert((ed_key = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, d, d_len)));
+        free(d);
+        assert(host_facts_add(&facts, "host", "pay-db-1", NULL) == 0);
+        assert(host_facts_add(&facts, "env", "prod", NULL) == 0);
         assert((tmp = strdup(mkdtemp(template))));
         atexit(cleanup_tmp);
         assert(asprintf(&state_dir, "%s/state", tmp) > 0);
@@ -95,37 +118,55 @@ static size_t check_user_files(void) {
         return n;
 }
 
+/* A head naming one shard of size bytes and this digest, in bin 0 of 1. */
+static char *head_for(size_t size, const char *digest) {
+        _cleanup_json_ struct json_object *claims = NULL;
+        _cleanup_free_ char *text = NULL;
+        char *token = NULL;
+
+        assert(asprintf(&text,
+                        "{\"iss\":\"https://jit.example.com\",\"iat\":%d,\"exp\":%d,"
+                        "\"serial\":7,\"bins\":1,\"revoked\":[[\"g-0\",%d]],"
+                        "\"shards\":[[0,%zu,\"%s\"]]}",
+                        NOW, NOW + 900, NOW + 3600, size, digest) > 0);
+        assert((claims = json_tokener_parse(text)));
+        assert(jws_sign(ed_key, JWS_ALG_EDDSA, "ed", JWS_TYP_HEAD, claims, &token, NULL) == 0);
+        return token;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        const char *body = (const char *) data;
-        size_t len = size;
+        _cleanup_free_ char *head = NULL;
         struct apply_result res, again;
         struct host_state st;
+        struct head_shard s = {.bin = 0};
         struct jit_error err = {};
 
         if (!ts)
                 setup();
         (void) unlink(state_path);
+        if (size < 1 || size > JIT_SHARD_MAX)
+                return 0; /* a head cannot name it */
+        assert(sha256_hex(data, size, s.digest) == 0);
+        s.size = (uint32_t) size;
+        assert(hoststate_shard_save(config, &s, data, size, &err) == 0);
+        /* One byte off is refused, whatever the bytes. */
+        s.size = (uint32_t) size + 1;
+        assert(hoststate_shard_save(config, &s, data, size, NULL) < 0);
+        head = head_for(size, s.digest);
 
-        /* Exactly as on_fetch_done() does (strchr() also matches a NUL
-         * byte: NULs around a token go too, which no token can miss). */
-        while (len > 0 && strchr(" \t\r\n", body[len - 1]))
-                len--;
-        while (len > 0 && strchr(" \t\r\n", body[0])) {
-                body++;
-                len--;
-        }
-
-        if (hoststate_apply_bundle(config, ts, body, len, NOW, &res, &err) < 0) {
+        if (hoststate_apply_store(config, ts, &facts, head, strlen(head), NOW, false, &res, &err) <
+            0) {
                 assert(err.reason != JIT_REASON_NONE);
                 assert(access(state_path, F_OK) < 0); /* nothing accepted */
                 return 0;
         }
-        assert(res.serial >= 1 && !res.unchanged);
+        assert(res.serial == 7 && !res.unchanged && res.n_shards == 1);
         assert(host_state_load(config, &st, NULL) == 0);
         assert(st.serial == res.serial && st.accepted == NOW && strlen(st.bundle_sha256) == 64);
         assert(check_user_files() == res.n_users);
 
-        assert(hoststate_apply_bundle(config, ts, body, len, NOW, &again, NULL) == 0);
+        assert(hoststate_apply_store(config, ts, &facts, head, strlen(head), NOW, false, &again,
+                                     NULL) == 0);
         assert(again.unchanged && again.serial == res.serial);
         return 0;
 }
