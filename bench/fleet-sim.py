@@ -88,6 +88,12 @@ class Store:
     """A store folder published by one jitctl; objects a host fetches, per host."""
 
     def __init__(self, fmt, jitctl, root, key, trust, facts_file, n_hosts):
+        # fmt: "old", or "new BINS:CHUNK" (jitctl publish --bins, --chunk-size)
+        self.args = []
+        if fmt.startswith("new "):
+            bins, chunk = fmt[4:].split(":")
+            self.args = ["--bins", bins, "--chunk-size", chunk]
+            fmt = "new"
         self.fmt, self.jitctl, self.root, self.key, self.trust = fmt, jitctl, root, key, trust
         self.facts_file, self.n_hosts = facts_file, n_hosts
         os.makedirs(os.path.join(root, "grants"), exist_ok=True)
@@ -105,7 +111,7 @@ class Store:
     def publish(self):
         t = time.monotonic()
         run([self.jitctl, "publish", "--store", self.root, "--key", self.key, "--iss", ISS,
-             "--trust", self.trust])
+             "--trust", self.trust] + self.args)
         self.publish_s.append(time.monotonic() - t)
 
     def plan(self):
@@ -339,7 +345,7 @@ def cmd_sim(a):
 
     formats = [("old", a.jitctl_old)] if a.jitctl_old else []
     if not a.old_only:
-        formats.append(("new", a.jitctl))
+        formats += [("new " + v, a.jitctl) for v in (a.new or ["64:24576"])]
     formats += [("model " + m, m) for m in a.model]
     by_jti = {s["jti"]: s for s in initial + adds}
     token_size = {j: os.path.getsize(os.path.join(signed, j + ".jwt")) for j in by_jti}
@@ -357,7 +363,7 @@ def cmd_sim(a):
     fleet_bundle = None
     for fmt, jitctl in formats:
         t0 = time.monotonic()
-        root = os.path.join(work, "store-" + fmt)
+        root = os.path.join(work, "store-" + fmt.replace(" ", "-").replace(":", "-"))
         shutil.rmtree(root, ignore_errors=True)
         # The old jitctl signs with the same key: its keygen format is the same.
         if fmt.startswith("model"):
@@ -474,6 +480,8 @@ def main():
     s.add_argument("--reuse-signed", action="store_true",
                    help="keep the grants signed by an earlier run in --work (same seed and sizes)")
     s.add_argument("--json")
+    s.add_argument("--new", action="append", default=[],
+                   help="a layout of the real jitctl publish: BINS:CHUNK_BYTES (default 64:24576)")
     s.add_argument("--model", action="append", default=[],
                    help="also lay the store out by the model of fleet_layout.py: RULE:BINS:CHUNK_BYTES")
     g = sub.add_parser("agents")

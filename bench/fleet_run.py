@@ -202,6 +202,8 @@ def _run(r, a, sim):
         os.link("%s/signed/%s.jwt" % (d, s["jti"]), "%s/store/grants/%s.jwt" % (d, s["jti"]))
     fmt = "new" if subprocess.run([a.jitctl, "store", "plan", "--help"], capture_output=True).returncode == 0 \
         else "old"
+    if fmt == "new" and a.head_name == "bundle.jwt":
+        a.head_name = sim.HEAD_FILE
     store = sim.Store(fmt, a.jitctl, d + "/store", d + "/keys/signing.key", d + "/trust.jwks",
                       d + "/facts", a.agents)
     tally = sim.Tally(a.agents)
