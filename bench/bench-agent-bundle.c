@@ -77,7 +77,8 @@ int main(int argc, char *argv[]) {
                         die("bad first expiry '%s'", argv[4]);
         }
 
-        matching = getenv("BENCH_MATCHING") ? (size_t) strtoull(getenv("BENCH_MATCHING"), NULL, 10) : n;
+        matching = getenv("BENCH_MATCHING") ? (size_t) strtoull(getenv("BENCH_MATCHING"), NULL, 10)
+                                            : n;
         test_key_init(&key, JWS_ALG_EDDSA, "bench");
         trust = test_strdupf("%s/trust.jwks", argv[1]);
         bundle_path = test_strdupf("%s/head.jwt", argv[1]);

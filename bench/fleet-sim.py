@@ -291,7 +291,7 @@ def summarize(tally, period, poll, seed, fleet_bundle):
         "per_change_bytes_mean": mean(per_change_b), "per_change_bytes_max": max(per_change_b),
         "per_change_requests_mean": mean(per_change_r),
         "per_change_hosts_fetching_objects_mean": mean(hosts_fetching),
-        "per_change_vs_fleet_bundle": mean(per_change_b) / fleet_bundle,
+        "per_change_vs_fleet_bundle": mean(per_change_b) / fleet_bundle if fleet_bundle else None,
         "per_hour_bytes": byt * scale, "per_hour_requests": req * scale,
         "per_hour_304": r304 * scale, "per_second_requests": req * scale / 3600.0,
         "per_host_hour_bytes_p50": pct(host_bytes, 50), "per_host_hour_bytes_p99": pct(host_bytes, 99),
@@ -394,8 +394,8 @@ def cmd_sim(a):
         if tally.host_bins is not None:
             st.check_plan(tally.host_bins)  # the last publish's plan too
         if fleet_bundle is None:
-            fleet_bundle = a.fleet_bundle or 1
-        r = summarize(tally, a.period, a.poll, a.seed, fleet_bundle * a.hosts)
+            fleet_bundle = a.fleet_bundle
+        r = summarize(tally, a.period, a.poll, a.seed, (fleet_bundle or 0) * a.hosts)
         r["publish_seconds_mean"] = sum(st.publish_s) / len(st.publish_s)
         r["wall_seconds"] = time.monotonic() - t0
         results["formats"][fmt] = r
@@ -442,7 +442,7 @@ def report(res):
     print()
     print("%d hosts, %d grants, one change a second for %d s, poll %d s, seed %d; fleet-wide bundle %s"
           % (res["hosts"], res["grants"], res["period"], res["poll"], res["seed"],
-             human(res["fleet_bundle_bytes"])))
+             human(res["fleet_bundle_bytes"]) if res["fleet_bundle_bytes"] else "unknown (no --jitctl-old)"))
     print()
     print("| | " + " | ".join(cols) + " |")
     print("| --- |" + " ---: |" * len(cols))
@@ -450,7 +450,9 @@ def report(res):
         vals = []
         for c in cols:
             v = f[c][key]
-            if fm == "h":
+            if v is None:
+                vals.append("–")
+            elif fm == "h":
                 vals.append(human(v))
             elif fm.endswith("%%"):
                 vals.append((fm % (v * 100)))
@@ -466,7 +468,8 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("sim")
     s.add_argument("--jitctl", required=True)
-    s.add_argument("--jitctl-old")
+    s.add_argument("--jitctl-old", default=os.environ.get("JITCTL_OLD") or None,
+                   help="a jitctl of the old format (default: $JITCTL_OLD)")
     s.add_argument("--old-only", action="store_true")
     s.add_argument("--fleet-bundle", type=int, help="old format's bundle bytes, when only new runs")
     s.add_argument("--hosts", type=int, default=100000)
