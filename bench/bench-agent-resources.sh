@@ -255,7 +255,7 @@ echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---
 for h in "${HOSTS[@]}"; do
         pid=${AGENT[$h]}
         pss=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/smaps_rollup")
-        held=$(cat "$D/$h/state/shards/"* 2>/dev/null | wc -c)
+        held=$(find "$D/$h/state/shards" -type f -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
         echo "| $h | ${NGRANTS[$h]} | ${USERS[$h]} | ${BYTES[$h]} | $held | ${APPLY_MS[$h]} ms | ${HWM0[$h]} | ${RSS0[$h]} (${ANON0[$h]}) | $(status_kb "$pid" VmRSS) ($(status_kb "$pid" RssAnon) + $(status_kb "$pid" RssFile)) | $pss | $(status_kb "$pid" VmHWM) |"
         if [[ $h == fleet ]] && (($(status_kb "$pid" VmHWM) >= 8192)); then status=1; fi
 done
