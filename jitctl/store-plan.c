@@ -55,6 +55,7 @@ static int plan(const char *store, const char *facts_file, bool totals) {
         _cleanup_json_ struct json_object *payload = NULL;
         _cleanup_(head_freep) struct head *h = NULL;
         _cleanup_free_ uint32_t *bins = NULL;
+        _cleanup_free_ size_t *first = NULL;
         struct jit_error err = {};
         char *line = NULL, *t;
         size_t len = 0, cap = 0, head_size;
@@ -80,8 +81,15 @@ static int plan(const char *store, const char *facts_file, bool totals) {
                 return r;
         }
         bins = calloc(JIT_FACTS_MAX, sizeof(uint32_t));
-        if (!bins)
+        /* first[b] .. first[b + 1]: the shards of bin b (the head's shards
+         * are sorted by bin), so a host costs its bins, not the head. */
+        first = calloc((size_t) h->bins + 1, sizeof(size_t));
+        if (!bins || !first)
                 return -ENOMEM;
+        for (size_t i = 0; i < h->n_shards; i++)
+                first[h->shards[i].bin + 1]++;
+        for (uint32_t b = 0; b < h->bins; b++)
+                first[b + 1] += first[b];
         in = streq(facts_file, "-") ? stdin : fopen(facts_file, "re");
         if (!in) {
                 r = -errno;
@@ -116,14 +124,14 @@ static int plan(const char *store, const char *facts_file, bool totals) {
                 host_facts_done(&f);
                 if (!totals)
                         printf("%lu %s:%zu", lineno, STORE_HEAD_FILE, head_size);
-                for (size_t i = 0; i < h->n_shards; i++) {
-                        if (!store_bins_contain(bins, n_bins, h->shards[i].bin))
-                                continue;
-                        n++;
-                        bytes += h->shards[i].size;
-                        if (!totals)
-                                printf(" %s:%" PRIu32, h->shards[i].digest, h->shards[i].size);
-                }
+                for (size_t j = 0; j < n_bins; j++)
+                        for (size_t i = first[bins[j]]; i < first[bins[j] + 1]; i++) {
+                                n++;
+                                bytes += h->shards[i].size;
+                                if (!totals)
+                                        printf(" %s:%" PRIu32, h->shards[i].digest,
+                                               h->shards[i].size);
+                        }
                 if (totals)
                         printf("%lu %zu %" PRIu64 "\n", lineno, n, bytes);
                 else

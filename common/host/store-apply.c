@@ -363,7 +363,8 @@ static int read_shard(const struct jit_config *c, const struct trust_store *ts,
 static void verified_settle(struct verified_list *l, size_t *n_invalid) {
         size_t w = 0, run = 0;
 
-        qsort(l->v, l->n, sizeof(struct verified), verified_cmp);
+        if (l->n > 1)
+                qsort(l->v, l->n, sizeof(struct verified), verified_cmp);
         for (size_t i = 0; i < l->n; i++) {
                 bool same_user = w > 0 && streq(l->v[i].sub, l->v[w - 1].sub);
 

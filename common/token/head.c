@@ -27,8 +27,9 @@ bool digest_hex_is_valid(const char *s, size_t len) {
         return true;
 }
 
-/* One element of "revoked": ["JTI", UNTIL]. */
-static int revoked_entry(struct json_object *e, size_t i, char **ret, struct jit_error *err) {
+/* One element of "revoked": ["JTI", UNTIL]; the id appended to *l. */
+static int revoked_entry(struct json_object *e, size_t i, char ***l, size_t *n,
+                         struct jit_error *err) {
         struct json_object *jti, *until;
         const char *s;
         int64_t t;
@@ -51,8 +52,9 @@ static int revoked_entry(struct json_object *e, size_t i, char **ret, struct jit
         if (errno != 0 || t < 0 || t > JIT_TIME_MAX)
                 return jit_error_set(err, EINVAL, JIT_REASON_CLAIM_RANGE,
                                      "head 'revoked[%zu]' has an until out of range", i);
-        *ret = strdup(s);
-        return *ret ? 0 : jit_error_oom(err);
+        if (strv_append_n(l, n, s, strlen(s)) < 0)
+                return jit_error_oom(err);
+        return 0;
 }
 
 /* One element of "shards": [BIN, SIZE, "DIGEST"]. */
@@ -100,10 +102,12 @@ static int shard_cmp(const void *a, const void *b) {
 
 int head_from_claims(struct json_object *claims, struct head **ret, struct jit_error *err) {
         _cleanup_(head_freep) struct head *h = NULL;
+        _cleanup_strv_free_ char **revoked = NULL;
+        _cleanup_free_ struct head_shard *shards = NULL;
         struct json_object *a;
         const char *iss;
         int64_t serial, bins;
-        size_t n;
+        size_t n, n_revoked = 0;
         int r;
 
         if (!json_object_is_type(claims, json_type_object))
@@ -147,15 +151,18 @@ int head_from_claims(struct json_object *claims, struct head **ret, struct jit_e
                 return jit_error_set(err, E2BIG, JIT_REASON_CLAIM_RANGE,
                                      "head lists %zu revocations, more than %u", n,
                                      JIT_HEAD_REVOKED_MAX);
-        h->revoked = calloc(n + 1, sizeof(char *));
-        if (!h->revoked)
-                return jit_error_oom(err);
         for (size_t i = 0; i < n; i++) {
-                r = revoked_entry(json_object_array_get_idx(a, i), i, &h->revoked[i], err);
+                r = revoked_entry(json_object_array_get_idx(a, i), i, &revoked, &n_revoked, err);
                 if (r < 0)
                         return r;
-                h->n_revoked++;
         }
+        if (!revoked) {
+                revoked = calloc(1, sizeof(char *));
+                if (!revoked)
+                        return jit_error_oom(err);
+        }
+        h->revoked = TAKE_PTR(revoked);
+        h->n_revoked = n_revoked;
         /* Sorted once here so every lookup is a binary search. */
         qsort(h->revoked, h->n_revoked, sizeof(char *), strcmp_ptr);
 
@@ -169,15 +176,16 @@ int head_from_claims(struct json_object *claims, struct head **ret, struct jit_e
         if (n > JIT_HEAD_SHARDS_MAX)
                 return jit_error_set(err, E2BIG, JIT_REASON_CLAIM_RANGE,
                                      "head lists %zu shards, more than %u", n, JIT_HEAD_SHARDS_MAX);
-        h->shards = calloc(n ? n : 1, sizeof(struct head_shard));
-        if (!h->shards)
+        shards = calloc(n ? n : 1, sizeof(struct head_shard));
+        if (!shards)
                 return jit_error_oom(err);
         for (size_t i = 0; i < n; i++) {
-                r = shard_entry(json_object_array_get_idx(a, i), i, h->bins, &h->shards[i], err);
+                r = shard_entry(json_object_array_get_idx(a, i), i, h->bins, &shards[i], err);
                 if (r < 0)
                         return r;
-                h->n_shards++;
         }
+        h->shards = TAKE_PTR(shards);
+        h->n_shards = n;
         qsort(h->shards, h->n_shards, sizeof(struct head_shard), shard_cmp);
         /* The same bytes may sit in two bins (one grant alone under two
          * facts), never twice in one. */

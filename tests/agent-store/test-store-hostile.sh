@@ -13,6 +13,8 @@
 #   H4 a shard that never ends (a chunked body, no Content-Length);
 #   H5 a head listing a million shards;
 #   H6 a head past its exp (the store stopped publishing: stale policy).
+# Then new facts (the labels change on SIGHUP): the held head is applied
+# again at once, fetching the shard the new label needs.
 # An older head and the same serial with other bytes are the rollback
 # cases of test-agent-store.sh (4, 5). Also: a grant for another label sits
 # in a shard this host never fetches (nginx's access log) and never
@@ -97,7 +99,7 @@ write_conf() {
                 echo "state_dir = $D/host/state"
                 echo "run_dir = $D/host/run"
                 echo "host_id = pay-db-1"
-                echo "labels = env=prod, role=db"
+                echo "labels = ${2:-env=prod, role=db}"
                 echo "bundle_url = $1"
                 echo "ca_file = $D/host/ca.pem"
                 echo "poll_interval = 5s"
@@ -314,6 +316,19 @@ wait_for 2 test -f "$KEYS/bob" || true
 check "control: keys/bob installed" test -f "$KEYS/bob"
 check "control: still no users/mallory" test ! -e "$D/host/state/users/mallory"
 check "control: nginx never served mallory's object" bash -c "! grep -q '/objects/$MALLORY_OBJ' '$D/nginx/access.log'"
+say "new facts: the labels become env=dev"
+write_conf "$STORE_URL" "env=dev, role=db"
+M=$(log_lines)
+kill -HUP "$AGENT_PID"
+if wait_for 5 has_log_since "$M" 'head serial [0-9]+ accepted'; then
+        pass "facts: the held head applied again at once: $(log_since "$M" | grep -m1 -E 'head serial [0-9]+ accepted' | cut -d' ' -f2-)"
+else
+        fail "facts: the head was not applied again within 5 s of the new labels"
+fi
+check "facts: mallory's shard (env=dev) fetched now" bash -c "grep -q ' 200 \"GET /objects/$MALLORY_OBJ ' '$D/nginx/access.log'"
+wait_for 2 test -f "$KEYS/mallory" || true
+check "facts: keys/mallory installed" test -f "$KEYS/mallory"
+check "facts: alice's env=prod grant is gone with the label" test ! -e "$D/host/state/users/alice"
 check "agent still running" agent_alive
 kill -TERM "$AGENT_PID"
 rc=0
