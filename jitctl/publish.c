@@ -217,7 +217,7 @@ static int collect_grants(const char *store, const struct ctl_policy *p,
                         grant_set_done(&set);
                         return -E2BIG;
                 }
-                ng = reallocarray(set.grants, set.n + 1, sizeof(*ng));
+                ng = reallocarray(set.grants, set.n + 1, sizeof(struct grant *));
                 if (!ng)
                         goto oom;
                 set.grants = ng;
