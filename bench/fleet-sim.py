@@ -87,7 +87,7 @@ def file_sha(path):
 class Store:
     """A store folder published by one jitctl; objects a host fetches, per host."""
 
-    def __init__(self, fmt, jitctl, root, key, trust, facts_file, n_hosts):
+    def __init__(self, fmt, jitctl, root, key, trust, facts_file, n_hosts, t0=None):
         # fmt: "old", or "new BINS:CHUNK" (jitctl publish --bins, --chunk-size)
         self.args = []
         if fmt.startswith("new "):
@@ -96,6 +96,7 @@ class Store:
             fmt = "new"
         self.fmt, self.jitctl, self.root, self.key, self.trust = fmt, jitctl, root, key, trust
         self.facts_file, self.n_hosts = facts_file, n_hosts
+        self.t0, self.step = t0, 0  # t0 None: the real clock (the real run)
         os.makedirs(os.path.join(root, "grants"), exist_ok=True)
         self.publish_s = []
 
@@ -105,13 +106,17 @@ class Store:
     def remove(self, jti):
         os.unlink(os.path.join(self.root, "grants", jti + ".jwt"))
 
+    def clock(self):
+        return [] if self.t0 is None else ["--now", str(self.t0 + self.step)]
+
     def revoke(self, jti):
-        run([self.jitctl, "revoke", "--store", self.root, jti])
+        run([self.jitctl, "revoke", "--store", self.root] + self.clock() + [jti])
 
     def publish(self):
         t = time.monotonic()
         run([self.jitctl, "publish", "--store", self.root, "--key", self.key, "--iss", ISS,
-             "--trust", self.trust] + self.args)
+             "--trust", self.trust] + self.args + self.clock())
+        self.step += 1
         self.publish_s.append(time.monotonic() - t)
 
     def plan(self):
@@ -312,15 +317,25 @@ def cmd_sim(a):
     gen = fleet_model.Grants(fleet, a.seed)
     initial = [gen.new() for _ in range(a.grants)]
     adds = [gen.new() for _ in range((a.period + 1) // 2 + 1)]
-    now = int(time.time())
     keyp = os.path.join(work, "signing")
     signed = os.path.join(work, "signed")
     t = time.monotonic()
-    if a.reuse_signed and all(os.path.exists(os.path.join(signed, s["jti"] + ".jwt")) for s in initial + adds):
+    # The store's clock: publish and revoke run at --now T0 + the change's
+    # second, T0 being when the grants were signed, so that no grant ends
+    # inside the simulated period (sign_all gives each an exp after
+    # T0 + period + 15 min), also when the grants are reused later.
+    t0_file = os.path.join(signed, "T0")
+    if a.reuse_signed and os.path.exists(t0_file) and \
+            all(os.path.exists(os.path.join(signed, s["jti"] + ".jwt")) for s in initial + adds):
         print("# reusing the grants signed in %s (--reuse-signed)" % signed)
+        with open(t0_file) as f:
+            now = int(f.read())
     else:
+        now = int(time.time())
         run([a.jitctl, "keygen", "--force", "--out", keyp])
         sign_all(a.jitctl, keyp + ".key", initial + adds, signed, now, a.period, a.jobs)
+        with open(t0_file, "w") as f:
+            f.write("%d\n" % now)
     sign_s = time.monotonic() - t
     sizes = [os.path.getsize(os.path.join(signed, s["jti"] + ".jwt")) for s in initial]
     print("# signed %d grants with jitctl issue in %.1f s (%d at a time); mean token %d bytes"
@@ -370,7 +385,7 @@ def cmd_sim(a):
             import fleet_layout
             st = fleet_layout.ModelStore(jitctl, by_jti, token_size, fleet.hosts)
         else:
-            st = Store(fmt, jitctl, root, keyp + ".key", keyp + ".jwks", facts, a.hosts)
+            st = Store(fmt, jitctl, root, keyp + ".key", keyp + ".jwks", facts, a.hosts, now)
         for s in initial:
             st.add(os.path.join(signed, s["jti"] + ".jwt"))
         st.publish()
