@@ -117,7 +117,7 @@ emulate_session() {
         mv "$D/$name/run/sessions/.$sid.tmp" "$D/$name/run/sessions/$sid"
 }
 
-# The grants' exp (claim of the first grant of a shard: all end together).
+# The grants' exp (claim of the first grant of the first shard).
 first_grant_exp() {
         /usr/bin/python3 - "$D/$1/objects" <<'EOF'
 import base64, json, os, sys
@@ -136,12 +136,12 @@ start_agent() {
         AGENT[$name]=$!
         PIDS+=("$!")
         for _ in $(seq 6000); do
-                grep -q "serial .* accepted" "$D/$name/agent.log" && break
+                grep -q "head serial .* accepted" "$D/$name/agent.log" && break
                 kill -0 "${AGENT[$name]}" 2>/dev/null || die "$name: agent exited: $(cat "$D/$name/agent.log")"
                 sleep 0.01
         done
         t1=$EPOCHREALTIME
-        grep -q "serial .* accepted" "$D/$name/agent.log" || die "$name: no bundle accepted in 60 s"
+        grep -q "head serial .* accepted" "$D/$name/agent.log" || die "$name: no bundle accepted in 60 s"
         APPLY_MS[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
         HWM0[$name]=$(status_kb "${AGENT[$name]}" VmHWM)
         RSS0[$name]=$(status_kb "${AGENT[$name]}" VmRSS)
@@ -304,7 +304,7 @@ if [[ ${MASSIF:-0} == 1 ]]; then
         MPID=$!
         PIDS+=("$MPID")
         for _ in $(seq 6000); do
-                grep -q "serial .* accepted" "$D/massif.log" && break
+                grep -q "head serial .* accepted" "$D/massif.log" && break
                 sleep 0.1
         done
         kill -TERM "$MPID"

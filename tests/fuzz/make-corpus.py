@@ -300,7 +300,7 @@ def main():
         return bytes([cap >> 8 & 0xFF, cap & 0xFF, chunk]) + headers + b"\r\n" + body
     ok = (b"HTTP/1.1 200 OK\r\nDate: Fri, 15 Jan 2027 08:00:00 GMT\r\n"
           b"ETag: \"5f3a-1b2\"\r\nContent-Type: application/jwt\r\n")
-    write("http-response", "ok", resp(4095, 63, ok, b_ed.encode() + b"\n"))
+    write("http-response", "ok", resp(4095, 63, ok, sign(head, ED, "EdDSA", "ed", "jit-head+jwt").encode() + b"\n"))
     write("http-response", "too-big", resp(100, 31, ok, b"A" * 300))
     write("http-response", "exact-cap", resp(99, 9, ok, b"B" * 100))
     write("http-response", "redirect-then-ok",

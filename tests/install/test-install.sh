@@ -277,7 +277,7 @@ issuers = $ISS
 trust_store = /etc/jit/trust.jwks
 host_id = jitinstall
 labels = env=prod
-bundle_url = file:///mnt/test/store/bundle.jwt
+bundle_url = file:///mnt/test/store/head.jwt
 poll_interval = 5s
 # No leeway: the test measures the second a session ends.
 clock_skew = 0
@@ -321,7 +321,7 @@ check "the agent holds CAP_KILL only and has cleared its ambient set (CapEff $(c
         test "$(caps CapEff) $(caps CapAmb)" = "0000000000000020 0000000000000000"
 check "the agent has no libcurl mapped (it maps $(guest grep -c . "/proc/$agent_pid/maps") regions)" \
         test "$(guest grep -c libcurl "/proc/$agent_pid/maps")" = 0
-fetch_ran() { guest_journal -u jit-agent | grep -qE 'bundle fetch failed|bundle serial .* accepted'; }
+fetch_ran() { guest_journal -u jit-agent | grep -qE 'store fetch failed|head serial .* accepted'; }
 wait_for 10 fetch_ran || true
 check "jit-fetch ran under the unit: no 'cannot drop privileges' in the journal" \
         bash -c "! grep -q 'jit-fetch: cannot' <<<\"\$1\"" _ "$(guest_journal -u jit-agent)"
@@ -373,11 +373,11 @@ check "… and changed nothing" cmp -s "$D/snap/wiring.before" "$D/snap/wiring.r
 
 publish
 T[published0]=$(now)
-accepted() { guest_journal -u jit-agent | grep -q 'bundle serial 1 accepted'; }
+accepted() { guest_journal -u jit-agent | grep -q 'head serial 1 accepted'; }
 # One poll interval (5 s), or more: after the failed fetches of an empty
 # store the agent backs off.
 if wait_for 30 accepted; then
-        pass "the agent accepted bundle serial 1 $(elapsed "${T[published0]}") s after publish"
+        pass "the agent accepted head serial 1 $(elapsed "${T[published0]}") s after publish"
 else
         fail "the agent accepted bundle serial 1 within 30 s of publish"
 fi

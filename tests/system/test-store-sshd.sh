@@ -79,6 +79,7 @@ spublish() {
 object_of() { grep -lF "$(cat "$1")" "$D"/store/objects/* | xargs -n1 basename; }
 fetched() { grep -q "\"GET /objects/$1 " "$D/nginx/access.log"; }
 
+# shellcheck disable=SC2034 # read by agent_write_conf (tests/system/lib.sh)
 AGENT_STORE_URL="http://127.0.0.1:$PORT/head.jwt"
 agent_write_conf "poll_interval = 5s
 allow_http = yes"

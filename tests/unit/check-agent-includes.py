@@ -19,7 +19,7 @@ LEVELS = {
     # no agent state
     "bundle-url": 1, "host-facts": 1, "warn": 1, "fetch-job": 1,
     "agent": 2,  # the state and its lifecycle
-    "status": 3, "bus": 3, "ending": 3,  # on the state
+    "status": 3, "bus": 3, "ending": 3, "accounts": 3,  # on the state
     "terminate": 4, "key-files": 4,  # ending sessions, key files
     "enforce": 5,  # the reconcile
     "poll": 6,  # the store
