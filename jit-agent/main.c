@@ -22,6 +22,7 @@
 #include "agent-log.h"
 #include "agent.h"
 #include "bus.h"
+#include "cloud-poll.h"
 #include "enforce.h"
 #include "host-state.h"
 #include "poll.h"
@@ -94,6 +95,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         }
         (void) agent_reconcile(a);
         (void) agent_poll_now(a);
+        agent_cloud_reload(a);
         (void) sd_notify(false, "READY=1");
         return 0;
 }
@@ -180,6 +182,9 @@ static int agent_startup(struct agent *a, struct jit_error *err) {
         (void) sd_event_source_set_enabled(a->reconcile_soon, SD_EVENT_OFF);
 
         r = agent_poll_setup(a);
+        if (r < 0)
+                return r;
+        r = agent_cloud_setup(a);
         if (r < 0)
                 return r;
         /* WATCHDOG=1 at half of WatchdogSec=, from the loop itself: a loop

@@ -71,6 +71,12 @@ static void report_skew(struct agent *a, const struct fetch_result *res, int64_t
  * kind, for it is this host's problem, not the store's. */
 static void fetch_failed(struct agent *a, bool helper_fault, int error, const char *what) {
         a->failures++;
+        /* The message's words before its first ':' say what is wrong. */
+        size_t n = strcspn(what, ":");
+        if (n >= sizeof(a->fetch_problem))
+                n = sizeof(a->fetch_problem) - 1;
+        memcpy(a->fetch_problem, what, n);
+        a->fetch_problem[n] = '\0';
         agent_log_fields(LOG_WARNING,
                          helper_fault ? AGENT_MID_HELPER_FAILED : AGENT_MID_FETCH_FAILED,
                          (&(struct agent_log_fields){.error = error}),
@@ -173,6 +179,12 @@ static int fetch_start(struct agent *a, const char *url, uint64_t max_size, cons
                         .allow_http = c->allow_http,
                         .etag = etag,
                         .sha256 = sha256,
+                        .store_auth = c->store_auth,
+                        .store_endpoint = c->store_endpoint,
+                        .store_region = c->store_region,
+                        .store_client_id = c->store_client_id,
+                        /* Test-only, as for the cloud facts (jit-agent(8)). */
+                        .metadata_endpoint = getenv("JIT_TEST_METADATA_URL"),
                 },
                 done, a, &a->fetch);
         if (r < 0) {

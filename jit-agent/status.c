@@ -54,10 +54,14 @@ static const char *store_state(struct agent *a) {
 
 void agent_status(struct agent *a) {
         char next[32] = "none";
+        bool problem = a->failures > 0 && a->fetch_problem[0];
 
         if (a->next_expiry > 0)
                 format_utc(a->next_expiry, false, next, sizeof(next));
-        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s",
+        /* After a failed poll, what failed: "store fresh, unreachable (no
+         * instance role)". */
+        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s%s%s%s",
                           a->n_grants, a->n_grants == 1 ? "" : "s", a->n_sessions,
-                          a->n_sessions == 1 ? "" : "s", next, store_state(a));
+                          a->n_sessions == 1 ? "" : "s", next, store_state(a), problem ? " (" : "",
+                          problem ? a->fetch_problem : "", problem ? ")" : "");
 }

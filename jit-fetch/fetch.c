@@ -25,10 +25,15 @@
 
 #include "fetch.h"
 #include "macro.h"
+#include "store-auth.h"
+#include "store-error.h"
 
 /* Bounds on what a server can make us keep from its headers. */
 #define FETCH_ETAG_MAX 1024
 #define FETCH_LOCATION_MAX 4096
+/* What is kept of an object store's error body, to say what it refused. */
+#define FETCH_ERROR_BODY_MAX 2048
+#define FETCH_ERROR_CODE_MAX 64
 
 struct io_watch {
         curl_socket_t fd;
@@ -63,6 +68,12 @@ struct fetcher {
         char *location; /* of the last response, to name a refused redirect */
         int64_t server_date;
         char errbuf[CURL_ERROR_SIZE];
+        /* With credentials attached (auth): the refusal's details. */
+        const struct store_auth *auth;
+        char error_body[FETCH_ERROR_BODY_MAX + 1];
+        size_t error_body_len;
+        char error_code[FETCH_ERROR_CODE_MAX + 1];    /* x-ms-error-code */
+        char bucket_region[FETCH_ERROR_CODE_MAX + 1]; /* x-amz-bucket-region */
 };
 
 static int curl_global_ret = -1;
@@ -207,6 +218,14 @@ static size_t on_curl_write(char *data, size_t size, size_t nmemb, void *userdat
         }
 
         if (!keep) {
+                if (f->auth && f->error_body_len < FETCH_ERROR_BODY_MAX) {
+                        size_t k = FETCH_ERROR_BODY_MAX - f->error_body_len;
+                        if (k > n)
+                                k = n;
+                        memcpy(f->error_body + f->error_body_len, data, k);
+                        f->error_body_len += k;
+                        f->error_body[f->error_body_len] = '\0';
+                }
                 f->body_len += n;
                 return n;
         }
@@ -271,6 +290,16 @@ static size_t on_curl_header(char *data, size_t size, size_t nmemb, void *userda
         } else if (header_is(data, n, "Location", &v, &len)) {
                 free(f->location);
                 f->location = len > 0 && len <= FETCH_LOCATION_MAX ? strndup(v, len) : NULL;
+        } else if (f->auth && header_is(data, n, "x-ms-error-code", &v, &len)) {
+                if (len < sizeof(f->error_code)) {
+                        memcpy(f->error_code, v, len);
+                        f->error_code[len] = '\0';
+                }
+        } else if (f->auth && header_is(data, n, "x-amz-bucket-region", &v, &len)) {
+                if (len < sizeof(f->bucket_region)) {
+                        memcpy(f->bucket_region, v, len);
+                        f->bucket_region[len] = '\0';
+                }
         } else if (header_is(data, n, "Date", &v, &len)) {
                 char buf[128];
                 time_t t;
@@ -291,8 +320,11 @@ static void transfer_reset(struct fetcher *f) {
                 curl_easy_cleanup(f->easy);
                 f->easy = NULL;
         }
-        curl_slist_free_all(f->headers);
+        store_headers_free(f->headers); /* they may hold a token */
         f->headers = NULL;
+        f->auth = NULL;
+        f->error_body[0] = f->error_code[0] = f->bucket_region[0] = '\0';
+        f->error_body_len = 0;
         f->done = NULL;
         f->userdata = NULL;
         f->url = mfree(f->url);
@@ -433,6 +465,22 @@ static void finish(struct fetcher *f, CURLcode c) {
                 /* A status we do not take, even if its body was also too big. */
                 (void) snprintf(message, sizeof(message), "HTTP %ld", code);
                 error = -EIO;
+                if (f->auth && f->auth->cloud != CLOUD_NONE)
+                        error = store_error_explain(
+                                &(struct store_refusal){
+                                        .cloud = f->auth->cloud,
+                                        .status = code,
+                                        .body = f->error_body,
+                                        .error_code = f->error_code[0] ? f->error_code : NULL,
+                                        .bucket_region =
+                                                f->bucket_region[0] ? f->bucket_region : NULL,
+                                        .region = f->auth->region,
+                                        .role = f->auth->creds ? f->auth->creds->role : NULL,
+                                        .session_token =
+                                                f->auth->creds && f->auth->creds->session_token,
+                                        .url = f->url,
+                                },
+                                message, sizeof(message));
         } else if (c != CURLE_OK)
                 error = map_curl_error(f, c, message, sizeof(message));
         else {
@@ -567,8 +615,9 @@ static long usec_to_curl_ms(uint64_t usec) {
 
 static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
         CURL *e = f->easy;
+        bool credentials = o->auth && o->auth->cloud != CLOUD_NONE;
 
-        SETOPT(e, CURLOPT_URL, o->url);
+        SETOPT(e, CURLOPT_URL, o->auth ? o->auth->url : o->url);
         /* Scheme-less URLs are https, not curl's guess of http. */
         SETOPT(e, CURLOPT_DEFAULT_PROTOCOL, "https");
         SETOPT(e, CURLOPT_PROTOCOLS_STR, o->allow_http ? "https,file,http" : "https,file");
@@ -577,7 +626,8 @@ static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
          * when http itself is allowed and the store is http. */
         SETOPT(e, CURLOPT_REDIR_PROTOCOLS_STR,
                o->allow_http && has_prefix_nocase(o->url, "http://") ? "https,http" : "https");
-        SETOPT(e, CURLOPT_FOLLOWLOCATION, 1L);
+        /* Credentials never go to where a redirect points (docs/security.md). */
+        SETOPT(e, CURLOPT_FOLLOWLOCATION, credentials ? 0L : 1L);
         SETOPT(e, CURLOPT_MAXREDIRS, 5L);
         if (o->connect_timeout_usec > 0)
                 SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, usec_to_curl_ms(o->connect_timeout_usec));
@@ -615,8 +665,15 @@ static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
                 if (!l)
                         return -ENOMEM;
                 f->headers = l;
-                SETOPT(e, CURLOPT_HTTPHEADER, f->headers);
         }
+        if (credentials) {
+                int r = store_auth_apply(o->auth, e, &f->headers);
+                if (r < 0)
+                        return r;
+                f->auth = o->auth;
+        }
+        if (f->headers)
+                SETOPT(e, CURLOPT_HTTPHEADER, f->headers);
         return 0;
 }
 

@@ -24,12 +24,16 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fetch-wire.h"
 #include "fetch.h"
+#include "jit-limits.h"
 #include "macro.h"
+#include "metadata-facts.h"
 #include "parse.h"
+#include "store-auth.h"
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
 #define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
@@ -145,7 +149,13 @@ static void help(void) {
                "  --pinned-pubkey=PIN        a path or sha256//…\n"
                "  --allow-http\n"
                "  --etag=ETAG                If-None-Match\n"
-               "  --sha256=HEX               the body must hash to this (a shard's name)\n");
+               "  --sha256=HEX               the body must hash to this (a shard's name)\n"
+               "  --store-auth=auto|aws|gcp|azure|none   credentials of this instance's identity\n"
+               "  --store-endpoint=URL  --store-region=REGION  --store-client-id=ID\n"
+               "  --endpoint=URL             the metadata service for credentials: tests only\n\n"
+               "jit-fetch --metadata=CLOUD [--timeout-usec=N] [--max-size=BYTES]\n\n"
+               "Ask this host's cloud metadata service (aws, gcp, azure) for its facts.\n"
+               "  --endpoint=URL             another metadata service: for tests only\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -160,6 +170,12 @@ int main(int argc, char *argv[]) {
                 OPT_PIN,
                 OPT_HTTP,
                 OPT_ETAG,
+                OPT_STORE_AUTH,
+                OPT_STORE_ENDPOINT,
+                OPT_STORE_REGION,
+                OPT_STORE_CLIENT_ID,
+                OPT_METADATA,
+                OPT_ENDPOINT,
                 OPT_SHA256,
         };
         static const struct option options[] = {
@@ -173,6 +189,12 @@ int main(int argc, char *argv[]) {
                 {"pinned-pubkey", required_argument, NULL, OPT_PIN},
                 {"allow-http", no_argument, NULL, OPT_HTTP},
                 {"etag", required_argument, NULL, OPT_ETAG},
+                {"store-auth", required_argument, NULL, OPT_STORE_AUTH},
+                {"store-endpoint", required_argument, NULL, OPT_STORE_ENDPOINT},
+                {"store-region", required_argument, NULL, OPT_STORE_REGION},
+                {"store-client-id", required_argument, NULL, OPT_STORE_CLIENT_ID},
+                {"metadata", required_argument, NULL, OPT_METADATA},
+                {"endpoint", required_argument, NULL, OPT_ENDPOINT},
                 {"sha256", required_argument, NULL, OPT_SHA256},
                 {"help", no_argument, NULL, 'h'},
                 {},
@@ -183,7 +205,11 @@ int main(int argc, char *argv[]) {
                 .max_size = 16ULL << 20,
         };
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        struct store_auth auth = {};
         struct fetcher *f = NULL;
+        /* The metadata job (metadata-facts.h); its answers are small. */
+        struct imds_options m = {.cloud = CLOUD_NONE};
+        bool max_given = false;
         int c, r;
 
         /* Before anything else: nothing below needs a privilege. */
@@ -207,6 +233,7 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_MAX:
                         r = parse_u64(optarg, &o.max_size);
+                        max_given = true;
                         break;
                 case OPT_CA:
                         o.ca_file = optarg;
@@ -226,6 +253,29 @@ int main(int argc, char *argv[]) {
                 case OPT_ETAG:
                         o.etag = optarg;
                         break;
+                case OPT_STORE_AUTH:
+                        o.store_auth = optarg;
+                        break;
+                case OPT_STORE_ENDPOINT:
+                        o.store_endpoint = optarg;
+                        break;
+                case OPT_STORE_REGION:
+                        o.store_region = optarg;
+                        break;
+                case OPT_STORE_CLIENT_ID:
+                        o.store_client_id = optarg;
+                        break;
+                case OPT_METADATA:
+                        if (cloud_from_string(optarg, &m.cloud) < 0 ||
+                            !cloud_fact_prefix(m.cloud)) {
+                                fprintf(stderr, "jit-fetch: --metadata: aws, gcp or azure\n");
+                                return 2;
+                        }
+                        break;
+                case OPT_ENDPOINT:
+                        m.endpoint = optarg;
+                        o.metadata_endpoint = optarg;
+                        break;
                 case OPT_SHA256:
                         o.sha256 = optarg;
                         break;
@@ -240,10 +290,31 @@ int main(int argc, char *argv[]) {
                         return 2;
                 }
         }
+        if (m.cloud != CLOUD_NONE) {
+                if (optind < argc || o.url) {
+                        fprintf(stderr, "jit-fetch: --metadata takes no --url and no arguments\n");
+                        return 2;
+                }
+                m.timeout_usec = o.total_timeout_usec;
+                m.max_answer = max_given ? o.max_size : JIT_METADATA_ANSWER_MAX;
+                return metadata_facts_job(&m, STDOUT_FILENO) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        }
         if (optind < argc || !o.url) {
                 fprintf(stderr, "jit-fetch: --url=URL and no other arguments expected\n");
                 return 2;
         }
+
+        /* The store's URL and this instance's credentials for it, if it is
+         * an object store: what is wrong (no role, no identity) is the
+         * fetch's answer, in words that say what to fix. */
+        char why[FETCH_WIRE_MESSAGE_MAX] = "";
+        r = store_auth_prepare(&o, (int64_t) time(NULL), &auth, why, sizeof(why));
+        if (r < 0) {
+                (void) fetch_wire_write(STDOUT_FILENO, r, why[0] ? why : "cannot reach the store",
+                                        NULL);
+                return EXIT_SUCCESS;
+        }
+        o.auth = &auth;
 
         r = sd_event_new(&event);
         if (r >= 0)
@@ -254,9 +325,13 @@ int main(int argc, char *argv[]) {
                 /* Still an answer the agent can log: what could not start. */
                 (void) fetch_wire_write(STDOUT_FILENO, r, "cannot start the transfer", NULL);
                 fetcher_free(f);
+                store_auth_done(&auth);
+                credentials_forget();
                 return EXIT_SUCCESS;
         }
         r = sd_event_loop(event);
         fetcher_free(f);
+        store_auth_done(&auth);
+        credentials_forget(); /* wiped, not left to the exit */
         return r < 0 ? EXIT_FAILURE : exit_status;
 }

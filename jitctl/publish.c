@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "fileio.h"
@@ -63,6 +66,29 @@ static void help(void) {
 }
 
 /* The serial of the head already in the store: 0 when there is none. */
+/* Web servers that serve a folder (nginx, Apache) make a file's ETag of its
+ * mtime in whole seconds and its size. Two heads of the same size written in
+ * the same second would have the same ETag, and every host would get "304
+ * Not Modified" for the newer one until the next publish. So a new head's
+ * mtime is always past the previous head's, by a second if need be
+ * (docs/bundle-format.md, "Serving the store"). */
+static int head_mtime_advance(const char *path, const struct timespec *prev) {
+        struct stat st;
+        struct timespec times[2];
+
+        if (prev->tv_sec == 0)
+                return 0; /* no previous head */
+        if (lstat(path, &st) < 0)
+                return -errno;
+        if (st.st_mtim.tv_sec > prev->tv_sec)
+                return 0;
+        times[0] = (struct timespec){.tv_nsec = UTIME_OMIT};
+        times[1] = (struct timespec){.tv_sec = prev->tv_sec + 1};
+        if (utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW) < 0)
+                return -errno;
+        return 0;
+}
+
 static int previous_serial(const char *store, uint64_t *ret) {
         _cleanup_free_ char *path = NULL, *text = NULL;
         _cleanup_json_ struct json_object *payload = NULL;
@@ -492,9 +518,19 @@ int verb_publish(int argc, char *argv[]) {
         head_path = path_join(store, STORE_HEAD_FILE);
         if (!head_path || asprintf(&out, "%s\n", token) < 0)
                 goto oom;
+        struct stat prev_st;
+        struct timespec prev_mtime = {};
+        if (lstat(head_path, &prev_st) == 0)
+                prev_mtime = prev_st.st_mtim;
         r = write_file_atomic(head_path, out, strlen(out), 0644, &err);
         if (r < 0) {
                 ctl_file_error(head_path, &err);
+                goto finish;
+        }
+        r = head_mtime_advance(head_path, &prev_mtime);
+        if (r < 0) {
+                ctl_error("%s: cannot set its modification time past the previous head's: %s",
+                          head_path, strerror(-r));
                 goto finish;
         }
         /* … and check what actually landed on disk. */

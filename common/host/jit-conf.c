@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The jit.conf parser, a little over 600 lines on purpose: the key table and
+/* The jit.conf parser, about 700 lines on purpose: the key table and
  * one small parser per value type together, so that every key jit.conf(5)
  * lists is found in this one file (docs/check-docs.py reads the table). */
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include "jit-limits.h"
 #include "parse.h"
 #include "selector.h"
+#include "store-conf.h"
 
 #define MINUTE 60
 #define HOUR (60 * MINUTE)
@@ -24,6 +25,7 @@ void config_free(struct jit_config *c) {
         free(c->trust_store);
         free(c->host_id);
         strv_free(c->labels);
+        strv_free(c->selector_facts);
         free(c->state_dir);
         free(c->run_dir);
         free(c->bundle_url);
@@ -31,6 +33,10 @@ void config_free(struct jit_config *c) {
         free(c->client_cert);
         free(c->client_key);
         free(c->pinned_pubkey);
+        free(c->store_auth);
+        free(c->store_endpoint);
+        free(c->store_region);
+        free(c->store_client_id);
         strv_free(c->exempt_users);
         free(c->exempt_group);
         free(c->warn_before);
@@ -70,6 +76,7 @@ int config_new(struct jit_config **ret) {
         c->max_grant_ttl = 12 * HOUR;
         c->clock_skew = 60;
         c->poll_interval = 60;
+        c->cloud_refresh = 5 * MINUTE;
         c->fetch_timeout = 30;
         c->max_bundle_size = JIT_HEAD_TOKEN_MAX;
         c->allow_http = false;
@@ -100,6 +107,9 @@ enum key_type {
         KEY_USERS,
         KEY_GROUP,
         KEY_WARN_BEFORE,
+        KEY_STORE,
+        KEY_CLOUD,
+        KEY_SELECTOR_FACTS,
         KEY_UID_RANGE,
 };
 
@@ -120,6 +130,9 @@ static const struct key_def keys[] = {
         {"clock_skew", KEY_DURATION, FIELD(clock_skew), 0, HOUR, "0..1h"},
         {"host_id", KEY_HOST_ID, FIELD(host_id), 0, 0, NULL},
         {"labels", KEY_LABELS, FIELD(labels), 0, 0, NULL},
+        {"cloud", KEY_CLOUD, FIELD(cloud), 0, 0, NULL},
+        {"cloud_refresh", KEY_DURATION, FIELD(cloud_refresh), 5, DAY, "5s..1d"},
+        {"selector_facts", KEY_SELECTOR_FACTS, FIELD(selector_facts), 0, 0, NULL},
         {"state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL},
         {"run_dir", KEY_PATH, FIELD(run_dir), 0, 0, NULL},
         {"bundle_url", KEY_URL, FIELD(bundle_url), 0, 0, NULL},
@@ -131,6 +144,10 @@ static const struct key_def keys[] = {
         {"client_key", KEY_PATH, FIELD(client_key), 0, 0, NULL},
         {"pinned_pubkey", KEY_PINNED_PUBKEY, FIELD(pinned_pubkey), 0, 0, NULL},
         {"allow_http", KEY_BOOLEAN, FIELD(allow_http), 0, 0, NULL},
+        {"store_auth", KEY_STORE, FIELD(store_auth), 0, 0, NULL},
+        {"store_endpoint", KEY_STORE, FIELD(store_endpoint), 0, 0, NULL},
+        {"store_region", KEY_STORE, FIELD(store_region), 0, 0, NULL},
+        {"store_client_id", KEY_STORE, FIELD(store_client_id), 0, 0, NULL},
         {"stale_after", KEY_DURATION, FIELD(stale_after), 0, 30 * DAY, "0..30d"},
         {"stale_policy", KEY_STALE_POLICY, FIELD(stale_policy), 0, 0, NULL},
         {"exempt_users", KEY_USERS, FIELD(exempt_users), 0, 0, NULL},
@@ -228,7 +245,7 @@ static bool is_hex(char c) {
 }
 
 static bool bundle_url_is_valid(const char *s) {
-        static const char *const schemes[] = {"https://", "http://", "file:///"};
+        static const char *const schemes[] = {"https://", "http://", "file:///", "s3://", "gs://"};
         bool scheme_ok = false;
 
         if (strlen(s) > JIT_BUNDLE_URL_MAX || !is_graph_string(s))
@@ -336,6 +353,29 @@ static int parse_issuers(struct jit_config *c, const char *v, const struct key_d
         }
         strv_free(c->issuers);
         c->issuers = TAKE_PTR(l);
+        return 0;
+}
+
+/* Fact keys, or families ending in '.'; each at most once. */
+static int parse_selector_facts(struct jit_config *c, const char *v, const struct key_def *k,
+                                unsigned line, struct jit_error *err) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = split_list(v, k->name, line, &l, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; l[i]; i++) {
+                if (i >= JIT_FACTS_MAX || !fact_key_is_valid(l[i], strlen(l[i])))
+                        return line_error(err, line, "%s: '%.64s' is not a fact key or family",
+                                          k->name, l[i]);
+                for (size_t j = 0; j < i; j++)
+                        if (streq(l[i], l[j]))
+                                return line_error(err, line, "%s: '%.64s' listed twice", k->name,
+                                                  l[i]);
+        }
+        strv_free(c->selector_facts);
+        c->selector_facts = TAKE_PTR(l);
         return 0;
 }
 
@@ -511,8 +551,10 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return parse_labels(c, v, k, line, err);
         case KEY_URL:
                 if (!bundle_url_is_valid(v))
-                        return line_error(err, line, "%s: not an https://, http:// or file:/// URL",
-                                          k->name);
+                        return line_error(
+                                err, line,
+                                "%s: not an https://, http://, file:///, s3:// or gs:// URL",
+                                k->name);
                 return set_string(field, v, err);
         case KEY_BOOLEAN:
                 if (parse_boolean(v, &b) < 0)
@@ -543,6 +585,19 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return set_string(field, v, err);
         case KEY_WARN_BEFORE:
                 return parse_warn_before(c, v, k, line, err);
+        case KEY_STORE: {
+                const char *why = store_conf_check(k->name, v);
+                if (why)
+                        return line_error(err, line, "%s: %s", k->name, why);
+                return set_string(field, v, err);
+        }
+        case KEY_CLOUD:
+                if (cloud_from_string(v, &c->cloud) < 0)
+                        return line_error(err, line, "%s: expected auto, aws, gcp, azure or none",
+                                          k->name);
+                return 0;
+        case KEY_SELECTOR_FACTS:
+                return parse_selector_facts(c, v, k, line, err);
         case KEY_UID_RANGE:
                 return parse_uid_range(c, v, line, err);
         }
@@ -633,6 +688,9 @@ int config_parse(const char *text, size_t len, struct jit_config **ret, struct j
         if (c->bundle_url && strncmp(c->bundle_url, "http://", 7) == 0 && !c->allow_http)
                 return line_error(err, url_line,
                                   "bundle_url: http:// is refused unless allow_http = yes");
+        if (c->store_endpoint && strncmp(c->store_endpoint, "http://", 7) == 0 && !c->allow_http)
+                return jit_error_set(err, EINVAL, JIT_REASON_CONFIG,
+                                     "store_endpoint: http:// is refused unless allow_http = yes");
 
         *ret = TAKE_PTR(c);
         return 0;

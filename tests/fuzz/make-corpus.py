@@ -290,6 +290,28 @@ def main():
                     ("empty-host", "https://s/%h\0")]:
         write("bundle-url", name, t.encode("latin-1"))
 
+    # Object-store URLs and refusals (fuzz-store-url.c): a flags byte (cloud
+    # setting, allow_http, status index), URL NUL ENDPOINT NUL BODY.
+    s3err = (b"<?xml version=\"1.0\"?><Error><Code>%s</Code><Region>eu-central-1</Region>"
+             b"</Error>")
+    for name, flags, t in [
+            ("s3", 4 | 7 << 4, b"s3://jit-store/fleet/head.jwt\0\0" + s3err % b"AccessDenied"),
+            ("s3-endpoint", 1 | 8 | 5 << 4,
+             b"s3://jit-store/fleet/objects/ab12\0http://127.0.0.1:9000\0" +
+             s3err % b"AuthorizationHeaderMalformed"),
+            ("s3-skew", 1 | 7 << 4, b"s3://b-1/k\0\0" + s3err % b"RequestTimeTooSkewed"),
+            ("s3-dotdot", 1, b"s3://jit-store/a/../b\0\0"),
+            ("gs", 2 | 6 << 4, b"gs://jit-store/head.jwt\0\0{\"error\": \"expired\"}"),
+            ("azure", 3 | 6 << 4, b"https://a.blob.core.windows.net/c/head.jwt\0"
+             b"https://127.0.0.1:10000/devstoreaccount1\0<Error><Code>InvalidAuthenticationInfo"
+             b"</Code><AuthenticationErrorDetail>Audience validation failed."
+             b"</AuthenticationErrorDetail></Error>"),
+            ("azure-code-markup", 3 | 7 << 4,
+             b"https://a.blob.core.windows.net/c/k\0<b>Auth\r\nX: y\0"),
+            ("redirect", 2 | 2 << 4, b"gs://jit-store/moved\0\0"),
+            ("plain-https", 4, b"https://store.example.com/head.jwt?x=%41\0\0")]:
+        write("store-url", name, bytes([flags]) + t)
+
     jitctl = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("JITCTL")
     if jitctl:
         with_jitctl(jitctl, pub)

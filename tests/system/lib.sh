@@ -323,6 +323,8 @@ agent_publish() {
         echo "$out" | sed 's/^/# publish: /'
         serial=$(sed -n 's/^head serial \([0-9]*\):.*/\1/p' <<<"$out")
         [[ -n $serial ]] || die "jitctl publish printed no serial"
+        # A store elsewhere (demo/run's private S3 bucket): upload it.
+        [[ -z ${AGENT_PUBLISH_HOOK:-} ]] || "$AGENT_PUBLISH_HOOK"
         [[ -n $AGENT_PID ]] || return 0
         mark=$(agent_log_mark)
         kill -HUP "$AGENT_PID"
