@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "agent-log.h"
 #include "agent.h"
 #include "facts-file.h"
 #include "host-facts.h"
@@ -50,6 +51,7 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
                 a->facts_changed = true;
         context_done(&a->ctx);
         a->ctx = ctx;
+        agent_audit_set_run_dir(a->ctx.config->run_dir);
         return 0;
 }
 

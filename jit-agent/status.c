@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent-log.h"
 #include "host-state.h"
+#include "host-status.h"
 #include "status.h"
 
 /* "14:05:00 UTC", or with the date: "2026-12-04 14:05:00 UTC". */
@@ -37,31 +39,38 @@ static void store_freshness_changed(struct agent *a, bool fresh, int64_t bundle_
         a->store_stale = !fresh;
 }
 
-/* "store fresh", "store stale", "no bundle yet", with ", unreachable" after
- * failed polls. */
-static const char *store_state(struct agent *a) {
-        struct host_state st;
-        bool fresh;
-
-        if (host_state_load(a->ctx.config, &st, NULL) < 0 || st.serial == 0)
-                return a->failures > 0 ? "no bundle yet, store unreachable" : "no bundle yet";
-        fresh = (int64_t) time(NULL) - a->ctx.config->clock_skew < st.bundle_exp;
-        store_freshness_changed(a, fresh, st.bundle_exp);
-        if (a->failures > 0)
-                return fresh ? "store fresh, unreachable" : "store stale, unreachable";
-        return fresh ? "store fresh" : "store stale";
-}
-
+/* The STATUS= line and run_dir/agent-status, from one struct host_status
+ * (host-status.h): jitctl status reads the file, systemctl shows the line. */
 void agent_status(struct agent *a) {
-        char next[32] = "none";
-        bool problem = a->failures > 0 && a->fetch_problem[0];
+        struct host_status hs = {.pid = getpid(),
+                                 .updated = (int64_t) time(NULL),
+                                 .failures = a->failures,
+                                 .store_skew = a->store_skew,
+                                 .n_grants = a->n_grants,
+                                 .n_sessions = a->n_sessions,
+                                 .next_expiry = a->next_expiry};
+        struct host_state st = {};
+        struct jit_error err = {};
+        char line[256];
 
-        if (a->next_expiry > 0)
-                format_utc(a->next_expiry, false, next, sizeof(next));
-        /* After a failed poll, what failed: "store fresh, unreachable (no
-         * instance role)". */
-        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s%s%s%s",
-                          a->n_grants, a->n_grants == 1 ? "" : "s", a->n_sessions,
-                          a->n_sessions == 1 ? "" : "s", next, store_state(a), problem ? " (" : "",
-                          problem ? a->fetch_problem : "", problem ? ")" : "");
+        if (host_state_load(a->ctx.config, &st, NULL) < 0)
+                st = (struct host_state){};
+        hs.store = store_freshness_of(a->ctx.config, &st, a->failures, hs.updated);
+        hs.serial = st.serial;
+        hs.bundle_exp = st.bundle_exp;
+        hs.last_fetch = st.last_fetch;
+        /* After a failed poll, what failed: "store unreachable (no instance
+         * role)". */
+        if (a->failures > 0)
+                (void) snprintf(hs.problem, sizeof(hs.problem), "%s", a->fetch_problem);
+        if (st.serial > 0)
+                store_freshness_changed(
+                        a, hs.store != STORE_STALE_ADMITTING && hs.store != STORE_STALE_REFUSING,
+                        st.bundle_exp);
+        host_status_line(&hs, line, sizeof(line));
+        (void) sd_notifyf(false, "STATUS=%s", line);
+        if (host_status_save(a->ctx.config->run_dir, &hs, &err) < 0)
+                agent_log(LOG_WARNING, AGENT_MID_STATUS_WRITE_FAILED,
+                          "cannot write %s/" AGENT_STATUS_FILE ": %s", a->ctx.config->run_dir,
+                          err.message);
 }
