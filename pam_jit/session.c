@@ -7,6 +7,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "break-glass.h"
 #include "hooks.h"
 #include "identity.h"
 #include "jit-limits.h"
@@ -247,10 +248,13 @@ enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *a
         _cleanup_(config_freep) struct jit_config *config = NULL;
         char sid[JIT_SESSION_ID_MAX + 1];
         struct jit_error err = {};
+        const void *user = NULL;
         size_t left = 0;
 
         if (args->mode == PAM_JIT_MODE_SUDO)
                 return OUTCOME_ALLOW; /* the elevation ends with the login session */
+        if (pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS && break_glass_listed(args, user))
+                return OUTCOME_ALLOW; /* nothing was recorded */
         if (session_id_of_pid(0, sid, sizeof(sid)) < 0)
                 return OUTCOME_ALLOW;
         if (config_load(args->config, 0, &config, &err) < 0) {
