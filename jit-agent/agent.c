@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "agent.h"
 #include "host-facts.h"
@@ -37,6 +38,8 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
         token_digest_set_done(&a->verified); /* verified under the old trust store */
         context_done(&a->ctx);
         a->ctx = ctx;
+        a->config_loaded_at = (int64_t) time(NULL);
+        a->reload_failed_at = 0;
         return 0;
 }
 
@@ -47,6 +50,7 @@ void agent_done(struct agent *a) {
         sd_event_source_unref(a->sessions_watch);
         sd_event_source_unref(a->reconcile_soon);
         sd_event_source_unref(a->trim_soon);
+        sd_event_source_unref(a->store_timer);
         a->fetch = fetch_job_cancel(a->fetch);
         sd_bus_flush_close_unref(a->bus);
         sd_event_unref(a->event);
