@@ -65,7 +65,7 @@ static void next_at(int64_t *next, int64_t t, int64_t now) {
 }
 
 /* Is the grant jti of user still usable for scope (and target)? On success
- * *ret_end is its end on this host (exp + clock_skew). */
+ * *ret_end is its end: its exp. */
 static int grant_usable(struct agent *a, const struct host_snapshot *snap, const char *user,
                         const char *jti, unsigned scope, const char *runas, const char *session,
                         int64_t now, bool *ret, int64_t *ret_end, enum verdict *ret_verdict) {
@@ -101,7 +101,7 @@ static int grant_usable(struct agent *a, const struct host_snapshot *snap, const
         if (ret_verdict)
                 *ret_verdict = d.verdict;
         if (*ret)
-                *ret_end = d.grant->exp + a->ctx.config->clock_skew;
+                *ret_end = d.grant->exp;
         return 0;
 }
 
@@ -324,7 +324,7 @@ static bool enforce_login(struct agent *a, const struct host_snapshot *snap,
 
                 if (session_record_update(a->ctx.config->run_dir, rec->id, rebind_edit, &b, &err) >=
                     0) {
-                        end = succ.grant->exp + a->ctx.config->clock_skew;
+                        end = succ.grant->exp;
                         format_hms_utc(end, when, sizeof(when));
                         agent_audit(AUDIT_SESSION_EXTENDED, LOG_INFO,
                                     &(struct audit_fields){.grant_id = succ.grant->jti,
@@ -394,7 +394,7 @@ static bool enforce_elevations(struct agent *a, const struct host_snapshot *snap
                                                                      .grant_id = succ.grant->jti}),
                                          "session %s: sudo to %s re-bound to grant %s", rec->id,
                                          target, succ.grant->jti);
-                        next_at(next, succ.grant->exp + a->ctx.config->clock_skew, now);
+                        next_at(next, succ.grant->exp, now);
                         continue;
                 }
 

@@ -5,12 +5,12 @@
 
 #include "messages.h"
 
-void format_hhmm_utc(int64_t t, char *buf, size_t size) {
+void format_hms_utc(int64_t t, char *buf, size_t size) {
         time_t tt = (time_t) t;
         struct tm tm;
 
         /* gmtime_r, not gmtime: sshd and sudo may run PAM from threads. */
-        if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%H:%M", &tm) == 0)
+        if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%H:%M:%S", &tm) == 0)
                 (void) snprintf(buf, size, "?");
 }
 
@@ -34,11 +34,11 @@ void message_denied(pam_handle_t *pamh, enum pam_jit_mode mode, const char *user
                 (void) pam_error(pamh, "jit: your access grant %s was revoked", jti);
                 break;
         case VERDICT_EXPIRED:
-                format_hhmm_utc(d->grant->exp, when, sizeof(when));
+                format_hms_utc(d->grant->exp, when, sizeof(when));
                 (void) pam_error(pamh, "jit: your access grant %s expired at %s UTC", jti, when);
                 break;
         case VERDICT_NOT_YET:
-                format_hhmm_utc(d->grant->nbf, when, sizeof(when));
+                format_hms_utc(d->grant->nbf, when, sizeof(when));
                 (void) pam_error(pamh, "jit: your access grant %s starts at %s UTC", jti, when);
                 break;
         case VERDICT_BOUND:
@@ -65,7 +65,7 @@ void message_access_until(pam_handle_t *pamh, const struct grant *g, int64_t now
         char when[16], detail[600] = "";
         int64_t left = (g->exp - now + 59) / 60;
 
-        format_hhmm_utc(g->exp, when, sizeof(when));
+        format_hms_utc(g->exp, when, sizeof(when));
         if (g->ticket && g->approver)
                 (void) snprintf(detail, sizeof(detail), " (ticket %s, approved by %s)", g->ticket,
                                 g->approver);

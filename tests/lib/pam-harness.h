@@ -142,8 +142,8 @@ void fixture_write_file(struct fixture *f, const char *rel, const char *text, mo
 /* root/rel as a heap string. */
 char *fixture_path(const struct fixture *f, const char *rel);
 
-/* "HH:MM" (UTC) of t into buf (at least 6 bytes). Child-safe. */
-const char *hhmm(int64_t t, char *buf, size_t size);
+/* "HH:MM:SS" (UTC) of t into buf (at least 9 bytes). Child-safe. */
+const char *hms(int64_t t, char *buf, size_t size);
 
 /* Conversation: records every message, answers prompts per log->mode.
  * appdata_ptr is a struct conv_log. Child-safe. */

@@ -215,7 +215,7 @@ static void check_lifecycle(struct fixture *f, struct child_report *rep) {
         want_info = fixture_own(
                 f, test_strdupf("jit: access by grant g-1 (ticket INC-1, approved by bob) until "
                                 "%s UTC, in ",
-                                hhmm(f->now + 1800, t, sizeof(t))));
+                                hms(f->now + 1800, t, sizeof(t))));
         if (!conv_find(&rep->log, PAM_TEXT_INFO, want_info) ||
             conv_count(&rep->log, PAM_ERROR_MSG) != 0) {
                 conv_dump("ssh session", &rep->log);
@@ -582,7 +582,7 @@ static void run_sudo_case(void **state) {
 
                 want = fixture_own(
                         f, p ? test_strdupf("%.*s%s%s", (int) (p - c->want_msg), c->want_msg,
-                                            hhmm(f->now + c->want_t, t, sizeof(t)), p + 3)
+                                            hms(f->now + c->want_t, t, sizeof(t)), p + 3)
                              : strdup(c->want_msg));
         }
 

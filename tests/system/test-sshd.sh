@@ -24,7 +24,7 @@ print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))[sys.argv[2]]
 EOF
 }
 
-hhmm() { date -u -d "@$1" +%H:%M; }
+hms() { date -u -d "@$1" +%H:%M; }
 
 echo "## 1. no grant at all (an empty bundle is staged)"
 publish_stage
@@ -59,7 +59,7 @@ fi
 while (($(date +%s) < exp + 1)); do sleep 0.2; done
 # The host state is not touched: the module itself enforces exp.
 login echo hello-after-expiry
-expect_denied "same grant after its exp" "jit: your access grant g-exp expired at $(hhmm "$exp") UTC"
+expect_denied "same grant after its exp" "jit: your access grant g-exp expired at $(hms "$exp") UTC"
 # jitctl publish may keep an expired grant for a while (so hosts can say
 # "expired at"); it would outrank the messages of the cases below.
 rm -f "$D/store/grants/exp.jwt"
@@ -134,7 +134,7 @@ grant future --jti g-future --scope ssh --ttl 10m --not-before +10m
 nbf=$(claim "$D/store/grants/future.jwt" nbf)
 publish_stage
 login echo hello
-expect_denied "grant starting in 10 min" "jit: your access grant g-future starts at $(hhmm "$nbf") UTC"
+expect_denied "grant starting in 10 min" "jit: your access grant g-future starts at $(hms "$nbf") UTC"
 rm -f "$D/store/grants/future.jwt"
 
 echo "## 6. bind=session: one live session owns the grant"

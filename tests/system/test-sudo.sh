@@ -163,8 +163,8 @@ check "sudo with the password works while the grant is valid" has "$D/out" "pw-r
 check "sudo -n works next (timestamp warm, grant valid)" has "$D/out" "warm-rc=0"
 check "both ran before the grant's exp (else the test is too slow)" has "$D/out" "before-exp=1"
 check "after exp, sudo -n fails" has "$D/out" "after-rc=1"
-check "the user is told 'jit: your access grant g-short expired at $(date -u -d "@$exp" +%H:%M) UTC'" \
-        has "$D/out" "jit: your access grant g-short expired at $(date -u -d "@$exp" +%H:%M) UTC"
+check "the user is told 'jit: your access grant g-short expired at $(date -u -d "@$exp" +%H:%M:%S) UTC'" \
+        has "$D/out" "jit: your access grant g-short expired at $(date -u -d "@$exp" +%H:%M:%S) UTC"
 check "sudo reports the account stack's refusal" has "$D/out" "PAM account management error"
 # With -n, sudo reaches the account stack only when its timestamp is warm:
 # cold, it stops at "a password is required" (the control below). So the
