@@ -25,6 +25,27 @@ void message_denied(pam_handle_t *pamh, enum pam_jit_mode mode, const char *user
         if (!d->grant && (verdict == VERDICT_EXPIRED || verdict == VERDICT_NOT_YET))
                 verdict = VERDICT_NONE;
 
+        /* sudo is refused for want of a sudo grant: say so first, so that
+         * a revoked or expired sudo grant is not read as the end of the
+         * login grant the user is still working under. */
+        if (mode == PAM_JIT_MODE_SUDO && verdict != VERDICT_STALE && verdict != VERDICT_NONE &&
+            verdict != VERDICT_RUNAS) {
+                char why[64] = "";
+
+                if (verdict == VERDICT_REVOKED)
+                        (void) snprintf(why, sizeof(why), "was revoked");
+                else if (verdict == VERDICT_EXPIRED) {
+                        format_hms_utc(d->grant->exp, when, sizeof(when));
+                        (void) snprintf(why, sizeof(why), "expired at %s UTC", when);
+                } else if (verdict == VERDICT_NOT_YET) {
+                        format_hms_utc(d->grant->nbf, when, sizeof(when));
+                        (void) snprintf(why, sizeof(why), "starts at %s UTC", when);
+                } else
+                        (void) snprintf(why, sizeof(why), "is in use by another session");
+                (void) pam_error(pamh, "jit: no sudo grant for %s on this host (sudo grant %s %s)",
+                                 user, jti, why);
+                return;
+        }
         switch (verdict) {
         case VERDICT_STALE:
                 (void) pam_error(pamh, "jit: access grants on this host are out of date; new "
