@@ -165,9 +165,10 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
         }
         agent_audit(AUDIT_BUNDLE_ACCEPTED, LOG_INFO,
                     &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
-                    "bundle serial %llu accepted: %zu grants for %zu users, %zu revoked, %zu "
+                    "bundle serial %llu accepted: %zu grant%s for %zu user%s, %zu revoked, %zu "
                     "invalid",
-                    (unsigned long long) result.serial, result.n_grants, result.n_users,
+                    (unsigned long long) result.serial, result.n_grants,
+                    PLURAL_S(result.n_grants), result.n_users, PLURAL_S(result.n_users),
                     result.n_revoked, result.n_invalid);
         a->keys_dirty = true;
         (void) agent_reconcile(a);

@@ -428,9 +428,9 @@ int verb_publish(int argc, char *argv[]) {
 
         format_utc(now + bundle_ttl, (now + bundle_ttl) / 86400 == now / 86400, until,
                    sizeof(until));
-        printf("bundle serial %" PRIu64 ": %zu grants, %zu revoked, %zu expired dropped, %zu "
+        printf("bundle serial %" PRIu64 ": %zu grant%s, %zu revoked, %zu expired dropped, %zu "
                "invalid skipped, fresh until %s\n",
-               serial, n.grants, n.revoked, n.expired, n.invalid, until);
+               serial, n.grants, PLURAL_S(n.grants), n.revoked, n.expired, n.invalid, until);
         if (n.revoked_kept > 0)
                 printf("(%zu revoked grant%s kept, so hosts can say it was revoked)\n",
                        n.revoked_kept, n.revoked_kept == 1 ? "" : "s");

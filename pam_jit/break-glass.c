@@ -39,17 +39,19 @@ bool break_glass_admit(pam_handle_t *pamh, const struct pam_jit_args *args, bool
         /* The files are read only to say whether this is the break-glass
          * path in earnest: the admission does not depend on them. */
         if (context_load(args->config, &ctx, &err) < 0) {
-                pam_syslog(pamh, LOG_CRIT,
-                           "%s %s: allowed by the PAM line's exempt list although jit-access "
-                           "cannot decide on this host (%s); everyone else is refused until "
-                           "that is fixed",
-                           what, user, err.message);
-                (void) audit_emit(AUDIT_EXEMPT_USED, LOG_CRIT, "pam_jit",
-                                  &(struct audit_fields){.user = user,
-                                                         .result = "allowed without a grant "
-                                                                   "(exempt; jit-access broken)"},
-                                  "%s %s: allowed without a grant (exempt); jit-access broken: %s",
-                                  what, user, err.message);
+                if (audit_emit(AUDIT_EXEMPT_USED, LOG_CRIT, "pam_jit",
+                               &(struct audit_fields){.user = user,
+                                                      .result = "allowed without a grant (exempt; "
+                                                                "jit-access broken)"},
+                               "%s %s: allowed by the PAM line's exempt list although jit-access "
+                               "cannot decide on this host (%s); everyone else is refused until "
+                               "that is fixed",
+                               what, user, err.message) < 0)
+                        pam_syslog(pamh, LOG_CRIT,
+                                   "%s %s: allowed by the PAM line's exempt list although "
+                                   "jit-access cannot decide on this host (%s); everyone else is "
+                                   "refused until that is fixed",
+                                   what, user, err.message);
                 return true;
         }
         decision_log(pamh, &ctx, AUDIT_EXEMPT_USED, LOG_WARNING, what, user, NULL,

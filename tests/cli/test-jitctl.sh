@@ -106,9 +106,13 @@ expect 2 "keygen without --out" -- keygen
 echo "# issue and verify a grant"
 run "${ISSUE[@]}" --jti grant-1 --out g1.jwt
 if [[ $rc -eq 0 ]]; then pass "issue a grant"; else fail "issue a grant: exit $rc"; fi
-G1=$(cat out)
+G1=$(cat g1.jwt)
 mode g1.jwt 644
-if [[ $(cat g1.jwt) == "$G1" ]]; then pass "--out holds the printed token"; else fail "--out differs from stdout"; fi
+# The token works as a password (prompt): --out keeps it off the terminal.
+if grep -qF "$G1" out; then fail "--out also printed the token"; else pass "--out does not print the token"; fi
+if grep -qx "g1.jwt: grant grant-1 written" out; then pass "--out says where the grant went"; else fail "--out printed: $(cat out)"; fi
+run "${ISSUE[@]}" --jti grant-1
+if [[ $(cat out) == *.*.* && $(cat out) != *" "* ]]; then pass "without --out, the token is printed"; else fail "without --out: $(cat out)"; fi
 hdr=$(cut -d. -f1 <<<"$G1")
 "$PY" - "$hdr" >hdr.json <<'PYEOF'
 import base64, sys
@@ -246,6 +250,10 @@ contains err "dropped expired grant grant-expired (alice, expired at" "publish r
 contains err "skipping grants/bad.jwt" "publish names the invalid grant file"
 contains err "skipping grants/untrusted.jwt" "publish names the grant signed by an untrusted key"
 if grep -q README err; then fail "publish read README.txt"; else pass "publish ignores files not named *.jwt"; fi
+mkdir -p one/grants
+cp store/grants/ok.jwt one/grants/
+expect 0 "publish a store with one grant" -- publish --store one --key ed.key --kid ed-1 --iss "$ISS" --trust ed.jwks --now "$NOW"
+contains out "bundle serial 1: 1 grant, 0 revoked" "one grant is '1 grant', not '1 grants'"
 mode store/bundle.jwt 644
 [[ -e store/grants/expired.jwt ]] && pass "without --prune the expired file stays" || fail "expired file deleted without --prune"
 run verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --json --file store/bundle.jwt

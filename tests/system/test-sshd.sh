@@ -24,7 +24,7 @@ print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))[sys.argv[2]]
 EOF
 }
 
-hms() { date -u -d "@$1" +%H:%M; }
+hms() { date -u -d "@$1" +%H:%M:%S; }
 
 echo "## 1. no grant at all (an empty bundle is staged)"
 publish_stage
