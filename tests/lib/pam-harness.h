@@ -169,7 +169,7 @@ struct child_report {
         int rc[8];            /* per step, as the case defines */
         struct conv_log log;  /* the conversation of the case */
         struct conv_log log2; /* of a second handle (another session), if any */
-        char env[3][256];     /* JIT_GRANT_ID, JIT_GRANT_EXPIRES, JIT_GRANT_REASON */
+        char env[4][256];     /* JIT_GRANT_ID, _EXPIRES, _REASON, _EXPIRES_EPOCH */
         char session_id[32];  /* the child's /proc/self/sessionid */
         char failure[1024];   /* first check that failed in the child, "" if none */
         bool ran;             /* the case function returned */

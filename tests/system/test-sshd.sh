@@ -69,11 +69,13 @@ grant ok --jti g-ok --scope ssh --ttl 10m
 ok_exp=$(claim "$D/store/grants/ok.jwt" exp)
 publish_stage
 # shellcheck disable=SC2016 # expanded by the remote shell
-login 'id -un; echo "JIT_GRANT_ID=${JIT_GRANT_ID-unset}"; echo "JIT_GRANT_EXPIRES=${JIT_GRANT_EXPIRES-unset}"'
+login 'id -un; echo "JIT_GRANT_ID=${JIT_GRANT_ID-unset}"; echo "JIT_GRANT_EXPIRES=${JIT_GRANT_EXPIRES-unset}"; echo "JIT_GRANT_EXPIRES_EPOCH=${JIT_GRANT_EXPIRES_EPOCH-unset}"'
 expect_allowed "valid ssh grant" "$TEST_USER"
 check "the shell has JIT_GRANT_ID = the grant's jti" grep -qx "JIT_GRANT_ID=g-ok" "$D/out"
-check "the shell has JIT_GRANT_EXPIRES = the grant's exp ($ok_exp)" \
-        grep -qx "JIT_GRANT_EXPIRES=$ok_exp" "$D/out"
+check "the shell has JIT_GRANT_EXPIRES = the grant's exp in UTC ($(date -u -d "@$ok_exp" +%Y-%m-%dT%H:%M:%SZ))" \
+        grep -qx "JIT_GRANT_EXPIRES=$(date -u -d "@$ok_exp" +%Y-%m-%dT%H:%M:%SZ)" "$D/out"
+check "the shell has JIT_GRANT_EXPIRES_EPOCH = the grant's exp ($ok_exp)" \
+        grep -qx "JIT_GRANT_EXPIRES_EPOCH=$ok_exp" "$D/out"
 if sshd_log_has "Accepted publickey for $TEST_USER"; then
         pass "sshd admitted the login by publickey"
 else
