@@ -27,3 +27,17 @@ int agent_check_config(const char *config_path) {
                 fprintf(stderr, "jit-agent: warning: no bundle_url: no grants reach this host\n");
         return EXIT_SUCCESS;
 }
+
+int agent_is_configured(const char *config_path) {
+        _cleanup_(config_freep) struct jit_config *c = NULL;
+        struct jit_error err = {};
+
+        if (config_load(config_path, 0, &c, &err) < 0)
+                return EXIT_SUCCESS;
+        if (strv_length(c->issuers) > 0 || c->bundle_url)
+                return EXIT_SUCCESS;
+        fprintf(stderr, "jit-agent: %s is not configured yet (no issuers, no bundle_url): not "
+                        "starting; write it, then systemctl start jit-agent\n",
+                config_path);
+        return EXIT_FAILURE;
+}

@@ -210,6 +210,8 @@ static void help(void) {
                "  -c, --config PATH   jit.conf to read (default %s)\n"
                "      --check-config  check jit.conf and the trust store as pam_jit reads\n"
                "                      them, print the result and exit (1: not valid)\n"
+               "      --is-configured exit 1 when jit.conf names no issuers and no\n"
+               "                      bundle_url (the file as shipped)\n"
                "  -h, --help          this text\n"
                "      --version       the version\n",
                JIT_CONFIG_PATH);
@@ -221,11 +223,12 @@ int main(int argc, char *argv[]) {
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
                 {"check-config", no_argument, NULL, 'C'},
+                {"is-configured", no_argument, NULL, 'I'},
                 {},
         };
         struct agent a = AGENT_INIT(JIT_CONFIG_PATH);
         struct jit_error err = {};
-        bool check = false;
+        bool check = false, configured = false;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
@@ -239,6 +242,9 @@ int main(int argc, char *argv[]) {
                 case 'C':
                         check = true;
                         break;
+                case 'I':
+                        configured = true;
+                        break;
                 case 'V':
                         printf("jit-agent %s\n", PACKAGE_VERSION);
                         return EXIT_SUCCESS;
@@ -251,6 +257,8 @@ int main(int argc, char *argv[]) {
         }
         if (check)
                 return agent_check_config(a.config_path);
+        if (configured)
+                return agent_is_configured(a.config_path);
 
         r = agent_startup(&a, &err);
         if (r < 0) {

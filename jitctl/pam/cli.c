@@ -20,6 +20,7 @@
 #include "preconditions.h"
 #include "sshd.h"
 #include "stack.h"
+#include "sudoers.h"
 
 enum {
         SERVICE_SSHD = 1 << 0,
@@ -524,6 +525,10 @@ static int pam_disable(int argc, char *argv[]) {
         }
         if (a.dry_run && n_changed == 0)
                 fprintf(stderr, "jitctl: not enabled; nothing would change\n");
+        /* The open door a rollback can leave: sudoers rules that only
+         * pam_jit held back. */
+        if (a.services & SERVICE_SUDO)
+                (void) sudoers_warn_nopasswd(&w);
         if (foreign > 0) {
                 ctl_error("pam disable: %u %s jitctl did not add remain%s; remove by hand", foreign,
                           foreign == 1 ? "entry" : "entries", foreign == 1 ? "s" : "");

@@ -187,11 +187,29 @@ conf "$R" "issuers = https://jit.example.com" "exempt_group = nogroup-here"
 h0=$(tree_hash "$R")
 refuse "an exempt group that does not exist" "exempt group nogroup-here does not exist" sudo
 conf "$R" "issuers = https://jit.example.com" "exempt_users = root, alice" "exempt_group = sudo"
+touch -m -d @1000000000 "$R/etc/pam.d/sshd" "$R/etc/pam.d/sudo"
 expect 0 "exempt users and group that exist" -- pam enable --root "$R" sshd sudo
 contains "$R/etc/pam.d/sshd" "account required pam_jit.so exempt=root,alice exempt_group=sudo" "sshd's account rule carries the break-glass list"
 contains "$R/etc/pam.d/sudo" "session required pam_jit.so exempt=root,alice exempt_group=sudo" "sudo's session rule carries it"
 expect 0 "disable" -- pam disable --root "$R"
 for f in sshd sudo sudo-i; do same "$R/etc/pam.d/$f" "$R.orig/etc/pam.d/$f" "$f restored"; done
+# Integrity monitors compare times too: a file given back byte for byte gets its time back.
+for f in sshd sudo; do
+        t=$(stat -c %Y "$R/etc/pam.d/$f")
+        [[ $t == 1000000000 ]] && pass "$f: its modification time restored" || fail "$f: mtime $t, not 1000000000"
+done
+echo "# rollback: disable names the sudoers rules only pam_jit held back"
+mkdir -p "$R/etc/sudoers.d"
+printf '%s\n' '# %jit-sudo ALL=(ALL) NOPASSWD: ALL' '%jit-sudo ALL=(ALL) NOPASSWD: ALL' >"$R/etc/sudoers.d/jit-access"
+printf '%s\n' 'root ALL=(ALL:ALL) ALL' >"$R/etc/sudoers"
+printf '%s\n' 'bob ALL=(ALL) NOPASSWD: ALL' >"$R/etc/sudoers.d/README.txt"
+chmod 0440 "$R/etc/sudoers" "$R/etc/sudoers.d/jit-access" "$R/etc/sudoers.d/README.txt"
+expect 0 "enable sudo" -- pam enable --root "$R" sudo
+expect 0 "disable sudo with a NOPASSWD rule in sudoers.d" -- pam disable --root "$R" sudo
+contains "$TMP/err" "/etc/sudoers.d/jit-access:2: '%jit-sudo ALL=(ALL) NOPASSWD: ALL' needs no password" "disable names the NOPASSWD rule and its line"
+if grep -q "jit-access:1:\|README.txt\|/etc/sudoers:" "$TMP/err"; then fail "disable named a comment, a file sudo skips, or a rule with a password"; else
+        pass "a comment, a file sudo skips and a rule with a password are not named"; fi
+rm -r "$R/etc/sudoers.d" "$R/etc/sudoers"
 rm "$R/etc/passwd"
 expect 0 "a tree without etc/passwd: enabled, with a warning" -- pam enable --dry-run --root "$R" sshd
 contains "$TMP/err" "cannot check that exempt user root exists" "a tree without etc/passwd: says it could not check"

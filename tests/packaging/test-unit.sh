@@ -69,6 +69,7 @@ fi
 required=(
         'Type=notify'
         'NotifyAccess=main'
+        'ExecCondition=/usr/sbin/jit-agent --is-configured'   # not on the shipped jit.conf
         'ExecStart=/usr/sbin/jit-agent'
         'ExecReload=/usr/sbin/jit-agent --check-config'   # a broken file fails the reload
         'ExecReload=/bin/kill -HUP $MAINPID'
