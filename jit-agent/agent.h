@@ -95,9 +95,9 @@ struct agent {
 
         /* For STATUS=. */
         size_t n_grants, n_sessions;
-        int64_t next_expiry;   /* the next end of a grant a session runs on; 0 none */
-        int64_t next_end_scan; /* the same, while a reconcile looks */
-        int store_state; /* enum store_state (store-state.h); -1 not known yet */
+        int64_t next_expiry;          /* the next end of a grant a session runs on; 0 none */
+        int64_t next_end_scan;        /* the same, while a reconcile looks */
+        int store_state;              /* enum store_state (store-state.h); -1 not known yet */
         sd_event_source *store_timer; /* CLOCK_REALTIME: the store state's next change */
         /* A reload that failed: the agent runs on the configuration it had. */
         int64_t config_loaded_at, reload_failed_at;

@@ -19,8 +19,8 @@ int agent_check_config(const char *config_path) {
                                 "non-exempt login and sudo with it\n");
                 return EXIT_FAILURE;
         }
-        printf("%s: valid\n%s: valid, %zu key%s\n", config_path, c->trust_store,
-               ts->n_keys, ts->n_keys == 1 ? "" : "s");
+        printf("%s: valid\n%s: valid, %zu key%s\n", config_path, c->trust_store, ts->n_keys,
+               ts->n_keys == 1 ? "" : "s");
         if (strv_length(c->issuers) == 0)
                 fprintf(stderr, "jit-agent: warning: no issuers: every grant is refused\n");
         if (!c->bundle_url)
@@ -36,8 +36,9 @@ int agent_is_configured(const char *config_path) {
                 return EXIT_SUCCESS;
         if (strv_length(c->issuers) > 0 || c->bundle_url)
                 return EXIT_SUCCESS;
-        fprintf(stderr, "jit-agent: %s is not configured yet (no issuers, no bundle_url): not "
-                        "starting; write it, then systemctl start jit-agent\n",
+        fprintf(stderr,
+                "jit-agent: %s is not configured yet (no issuers, no bundle_url): not "
+                "starting; write it, then systemctl start jit-agent\n",
                 config_path);
         return EXIT_FAILURE;
 }

@@ -199,8 +199,9 @@ static void warn_before_end(struct agent *a, const struct session_record *rec, c
         format_hms_utc(end, when, sizeof(when));
         format_left(end - now, left, sizeof(left));
         if (target)
-                session_warn(rec->audit_session, "your sudo access to %s ends at %s UTC, %s (grant %s)",
-                             target, when, left, jti);
+                session_warn(rec->audit_session,
+                             "your sudo access to %s ends at %s UTC, %s (grant %s)", target, when,
+                             left, jti);
         else
                 session_warn(rec->audit_session, "your access ends at %s UTC, %s (grant %s)", when,
                              left, jti);

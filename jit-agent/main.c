@@ -99,8 +99,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
                                  "reload failed: %s; still running on the configuration loaded "
                                  "at %s",
                                  err.message, loaded);
-        }
-        else {
+        } else {
                 agent_log(LOG_INFO, AGENT_MID_RELOADED, "configuration and trust store reloaded");
                 a->keys_dirty = true; /* another trust store or facts: other keys */
         }
@@ -219,12 +218,9 @@ static void help(void) {
 
 int main(int argc, char *argv[]) {
         static const struct option options[] = {
-                {"config", required_argument, NULL, 'c'},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},
-                {"check-config", no_argument, NULL, 'C'},
-                {"is-configured", no_argument, NULL, 'I'},
-                {},
+                {"config", required_argument, NULL, 'c'},  {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},       {"check-config", no_argument, NULL, 'C'},
+                {"is-configured", no_argument, NULL, 'I'}, {},
         };
         struct agent a = AGENT_INIT(JIT_CONFIG_PATH);
         struct jit_error err = {};

@@ -167,9 +167,8 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
                     &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
                     "bundle serial %llu accepted: %zu grant%s for %zu user%s, %zu revoked, %zu "
                     "invalid",
-                    (unsigned long long) result.serial, result.n_grants,
-                    PLURAL_S(result.n_grants), result.n_users, PLURAL_S(result.n_users),
-                    result.n_revoked, result.n_invalid);
+                    (unsigned long long) result.serial, result.n_grants, PLURAL_S(result.n_grants),
+                    result.n_users, PLURAL_S(result.n_users), result.n_revoked, result.n_invalid);
         a->keys_dirty = true;
         (void) agent_reconcile(a);
 schedule:

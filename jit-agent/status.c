@@ -37,8 +37,8 @@ void agent_status(struct agent *a) {
                 format_utc(a->reload_failed_at, true, failed, sizeof(failed));
                 format_utc(a->config_loaded_at, true, loaded, sizeof(loaded));
                 (void) snprintf(config, sizeof(config),
-                                "; reload failed at %s: running on the configuration of %s",
-                                failed, loaded);
+                                "; reload failed at %s: running on the configuration of %s", failed,
+                                loaded);
         }
         (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s%s",
                           a->n_grants, a->n_grants == 1 ? "" : "s", a->n_sessions,

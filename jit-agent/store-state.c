@@ -135,13 +135,11 @@ void agent_store_state(struct agent *a, sd_event_time_handler_t on_change, char 
 
         if (!a->event)
                 return;
-        if (!a->store_timer &&
-            sd_event_add_time(a->event, &a->store_timer, CLOCK_REALTIME, UINT64_MAX, 1, on_change,
-                              a) < 0)
+        if (!a->store_timer && sd_event_add_time(a->event, &a->store_timer, CLOCK_REALTIME,
+                                                 UINT64_MAX, 1, on_change, a) < 0)
                 return;
         if (change > 0 && change < INT64_MAX / 1000000) {
-                (void) sd_event_source_set_time(a->store_timer,
-                                                (uint64_t) change * USEC_PER_SEC);
+                (void) sd_event_source_set_time(a->store_timer, (uint64_t) change * USEC_PER_SEC);
                 (void) sd_event_source_set_enabled(a->store_timer, SD_EVENT_ONESHOT);
         } else
                 (void) sd_event_source_set_enabled(a->store_timer, SD_EVENT_OFF);

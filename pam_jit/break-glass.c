@@ -29,8 +29,8 @@ bool break_glass_admit(pam_handle_t *pamh, const struct pam_jit_args *args, bool
                        const char *user) {
         _cleanup_(context_done) struct jit_context ctx = {};
         struct jit_error err = {};
-        const char *what = args->mode == PAM_JIT_MODE_SUDO ? "sudo for exempt user"
-                                                           : "login of exempt user";
+        const char *what =
+                args->mode == PAM_JIT_MODE_SUDO ? "sudo for exempt user" : "login of exempt user";
 
         if (!break_glass_listed(args, user))
                 return false;

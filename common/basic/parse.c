@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
-#include <time.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "jit-limits.h"
 #include "macro.h"

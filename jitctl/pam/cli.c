@@ -370,7 +370,8 @@ static int pam_enable(int argc, char *argv[]) {
         }
         /* The break-glass list goes onto the line itself (exempt.h). */
         if (exempt_args(c, &exempt) < 0 ||
-            asprintf(&args, "%s%s%s", a.config && !streq(a.config, JIT_CONFIG_PATH) ? " config=" : "",
+            asprintf(&args, "%s%s%s",
+                     a.config && !streq(a.config, JIT_CONFIG_PATH) ? " config=" : "",
                      a.config && !streq(a.config, JIT_CONFIG_PATH) ? a.config : "", exempt) < 0) {
                 args = NULL;
                 w.system_error = true;

@@ -73,8 +73,8 @@ static void exempt_check_one(struct wiring *w, const char *db, const char *what,
         int r = name_exists(w, db, name, &exists);
 
         if (r == -ENOENT)
-                ctl_warning("cannot check that %s %s exists: %s/etc/%s does not exist", what,
-                            name, w->root, db);
+                ctl_warning("cannot check that %s %s exists: %s/etc/%s does not exist", what, name,
+                            w->root, db);
         else if (r < 0) {
                 ctl_error("pam enable: cannot look up %s %s: %s", what, name,
                           strerror_r(-r, (char[128]){}, 128));

@@ -545,7 +545,7 @@ grep -q 'Watchdog timeout' "$D/agent.journal" && fail "no watchdog timeout in th
 
 T[drills]=$(now)
 "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
-        --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl 10m --jti g-drill \
+        --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl 10m --jti g-drill --ticket INC-DRILL --approver bob \
         --out "$D/share/store/grants/g-drill.jwt" >/dev/null
 publish
 guest timeout 30 systemctl reload jit-agent >/dev/null 2>&1 || true # polls at once

@@ -95,8 +95,8 @@ static pam_handle_t *child_start(const struct fixture *f, struct child_report *r
 }
 
 static void child_env(pam_handle_t *pamh, struct child_report *rep) {
-        static const char *const names[] = {"JIT_GRANT_ID", "JIT_GRANT_EXPIRES",
-                                            "JIT_GRANT_REASON", "JIT_GRANT_EXPIRES_EPOCH"};
+        static const char *const names[] = {"JIT_GRANT_ID", "JIT_GRANT_EXPIRES", "JIT_GRANT_REASON",
+                                            "JIT_GRANT_EXPIRES_EPOCH"};
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const char *v = pam_getenv(pamh, names[i]);
@@ -586,10 +586,10 @@ static void run_sudo_case(void **state) {
                 const char *p = strstr(c->want_msg, "{T}");
                 char t[16];
 
-                want = fixture_own(
-                        f, p ? test_strdupf("%.*s%s%s", (int) (p - c->want_msg), c->want_msg,
-                                            hms(f->now + c->want_t, t, sizeof(t)), p + 3)
-                             : strdup(c->want_msg));
+                want = fixture_own(f, p ? test_strdupf("%.*s%s%s", (int) (p - c->want_msg),
+                                                       c->want_msg,
+                                                       hms(f->now + c->want_t, t, sizeof(t)), p + 3)
+                                        : strdup(c->want_msg));
         }
 
         rep = run_in_child(f, &opts, sudo_child, &run);

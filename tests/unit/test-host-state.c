@@ -57,8 +57,8 @@ static void test_host_state_round_trip(void **state) {
 
 static const struct test_text_row host_state_hostile[] = {
         TEST_ROW("unknown key", "serial 1\nfoo 2\n", JIT_REASON_MALFORMED),
-        TEST_ROW("a UTC time that is not the seconds'", "bundle-exp 1800000900 2027-01-15T08:15:01Z\n",
-                 JIT_REASON_MALFORMED),
+        TEST_ROW("a UTC time that is not the seconds'",
+                 "bundle-exp 1800000900 2027-01-15T08:15:01Z\n", JIT_REASON_MALFORMED),
         TEST_ROW("a UTC time without the seconds", "bundle-exp 2027-01-15T08:15:00Z\n",
                  JIT_REASON_MALFORMED),
         TEST_ROW("a UTC time with a zone", "bundle-exp 1800000900 2027-01-15T08:15:00+00:00\n",
