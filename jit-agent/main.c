@@ -21,6 +21,7 @@
 
 #include "agent-log.h"
 #include "agent.h"
+#include "authorized-keys.h"
 #include "bus.h"
 #include "check-config.h"
 #include "enforce.h"
@@ -211,6 +212,9 @@ static void help(void) {
                "                      them, print the result and exit (1: not valid)\n"
                "      --is-configured exit 1 when jit.conf names no issuers and no\n"
                "                      bundle_url (the file as shipped)\n"
+               "      --authorized-keys USER\n"
+               "                      sshd's AuthorizedKeysCommand: print USER's grant keys;\n"
+               "                      none: an audit event \"no grant\"\n"
                "  -h, --help          this text\n"
                "      --version       the version\n",
                JIT_CONFIG_PATH);
@@ -218,13 +222,18 @@ static void help(void) {
 
 int main(int argc, char *argv[]) {
         static const struct option options[] = {
-                {"config", required_argument, NULL, 'c'},  {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, 'V'},       {"check-config", no_argument, NULL, 'C'},
-                {"is-configured", no_argument, NULL, 'I'}, {},
+                {"config", required_argument, NULL, 'c'},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, 'V'},
+                {"check-config", no_argument, NULL, 'C'},
+                {"is-configured", no_argument, NULL, 'I'},
+                {"authorized-keys", required_argument, NULL, 'K'},
+                {},
         };
         struct agent a = AGENT_INIT(JIT_CONFIG_PATH);
         struct jit_error err = {};
         bool check = false, configured = false;
+        const char *keys_user = NULL;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
@@ -241,6 +250,9 @@ int main(int argc, char *argv[]) {
                 case 'I':
                         configured = true;
                         break;
+                case 'K':
+                        keys_user = optarg;
+                        break;
                 case 'V':
                         printf("jit-agent %s\n", PACKAGE_VERSION);
                         return EXIT_SUCCESS;
@@ -255,6 +267,8 @@ int main(int argc, char *argv[]) {
                 return agent_check_config(a.config_path);
         if (configured)
                 return agent_is_configured(a.config_path);
+        if (keys_user)
+                return agent_authorized_keys(a.config_path, keys_user);
 
         r = agent_startup(&a, &err);
         if (r < 0) {

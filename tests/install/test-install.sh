@@ -661,6 +661,31 @@ for m in "unreachable a41ef99568d44704900a6661903de33d" "stale-admitting 4e5feec
         check "store drill: state ${m% *} logged once when entered (MESSAGE_ID=${m#* }: $n)" test "$n" = 1
 done
 
+echo "# denials at the key stage: sshd's AuthorizedKeysCommand (jit-agent --authorized-keys)"
+cat >"$(groot /etc/ssh/sshd_config.d/40-jit-keys-command.conf)" <<'CONF'
+AuthorizedKeysFile .ssh/authorized_keys
+AuthorizedKeysCommand /usr/sbin/jit-agent --authorized-keys %u
+AuthorizedKeysCommandUser nobody
+CONF
+guest useradd -m -s /bin/bash bob
+ssh-keygen -q -t ed25519 -N '' -C "bob@jit-install" -f "$D/client/bob"
+guest systemctl reload ssh
+since=$(date +%s)
+ssh_as "$TEST_USER"
+check "keys command: alice logs in with her grant's key, served by the command (exit $as_rc)" grep -qx IN "$D/as.out"
+ssh_as bob
+check "keys command: bob, without a grant, is refused at the key stage (exit $as_rc)" test "$as_rc" = 255
+ssh_as breakglass
+check "keys command: breakglass logs in with its own key (exit $as_rc)" grep -qx IN "$D/as.out"
+keys_events() { guest journalctl --no-pager -o cat SYSLOG_IDENTIFIER=jit-agent --since "@$since" 2>&1; }
+check "keys command: the journal has the audit event 'login of bob: no grant (refused at the key stage…)'" \
+        wait_for 5 bash -c 'grep -q "login of bob: no grant (refused at the key stage" <<<"$(nsenter -t '"$GUEST_PID"' -m -u -i -n -p -- journalctl --no-pager -o cat SYSLOG_IDENTIFIER=jit-agent --since @'"$since"' 2>&1)"'
+check "keys command: none for alice (a grant) or breakglass (exempt)" \
+        bash -c '! grep -qE "login of (alice|breakglass): no grant" <<<"$1"' _ "$(keys_events)"
+rm "$(groot /etc/ssh/sshd_config.d/40-jit-keys-command.conf)"
+guest userdel -r bob 2>/dev/null || true
+guest systemctl reload ssh
+
 echo "# drill: rollback names the sudoers rule only pam_jit held back"
 printf '%%jit-sudo ALL=(ALL) NOPASSWD: ALL\n' >"$(groot /etc/sudoers.d/jit-access)"
 chmod 0440 "$(groot /etc/sudoers.d/jit-access)"
