@@ -102,8 +102,7 @@ int exempt_check(struct wiring *w, const struct jit_config *c) {
 
 int exempt_args(const struct jit_config *c, char **ret) {
         _cleanup_free_ char *users = NULL;
-        size_t n = 0;
-        int k;
+        size_t n = 0, k = 0;
 
         for (size_t i = 0; c->exempt_users && c->exempt_users[i]; i++)
                 n += strlen(c->exempt_users[i]) + 1;
@@ -111,13 +110,16 @@ int exempt_args(const struct jit_config *c, char **ret) {
         if (!users)
                 return -ENOMEM;
         for (size_t i = 0; c->exempt_users && c->exempt_users[i]; i++) {
+                size_t len = strlen(c->exempt_users[i]);
+
                 if (i > 0)
-                        strcat(users, ",");
-                strcat(users, c->exempt_users[i]);
+                        users[k++] = ',';
+                memcpy(users + k, c->exempt_users[i], len);
+                k += len;
         }
-        k = asprintf(ret, "%s%s%s%s", *users ? " exempt=" : "", users,
-                     c->exempt_group ? " exempt_group=" : "", strempty(c->exempt_group));
-        if (k < 0) {
+        users[k] = '\0';
+        if (asprintf(ret, "%s%s%s%s", *users ? " exempt=" : "", users,
+                     c->exempt_group ? " exempt_group=" : "", strempty(c->exempt_group)) < 0) {
                 *ret = NULL;
                 return -ENOMEM;
         }
