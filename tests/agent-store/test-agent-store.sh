@@ -388,8 +388,10 @@ if wait_for 4 state_serial_is 3; then
 else
         fail "6: serial 3 not accepted with the default max_bundle_size"
 fi
+# One key sync writes them a few ms apart (carol first): wait for each.
 wait_for 1 test -f "$KEYS/carol" || true
 check "6: keys/carol installed" test -f "$KEYS/carol"
+wait_for 1 test -f "$KEYS/dave" || true
 check "6: keys/dave installed" test -f "$KEYS/dave"
 
 say "case 7: a store that accepts and never answers; carol's grant ends meanwhile"
