@@ -49,6 +49,8 @@
 #define AGENT_MID_WARNING_SENT "6972550c6fc349c5bbc51c2495cfd21e"
 #define AGENT_MID_SESSION_RECORD_UNSAFE "0b247d3ed6eb48c4a78f14d3825b646c"
 #define AGENT_MID_ENDING_RESUMED "8bb0c9507b4a43edb69be51357b03d7a"
+#define AGENT_MID_ACCOUNT_REFUSED "3f9a1c7e5b2d4f80a6c4e2b0d8f6a1c3"
+#define AGENT_MID_ACCOUNT_FAILED "e5b7d9f1a3c54e2b8d0f6a4c2e9b7d15"
 
 /* Fields of an event besides its message; NULL (0) ones are left out. */
 struct agent_log_fields {

@@ -61,4 +61,5 @@ void agent_done(struct agent *a) {
         free(a->kills);
         free(a->warned);
         strv_free(a->unsafe_ended);
+        strv_free(a->accounts_refused);
 }

@@ -91,7 +91,8 @@ struct agent {
         sd_event_source *reconcile_soon; /* defer: one reconcile per burst of events */
         sd_event_source *trim_soon;      /* defer: return freed heap after a fetch */
 
-        bool keys_dirty; /* the grants may have changed: recompute every key file */
+        bool keys_dirty;         /* the grants may have changed: recompute every key file */
+        char **accounts_refused; /* create_users: names refused, said once (accounts.c) */
 
         /* For STATUS=. */
         size_t n_grants, n_sessions;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "accounts.h"
 #include "agent-log.h"
 #include "fileio.h"
 #include "key-files.h"
@@ -188,6 +189,7 @@ struct key_result {
         const char *user;
         int64_t when; /* INT64_MAX: never */
         size_t usable;
+        bool undecided; /* the user's grants could not be decided */
 };
 
 static uint32_t name_hash(const char *s) {
@@ -314,6 +316,28 @@ void key_schedule_done(struct key_schedule *s) {
         *s = (struct key_schedule){};
 }
 
+/* The accounts follow the same decisions as the key files: a user with a
+ * usable ssh grant has one (create_users), the others none. A user whose
+ * grants could not be decided is left as they are. */
+static void accounts_for_results(struct agent *a, const struct key_result *res, size_t n_res,
+                                 bool full) {
+        _cleanup_free_ char **wanted = calloc(n_res + 1, sizeof(char *));
+        _cleanup_free_ char **unwanted = calloc(n_res + 1, sizeof(char *));
+        size_t nw = 0, nu = 0;
+
+        if (!wanted || !unwanted)
+                return; /* out of memory: the next sync */
+        for (size_t i = 0; i < n_res; i++) {
+                if (res[i].undecided)
+                        continue;
+                if (res[i].usable > 0)
+                        wanted[nw++] = (char *) res[i].user;
+                else
+                        unwanted[nu++] = (char *) res[i].user;
+        }
+        accounts_sync(a, wanted, unwanted, full);
+}
+
 int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *only, int64_t now) {
         _cleanup_strv_free_ char **have = NULL;
         _cleanup_free_ char *keys_dir = NULL;
@@ -369,6 +393,7 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *on
                                          r == -EBADF ? "the user's grants file is unreadable"
                                                      : strerror_r(-r, (char[128]){}, 128));
                         user_keys_done(&k);
+                        res[n_res - 1].undecided = true;
                         continue; /* fail closed for this user: its file is left to expire */
                 }
                 res[n_res - 1].when = k.next;
@@ -390,6 +415,8 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *on
                         if (!strv_contains((char *const *) users, have[i]))
                                 (void) keys_write_user(a, kfd, have[i],
                                                        &(struct user_keys){.n = 0});
+
+        accounts_for_results(a, res, n_res, !only);
 
         r = key_schedule_update(&a->keys, res, n_res, !only, now);
         if (r < 0)

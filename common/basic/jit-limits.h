@@ -64,3 +64,11 @@
 
 #define JIT_RSA_BITS_MIN 2048
 #define JIT_RSA_BITS_MAX 8192
+
+/* Accounts from grants (jit.conf(5), create_users): the default uid range,
+ * at the top of Debian's regular range (useradd allocates from the bottom),
+ * and the most uids one range may hold (state_dir/uids has a line each). */
+#define JIT_USER_UID_MIN_DEFAULT 59000u
+#define JIT_USER_UID_MAX_DEFAULT 59999u
+#define JIT_USER_UID_RANGE_MAX 100000u
+#define JIT_UID_MAP_FILE_MAX (4u * 1024u * 1024u)

@@ -26,6 +26,8 @@ static const char *const message_ids[_AUDIT_EVENT_MAX] = {
         [AUDIT_BUNDLE_REJECTED] = "0ddc3d3908854fdd9e97c753a868e6bc",
         [AUDIT_SESSION_EXTENDED] = "5b2f4c0e7a1d4f6c9e3b8a7d6c5e4f30",
         [AUDIT_ELEVATION_ENDED] = "a3c1e5f7092b4d6e8f1a3c5e7092b4d6",
+        [AUDIT_ACCOUNT_CREATED] = "6b3e0f4d8c2a4e1b9f7d5c3a1e8b6d40",
+        [AUDIT_ACCOUNT_REMOVED] = "c8d2a6e4f0b84c1a9e3d7b5f2a6c8e41",
 };
 
 const char *audit_message_id(enum audit_event ev) {

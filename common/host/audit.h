@@ -26,6 +26,8 @@ enum audit_event {
         AUDIT_BUNDLE_REJECTED,
         AUDIT_SESSION_EXTENDED, /* re-bound to another grant */
         AUDIT_ELEVATION_ENDED,  /* on_sudo_expiry = elevated: the target's processes */
+        AUDIT_ACCOUNT_CREATED,  /* create_users: a grant holder's record in /run/userdb */
+        AUDIT_ACCOUNT_REMOVED,
         _AUDIT_EVENT_MAX,
 };
 

@@ -34,6 +34,8 @@ void config_free(struct jit_config *c) {
         strv_free(c->exempt_users);
         free(c->exempt_group);
         free(c->warn_before);
+        free(c->user_home_base);
+        free(c->user_shell);
         free(c);
 }
 
@@ -56,8 +58,10 @@ int config_new(struct jit_config **ret) {
         c->state_dir = strdup("/var/lib/jit");
         c->run_dir = strdup("/run/jit");
         c->warn_before = malloc(2 * sizeof(int64_t));
+        c->user_home_base = strdup("/home");
+        c->user_shell = strdup("/bin/bash");
         if (!c->issuers || !c->labels || !c->exempt_users || !c->trust_store || !c->state_dir ||
-            !c->run_dir || !c->warn_before)
+            !c->run_dir || !c->warn_before || !c->user_home_base || !c->user_shell)
                 return -ENOMEM;
         c->warn_before[0] = 5 * MINUTE;
         c->warn_before[1] = 1 * MINUTE;
@@ -73,6 +77,9 @@ int config_new(struct jit_config **ret) {
         c->stale_policy = STALE_POLICY_DENY;
         c->on_sudo_expiry = ON_SUDO_EXPIRY_ELEVATED;
         c->kill_grace = 5;
+        c->create_users = false;
+        c->user_uid_range.min = JIT_USER_UID_MIN_DEFAULT;
+        c->user_uid_range.max = JIT_USER_UID_MAX_DEFAULT;
 
         *ret = TAKE_PTR(c);
         return 0;
@@ -93,6 +100,7 @@ enum key_type {
         KEY_USERS,
         KEY_GROUP,
         KEY_WARN_BEFORE,
+        KEY_UID_RANGE,
 };
 
 struct key_def {
@@ -130,6 +138,10 @@ static const struct key_def keys[] = {
         {"on_sudo_expiry", KEY_ON_SUDO_EXPIRY, FIELD(on_sudo_expiry), 0, 0, NULL},
         {"warn_before", KEY_WARN_BEFORE, FIELD(warn_before), 1, DAY, "1s..1d"},
         {"kill_grace", KEY_DURATION, FIELD(kill_grace), 0, 5 * MINUTE, "0..5m"},
+        {"create_users", KEY_BOOLEAN, FIELD(create_users), 0, 0, NULL},
+        {"user_uid_range", KEY_UID_RANGE, FIELD(user_uid_range), 0, 0, NULL},
+        {"user_home_base", KEY_PATH, FIELD(user_home_base), 0, 0, NULL},
+        {"user_shell", KEY_PATH, FIELD(user_shell), 0, 0, NULL},
 };
 
 /* A macro, not a variadic function: the message is formatted once, and a
@@ -414,6 +426,34 @@ static int parse_warn_before(struct jit_config *c, const char *v, const struct k
         return 0;
 }
 
+/* "MIN-MAX", both decimal uids: the uids (and gids) of the accounts the
+ * agent creates. Never the system range (below 1000), nor 65534 (nobody),
+ * nor 65535 and (uid_t) -1, which mean "no uid" to the kernel and to
+ * chown(2). */
+static int parse_uid_range(struct jit_config *c, const char *v, unsigned line,
+                           struct jit_error *err) {
+        const char *dash = strchr(v, '-');
+        uint64_t lo, hi;
+
+        if (!dash || !parse_uint_strict(v, (size_t) (dash - v), UINT32_MAX - 1, &lo) ||
+            !parse_uint_strict(dash + 1, strlen(dash + 1), UINT32_MAX - 1, &hi))
+                return line_error(err, line, "user_uid_range: expected MIN-MAX, e.g. %u-%u",
+                                  JIT_USER_UID_MIN_DEFAULT, JIT_USER_UID_MAX_DEFAULT);
+        if (lo > hi)
+                return line_error(err, line, "user_uid_range: %llu is above %llu",
+                                  (unsigned long long) lo, (unsigned long long) hi);
+        if (lo < 1000)
+                return line_error(err, line, "user_uid_range: below 1000 are system users' uids");
+        if ((lo <= 65535 && hi >= 65534) || hi - lo >= JIT_USER_UID_RANGE_MAX)
+                return line_error(err, line,
+                                  "user_uid_range: must not hold 65534 or 65535, and at most %u "
+                                  "uids",
+                                  JIT_USER_UID_RANGE_MAX);
+        c->user_uid_range.min = (uid_t) lo;
+        c->user_uid_range.max = (uid_t) hi;
+        return 0;
+}
+
 static int set_string(char **field, const char *v, struct jit_error *err) {
         char *copy = strdup(v);
 
@@ -503,6 +543,8 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return set_string(field, v, err);
         case KEY_WARN_BEFORE:
                 return parse_warn_before(c, v, k, line, err);
+        case KEY_UID_RANGE:
+                return parse_uid_range(c, v, line, err);
         }
         return line_error(err, line, "%s: internal error", k->name);
 }

@@ -24,6 +24,11 @@ enum on_sudo_expiry {
         ON_SUDO_EXPIRY_ELEVATED, /* end only the processes running as the target */
 };
 
+/* Inclusive. */
+struct jit_uid_range {
+        uid_t min, max;
+};
+
 struct jit_config {
         /* trust */
         char **issuers; /* NULL-terminated */
@@ -53,6 +58,11 @@ struct jit_config {
         int64_t *warn_before; /* seconds, descending */
         size_t n_warn_before;
         int64_t kill_grace;
+        /* accounts from grants (jit.conf(5), "create_users") */
+        bool create_users;
+        struct jit_uid_range user_uid_range; /* gid = uid */
+        char *user_home_base;                /* home = user_home_base/<name> */
+        char *user_shell;
 };
 
 void config_free(struct jit_config *c);

@@ -33,7 +33,7 @@ static int passwd_lookup(const char *name, uid_t uid, struct passwd *pw, char **
         }
 }
 
-static int group_lookup(const char *name, struct group *gr, char **buf) {
+static int group_lookup(const char *name, gid_t gid, struct group *gr, char **buf) {
         for (size_t size = NSS_BUF_START;; size *= 2) {
                 struct group *res = NULL;
                 int r;
@@ -42,7 +42,8 @@ static int group_lookup(const char *name, struct group *gr, char **buf) {
                 *buf = malloc(size);
                 if (!*buf)
                         return -ENOMEM;
-                r = getgrnam_r(name, gr, *buf, size, &res);
+                r = name ? getgrnam_r(name, gr, *buf, size, &res)
+                         : getgrgid_r(gid, gr, *buf, size, &res);
                 if (r == ERANGE && size < NSS_BUF_MAX)
                         continue;
                 if (r != 0)
@@ -91,7 +92,7 @@ int user_in_group(const char *user, const char *group, bool *ret) {
                 return 0;
         if (r < 0)
                 return r;
-        r = group_lookup(group, &gr, &gr_buf);
+        r = group_lookup(group, 0, &gr, &gr_buf);
         if (r == -ESRCH)
                 return 0;
         if (r < 0)
@@ -105,5 +106,33 @@ int user_in_group(const char *user, const char *group, bool *ret) {
                         *ret = true;
                         return 0;
                 }
+        return 0;
+}
+
+int group_gid_get(const char *group, gid_t *ret) {
+        _cleanup_free_ char *buf = NULL;
+        struct group gr;
+        int r;
+
+        r = group_lookup(group, 0, &gr, &buf);
+        if (r < 0)
+                return r;
+        *ret = gr.gr_gid;
+        return 0;
+}
+
+int group_name_get(gid_t gid, char *ret, size_t size) {
+        _cleanup_free_ char *buf = NULL;
+        struct group gr;
+        size_t len;
+        int r;
+
+        r = group_lookup(NULL, gid, &gr, &buf);
+        if (r < 0)
+                return r;
+        len = strlen(gr.gr_name);
+        if (len >= size)
+                return -ENAMETOOLONG;
+        memcpy(ret, gr.gr_name, len + 1);
         return 0;
 }

@@ -113,7 +113,8 @@ static int service_load(const struct wiring *w, const char *host, bool follow,
 }
 
 static int service_plan_enable(struct wiring *w, const struct pam_service *s, const char *args,
-                               const struct change *planned, size_t n_planned, struct change *ret) {
+                               bool mkhomedir, const struct change *planned, size_t n_planned,
+                               struct change *ret) {
         _cleanup_(pam_stack_done) struct pam_stack st = {};
         _cleanup_free_ char *error = NULL;
         unsigned added = 0;
@@ -137,10 +138,11 @@ static int service_plan_enable(struct wiring *w, const struct pam_service *s, co
         r = lines_copy(&st.files[0].lines, &ret->old);
         if (r < 0)
                 return r;
-        r = pam_plan_enable(&st,
-                            &(const struct pam_plan_options){
-                                    .login = s->login, .args = args, .path = ret->path},
-                            &ret->new, &added, &error);
+        r = pam_plan_enable(
+                &st,
+                &(const struct pam_plan_options){
+                        .login = s->login, .args = args, .path = ret->path, .mkhomedir = mkhomedir},
+                &ret->new, &added, &error);
         if (r < 0) {
                 if (error)
                         ctl_error("pam enable: refused: %s", error);
@@ -387,8 +389,8 @@ static int pam_enable(int argc, char *argv[]) {
         for (size_t i = 0; i < ELEMENTSOF(pam_services); i++) {
                 if (!(a.services & pam_services[i].service))
                         continue;
-                r = service_plan_enable(&w, pam_services + i, strempty(args), changes, n,
-                                        changes + n);
+                r = service_plan_enable(&w, pam_services + i, strempty(args), c->create_users,
+                                        changes, n, changes + n);
                 if (r == -ENOENT && pam_services[i].optional) {
                         change_done(changes + n);
                         continue;

@@ -294,6 +294,7 @@ int pam_plan_enable(const struct pam_stack *s, const struct pam_plan_options *o,
         _cleanup_(pam_file_done) struct pam_file top = {};
         _cleanup_free_ char *account = NULL, *session = NULL;
         _cleanup_free_ size_t *origin = NULL;
+        bool mkhomedir = false;
         const struct pam_file *f = s->files;
         size_t account_at = SIZE_MAX, session_at = SIZE_MAX, anchor = SIZE_MAX;
         struct pam_stack view = {};
@@ -337,17 +338,30 @@ int pam_plan_enable(const struct pam_stack *s, const struct pam_plan_options *o,
                 session_at = anchor == SIZE_MAX ? f->lines.n : f->rules[anchor].last + 1;
                 if (asprintf(&session, "session required %s%s", PAM_MODULE, o->args) < 0)
                         return -ENOMEM;
+                /* The home of an account made from a grant, at its first
+                 * login, once pam_jit has admitted it. */
+                mkhomedir = o->login && o->mkhomedir;
+                for (size_t i = 0; mkhomedir && i < fs.n; i++)
+                        if (is_module(s, fs.v + i, PAM_MKHOMEDIR_MODULE))
+                                mkhomedir = false;
         }
 
         r = lines_copy(&f->lines, &out);
         if (r < 0)
                 return r;
-        origin = calloc(out.n + 4, sizeof(*origin));
+        origin = calloc(out.n + 6, sizeof(*origin));
         if (!origin)
                 return -ENOMEM;
         for (size_t i = 0; i < out.n; i++)
                 origin[i] = i + 1;
         /* The later place first, so the earlier index still holds. */
+        if (mkhomedir) {
+                r = insert_rule(&out, origin, session_at, PAM_MKHOMEDIR_RULE);
+                if (r < 0)
+                        return r;
+                if (account && account_at > session_at)
+                        account_at += 2; /* moved down by the marker and the rule */
+        }
         if (session && (!account || session_at >= account_at)) {
                 r = insert_rule(&out, origin, session_at, session);
                 if (r >= 0 && account)
@@ -394,8 +408,18 @@ int pam_plan_disable(const struct pam_stack *s, struct lines *ret, unsigned *ret
                 bool unterminated;
 
                 if (x->include != PAM_INCLUDE_NONE ||
-                    (x->type != PAM_TYPE_ACCOUNT && x->type != PAM_TYPE_SESSION) ||
-                    !pam_module_is(x->module, PAM_MODULE))
+                    (x->type != PAM_TYPE_ACCOUNT && x->type != PAM_TYPE_SESSION))
+                        continue;
+                /* pam_mkhomedir.so goes with pam_jit.so when enable added it
+                 * (marked); one of the admin's own (unmarked) stays. */
+                if (x->type == PAM_TYPE_SESSION && pam_module_is(x->module, PAM_MKHOMEDIR_MODULE)) {
+                        if (!is_marked(f, x))
+                                continue;
+                        for (size_t k = x->last + 1; k-- > x->first - 1;)
+                                lines_remove(&out, k);
+                        continue;
+                }
+                if (!pam_module_is(x->module, PAM_MODULE))
                         continue;
                 if (!is_marked(f, x)) {
                         size_t *v = reallocarray(foreign, n_foreign + 1, sizeof(*v));

@@ -25,7 +25,14 @@ struct pam_plan_options {
         bool login;       /* a login (sshd): session after pam_loginuid.so and pam_systemd.so */
         const char *args; /* after the module name: "" or " config=PATH" */
         const char *path; /* the service's file as messages name it (under --root) */
+        /* create_users (jit.conf(5)): a login also gets PAM_MKHOMEDIR_RULE
+         * right after pam_jit's session rule, marked the same way, unless
+         * its session stack has pam_mkhomedir.so already. */
+        bool mkhomedir;
 };
+
+#define PAM_MKHOMEDIR_MODULE "pam_mkhomedir.so"
+#define PAM_MKHOMEDIR_RULE "session required pam_mkhomedir.so umask=0077"
 
 /* The new lines of the service's file in *ret, and in *ret_added the
  * PAM_TYPE_ bits of the rules added (0: already wired, *ret equals the

@@ -569,4 +569,29 @@ expect 1 "disable leaves the hand-made rule and says so" -- pam disable --root "
 contains "$TMP/err" "jitctl did not add; left in place" "names the line"
 same "$R/etc/pam.d/sudo" "$TMP/sudo.hand" "only jitctl's rule was removed"
 
+echo "# create_users = yes: pam_mkhomedir.so after pam_jit.so in a login's session stack"
+make_root "$R"
+printf 'create_users = yes\n' >>"$R/etc/jit/jit.conf"
+expect 0 "enable with create_users" -- pam enable --root "$R" sshd sudo
+jl=$(grep -n '^session required pam_jit.so' "$R/etc/pam.d/sshd" | cut -d: -f1)
+ml=$(grep -n '^session required pam_mkhomedir.so umask=0077' "$R/etc/pam.d/sshd" | cut -d: -f1)
+[[ -n $jl && -n $ml && $ml -eq $((jl + 2)) ]] && pass "sshd: pam_mkhomedir.so right after pam_jit.so's session rule, marked" ||
+        fail "sshd: pam_mkhomedir.so right after pam_jit.so's session rule (pam_jit $jl, mkhomedir $ml)"
+[[ $(sed -n "$((ml - 1))p" "$R/etc/pam.d/sshd") == "$MARKER" ]] && pass "sshd: the mkhomedir rule carries the marker" ||
+        fail "sshd: the mkhomedir rule carries the marker"
+lacks "$R/etc/pam.d/sudo" "pam_mkhomedir.so" "sudo (not a login) gets no pam_mkhomedir.so"
+expect 0 "disable after create_users" -- pam disable --root "$R" sshd sudo
+same "$R/etc/pam.d/sshd" "$R.orig/etc/pam.d/sshd" "disable removes pam_mkhomedir.so with pam_jit.so"
+make_root "$R"
+expect 0 "enable without create_users" -- pam enable --root "$R" sshd
+lacks "$R/etc/pam.d/sshd" "pam_mkhomedir.so" "create_users off: no pam_mkhomedir.so"
+make_root "$R"
+printf 'create_users = yes\n' >>"$R/etc/jit/jit.conf"
+printf 'session optional pam_mkhomedir.so\n' >>"$R/etc/pam.d/sshd"
+expect 0 "enable with create_users and the admin's own pam_mkhomedir" -- pam enable --root "$R" sshd
+[[ $(grep -c 'pam_mkhomedir.so' "$R/etc/pam.d/sshd") -eq 1 ]] && pass "the admin's pam_mkhomedir.so is not doubled" ||
+        fail "pam_mkhomedir.so doubled"
+expect 0 "disable keeps the admin's pam_mkhomedir" -- pam disable --root "$R" sshd
+contains "$R/etc/pam.d/sshd" "session optional pam_mkhomedir.so" "the admin's pam_mkhomedir.so stays"
+
 summary

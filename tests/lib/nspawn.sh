@@ -13,8 +13,11 @@
 # uses.
 
 CACHE_DIR=${JIT_LOGIND_CACHE:-/var/cache/jit-tests}
-CACHE_TAR=$CACHE_DIR/rootfs-bookworm.tar
-PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,procps,libjson-c5,libcurl4,libssl3,libsystemd0
+# systemd-journal-remote: the guest forwards its journal (tests/logind/test-audit.sh).
+# libnss-systemd, systemd-userdbd: accounts from grants (tests/logind/test-users.sh).
+PACKAGES=systemd,systemd-sysv,dbus,libpam-systemd,openssh-server,sudo,procps,libjson-c5,libcurl4,libssl3,libsystemd0,systemd-journal-remote,libnss-systemd,systemd-userdbd
+# The cache is named by its package list: a list that changes builds a new one.
+CACHE_TAR=$CACHE_DIR/rootfs-bookworm-$(printf '%s' "$PACKAGES" | sha256sum | cut -c1-12).tar
 
 # The guest's files as the guest sees them (its /run is its own tmpfs).
 groot() { echo "/proc/$GUEST_PID/root$1"; }

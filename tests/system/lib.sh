@@ -61,7 +61,13 @@ grant() { mint "$TEST_USER" "$@"; }
 # namespace after the standard setup, before sshd starts (test-sudo uses it).
 NS_EXTRA_SETUP=
 
+# SYS_MKHOMEDIR=1 (sys_userdb_ns): pam_mkhomedir after pam_jit's session
+# rule, as jitctl pam enable writes it when create_users is on.
+SYS_MKHOMEDIR=0
+
 sys_write_pam_stack() {
+        local mkhomedir=()
+        if ((SYS_MKHOMEDIR)); then mkhomedir=("session  required pam_mkhomedir.so umask=0077"); fi
         # Publickey logins never run the auth stack: pam_deny proves it.
         printf '%s\n' \
                 "auth     required pam_deny.so" \
@@ -69,7 +75,8 @@ sys_write_pam_stack() {
                 "account  required pam_unix.so" \
                 "session  required pam_loginuid.so" \
                 "session  required $JIT_PAM_MODULE config=$D/host/jit.conf" \
-                "session  required pam_unix.so" >"$D/pam.d/$SANDBOX_SERVICE"
+                "${mkhomedir[@]}" \
+                "session  required pam_unix.so" | grep -v '^$' >"$D/pam.d/$SANDBOX_SERVICE"
         chmod 0644 "$D/pam.d/$SANDBOX_SERVICE"
 }
 
@@ -353,4 +360,37 @@ install -m 0440 -o root -g root $D/sudoers /etc/sudoers
 install -m 0644 -o root -g root $D/pam-sudo /etc/pam.d/sudo
 visudo -c -q -f /etc/sudoers
 "
+}
+
+# ---------------------------------------------------------------------------
+# Accounts from grants (create_users): nss-systemd reads the agent's records
+# in /run/userdb. sys_userdb_ns (before sys_start_sshd…) gives the namespace
+# a private tmpfs at /run/userdb and "passwd/group: files systemd", and the
+# login stack pam_mkhomedir; agent_in_ns (after sshd started, before
+# agent_start) runs the agent in that namespace, so that it writes there and
+# looks names up as sshd does. Only the empty mount point /run/userdb is made
+# on the machine when it has none, and removed again at exit.
+SYS_MADE_USERDB=0
+sys_userdb_cleanup() { if ((SYS_MADE_USERDB)); then rmdir /run/userdb 2>/dev/null || true; fi; }
+sys_userdb_ns() {
+        [[ -e /lib/x86_64-linux-gnu/libnss_systemd.so.2 || -e /usr/lib/x86_64-linux-gnu/libnss_systemd.so.2 ]] ||
+                die "libnss_systemd.so.2 not found (install libnss-systemd)"
+        if [[ ! -d /run/userdb ]]; then
+                mkdir -m 0755 /run/userdb
+                SYS_MADE_USERDB=1
+        fi
+        SANDBOX_CLEANUP+=(sys_userdb_cleanup)
+        SYS_MKHOMEDIR=1
+        NS_EXTRA_SETUP+="
+mount -t tmpfs -o mode=0755 tmpfs /run/userdb
+sed -i -E '/^(passwd|group):/d' /etc/nsswitch.conf
+printf 'passwd: files systemd\ngroup: files systemd\n' >>/etc/nsswitch.conf
+"
+}
+agent_in_ns() {
+        [[ -n $SSHD_PID ]] || die "agent_in_ns: sshd is not running"
+        export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch}
+        printf '#!/bin/bash\nexec nsenter -t %s -m -- %q "$@"\n' "$SSHD_PID" "$JIT_AGENT" >"$D/agent-in-ns"
+        chmod 0755 "$D/agent-in-ns"
+        JIT_AGENT=$D/agent-in-ns
 }

@@ -20,7 +20,7 @@ LEVELS = {
     "bundle-url": 1, "host-facts": 1, "warn": 1, "fetch-job": 1, "check-config": 1,
     "authorized-keys": 1,
     "agent": 2,  # the state and its lifecycle
-    "store-state": 3, "bus": 3, "ending": 3,  # on the state
+    "store-state": 3, "bus": 3, "ending": 3, "accounts": 3,  # on the state
     "status": 4, "terminate": 4, "key-files": 4,  # STATUS=, ending sessions, key files
     "enforce": 5,  # the reconcile
     "poll": 6,  # the store

@@ -51,6 +51,54 @@ static void check_defaults(const struct jit_config *c) {
         assert_true(c->warn_before[0] == 300);
         assert_true(c->warn_before[1] == 60);
         assert_true(c->kill_grace == 5);
+        assert_false(c->create_users);
+        assert_int_equal(c->user_uid_range.min, JIT_USER_UID_MIN_DEFAULT);
+        assert_int_equal(c->user_uid_range.max, JIT_USER_UID_MAX_DEFAULT);
+        assert_string_equal(c->user_home_base, "/home");
+        assert_string_equal(c->user_shell, "/bin/bash");
+}
+
+/* create_users and its keys: the values, and every refusal with its line. */
+static void test_create_users(void **state) {
+        _cleanup_(config_freep) struct jit_config *c = NULL;
+        struct jit_error err = {};
+        static const char text[] = "create_users = yes\nuser_uid_range = 70000-70009\n"
+                                   "user_home_base = /srv/home\nuser_shell = /bin/sh\n";
+        static const struct {
+                const char *text, *prefix;
+        } bad[] = {
+                {"user_uid_range = 70000\n", "line 1: user_uid_range: expected MIN-MAX"},
+                {"user_uid_range = 70009-70000\n", "line 1: user_uid_range: 70009 is above"},
+                {"user_uid_range = 0-10\n", "line 1: user_uid_range: below 1000"},
+                {"user_uid_range = 999-2000\n", "line 1: user_uid_range: below 1000"},
+                {"user_uid_range = 65000-65534\n", "line 1: user_uid_range: must not hold 65534"},
+                {"user_uid_range = 65535-65540\n", "line 1: user_uid_range: must not hold"},
+                {"user_uid_range = 1000-200000\n", "line 1: user_uid_range: must not hold"},
+                {"user_uid_range = 4294967295-4294967295\n", "line 1: user_uid_range: expected"},
+                {"user_uid_range = -1-5\n", "line 1: user_uid_range: expected"},
+                {"user_uid_range = 1000 - 2000\n", "line 1: user_uid_range: expected"},
+                {"create_users = sure\n", "line 1: create_users: invalid boolean"},
+                {"user_shell = bash\n", "line 1: user_shell: not an absolute path"},
+                {"user_home_base = home\n", "line 1: user_home_base: not an absolute path"},
+        };
+
+        (void) state;
+        assert_int_equal(config_parse(text, strlen(text), &c, &err), 0);
+        assert_true(c->create_users);
+        assert_int_equal(c->user_uid_range.min, 70000);
+        assert_int_equal(c->user_uid_range.max, 70009);
+        assert_string_equal(c->user_home_base, "/srv/home");
+        assert_string_equal(c->user_shell, "/bin/sh");
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                struct jit_config *d = NULL;
+
+                err = (struct jit_error){};
+                assert_true(config_parse(bad[i].text, strlen(bad[i].text), &d, &err) < 0);
+                assert_null(d);
+                if (strncmp(err.message, bad[i].prefix, strlen(bad[i].prefix)) != 0)
+                        fail_msg("'%s': got '%s', want '%s…'", bad[i].text, err.message,
+                                 bad[i].prefix);
+        }
 }
 
 static void test_defaults(void **state) {
@@ -403,9 +451,10 @@ static void test_load(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_defaults), cmocka_unit_test(test_full),
-                cmocka_unit_test(test_values),   cmocka_unit_test(test_hostile),
-                cmocka_unit_test(test_limits),   cmocka_unit_test(test_load),
+                cmocka_unit_test(test_defaults), cmocka_unit_test(test_create_users),
+                cmocka_unit_test(test_full),     cmocka_unit_test(test_values),
+                cmocka_unit_test(test_hostile),  cmocka_unit_test(test_limits),
+                cmocka_unit_test(test_load),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
