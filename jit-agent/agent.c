@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "agent.h"
+#include "facts-file.h"
 #include "host-facts.h"
 
 int agent_load_context(struct agent *a, struct jit_error *err) {
@@ -26,11 +27,19 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
                 context_done(&ctx);
                 return r;
         }
-        r = agent_host_facts_write(ctx.config, &facts, err);
+        /* The last good cloud facts a previous agent kept, if still young:
+         * a restart does not drop them until the service answers. */
+        if (a->cloud.last.cloud == CLOUD_AUTO &&
+            cloud_facts_record_load(ctx.config, &a->cloud.last, NULL) >= 0 &&
+            (int64_t) time(NULL) - a->cloud.last.fetched > AGENT_CLOUD_FACTS_KEEP_SEC)
+                cloud_facts_record_done(&a->cloud.last);
+        r = agent_host_facts_write(ctx.config, &a->cloud.last.facts, &facts, NULL, err);
         if (r < 0) {
                 context_done(&ctx);
                 return r;
         }
+        /* Decisions see only the facts a selector may name. */
+        host_facts_restrict(ctx.config, &facts);
         ctx.facts = facts;
         ctx.host = host_facts_get(&ctx.facts, "host");
         config_grant_policy(ctx.config, &ctx.policy);
@@ -52,6 +61,9 @@ void agent_done(struct agent *a) {
         sd_event_source_unref(a->trim_soon);
         sd_event_source_unref(a->store_timer);
         a->fetch = fetch_job_cancel(a->fetch);
+        a->cloud.job = fetch_job_cancel(a->cloud.job);
+        sd_event_source_unref(a->cloud.timer);
+        cloud_facts_record_done(&a->cloud.last);
         sd_bus_flush_close_unref(a->bus);
         sd_event_unref(a->event);
         token_digest_set_done(&a->verified);

@@ -11,6 +11,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "cloud-facts-file.h"
 #include "error.h"
 #include "fetch-job.h"
 #include "host-context.h"
@@ -55,6 +56,20 @@ struct warned {
         uint32_t mask;
 };
 
+/* This host's cloud facts (cloud-poll.c): which cloud, the last good facts
+ * its metadata service gave (also in run_dir/cloud-facts), the job asking. */
+struct agent_cloud {
+        enum cloud cloud;               /* CLOUD_NONE: nothing is asked */
+        struct cloud_facts_record last; /* last.cloud CLOUD_AUTO: none yet */
+        struct fetch_job *job;
+        sd_event_source *timer;
+        unsigned failures;
+};
+
+/* Last good cloud facts older than this are dropped (grants selecting on
+ * them stop matching) when the metadata service keeps failing. */
+#define AGENT_CLOUD_FACTS_KEEP_SEC (24 * 3600)
+
 struct agent {
         sd_event *event;
         sd_bus *bus; /* the system bus where logind runs, else NULL */
@@ -69,6 +84,7 @@ struct agent {
         struct key_schedule keys;
 
         struct fetch_job *fetch; /* the helper's fetch in flight, or NULL */
+        struct agent_cloud cloud;
         char *etag;
         unsigned failures; /* consecutive failed polls, for the backoff */
         /* SHA-256 of the bundle this process last verified and applied (or

@@ -291,12 +291,8 @@ static void argv_free(char **argv) {
                 free(argv[i]);
 }
 
-static int spawn_helper(const struct fetch_options *o, int stdout_fd, pid_t *ret) {
-        char *argv[16] = {(char *) fetch_helper_path()};
+static int fetch_argv(const struct fetch_options *o, char **argv) {
         size_t n = 1;
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, defaults;
         int r;
 
         if ((r = arg_add(argv, &n, "url", o->url)) < 0 ||
@@ -312,6 +308,15 @@ static int spawn_helper(const struct fetch_options *o, int stdout_fd, pid_t *ret
                 argv_free(argv);
                 return r < 0 ? r : -ENOMEM;
         }
+        return 0;
+}
+
+/* argv[1…] are the job's (freed here); argv[0] is the helper. */
+static int spawn_helper(char **argv, int stdout_fd, pid_t *ret) {
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none, defaults;
+        int r;
 
         /* The agent blocks the signals it handles through signalfd; the
          * helper starts with none blocked and every one at its default. */
@@ -333,25 +338,26 @@ static int spawn_helper(const struct fetch_options *o, int stdout_fd, pid_t *ret
         return r;
 }
 
-int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
-                    void *userdata, struct fetch_job **ret) {
+static int job_start(sd_event *event, char **argv, uint64_t max_size, uint64_t timeout_usec,
+                     fetch_job_done_t done, void *userdata, struct fetch_job **ret) {
         struct fetch_job *j;
         int fds[2], r;
 
-        if (!event || !o || !o->url || !done || !ret)
-                return -EINVAL;
         j = calloc(1, sizeof(*j));
-        if (!j)
+        if (!j) {
+                argv_free(argv);
                 return -ENOMEM;
+        }
         j->done = done;
         j->userdata = userdata;
-        j->max_size = o->max_size;
+        j->max_size = max_size;
 
         if (pipe2(fds, O_CLOEXEC) < 0) {
+                argv_free(argv);
                 free(j);
                 return -errno;
         }
-        r = spawn_helper(o, fds[1], &j->pid);
+        r = spawn_helper(argv, fds[1], &j->pid);
         close(fds[1]);
         if (r < 0) {
                 close(fds[0]);
@@ -379,11 +385,42 @@ int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_do
         }
         (void) sd_event_source_set_child_process_own(j->child, true);
         r = sd_event_add_time_relative(event, &j->timer, CLOCK_MONOTONIC,
-                                       o->total_timeout_usec + HELPER_GRACE_USEC, 0, on_timeout, j);
+                                       timeout_usec + HELPER_GRACE_USEC, 0, on_timeout, j);
         if (r < 0) {
                 job_free(j);
                 return r;
         }
         *ret = j;
         return 0;
+}
+
+int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
+                    void *userdata, struct fetch_job **ret) {
+        char *argv[16] = {(char *) fetch_helper_path()};
+        int r;
+
+        if (!event || !o || !o->url || !done || !ret)
+                return -EINVAL;
+        r = fetch_argv(o, argv);
+        if (r < 0)
+                return r;
+        return job_start(event, argv, o->max_size, o->total_timeout_usec, done, userdata, ret);
+}
+
+int fetch_job_start_metadata(sd_event *event, const char *cloud, const char *endpoint,
+                             uint64_t timeout_usec, uint64_t max_size, fetch_job_done_t done,
+                             void *userdata, struct fetch_job **ret) {
+        char *argv[8] = {(char *) fetch_helper_path()};
+        size_t n = 1;
+        int r;
+
+        if (!event || !cloud || !done || !ret)
+                return -EINVAL;
+        if ((r = arg_add(argv, &n, "metadata", cloud)) < 0 ||
+            (r = arg_add(argv, &n, "endpoint", endpoint)) < 0 ||
+            (r = arg_add_u64(argv, &n, "timeout-usec", timeout_usec)) < 0) {
+                argv_free(argv);
+                return r;
+        }
+        return job_start(event, argv, max_size, timeout_usec, done, userdata, ret);
 }

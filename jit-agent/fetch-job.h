@@ -27,5 +27,12 @@ const char *fetch_helper_path(void);
 int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
                     void *userdata, struct fetch_job **ret);
 
+/* The same helper's metadata facts job (jit-fetch --metadata=CLOUD; its
+ * answer is the facts as lines, jit-fetch/metadata-facts.h). endpoint:
+ * NULL, or a test's metadata service. max_size caps the answer's body. */
+int fetch_job_start_metadata(sd_event *event, const char *cloud, const char *endpoint,
+                             uint64_t timeout_usec, uint64_t max_size, fetch_job_done_t done,
+                             void *userdata, struct fetch_job **ret);
+
 /* Kill the helper (if it still runs) without calling done(). */
 struct fetch_job *fetch_job_cancel(struct fetch_job *j);

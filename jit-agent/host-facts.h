@@ -8,7 +8,10 @@
 #include "jit-conf.h"
 #include "selector.h"
 
-/* Collect the facts, write run_dir/facts, and hand them over in *ret. A
- * provider that fails is logged and left out; the rest is an error in err. */
-int agent_host_facts_write(const struct jit_config *c, struct host_facts *ret,
-                           struct jit_error *err);
+/* The config's facts and the cloud's (NULL: none), written to run_dir/facts
+ * when they differ from what it holds (atomically), and handed over in
+ * *ret, every fact (the caller restricts them for decisions). *ret_changed
+ * (optional) says whether the file changed. A cloud fact that clashes with
+ * a label is left out and logged. */
+int agent_host_facts_write(const struct jit_config *c, const struct host_facts *cloud,
+                           struct host_facts *ret, bool *ret_changed, struct jit_error *err);

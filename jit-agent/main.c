@@ -24,6 +24,7 @@
 #include "authorized-keys.h"
 #include "bus.h"
 #include "check-config.h"
+#include "cloud-poll.h"
 #include "enforce.h"
 #include "host-state.h"
 #include "poll.h"
@@ -106,6 +107,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         }
         (void) agent_reconcile(a);
         (void) agent_poll_now(a);
+        agent_cloud_reload(a);
         (void) sd_notify(false, "READY=1");
         return 0;
 }
@@ -192,6 +194,9 @@ static int agent_startup(struct agent *a, struct jit_error *err) {
         (void) sd_event_source_set_enabled(a->reconcile_soon, SD_EVENT_OFF);
 
         r = agent_poll_setup(a);
+        if (r < 0)
+                return r;
+        r = agent_cloud_setup(a);
         if (r < 0)
                 return r;
         /* WATCHDOG=1 at half of WatchdogSec=, from the loop itself: a loop

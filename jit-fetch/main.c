@@ -28,7 +28,9 @@
 
 #include "fetch-wire.h"
 #include "fetch.h"
+#include "jit-limits.h"
 #include "macro.h"
+#include "metadata-facts.h"
 #include "parse.h"
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
@@ -143,7 +145,10 @@ static void help(void) {
                "  --ca-file=PATH  --client-cert=PATH  --client-key=PATH\n"
                "  --pinned-pubkey=PIN        a path or sha256//…\n"
                "  --allow-http\n"
-               "  --etag=ETAG                If-None-Match\n");
+               "  --etag=ETAG                If-None-Match\n\n"
+               "jit-fetch --metadata=CLOUD [--timeout-usec=N] [--max-size=BYTES]\n\n"
+               "Ask this host's cloud metadata service (aws, gcp, azure) for its facts.\n"
+               "  --endpoint=URL             another metadata service: for tests only\n");
 }
 
 int main(int argc, char *argv[]) {
@@ -157,7 +162,9 @@ int main(int argc, char *argv[]) {
                 OPT_KEY,
                 OPT_PIN,
                 OPT_HTTP,
-                OPT_ETAG
+                OPT_ETAG,
+                OPT_METADATA,
+                OPT_ENDPOINT,
         };
         static const struct option options[] = {
                 {"url", required_argument, NULL, OPT_URL},
@@ -170,6 +177,8 @@ int main(int argc, char *argv[]) {
                 {"pinned-pubkey", required_argument, NULL, OPT_PIN},
                 {"allow-http", no_argument, NULL, OPT_HTTP},
                 {"etag", required_argument, NULL, OPT_ETAG},
+                {"metadata", required_argument, NULL, OPT_METADATA},
+                {"endpoint", required_argument, NULL, OPT_ENDPOINT},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -180,6 +189,9 @@ int main(int argc, char *argv[]) {
         };
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         struct fetcher *f = NULL;
+        /* The metadata job (metadata-facts.h); its answers are small. */
+        struct imds_options m = {.cloud = CLOUD_NONE};
+        bool max_given = false;
         int c, r;
 
         /* Before anything else: nothing below needs a privilege. */
@@ -203,6 +215,7 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_MAX:
                         r = parse_u64(optarg, &o.max_size);
+                        max_given = true;
                         break;
                 case OPT_CA:
                         o.ca_file = optarg;
@@ -222,6 +235,16 @@ int main(int argc, char *argv[]) {
                 case OPT_ETAG:
                         o.etag = optarg;
                         break;
+                case OPT_METADATA:
+                        if (cloud_from_string(optarg, &m.cloud) < 0 ||
+                            !cloud_fact_prefix(m.cloud)) {
+                                fprintf(stderr, "jit-fetch: --metadata: aws, gcp or azure\n");
+                                return 2;
+                        }
+                        break;
+                case OPT_ENDPOINT:
+                        m.endpoint = optarg;
+                        break;
                 case 'h':
                         help();
                         return EXIT_SUCCESS;
@@ -232,6 +255,15 @@ int main(int argc, char *argv[]) {
                         fprintf(stderr, "jit-fetch: invalid number: %s\n", optarg);
                         return 2;
                 }
+        }
+        if (m.cloud != CLOUD_NONE) {
+                if (optind < argc || o.url) {
+                        fprintf(stderr, "jit-fetch: --metadata takes no --url and no arguments\n");
+                        return 2;
+                }
+                m.timeout_usec = o.total_timeout_usec;
+                m.max_answer = max_given ? o.max_size : JIT_METADATA_ANSWER_MAX;
+                return metadata_facts_job(&m, STDOUT_FILENO) < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
         }
         if (optind < argc || !o.url) {
                 fprintf(stderr, "jit-fetch: --url=URL and no other arguments expected\n");

@@ -15,6 +15,7 @@ static const struct verb {
         {"publish", verb_publish, "build and sign the bundle of a store folder"},
         {"revoke", verb_revoke, "revoke a grant by its id (takes effect at the next publish)"},
         {"verify", verb_verify, "check a grant or bundle and explain the result"},
+        {"facts", verb_facts, "show this host's facts, their sources and the cloud facts' age"},
         {"pam", verb_pam, "wire pam_jit.so into the sshd and sudo PAM stacks, or take it out"},
 };
 

@@ -22,6 +22,7 @@ int verb_issue(int argc, char *argv[]);
 int verb_publish(int argc, char *argv[]);
 int verb_revoke(int argc, char *argv[]);
 int verb_verify(int argc, char *argv[]);
+int verb_facts(int argc, char *argv[]);
 
 /* Option values. Each prints "jitctl: …" naming opt on failure. */
 int parse_epoch_arg(const char *opt, const char *s, int64_t *ret);

@@ -6,6 +6,7 @@
 
 #include "bundle.h"
 #include "explain.h"
+#include "facts-file.h"
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "json.h"
@@ -286,6 +287,10 @@ int verb_verify(int argc, char *argv[]) {
         pa.issuers = issuers;
         if (ctl_policy_load(&pa, &policy) < 0)
                 goto finish; /* EXIT_SYSTEM: the config or trust store is unusable */
+        /* As a host would: the facts its selector_facts (or the default,
+         * no cloud tags) does not let a selector name are not matched. */
+        if (have_facts && policy.config)
+                host_facts_restrict(policy.config, &facts);
 
         if (file) {
                 r = read_file_capped(file, JIT_BUNDLE_TOKEN_MAX, &input, &len);

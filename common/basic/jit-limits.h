@@ -40,6 +40,12 @@
 #define JIT_FACT_KEY_MAX 128u
 #define JIT_FACT_VALUE_MAX 256u
 
+/* Cloud metadata (docs/admin-guide.md, "Cloud facts"): the facts one cloud
+ * may add, and the largest answer of its metadata service we read. */
+#define JIT_CLOUD_FACTS_MAX 64u
+#define JIT_METADATA_ANSWER_MAX (256u * 1024u)
+#define JIT_CLOUD_FACTS_FILE_MAX (32u * 1024u) /* run_dir/cloud-facts */
+
 /* Host files (jit-agent writes them, pam_jit reads them). */
 #define JIT_USER_GRANTS_MAX 1024u              /* grants of one user in one bundle */
 #define JIT_USER_FILE_MAX (4u * 1024u * 1024u) /* state_dir/users/<user> */

@@ -10,8 +10,9 @@
 #include "facts-file.h"
 #include "fileio.h"
 #include "jit-limits.h"
+#include "macro.h"
 
-int host_facts_load(const struct jit_config *c, struct host_facts *ret, struct jit_error *err) {
+int host_facts_read(const struct jit_config *c, struct host_facts *ret, struct jit_error *err) {
         _cleanup_free_ char *path = NULL, *text = NULL;
         size_t len = 0;
         int r;
@@ -91,4 +92,57 @@ int host_facts_from_config(const struct jit_config *c, struct host_facts *ret,
 fail:
         host_facts_done(ret);
         return r;
+}
+
+/* Tenant-editable facts: whoever may edit an instance's tags or custom
+ * metadata could move it into a selector naming them (docs/security.md). */
+static const char *const default_unselectable[] = {"aws.tag.", "gcp.attr.", "azure.tag."};
+
+bool host_fact_selectable(const struct jit_config *c, const char *key) {
+        size_t kl = strcspn(key, "=");
+
+        /* The host's own name is no one's to steer but jit.conf's, and the
+         * programs name the host by it. */
+        if (kl == 4 && strncmp(key, "host", 4) == 0)
+                return true;
+        if (!c->selector_facts) {
+                for (size_t i = 0; i < ELEMENTSOF(default_unselectable); i++)
+                        if (strncmp(key, default_unselectable[i],
+                                    strlen(default_unselectable[i])) == 0)
+                                return false;
+                return true;
+        }
+        for (char **p = c->selector_facts; *p; p++) {
+                size_t pl = strlen(*p);
+
+                /* "aws." is a family; "aws.account" one key. */
+                if ((*p)[pl - 1] == '.' ? kl > pl && strncmp(key, *p, pl) == 0
+                                        : kl == pl && strncmp(key, *p, pl) == 0)
+                        return true;
+        }
+        return false;
+}
+
+void host_facts_restrict(const struct jit_config *c, struct host_facts *f) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < f->n_facts; i++) {
+                if (host_fact_selectable(c, f->facts[i]))
+                        f->facts[n++] = f->facts[i];
+                else
+                        free(f->facts[i]);
+        }
+        f->n_facts = n;
+        if (f->facts)
+                f->facts[n] = NULL;
+}
+
+int host_facts_load(const struct jit_config *c, struct host_facts *ret, struct jit_error *err) {
+        int r;
+
+        r = host_facts_read(c, ret, err);
+        if (r < 0)
+                return r;
+        host_facts_restrict(c, ret);
+        return 0;
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The jit.conf parser, a little over 600 lines on purpose: the key table and
+/* The jit.conf parser, about 700 lines on purpose: the key table and
  * one small parser per value type together, so that every key jit.conf(5)
  * lists is found in this one file (docs/check-docs.py reads the table). */
 #include <errno.h>
@@ -24,6 +24,7 @@ void config_free(struct jit_config *c) {
         free(c->trust_store);
         free(c->host_id);
         strv_free(c->labels);
+        strv_free(c->selector_facts);
         free(c->state_dir);
         free(c->run_dir);
         free(c->bundle_url);
@@ -70,6 +71,7 @@ int config_new(struct jit_config **ret) {
         c->max_grant_ttl = 12 * HOUR;
         c->clock_skew = 60;
         c->poll_interval = 60;
+        c->cloud_refresh = 5 * MINUTE;
         c->fetch_timeout = 30;
         c->max_bundle_size = 16u * 1024u * 1024u;
         c->allow_http = false;
@@ -100,6 +102,8 @@ enum key_type {
         KEY_USERS,
         KEY_GROUP,
         KEY_WARN_BEFORE,
+        KEY_CLOUD,
+        KEY_SELECTOR_FACTS,
         KEY_UID_RANGE,
 };
 
@@ -120,6 +124,9 @@ static const struct key_def keys[] = {
         {"clock_skew", KEY_DURATION, FIELD(clock_skew), 0, HOUR, "0..1h"},
         {"host_id", KEY_HOST_ID, FIELD(host_id), 0, 0, NULL},
         {"labels", KEY_LABELS, FIELD(labels), 0, 0, NULL},
+        {"cloud", KEY_CLOUD, FIELD(cloud), 0, 0, NULL},
+        {"cloud_refresh", KEY_DURATION, FIELD(cloud_refresh), 5, DAY, "5s..1d"},
+        {"selector_facts", KEY_SELECTOR_FACTS, FIELD(selector_facts), 0, 0, NULL},
         {"state_dir", KEY_PATH, FIELD(state_dir), 0, 0, NULL},
         {"run_dir", KEY_PATH, FIELD(run_dir), 0, 0, NULL},
         {"bundle_url", KEY_URL, FIELD(bundle_url), 0, 0, NULL},
@@ -339,6 +346,29 @@ static int parse_issuers(struct jit_config *c, const char *v, const struct key_d
         return 0;
 }
 
+/* Fact keys, or families ending in '.'; each at most once. */
+static int parse_selector_facts(struct jit_config *c, const char *v, const struct key_def *k,
+                                unsigned line, struct jit_error *err) {
+        _cleanup_strv_free_ char **l = NULL;
+        int r;
+
+        r = split_list(v, k->name, line, &l, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; l[i]; i++) {
+                if (i >= JIT_FACTS_MAX || !fact_key_is_valid(l[i], strlen(l[i])))
+                        return line_error(err, line, "%s: '%.64s' is not a fact key or family",
+                                          k->name, l[i]);
+                for (size_t j = 0; j < i; j++)
+                        if (streq(l[i], l[j]))
+                                return line_error(err, line, "%s: '%.64s' listed twice", k->name,
+                                                  l[i]);
+        }
+        strv_free(c->selector_facts);
+        c->selector_facts = TAKE_PTR(l);
+        return 0;
+}
+
 static int parse_labels(struct jit_config *c, const char *v, const struct key_def *k, unsigned line,
                         struct jit_error *err) {
         _cleanup_strv_free_ char **l = NULL;
@@ -543,6 +573,13 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return set_string(field, v, err);
         case KEY_WARN_BEFORE:
                 return parse_warn_before(c, v, k, line, err);
+        case KEY_CLOUD:
+                if (cloud_from_string(v, &c->cloud) < 0)
+                        return line_error(err, line, "%s: expected auto, aws, gcp, azure or none",
+                                          k->name);
+                return 0;
+        case KEY_SELECTOR_FACTS:
+                return parse_selector_facts(c, v, k, line, err);
         case KEY_UID_RANGE:
                 return parse_uid_range(c, v, line, err);
         }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cloud.h"
 #include "error.h"
 #include "grant.h"
 
@@ -36,8 +37,14 @@ struct jit_config {
         int64_t max_grant_ttl;
         int64_t clock_skew;
         /* host identity */
-        char *host_id; /* NULL: the hostname */
-        char **labels; /* "key=value", NULL-terminated */
+        char *host_id;         /* NULL: the hostname */
+        char **labels;         /* "key=value", NULL-terminated */
+        enum cloud cloud;      /* whose metadata service to ask (CLOUD_AUTO: DMI says) */
+        int64_t cloud_refresh; /* seconds between two rounds of metadata queries */
+        /* The fact keys ("aws.account") and families ("env.", ending in '.')
+         * a grant's selector may name; NULL: every fact but the tags and
+         * attributes of a cloud (facts-file.h, host_fact_selectable). */
+        char **selector_facts;
         /* paths */
         char *state_dir;
         char *run_dir;

@@ -99,6 +99,7 @@ write_conf() {
                 echo "run_dir = $D/host/run"
                 echo "host_id = pay-db-1"
                 echo "labels = env=prod"
+                echo "cloud = none" # never a real metadata service, on a cloud VM either
                 echo "bundle_url = $1"
                 echo "ca_file = $D/host/ca.pem"
                 echo "poll_interval = 5s"

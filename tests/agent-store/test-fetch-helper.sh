@@ -100,6 +100,7 @@ STORE_URL="file://$D/store/bundle.jwt"
         echo "state_dir = $D/host/state"
         echo "run_dir = $D/host/run"
         echo "host_id = pay-db-1"
+        echo "cloud = none" # never a real metadata service, on a cloud VM either
         echo "labels = env=prod"
         echo "bundle_url = $STORE_URL"
         echo "poll_interval = 1d"

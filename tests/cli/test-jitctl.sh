@@ -133,6 +133,12 @@ expect 1 "verify with facts of another host" -- "${V[@]}" --fact env=staging --f
 contains out "not for this host" "verify says the grant is not for this host"
 printf 'env=prod\nrole=db\n' >facts
 expect 0 "verify with a facts file" -- "${V[@]}" --facts-file facts "$G1"
+# Cloud tags: not selectable by default (selector_facts), as on a host.
+run "${ISSUE[@]}" --jti grant-tag --aud aws.account=123456789012,aws.tag.role=db --out gtag.jwt
+GT=$(cat gtag.jwt)
+expect 1 "verify: a tag selector does not match by default (selector_facts)" -- "${V[@]}" --fact aws.account=123456789012 --fact aws.tag.role=db "$GT"
+printf 'selector_facts = aws.\n' >tags.conf
+expect 0 "verify: a tag selector matches where selector_facts allows tags" -- "${V[@]}" --config "$PWD/tags.conf" --fact aws.account=123456789012 --fact aws.tag.role=db "$GT"
 expect 0 "verify reads the token from a file" -- "${V[@]}" --file g1.jwt
 run "${V[@]}" - <g1.jwt
 if [[ $rc -eq 0 ]]; then pass "verify reads the token from stdin"; else fail "verify from stdin: exit $rc"; fi

@@ -295,6 +295,8 @@ issuers = $ISS
 trust_store = /etc/jit/trust.jwks
 host_id = jitinstall
 labels = env=prod
+# Tests never ask a real cloud metadata service (the machine may be a cloud VM).
+cloud = none
 bundle_url = file:///mnt/test/store/bundle.jwt
 poll_interval = 5s
 # No leeway: the test measures the second a session ends.

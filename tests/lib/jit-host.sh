@@ -41,6 +41,9 @@ jit_write_conf() {
                 echo "run_dir = $D/host/run"
                 echo "host_id = $HOST_ID"
                 echo "labels = env=prod, role=db"
+                # Never a real metadata service (CI may run on a cloud VM);
+                # tests/system/test-cloud-sshd.sh sets cloud itself.
+                if [[ ${1:-} != *"cloud = "* ]]; then echo "cloud = none"; fi
                 if [[ -n ${1:-} ]]; then printf '%s\n' "$1"; fi
         } >"$D/host/jit.conf.tmp"
         chown root:root "$D/host/jit.conf.tmp"

@@ -43,10 +43,25 @@ static const char *const hidden[] = {
 /* The issuer's side (common/issuer/): absent from the file, not merely
  * hidden; and the OpenSSL calls that only signing and key generation make. */
 static const char *const absent[] = {
-        "jws_sign",          "jws_sign_compact",        "key_generate",
-        "key_load_private",  "key_save_private",        "key_to_public_jwk",
-        "key_thumbprint",    "EVP_DigestSign",          "EVP_DigestSignInit",
-        "EVP_PKEY_Q_keygen", "PEM_read_bio_PrivateKey", "PEM_write_bio_PrivateKey",
+        "jws_sign",
+        "jws_sign_compact",
+        "key_generate",
+        "key_load_private",
+        "key_save_private",
+        "key_to_public_jwk",
+        "key_thumbprint",
+        "EVP_DigestSign",
+        "EVP_DigestSignInit",
+        "EVP_PKEY_Q_keygen",
+        "PEM_read_bio_PrivateKey",
+        "PEM_write_bio_PrivateKey",
+        /* The cloud code is the agent's and its helper's: pam_jit reads
+         * run_dir/facts and nothing else about facts. */
+        "cloud_detect_dmi",
+        "cloud_facts_aws_identity",
+        "cloud_facts_azure_compute",
+        "cloud_facts_gcp",
+        "cloud_facts_record_load",
 };
 
 /* Is any name of absent[] in a symbol table of the ELF file at path? Sets

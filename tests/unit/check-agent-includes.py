@@ -24,7 +24,8 @@ LEVELS = {
     "status": 4, "terminate": 4, "key-files": 4,  # STATUS=, ending sessions, key files
     "enforce": 5,  # the reconcile
     "poll": 6,  # the store
-    "main": 7,  # arguments and the loop
+    "cloud-poll": 7,  # cloud facts: a change fetches the store again
+    "main": 8,  # arguments and the loop
 }
 FETCH_SHARED = {"fetch-wire.h"}  # all jit-agent/ may take from jit-fetch/
 
