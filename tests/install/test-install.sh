@@ -607,7 +607,7 @@ printf 'labls = env=prod\n' >>"$conf"
 drill_broken "typo in jit.conf"
 # A reload that bypasses the check (kill -HUP): the agent keeps its older
 # configuration and says so in its status.
-guest systemctl kill -s HUP jit-agent
+guest systemctl kill --kill-who=main -s HUP jit-agent
 check "typo in jit.conf, SIGHUP: STATUS says it runs on an older configuration" \
         wait_for 10 status_has "reload failed at"
 log "StatusText: $(agent_status)"
