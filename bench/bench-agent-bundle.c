@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* bench-agent-bundle DIR N: a signing key, its trust store and a signed
- * bundle of N grants for the jit-agent benchmarks (bench-agent-resources.sh).
+/* bench-agent-bundle DIR N: a signing key, its trust store and a store of
+ * N grants (DIR/head.jwt, DIR/objects/) for the jit-agent benchmarks
+ * (bench-agent-resources.sh).
  * jitctl issue + publish take minutes for 10 000 grants; this signs them in
  * one process with libjit's signer (test-util), like bench-pam-account.
  *
- * Writes DIR/trust.jwks (0644) and DIR/bundle.jwt (0644): serial 1, exp in
- * 2 h, grants g-1 … g-N, two per user (u00000, u00001, …), each for
- * aud env=prod,role=db, scope ssh+sudo, exp in 2 h. Prints the bundle size
- * and the number of users on stdout ("bytes=… users=…").
+ * Writes DIR/trust.jwks (0644), the shards DIR/objects/<sha256> and the head
+ * DIR/head.jwt: serial 1, exp in 2 h, grants g-1 … g-N, two per user
+ * (u00000, u00001, …), each for aud env=prod,role=db, scope ssh+sudo, exp
+ * in 2 h. Prints the head's size and the number of users on stdout
+ * ("bytes=… users=…").
  *
  * bench-agent-bundle DIR N K EXP0: K more grants x-1 … x-K, one per user
  * (e0001, e0002, …), ssh only, ending at EXP0, EXP0 + 1, … (epoch seconds):
@@ -20,6 +22,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "test-store.h"
 #include "test-util.h"
 
 static void die(const char *fmt, ...) _printf_(1, 2);
@@ -46,8 +49,7 @@ static void write_text(const char *path, const char *text) {
 }
 
 int main(int argc, char *argv[]) {
-        _cleanup_free_ char *trust = NULL, *bundle_path = NULL, *jwks = NULL, *grants = NULL,
-                            *bundle = NULL;
+        _cleanup_free_ char *trust = NULL, *bundle_path = NULL, *jwks = NULL, *grants = NULL;
         struct test_key key = {};
         const struct test_key *keys[] = {&key};
         int64_t now = (int64_t) time(NULL);
@@ -73,7 +75,7 @@ int main(int argc, char *argv[]) {
 
         test_key_init(&key, JWS_ALG_EDDSA, "bench");
         trust = test_strdupf("%s/trust.jwks", argv[1]);
-        bundle_path = test_strdupf("%s/bundle.jwt", argv[1]);
+        bundle_path = test_strdupf("%s/head.jwt", argv[1]);
         jwks = test_jwks_text(keys, 1);
         write_text(trust, jwks);
 
@@ -118,15 +120,28 @@ int main(int argc, char *argv[]) {
         if (fclose(f) != 0)
                 die("open_memstream: write failed");
 
-        bundle = test_bundle_token(&key, now,
-                                   (const struct test_member[]){
-                                           {"serial", "1"},
-                                           {"exp", "@7200"},
-                                           {"grants", grants},
-                                           {},
-                                   });
-        write_text(bundle_path, bundle);
-        printf("bytes=%zu users=%zu\n", strlen(bundle), (n + 1) / 2);
+        {
+                size_t n_tokens = 0;
+                char **tokens = test_json_strv(grants, &n_tokens);
+                struct host_facts facts = {};
+                struct stat st;
+
+                if (host_facts_add(&facts, "host", "bench", NULL) < 0)
+                        die("out of memory");
+                test_store_write(argv[1], &key, &facts, tokens, n_tokens,
+                                 (const struct test_member[]){
+                                         {"serial", "1"},
+                                         {"exp", "@7200"},
+                                         {"bins", "64"},
+                                         {},
+                                 },
+                                 now);
+                host_facts_done(&facts);
+                strv_free(tokens);
+                if (stat(bundle_path, &st) < 0)
+                        die("%s: %m", bundle_path);
+                printf("bytes=%lld users=%zu\n", (long long) st.st_size, (n + 1) / 2);
+        }
         test_key_done(&key);
         return 0;
 }

@@ -84,7 +84,7 @@ state_dir = $D/state
 run_dir = $D/run
 host_id = pay-db-1
 labels = env=prod, role=db
-bundle_url = file://$D/bundle.jwt
+bundle_url = file://$D/head.jwt
 clock_skew = 0
 EOF
 

@@ -78,7 +78,7 @@ state_dir = $D/$name/state
 run_dir = $D/$name/run
 host_id = pay-db-1
 labels = env=prod, role=db
-bundle_url = file://$D/$name/bundle.jwt
+bundle_url = file://$D/$name/head.jwt
 EOF
 }
 
@@ -113,14 +113,15 @@ emulate_session() {
         mv "$D/$name/run/sessions/.$sid.tmp" "$D/$name/run/sessions/$sid"
 }
 
-# The grants' exp (claim of the first grant in the bundle).
+# The grants' exp (claim of the first grant of the first shard).
 first_grant_exp() {
-        /usr/bin/python3 - "$D/$1/bundle.jwt" <<'EOF'
-import base64, json, sys
+        /usr/bin/python3 - "$D/$1/objects" <<'EOF'
+import base64, json, os, sys
 def claims(tok):
     p = tok.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
-print(claims(claims(open(sys.argv[1]).read().strip())["grants"][0])["exp"])
+d = sys.argv[1]
+print(claims(open(os.path.join(d, sorted(os.listdir(d))[0])).readline().strip())["exp"])
 EOF
 }
 
@@ -131,12 +132,12 @@ start_agent() {
         AGENT[$name]=$!
         PIDS+=("$!")
         for _ in $(seq 6000); do
-                grep -q "bundle serial .* accepted" "$D/$name/agent.log" && break
+                grep -q "head serial .* accepted" "$D/$name/agent.log" && break
                 kill -0 "${AGENT[$name]}" 2>/dev/null || die "$name: agent exited: $(cat "$D/$name/agent.log")"
                 sleep 0.01
         done
         t1=$EPOCHREALTIME
-        grep -q "bundle serial .* accepted" "$D/$name/agent.log" || die "$name: no bundle accepted in 60 s"
+        grep -q "head serial .* accepted" "$D/$name/agent.log" || die "$name: no bundle accepted in 60 s"
         APPLY_MS[$name]=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", (b - a) * 1000 }')
         HWM0[$name]=$(status_kb "${AGENT[$name]}" VmHWM)
         RSS0[$name]=$(status_kb "${AGENT[$name]}" VmRSS)
@@ -258,7 +259,7 @@ if [[ -x ${BENCH_VERIFY_FLOOR:-} ]]; then
         echo
         echo "Floor: one signature check over the big bundle with the agent's libraries (bench-verify-floor; kB):"
         echo
-        "$BENCH_VERIFY_FLOOR" "$D/big/trust.jwks" "$D/big/bundle.jwt" | sed 's/^/    /'
+        "$BENCH_VERIFY_FLOOR" "$D/big/trust.jwks" "$D/big/head.jwt" | sed 's/^/    /'
 fi
 
 # The helper the agent starts for each poll (jit-fetch: libcurl, TLS), run
@@ -270,7 +271,7 @@ echo
 echo "| bundle | bytes | peak RSS (ru_maxrss) | wall | CPU |"
 echo "| --- | ---: | ---: | ---: | ---: |"
 for h in empty big; do
-        /usr/bin/python3 - "$JIT_FETCH_HELPER" "$D/$h/bundle.jwt" "$h" "${BYTES[$h]}" <<'EOF'
+        /usr/bin/python3 - "$JIT_FETCH_HELPER" "$D/$h/head.jwt" "$h" "${BYTES[$h]}" <<'EOF'
 import resource, subprocess, sys, time
 t = time.monotonic()
 subprocess.run([sys.argv[1], "--url=file://" + sys.argv[2], "--max-size=16777216"],
@@ -296,7 +297,7 @@ if [[ ${MASSIF:-0} == 1 ]]; then
         MPID=$!
         PIDS+=("$MPID")
         for _ in $(seq 6000); do
-                grep -q "bundle serial .* accepted" "$D/massif.log" && break
+                grep -q "head serial .* accepted" "$D/massif.log" && break
                 sleep 0.1
         done
         kill -TERM "$MPID"

@@ -3,7 +3,7 @@
 # jit-agent against real sshd sessions (tests/lib/sshd-sandbox.sh through
 # tests/system/lib.sh: one sshd on 127.0.0.1 in a private mount namespace
 # with an overlay /etc; the machine's /etc is never written). jit-agent runs in that namespace with
-# bundle_url = file://…/bundle.jwt, clock_skew = 0 and the DEFAULT
+# bundle_url = file://…/head.jwt, clock_skew = 0 and the DEFAULT
 # poll_interval (60 s).
 #
 # Phases (PHASES, comma list; default together,staggered,revoke):
@@ -43,7 +43,7 @@ for ((i = 1; i <= REVOKES; i++)); do rev_users+=("$(printf 'r%02d' "$i")"); done
 
 sys_init abench
 sys_write_conf "clock_skew = 0
-bundle_url = file://$D/store/bundle.jwt"
+bundle_url = file://$D/store/head.jwt"
 for u in "${exp_users[@]}" "${rev_users[@]}"; do
         sandbox_add_user "$u"
 done
@@ -201,7 +201,7 @@ revoke_phase() {
                 fi
         done <"$D/revoke.pub"
         stats revoke "$D/revoke.lat" || status=1
-        grep -c "bundle serial .* accepted" "$D/agent.log" | sed 's/^/# bundles accepted by the agent in the whole run: /'
+        grep -c "head serial .* accepted" "$D/agent.log" | sed 's/^/# bundles accepted by the agent in the whole run: /'
 }
 
 IFS=, read -ra phases <<<"$PHASES"

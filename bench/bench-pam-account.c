@@ -34,11 +34,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test-store.h"
 #include "test-util.h"
 
-#include "bundle-apply.h"
+#include "facts-file.h"
 #include "jit-conf.h"
 #include "jwk.h"
+#include "store-apply.h"
 
 #define SIZES_MAX 8
 #define MEASURED_USER "alice"
@@ -161,13 +163,6 @@ static char *stage_host(const char *root, const struct test_key *k, size_t n_gra
         write_text(conf, conf_text, 0644);
 
         grants = grants_array(k, now, n_grants, ret_users);
-        bundle = test_bundle_token(k, now,
-                                   (const struct test_member[]){
-                                           {"serial", "1"},
-                                           {"exp", "@7200"},
-                                           {"grants", grants},
-                                           {},
-                                   });
 
         r = config_load(conf, 0, &c, &err);
         if (r < 0)
@@ -176,15 +171,32 @@ static char *stage_host(const char *root, const struct test_key *k, size_t n_gra
         if (r < 0)
                 die("%s: %s", trust, err.message);
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        r = hoststate_apply_bundle(c, ts, bundle, strlen(bundle), now, &res, &err);
+        {
+                size_t n_tokens = 0;
+                char **tokens = test_json_strv(grants, &n_tokens);
+                struct host_facts facts = {};
+
+                if (host_facts_load(c, &facts, &err) < 0)
+                        die("facts: %s", err.message);
+                r = test_store_apply(k, c, ts, &facts, tokens, n_tokens, NULL,
+                                     (const struct test_member[]){
+                                             {"serial", "1"},
+                                             {"exp", "@7200"},
+                                             {"bins", "64"},
+                                             {},
+                                     },
+                                     now, &res, &bundle, &err);
+                host_facts_done(&facts);
+                strv_free(tokens);
+        }
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (r < 0)
                 die("staging %zu grants: %s", n_grants, err.message);
         if (res.n_grants != n_grants || res.n_invalid != 0)
                 die("staging %zu grants: %zu written, %zu invalid", n_grants, res.n_grants,
                     res.n_invalid);
-        printf("# host-%zu: bundle %zu bytes, %zu grants for %zu users staged in %.1f ms\n",
-               n_grants, strlen(bundle), res.n_grants, res.n_users, elapsed_ns(&t0, &t1) / 1e6);
+        printf("# host-%zu: head %zu bytes, %zu grants for %zu users staged in %.1f ms\n", n_grants,
+               strlen(bundle), res.n_grants, res.n_users, elapsed_ns(&t0, &t1) / 1e6);
         return conf;
 }
 

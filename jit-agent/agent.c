@@ -45,11 +45,29 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
         config_grant_policy(ctx.config, &ctx.policy);
 
         token_digest_set_done(&a->verified); /* verified under the old trust store */
+        /* Other facts, other bins: the shards to hold may differ. */
+        if (!a->ctx.config || !strv_equal(a->ctx.facts.facts, ctx.facts.facts))
+                a->facts_changed = true;
         context_done(&a->ctx);
         a->ctx = ctx;
         a->config_loaded_at = (int64_t) time(NULL);
         a->reload_failed_at = 0;
         return 0;
+}
+
+void agent_pending_drop(struct agent *a) {
+        head_free(a->pending_head);
+        a->pending_head = NULL;
+        free(a->pending_token);
+        a->pending_token = NULL;
+        a->pending_len = 0;
+        free(a->pending_etag);
+        a->pending_etag = NULL;
+        free(a->pending_need);
+        a->pending_need = NULL;
+        a->n_pending_need = a->pending_next = 0;
+        free(a->pending_base);
+        a->pending_base = NULL;
 }
 
 void agent_done(struct agent *a) {
@@ -70,6 +88,7 @@ void agent_done(struct agent *a) {
         free(a->keys.v);
         context_done(&a->ctx);
         free(a->etag);
+        agent_pending_drop(a);
         free(a->kills);
         free(a->warned);
         strv_free(a->unsafe_ended);

@@ -14,6 +14,7 @@
 #include "cloud-facts-file.h"
 #include "error.h"
 #include "fetch-job.h"
+#include "head.h"
 #include "host-context.h"
 #include "jit-limits.h"
 #include "snapshot.h"
@@ -87,11 +88,27 @@ struct agent {
         struct agent_cloud cloud;
         char *etag;
         unsigned failures; /* consecutive failed polls, for the backoff */
+        /* What the last failed poll's message names first ("no instance
+         * role", "clock skew"), for STATUS=; valid while failures > 0. */
+        char fetch_problem[96];
         /* SHA-256 of the bundle this process last verified and applied (or
          * found unchanged) under the trust store it holds now; forgotten on
          * reload. The same bytes again are not parsed and verified again. */
         char applied_sha256[65]; /* hex, as in the state file; "" for none */
         int64_t store_skew;      /* store clock minus ours at the last fetch, seconds */
+
+        /* A checked head whose shards are being fetched (poll.c): applied
+         * once all are saved, dropped whole if one fails. */
+        struct head *pending_head;
+        char *pending_token;
+        size_t pending_len;
+        char *pending_etag;
+        size_t *pending_need; /* indexes into pending_head->shards */
+        size_t n_pending_need, pending_next;
+        char *pending_base; /* the head's URL up to its last '/' */
+        /* The facts differ from those the held head was applied with (a
+         * start, a reload): apply it again, fetching the shards now needed. */
+        bool facts_changed;
 
         sd_event_source *poll_timer;
         sd_event_source *deadline_timer; /* CLOCK_REALTIME: the next expiry or warning */
@@ -126,6 +143,9 @@ struct agent {
  * on failure a keeps the context it had (a bad edit must not stop
  * enforcement) and err says what is wrong. */
 int agent_load_context(struct agent *a, struct jit_error *err);
+
+/* Forget the head being applied, and its shard list. */
+void agent_pending_drop(struct agent *a);
 
 /* Free everything a holds (the event loop last); a fetch in flight is
  * cancelled. */

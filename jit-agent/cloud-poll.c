@@ -42,6 +42,9 @@ static void cloud_schedule(struct agent *a, uint64_t delay_usec) {
  * needs now"; a fetch that depends on the facts reads a->ctx.facts. */
 static void facts_changed(struct agent *a) {
         a->keys_dirty = true;
+        /* Other facts, other bins: the held head is applied again for the
+         * shards the new facts need, even when the store's head is unchanged. */
+        a->facts_changed = true;
         (void) agent_reconcile(a);
         (void) agent_poll_now(a);
 }

@@ -173,7 +173,7 @@ static void on_header(struct fetch_job *j) {
         /* Exactly the announced length, never grown by doubling. */
         j->body = malloc(j->wire.length + 1);
         if (!j->body) {
-                fail(j, -ENOMEM, "out of memory for a %" PRIu64 " byte bundle", j->wire.length);
+                fail(j, -ENOMEM, "out of memory for a %" PRIu64 " byte body", j->wire.length);
                 return;
         }
         memcpy(j->body, j->head + header_len, rest);
@@ -304,6 +304,12 @@ static int fetch_argv(const struct fetch_options *o, char **argv) {
             (r = arg_add(argv, &n, "client-key", o->client_key)) < 0 ||
             (r = arg_add(argv, &n, "pinned-pubkey", o->pinned_pubkey)) < 0 ||
             (r = arg_add(argv, &n, "etag", o->etag)) < 0 ||
+            (r = arg_add(argv, &n, "store-auth", o->store_auth)) < 0 ||
+            (r = arg_add(argv, &n, "store-endpoint", o->store_endpoint)) < 0 ||
+            (r = arg_add(argv, &n, "store-region", o->store_region)) < 0 ||
+            (r = arg_add(argv, &n, "store-client-id", o->store_client_id)) < 0 ||
+            (r = arg_add(argv, &n, "endpoint", o->metadata_endpoint)) < 0 ||
+            (r = arg_add(argv, &n, "sha256", o->sha256)) < 0 ||
             (o->allow_http && !(argv[n++] = strdup("--allow-http")))) {
                 argv_free(argv);
                 return r < 0 ? r : -ENOMEM;
@@ -396,7 +402,7 @@ static int job_start(sd_event *event, char **argv, uint64_t max_size, uint64_t t
 
 int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
                     void *userdata, struct fetch_job **ret) {
-        char *argv[16] = {(char *) fetch_helper_path()};
+        char *argv[24] = {(char *) fetch_helper_path()};
         int r;
 
         if (!event || !o || !o->url || !done || !ret)

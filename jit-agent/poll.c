@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Polling the store: a timer with jitter (so a fleet does not fetch in step)
- * and exponential backoff on failure; each fetched bundle is verified and,
- * when accepted, made the host's, then reconciled at once so revocations act
- * as soon as the bundle carrying them arrives. */
+ * and exponential backoff on failure. Only the head is polled (with its
+ * ETag); a new head is checked, the shards of this host's bins it names and
+ * the host does not hold yet are fetched one by one (each cut at its listed
+ * size and checked against its digest), then everything is applied at once
+ * (common/host/store-apply.h) and reconciled, so revocations act as soon as
+ * the head carrying them arrives. Any failure drops the whole update. */
 
 #include <errno.h>
 #include <malloc.h>
@@ -15,12 +18,13 @@
 #include "agent-log.h"
 #include "agent.h"
 #include "audit.h"
-#include "bundle-apply.h"
 #include "bundle-url.h"
 #include "enforce.h"
 #include "host-state.h"
 #include "poll.h"
+#include "shard.h"
 #include "status.h"
+#include "store-apply.h"
 
 #define BACKOFF_SHIFT_MAX 6  /* at most poll_interval * 64 … */
 #define BACKOFF_CAP_SEC 3600 /* … and never more than an hour */
@@ -67,15 +71,21 @@ static void report_skew(struct agent *a, const struct fetch_result *res, int64_t
  * kind, for it is this host's problem, not the store's. */
 static void fetch_failed(struct agent *a, bool helper_fault, int error, const char *what) {
         a->failures++;
+        /* The message's words before its first ':' say what is wrong. */
+        size_t n = strcspn(what, ":");
+        if (n >= sizeof(a->fetch_problem))
+                n = sizeof(a->fetch_problem) - 1;
+        memcpy(a->fetch_problem, what, n);
+        a->fetch_problem[n] = '\0';
         agent_log_fields(LOG_WARNING,
                          helper_fault ? AGENT_MID_HELPER_FAILED : AGENT_MID_FETCH_FAILED,
                          (&(struct agent_log_fields){.error = error}),
-                         "bundle fetch failed (%u in a row): %s; expiry is still enforced",
+                         "store fetch failed (%u in a row): %s; expiry is still enforced",
                          a->failures, what);
 }
 
-/* The store still serves the bundle the host holds: only the time of the
- * fetch is new (it keeps the bundle "fresh" for stale_after). */
+/* The store still serves the head the host holds: only the time of the
+ * fetch is new. */
 static void record_fetch_time(struct agent *a, int64_t now) {
         struct jit_error err = {};
         struct host_state st;
@@ -97,12 +107,221 @@ static bool already_applied(const struct agent *a, const char *sha) {
         return host_state_load(a->ctx.config, &st, &err) >= 0 && streq(st.bundle_sha256, sha);
 }
 
-static void on_fetch_done(int error, bool helper_fault, const char *message,
-                          const struct fetch_result *res, void *userdata) {
-        struct agent *a = userdata;
+static void store_rejected(struct agent *a, int r, const struct jit_error *err) {
+        agent_audit(AUDIT_BUNDLE_REJECTED, LOG_ERR,
+                    &(struct audit_fields){.host = a->ctx.host,
+                                           .reason = err->message,
+                                           .result = jit_reason_to_string(err->reason)},
+                    "store update rejected: %s (%s); nothing applied", err->message,
+                    jit_reason_to_string(err->reason));
+        /* Counted as a failed poll too: the backoff applies. */
+        fetch_failed(a, false, r, "the fetched store update was rejected");
+}
+
+/* After any end of a poll: status, the next poll, and the heap back. */
+static void poll_over(struct agent *a) {
+        /* STATUS= says "unreachable" after a failed poll, and the store's
+         * freshness is looked at (and its change logged) at every poll, not
+         * only at the next reconcile. */
+        agent_status(a);
+        poll_schedule(a, poll_delay_usec(a));
+        /* The bodies and the apply's buffers are freed once this returns:
+         * give the pages back then, rather than idle on them. */
+        (void) sd_event_source_set_enabled(a->trim_soon, SD_EVENT_ONESHOT);
+}
+
+static void pending_apply(struct agent *a) {
         struct apply_result result = {};
         struct jit_error err = {};
         int64_t now = (int64_t) time(NULL);
+        int r;
+
+        r = hoststate_apply_head(a->ctx.config, a->ctx.trust, &a->ctx.facts, a->pending_head,
+                                 a->pending_token, a->pending_len, now, &result, &err);
+        if (r < 0) {
+                store_rejected(a, r, &err);
+                agent_pending_drop(a);
+                return;
+        }
+        a->failures = 0;
+        a->facts_changed = false;
+        free(a->etag);
+        a->etag = TAKE_PTR(a->pending_etag);
+        if (sha256_hex(a->pending_token, a->pending_len, a->applied_sha256) < 0)
+                a->applied_sha256[0] = '\0';
+        agent_pending_drop(a);
+        agent_audit(AUDIT_BUNDLE_ACCEPTED, LOG_INFO,
+                    &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
+                    "head serial %llu accepted: %zu shard%s of this host's bins, %zu grant%s for "
+                    "%zu user%s, %zu revoked, %zu invalid, %zu for other hosts",
+                    (unsigned long long) result.serial, result.n_shards, PLURAL_S(result.n_shards),
+                    result.n_grants, PLURAL_S(result.n_grants), result.n_users,
+                    PLURAL_S(result.n_users), result.n_revoked, result.n_invalid, result.n_other);
+        a->keys_dirty = true;
+        (void) agent_reconcile(a);
+}
+
+static int fetch_start(struct agent *a, const char *url, uint64_t max_size, const char *sha256,
+                       const char *etag, fetch_job_done_t done) {
+        const struct jit_config *c = a->ctx.config;
+        int r;
+
+        r = fetch_job_start(
+                a->event,
+                &(struct fetch_options){
+                        .url = url,
+                        .connect_timeout_usec = (uint64_t) c->fetch_timeout * USEC_PER_SEC,
+                        .total_timeout_usec = (uint64_t) c->fetch_timeout * USEC_PER_SEC,
+                        .max_size = max_size,
+                        .ca_file = c->ca_file,
+                        .client_cert = c->client_cert,
+                        .client_key = c->client_key,
+                        .pinned_pubkey = c->pinned_pubkey,
+                        .allow_http = c->allow_http,
+                        .etag = etag,
+                        .sha256 = sha256,
+                        .store_auth = c->store_auth,
+                        .store_endpoint = c->store_endpoint,
+                        .store_region = c->store_region,
+                        .store_client_id = c->store_client_id,
+                        /* Test-only, as for the cloud facts (jit-agent(8)). */
+                        .metadata_endpoint = getenv("JIT_TEST_METADATA_URL"),
+                },
+                done, a, &a->fetch);
+        if (r < 0) {
+                char what[4200];
+
+                (void) snprintf(what, sizeof(what), "cannot start the fetch helper %s: %s",
+                                fetch_helper_path(), strerror_r(-r, (char[128]){}, 128));
+                fetch_failed(a, true, r, what);
+        }
+        return r;
+}
+
+static void on_shard_done(int error, bool helper_fault, const char *message,
+                          const struct fetch_result *res, void *userdata);
+
+/* Fetch the next shard the pending head needs and the host lacks; apply
+ * when there is none left. Returns false when the poll is over. */
+static bool pending_continue(struct agent *a) {
+        _cleanup_free_ char *url = NULL;
+
+        while (a->pending_next < a->n_pending_need) {
+                const struct head_shard *s =
+                        &a->pending_head->shards[a->pending_need[a->pending_next]];
+
+                if (hoststate_shard_present(a->ctx.config, s->digest)) {
+                        a->pending_next++;
+                        continue;
+                }
+                if (asprintf(&url, "%sobjects/%s", a->pending_base, s->digest) < 0) {
+                        fetch_failed(a, true, -ENOMEM, "out of memory");
+                        agent_pending_drop(a);
+                        return false;
+                }
+                if (fetch_start(a, url, s->size, s->digest, NULL, on_shard_done) < 0) {
+                        agent_pending_drop(a);
+                        return false;
+                }
+                return true;
+        }
+        pending_apply(a);
+        return false;
+}
+
+static void on_shard_done(int error, bool helper_fault, const char *message,
+                          const struct fetch_result *res, void *userdata) {
+        struct agent *a = userdata;
+        struct jit_error err = {};
+        const struct head_shard *s;
+        int r;
+
+        a->fetch = NULL;        /* the job frees itself once this returns */
+        if (!a->pending_head) { /* cannot happen: a reload cancels the job first */
+                poll_over(a);
+                return;
+        }
+        s = &a->pending_head->shards[a->pending_need[a->pending_next]];
+        if (error < 0) {
+                char what[FETCH_WIRE_MESSAGE_MAX + 200];
+
+                (void) snprintf(what, sizeof(what), "shard %s of head serial %llu: %s", s->digest,
+                                (unsigned long long) a->pending_head->serial, message);
+                if (helper_fault)
+                        fetch_failed(a, true, error, what);
+                else {
+                        (void) jit_error_set(&err, -error,
+                                             error == -EBADMSG ? JIT_REASON_DIGEST
+                                                               : JIT_REASON_SYSTEM,
+                                             "%s", what);
+                        store_rejected(a, error, &err);
+                }
+                agent_pending_drop(a);
+                poll_over(a);
+                return;
+        }
+        r = res->status == 200 || res->status == 0
+                    ? hoststate_shard_save(a->ctx.config, s, res->body, res->body_len, &err)
+                    : jit_error_set(&err, EIO, JIT_REASON_SYSTEM, "shard %s: HTTP %ld", s->digest,
+                                    res->status);
+        if (r < 0) {
+                store_rejected(a, r, &err);
+                agent_pending_drop(a);
+                poll_over(a);
+                return;
+        }
+        a->pending_next++;
+        if (!pending_continue(a))
+                poll_over(a);
+}
+
+/* The head's URL up to and including its last '/': shards are
+ * objects/<sha256> next to it. */
+static char *store_base(const char *url) {
+        const char *q = strpbrk(url, "?#"), *end = q ? q : url + strlen(url), *slash = end;
+
+        while (slash > url && slash[-1] != '/')
+                slash--;
+        return strndup(url, (size_t) (slash - url));
+}
+
+/* A checked head that is new (or must be applied again for new facts):
+ * list what this host needs and start fetching it. */
+static bool pending_start(struct agent *a, struct head *h, const char *body, size_t body_len,
+                          const char *etag) {
+        struct jit_error err = {};
+        _cleanup_free_ char *url = NULL;
+        int r;
+
+        agent_pending_drop(a);
+        a->pending_head = h;
+        a->pending_token = strndup(body, body_len);
+        a->pending_len = body_len;
+        a->pending_etag = etag ? strdup(etag) : NULL;
+        if (bundle_url_expand(a->ctx.config->bundle_url, a->ctx.host, &url) < 0)
+                url = NULL;
+        a->pending_base = url ? store_base(url) : NULL;
+        if (!a->pending_token || (etag && !a->pending_etag) || !a->pending_base) {
+                fetch_failed(a, true, -ENOMEM, "out of memory");
+                agent_pending_drop(a);
+                return false;
+        }
+        r = hoststate_head_needs(h, &a->ctx.facts, &a->pending_need, &a->n_pending_need, &err);
+        if (r < 0) {
+                store_rejected(a, r, &err);
+                agent_pending_drop(a);
+                return false;
+        }
+        return pending_continue(a);
+}
+
+static void on_fetch_done(int error, bool helper_fault, const char *message,
+                          const struct fetch_result *res, void *userdata) {
+        struct agent *a = userdata;
+        struct jit_error err = {};
+        struct head *h = NULL;
+        int64_t now = (int64_t) time(NULL);
+        bool unchanged = false;
         char sha[65];
         const char *body;
         size_t body_len;
@@ -111,15 +330,15 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
         a->fetch = NULL; /* the job frees itself once this returns */
         if (error < 0) {
                 fetch_failed(a, helper_fault, error, message);
-                goto schedule;
+                goto over;
         }
         report_skew(a, res, now);
 
         if (res->status == 304) {
-                /* Not modified: the bundle we hold is still the store's. */
+                /* Not modified: the head we hold is still the store's. */
                 record_fetch_time(a, now);
                 a->failures = 0;
-                goto schedule;
+                goto over;
         }
 
         /* Files and uploads often end in a newline; a token never holds white
@@ -134,53 +353,34 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
         }
         /* A store without ETags (file://, some servers) serves the same bytes
          * at every poll: those were verified and applied already, under this
-         * very trust store, and the state says so; only the time of the
-         * fetch is new. (At 10 000 grants a full pass is ~60 ms of CPU.) */
-        if (bundle_sha256_hex(body, body_len, sha, &err) < 0)
-                sha[0] = '\0'; /* then it is verified in full, as any new bundle */
-        if (already_applied(a, sha)) {
+         * very trust store and these facts, and the state says so; only the
+         * time of the fetch is new. */
+        if (sha256_hex(body, body_len, sha) < 0)
+                sha[0] = '\0'; /* then it is checked in full, as any new head */
+        if (!a->facts_changed && already_applied(a, sha)) {
                 a->failures = 0;
                 record_fetch_time(a, now);
-                goto schedule;
+                goto over;
         }
-        r = hoststate_apply_bundle(a->ctx.config, a->ctx.trust, body, body_len, now, &result, &err);
+        r = hoststate_head_check(a->ctx.config, a->ctx.trust, body, body_len, now, &h, &unchanged,
+                                 &err);
         if (r < 0) {
-                agent_audit(AUDIT_BUNDLE_REJECTED, LOG_ERR,
-                            &(struct audit_fields){.host = a->ctx.host,
-                                                   .reason = err.message,
-                                                   .result = jit_reason_to_string(err.reason)},
-                            "bundle rejected: %s (%s)", err.message,
-                            jit_reason_to_string(err.reason));
-                /* Counted as a failed poll too: the backoff applies. */
-                fetch_failed(a, false, r, "the fetched bundle was rejected");
-                goto schedule;
+                store_rejected(a, r, &err);
+                goto over;
         }
-        a->failures = 0;
-        free(a->etag);
-        a->etag = res->etag ? strdup(res->etag) : NULL;
-        memcpy(a->applied_sha256, sha, sizeof(sha));
-        if (result.unchanged) {
+        if (unchanged && !a->facts_changed) {
+                head_free(h);
+                a->failures = 0;
+                free(a->etag);
+                a->etag = res->etag ? strdup(res->etag) : NULL;
+                memcpy(a->applied_sha256, sha, sizeof(sha));
                 record_fetch_time(a, now);
-                goto schedule;
+                goto over;
         }
-        agent_audit(AUDIT_BUNDLE_ACCEPTED, LOG_INFO,
-                    &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
-                    "bundle serial %llu accepted: %zu grant%s for %zu user%s, %zu revoked, %zu "
-                    "invalid",
-                    (unsigned long long) result.serial, result.n_grants, PLURAL_S(result.n_grants),
-                    result.n_users, PLURAL_S(result.n_users), result.n_revoked, result.n_invalid);
-        a->keys_dirty = true;
-        (void) agent_reconcile(a);
-schedule:
-        /* STATUS= says "unreachable" after a failed poll, and the store's
-         * freshness is looked at (and its change logged) at every poll, not
-         * only at the next reconcile. */
-        agent_status(a);
-        poll_schedule(a, poll_delay_usec(a));
-        /* The body (megabytes for a big fleet, also when unchanged: a
-         * file:// store has no ETag) and the apply's JSON tree are freed once
-         * this returns: give the pages back then, rather than idle on them. */
-        (void) sd_event_source_set_enabled(a->trim_soon, SD_EVENT_ONESHOT);
+        if (pending_start(a, h, body, body_len, res->etag))
+                return; /* a shard fetch runs; it ends the poll */
+over:
+        poll_over(a);
 }
 
 static int on_trim_soon(sd_event_source *s, void *userdata) {
@@ -204,29 +404,10 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                           c->bundle_url);
                 return 0;
         }
-        r = fetch_job_start(
-                a->event,
-                &(struct fetch_options){
-                        .url = url,
-                        .connect_timeout_usec = (uint64_t) c->fetch_timeout * USEC_PER_SEC,
-                        .total_timeout_usec = (uint64_t) c->fetch_timeout * USEC_PER_SEC,
-                        .max_size = c->max_bundle_size,
-                        .ca_file = c->ca_file,
-                        .client_cert = c->client_cert,
-                        .client_key = c->client_key,
-                        .pinned_pubkey = c->pinned_pubkey,
-                        .allow_http = c->allow_http,
-                        .etag = a->etag,
-                },
-                on_fetch_done, a, &a->fetch);
-        if (r < 0) {
-                char what[4200];
-
-                (void) snprintf(what, sizeof(what), "cannot start the fetch helper %s: %s",
-                                fetch_helper_path(), strerror_r(-r, (char[128]){}, 128));
-                fetch_failed(a, true, r, what);
+        /* New facts need the head's bytes again, whatever its ETag. */
+        if (fetch_start(a, url, c->max_bundle_size, NULL, a->facts_changed ? NULL : a->etag,
+                        on_fetch_done) < 0)
                 poll_schedule(a, poll_delay_usec(a));
-        }
         return 0;
 }
 
@@ -249,6 +430,7 @@ int agent_poll_now(struct agent *a) {
         /* A fetch in flight runs with what was configured when it started:
          * end it, so the poll now uses the configuration just loaded. */
         a->fetch = fetch_job_cancel(a->fetch);
+        agent_pending_drop(a);
         a->failures = 0;
         poll_schedule(a, 0);
         return 0;

@@ -27,6 +27,7 @@ static int on_store_change(sd_event_source *s, uint64_t usec, void *userdata) {
 
 void agent_status(struct agent *a) {
         char next[32] = "none", store[128], config[128] = "";
+        bool problem = a->failures > 0 && a->fetch_problem[0];
 
         if (a->next_expiry > 0)
                 format_utc(a->next_expiry, false, next, sizeof(next));
@@ -40,7 +41,10 @@ void agent_status(struct agent *a) {
                                 "; reload failed at %s: running on the configuration of %s", failed,
                                 loaded);
         }
-        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s%s",
+        /* After a failed poll, what failed: "store unreachable, bundle fresh
+         * until … (no instance role)". */
+        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s%s%s%s%s",
                           a->n_grants, a->n_grants == 1 ? "" : "s", a->n_sessions,
-                          a->n_sessions == 1 ? "" : "s", next, store, config);
+                          a->n_sessions == 1 ? "" : "s", next, store, problem ? " (" : "",
+                          problem ? a->fetch_problem : "", problem ? ")" : "", config);
 }

@@ -21,13 +21,20 @@
 #include <sys/stat.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "fetch.h"
 #include "macro.h"
+#include "store-auth.h"
+#include "store-error.h"
 
 /* Bounds on what a server can make us keep from its headers. */
 #define FETCH_ETAG_MAX 1024
 #define FETCH_LOCATION_MAX 4096
+/* What is kept of an object store's error body, to say what it refused. */
+#define FETCH_ERROR_BODY_MAX 2048
+#define FETCH_ERROR_CODE_MAX 64
 
 struct io_watch {
         curl_socket_t fd;
@@ -56,11 +63,19 @@ struct fetcher {
         size_t body_len;
         size_t body_alloc;
         bool too_big;
+        EVP_MD_CTX *sha; /* hashing the body as it comes, when a digest is expected */
+        char sha_want[65];
         char *etag;
         char *location; /* of the last response, to name a refused redirect */
         bool ca_file;   /* a CA file was named: the system bundle is not used */
         int64_t server_date;
         char errbuf[CURL_ERROR_SIZE];
+        /* With credentials attached (auth): the refusal's details. */
+        const struct store_auth *auth;
+        char error_body[FETCH_ERROR_BODY_MAX + 1];
+        size_t error_body_len;
+        char error_code[FETCH_ERROR_CODE_MAX + 1];    /* x-ms-error-code */
+        char bucket_region[FETCH_ERROR_CODE_MAX + 1]; /* x-amz-bucket-region */
 };
 
 static int curl_global_ret = -1;
@@ -205,6 +220,14 @@ static size_t on_curl_write(char *data, size_t size, size_t nmemb, void *userdat
         }
 
         if (!keep) {
+                if (f->auth && f->error_body_len < FETCH_ERROR_BODY_MAX) {
+                        size_t k = FETCH_ERROR_BODY_MAX - f->error_body_len;
+                        if (k > n)
+                                k = n;
+                        memcpy(f->error_body + f->error_body_len, data, k);
+                        f->error_body_len += k;
+                        f->error_body[f->error_body_len] = '\0';
+                }
                 f->body_len += n;
                 return n;
         }
@@ -222,6 +245,8 @@ static size_t on_curl_write(char *data, size_t size, size_t nmemb, void *userdat
                 f->body_alloc = a;
         }
         memcpy(f->body + f->body_len, data, n);
+        if (f->sha && EVP_DigestUpdate(f->sha, data, n) != 1)
+                return 0;
         f->body_len += n;
         f->body[f->body_len] = '\0';
         return n;
@@ -267,6 +292,16 @@ static size_t on_curl_header(char *data, size_t size, size_t nmemb, void *userda
         } else if (header_is(data, n, "Location", &v, &len)) {
                 free(f->location);
                 f->location = len > 0 && len <= FETCH_LOCATION_MAX ? strndup(v, len) : NULL;
+        } else if (f->auth && header_is(data, n, "x-ms-error-code", &v, &len)) {
+                if (len < sizeof(f->error_code)) {
+                        memcpy(f->error_code, v, len);
+                        f->error_code[len] = '\0';
+                }
+        } else if (f->auth && header_is(data, n, "x-amz-bucket-region", &v, &len)) {
+                if (len < sizeof(f->bucket_region)) {
+                        memcpy(f->bucket_region, v, len);
+                        f->bucket_region[len] = '\0';
+                }
         } else if (header_is(data, n, "Date", &v, &len)) {
                 char buf[128];
                 time_t t;
@@ -287,14 +322,20 @@ static void transfer_reset(struct fetcher *f) {
                 curl_easy_cleanup(f->easy);
                 f->easy = NULL;
         }
-        curl_slist_free_all(f->headers);
+        store_headers_free(f->headers); /* they may hold a token */
         f->headers = NULL;
+        f->auth = NULL;
+        f->error_body[0] = f->error_code[0] = f->bucket_region[0] = '\0';
+        f->error_body_len = 0;
         f->done = NULL;
         f->userdata = NULL;
         f->url = mfree(f->url);
         f->body = mfree(f->body);
         f->body_len = f->body_alloc = 0;
         f->too_big = false;
+        EVP_MD_CTX_free(f->sha);
+        f->sha = NULL;
+        f->sha_want[0] = '\0';
         f->etag = mfree(f->etag);
         f->location = mfree(f->location);
         f->server_date = 0;
@@ -415,6 +456,21 @@ static int map_curl_error(struct fetcher *f, CURLcode c, char *msg, size_t size)
         }
 }
 
+/* The body hashed as it came in: does it match the name it was asked by? */
+static bool digest_matches(struct fetcher *f) {
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned md_len = 0;
+        char hex[65];
+
+        if (!f->sha)
+                return true;
+        if (EVP_DigestFinal_ex(f->sha, md, &md_len) != 1 || md_len != 32)
+                return false;
+        for (unsigned i = 0; i < 32; i++)
+                (void) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        return CRYPTO_memcmp(hex, f->sha_want, 65) == 0;
+}
+
 static void finish(struct fetcher *f, CURLcode c) {
         struct fetch_result result = {};
         char message[CURL_ERROR_SIZE + 128] = "";
@@ -428,6 +484,22 @@ static void finish(struct fetcher *f, CURLcode c) {
                 /* A status we do not take, even if its body was also too big. */
                 (void) snprintf(message, sizeof(message), "HTTP %ld", code);
                 error = -EIO;
+                if (f->auth && f->auth->cloud != CLOUD_NONE)
+                        error = store_error_explain(
+                                &(struct store_refusal){
+                                        .cloud = f->auth->cloud,
+                                        .status = code,
+                                        .body = f->error_body,
+                                        .error_code = f->error_code[0] ? f->error_code : NULL,
+                                        .bucket_region =
+                                                f->bucket_region[0] ? f->bucket_region : NULL,
+                                        .region = f->auth->region,
+                                        .role = f->auth->creds ? f->auth->creds->role : NULL,
+                                        .session_token =
+                                                f->auth->creds && f->auth->creds->session_token,
+                                        .url = f->url,
+                                },
+                                message, sizeof(message));
         } else if (c != CURLE_OK)
                 error = map_curl_error(f, c, message, sizeof(message));
         else {
@@ -442,6 +514,13 @@ static void finish(struct fetcher *f, CURLcode c) {
                         }
                         result.body = f->body;
                         result.body_len = f->body_len;
+                        if (error == 0 && !digest_matches(f)) {
+                                (void) snprintf(message, sizeof(message),
+                                                "the %zu bytes served do not hash to the "
+                                                "object's name %s",
+                                                f->body_len, f->sha_want);
+                                error = -EBADMSG;
+                        }
                 }
                 result.etag = f->etag;
                 result.server_date = f->server_date;
@@ -555,8 +634,9 @@ static long usec_to_curl_ms(uint64_t usec) {
 
 static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
         CURL *e = f->easy;
+        bool credentials = o->auth && o->auth->cloud != CLOUD_NONE;
 
-        SETOPT(e, CURLOPT_URL, o->url);
+        SETOPT(e, CURLOPT_URL, o->auth ? o->auth->url : o->url);
         /* Scheme-less URLs are https, not curl's guess of http. */
         SETOPT(e, CURLOPT_DEFAULT_PROTOCOL, "https");
         SETOPT(e, CURLOPT_PROTOCOLS_STR, o->allow_http ? "https,file,http" : "https,file");
@@ -565,7 +645,8 @@ static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
          * when http itself is allowed and the store is http. */
         SETOPT(e, CURLOPT_REDIR_PROTOCOLS_STR,
                o->allow_http && has_prefix_nocase(o->url, "http://") ? "https,http" : "https");
-        SETOPT(e, CURLOPT_FOLLOWLOCATION, 1L);
+        /* Credentials never go to where a redirect points (docs/security.md). */
+        SETOPT(e, CURLOPT_FOLLOWLOCATION, credentials ? 0L : 1L);
         SETOPT(e, CURLOPT_MAXREDIRS, 5L);
         if (o->connect_timeout_usec > 0)
                 SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, usec_to_curl_ms(o->connect_timeout_usec));
@@ -604,8 +685,15 @@ static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
                 if (!l)
                         return -ENOMEM;
                 f->headers = l;
-                SETOPT(e, CURLOPT_HTTPHEADER, f->headers);
         }
+        if (credentials) {
+                int r = store_auth_apply(o->auth, e, &f->headers);
+                if (r < 0)
+                        return r;
+                f->auth = o->auth;
+        }
+        if (f->headers)
+                SETOPT(e, CURLOPT_HTTPHEADER, f->headers);
         return 0;
 }
 
@@ -619,6 +707,8 @@ int fetcher_start(struct fetcher *f, const struct fetch_options *o, fetch_done_t
         if (o->max_size == 0 || o->max_size >= SIZE_MAX || o->total_timeout_usec == 0)
                 return -EINVAL;
         if (!o->client_cert != !o->client_key)
+                return -EINVAL;
+        if (o->sha256 && strlen(o->sha256) != 64)
                 return -EINVAL;
         /* A header value cannot carry a line break. */
         if (o->etag && strpbrk(o->etag, "\r\n"))
@@ -636,6 +726,14 @@ int fetcher_start(struct fetcher *f, const struct fetch_options *o, fetch_done_t
         }
         f->max_size = o->max_size;
         f->total_timeout_usec = o->total_timeout_usec;
+        if (o->sha256) {
+                f->sha = EVP_MD_CTX_new();
+                if (!f->sha || EVP_DigestInit_ex(f->sha, EVP_sha256(), NULL) != 1) {
+                        transfer_reset(f);
+                        return -ENOMEM;
+                }
+                (void) snprintf(f->sha_want, sizeof(f->sha_want), "%s", o->sha256);
+        }
 
         r = setup_easy(f, o);
         if (r < 0) {

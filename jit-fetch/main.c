@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* jit-fetch: one fetch of the bundle, for jit-agent, in a process of its own.
+/* jit-fetch: one fetch from the store (a head or a shard), for jit-agent, in a process of its own.
  * Its lines on stderr (the agent's stderr, so the journal under systemd) are
  * the rare failures of the helper itself; what it fetched, or why it could
  * not, goes to the agent over the wire, and the agent logs it.
@@ -10,7 +10,7 @@
  * gives up every capability, sets no_new_privs and confines itself with
  * Landlock to reading files before it parses a byte from the network. It
  * writes the outcome to stdout (wire/fetch-wire.h) and exits; the agent verifies
- * the body as it verifies any bundle. Keeping libcurl out of the agent is also
+ * the body as it verifies anything from the store. Keeping libcurl out of the agent is also
  * what keeps the long-running agent small (docs/benchmarks.md). */
 
 #include <errno.h>
@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fetch-wire.h"
@@ -32,6 +33,7 @@
 #include "macro.h"
 #include "metadata-facts.h"
 #include "parse.h"
+#include "store-auth.h"
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
 #define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
@@ -136,7 +138,8 @@ static int parse_u64(const char *s, uint64_t *ret) {
 
 static void help(void) {
         printf("jit-fetch --url=URL [OPTIONS]\n\n"
-               "Fetch the grant bundle once for jit-agent and write the outcome to stdout.\n"
+               "Fetch one object of the store (its head or a shard) for jit-agent and write the "
+               "outcome to stdout.\n"
                "Started by jit-agent; not meant to be run by hand.\n\n"
                "  --url=URL                  https://, file:// (http:// with --allow-http)\n"
                "  --connect-timeout-usec=N\n"
@@ -145,7 +148,11 @@ static void help(void) {
                "  --ca-file=PATH  --client-cert=PATH  --client-key=PATH\n"
                "  --pinned-pubkey=PIN        a path or sha256//…\n"
                "  --allow-http\n"
-               "  --etag=ETAG                If-None-Match\n\n"
+               "  --etag=ETAG                If-None-Match\n"
+               "  --sha256=HEX               the body must hash to this (a shard's name)\n"
+               "  --store-auth=auto|aws|gcp|azure|none   credentials of this instance's identity\n"
+               "  --store-endpoint=URL  --store-region=REGION  --store-client-id=ID\n"
+               "  --endpoint=URL             the metadata service for credentials: tests only\n\n"
                "jit-fetch --metadata=CLOUD [--timeout-usec=N] [--max-size=BYTES]\n\n"
                "Ask this host's cloud metadata service (aws, gcp, azure) for its facts.\n"
                "  --endpoint=URL             another metadata service: for tests only\n");
@@ -163,8 +170,13 @@ int main(int argc, char *argv[]) {
                 OPT_PIN,
                 OPT_HTTP,
                 OPT_ETAG,
+                OPT_STORE_AUTH,
+                OPT_STORE_ENDPOINT,
+                OPT_STORE_REGION,
+                OPT_STORE_CLIENT_ID,
                 OPT_METADATA,
                 OPT_ENDPOINT,
+                OPT_SHA256,
         };
         static const struct option options[] = {
                 {"url", required_argument, NULL, OPT_URL},
@@ -177,8 +189,13 @@ int main(int argc, char *argv[]) {
                 {"pinned-pubkey", required_argument, NULL, OPT_PIN},
                 {"allow-http", no_argument, NULL, OPT_HTTP},
                 {"etag", required_argument, NULL, OPT_ETAG},
+                {"store-auth", required_argument, NULL, OPT_STORE_AUTH},
+                {"store-endpoint", required_argument, NULL, OPT_STORE_ENDPOINT},
+                {"store-region", required_argument, NULL, OPT_STORE_REGION},
+                {"store-client-id", required_argument, NULL, OPT_STORE_CLIENT_ID},
                 {"metadata", required_argument, NULL, OPT_METADATA},
                 {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+                {"sha256", required_argument, NULL, OPT_SHA256},
                 {"help", no_argument, NULL, 'h'},
                 {},
         };
@@ -188,6 +205,7 @@ int main(int argc, char *argv[]) {
                 .max_size = 16ULL << 20,
         };
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        struct store_auth auth = {};
         struct fetcher *f = NULL;
         /* The metadata job (metadata-facts.h); its answers are small. */
         struct imds_options m = {.cloud = CLOUD_NONE};
@@ -235,6 +253,18 @@ int main(int argc, char *argv[]) {
                 case OPT_ETAG:
                         o.etag = optarg;
                         break;
+                case OPT_STORE_AUTH:
+                        o.store_auth = optarg;
+                        break;
+                case OPT_STORE_ENDPOINT:
+                        o.store_endpoint = optarg;
+                        break;
+                case OPT_STORE_REGION:
+                        o.store_region = optarg;
+                        break;
+                case OPT_STORE_CLIENT_ID:
+                        o.store_client_id = optarg;
+                        break;
                 case OPT_METADATA:
                         if (cloud_from_string(optarg, &m.cloud) < 0 ||
                             !cloud_fact_prefix(m.cloud)) {
@@ -244,6 +274,10 @@ int main(int argc, char *argv[]) {
                         break;
                 case OPT_ENDPOINT:
                         m.endpoint = optarg;
+                        o.metadata_endpoint = optarg;
+                        break;
+                case OPT_SHA256:
+                        o.sha256 = optarg;
                         break;
                 case 'h':
                         help();
@@ -270,6 +304,18 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
 
+        /* The store's URL and this instance's credentials for it, if it is
+         * an object store: what is wrong (no role, no identity) is the
+         * fetch's answer, in words that say what to fix. */
+        char why[FETCH_WIRE_MESSAGE_MAX] = "";
+        r = store_auth_prepare(&o, (int64_t) time(NULL), &auth, why, sizeof(why));
+        if (r < 0) {
+                (void) fetch_wire_write(STDOUT_FILENO, r, why[0] ? why : "cannot reach the store",
+                                        NULL);
+                return EXIT_SUCCESS;
+        }
+        o.auth = &auth;
+
         r = sd_event_new(&event);
         if (r >= 0)
                 r = fetcher_new(event, &f);
@@ -279,9 +325,13 @@ int main(int argc, char *argv[]) {
                 /* Still an answer the agent can log: what could not start. */
                 (void) fetch_wire_write(STDOUT_FILENO, r, "cannot start the transfer", NULL);
                 fetcher_free(f);
+                store_auth_done(&auth);
+                credentials_forget();
                 return EXIT_SUCCESS;
         }
         r = sd_event_loop(event);
         fetcher_free(f);
+        store_auth_done(&auth);
+        credentials_forget(); /* wiped, not left to the exit */
         return r < 0 ? EXIT_FAILURE : exit_status;
 }

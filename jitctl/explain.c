@@ -12,14 +12,11 @@ void grant_report_done(struct grant_report *r) {
         *r = (struct grant_report){};
 }
 
-void bundle_report_done(struct bundle_report *r) {
+void head_report_done(struct head_report *r) {
         free(r->kid);
         free(r->alg);
-        bundle_free(r->bundle);
-        for (size_t i = 0; i < r->n_grants; i++)
-                grant_report_done(&r->grants[i]);
-        free(r->grants);
-        *r = (struct bundle_report){};
+        head_free(r->head);
+        *r = (struct head_report){};
 }
 
 static bool same_utc_day(int64_t a, int64_t b) {
@@ -75,7 +72,7 @@ static void explain_failure(const struct jit_error *err, const char *kid, const 
                 (void) snprintf(buf, size, "not for this host: no aud selector matches its facts");
                 return;
         case JIT_REASON_REVOKED:
-                (void) snprintf(buf, size, "revoked by the bundle");
+                (void) snprintf(buf, size, "revoked by the head");
                 return;
         default:
                 break;
@@ -174,54 +171,38 @@ void explain_grant(const struct grant_report *r, int64_t now) {
                        r->kid ? r->kid : "none");
 }
 
-void explain_bundle(const struct bundle_report *r, int64_t now) {
-        const struct bundle *b = r->bundle;
+void explain_head(const struct head_report *r, int64_t now) {
+        const struct head *h = r->head;
         char why[JIT_ERROR_MESSAGE_MAX + 64], when[64], rel[64];
-        size_t n_valid = 0;
 
-        if (!b) {
+        if (!h) {
                 explain_failure(&r->err, r->kid, NULL, now, why, sizeof(why));
-                printf("bundle: INVALID — %s\n", why);
+                printf("head: INVALID — %s\n", why);
                 printf("  header      alg %s, kid %s\n", r->alg ? r->alg : "none",
                        r->kid ? r->kid : "none");
                 return;
         }
 
-        format_near(b->exp, now, when, sizeof(when));
-        format_relative(b->exp, now, rel, sizeof(rel));
-        printf("bundle serial %" PRIu64 " from %s: ", b->serial, b->iss);
+        format_near(h->exp, now, when, sizeof(when));
+        format_relative(h->exp, now, rel, sizeof(rel));
+        printf("head serial %" PRIu64 " from %s: ", h->serial, h->iss);
         if (r->valid)
                 printf("VALID\n");
         else
                 printf("INVALID — stale: fresh only until %s (%s)\n", when, rel);
         print_signature("", r->key, r->kid);
-        format_utc(b->iat, false, when, sizeof(when));
+        format_utc(h->iat, false, when, sizeof(when));
         printf("  issued      %s\n", when);
-        format_near(b->exp, now, when, sizeof(when));
+        format_near(h->exp, now, when, sizeof(when));
         printf("  fresh       %s until %s (%s)\n", r->fresh ? "yes," : "NO, was fresh", when, rel);
-
-        for (size_t i = 0; i < r->n_grants; i++)
-                n_valid += r->grants[i].valid;
-        printf("  grants      %zu, %zu valid\n", r->n_grants, n_valid);
-        for (size_t i = 0; i < r->n_grants; i++) {
-                const struct grant_report *g = &r->grants[i];
-
-                if (g->grant)
-                        printf("    %s for %s: ", g->grant->jti, g->grant->sub);
-                else
-                        printf("    #%zu: ", i + 1);
-                if (g->valid && g->grant) {
-                        format_near(g->grant->exp, now, when, sizeof(when));
-                        printf("VALID until %s\n", when);
-                } else {
-                        explain_failure(&g->err, g->kid, g->grant, now, why, sizeof(why));
-                        printf("INVALID — %s\n", why);
-                }
-        }
-        printf("  revoked     %zu", b->n_revoked);
-        if (b->n_revoked > 0) {
+        printf("  shards      %zu in %" PRIu32 " bins\n", h->n_shards, h->bins);
+        if (r->facts_checked)
+                printf("  this host   fetches %zu shards, %" PRIu64 " bytes\n", r->n_host_shards,
+                       r->host_bytes);
+        printf("  revoked     %zu", h->n_revoked);
+        if (h->n_revoked > 0) {
                 printf(": ");
-                print_strv(b->revoked, ", ");
+                print_strv(h->revoked, ", ");
         }
         printf("\n");
 }
@@ -331,42 +312,30 @@ struct json_object *grant_report_to_json(const struct grant_report *r) {
         return o;
 }
 
-struct json_object *bundle_report_to_json(const struct bundle_report *r) {
-        struct json_object *o = json_object_new_object(), *grants;
+struct json_object *head_report_to_json(const struct head_report *r) {
+        struct json_object *o = json_object_new_object(), *shards;
         int fail = 0;
 
         if (!o)
                 return NULL;
-        fail |= json_add(o, "kind", json_object_new_string("bundle"));
+        fail |= json_add(o, "kind", json_object_new_string("head"));
         fail |= add_verdict(o, r->valid, &r->err);
         fail |= add_header(o, r->kid, r->alg);
-        if (r->bundle) {
-                fail |= json_add(o, "iss", json_object_new_string(r->bundle->iss));
-                fail |= json_add(o, "serial", json_object_new_int64((int64_t) r->bundle->serial));
-                fail |= json_add(o, "iat", json_object_new_int64(r->bundle->iat));
-                fail |= json_add(o, "exp", json_object_new_int64(r->bundle->exp));
+        if (r->head) {
+                fail |= json_add(o, "iss", json_object_new_string(r->head->iss));
+                fail |= json_add(o, "serial", json_object_new_int64((int64_t) r->head->serial));
+                fail |= json_add(o, "iat", json_object_new_int64(r->head->iat));
+                fail |= json_add(o, "exp", json_object_new_int64(r->head->exp));
                 fail |= json_add(o, "fresh", json_object_new_boolean(r->fresh));
-                fail |= json_add(o, "revoked", json_strv(r->bundle->revoked));
-                grants = json_object_new_array();
-                fail |= json_add(o, "grants", grants);
-                for (size_t i = 0; !fail && i < r->n_grants; i++) {
-                        const struct grant_report *g = &r->grants[i];
-                        struct json_object *e = json_object_new_object();
-
-                        if (!e || json_object_array_add(grants, e) < 0) {
-                                json_object_put(e);
-                                fail = 1;
-                                break;
-                        }
-                        if (g->grant) {
-                                fail |= json_add(e, "jti", json_object_new_string(g->grant->jti));
-                                fail |= json_add(e, "sub", json_object_new_string(g->grant->sub));
-                                fail |= json_add(e, "exp", json_object_new_int64(g->grant->exp));
-                        } else {
-                                fail |= json_object_object_add(e, "jti", NULL);
-                                fail |= json_object_object_add(e, "sub", NULL);
-                        }
-                        fail |= add_verdict(e, g->valid, &g->err);
+                fail |= json_add(o, "bins", json_object_new_int64(r->head->bins));
+                fail |= json_add(o, "revoked", json_strv(r->head->revoked));
+                shards = json_object_new_int64((int64_t) r->head->n_shards);
+                fail |= json_add(o, "shards", shards);
+                if (r->facts_checked) {
+                        fail |= json_add(o, "host_shards",
+                                         json_object_new_int64((int64_t) r->n_host_shards));
+                        fail |= json_add(o, "host_bytes",
+                                         json_object_new_int64((int64_t) r->host_bytes));
                 }
         }
         if (fail) {

@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "bundle.h"
 #include "error.h"
 #include "grant.h"
+#include "head.h"
 #include "jwk.h"
 
 struct grant_report {
@@ -23,22 +23,23 @@ struct grant_report {
         bool applies;
 };
 
-struct bundle_report {
+struct head_report {
         char *kid, *alg;
         const struct jwk *key;
-        struct bundle *bundle; /* NULL when it did not parse or verify */
+        struct head *head; /* NULL when it did not parse or verify */
         bool valid, fresh;
         struct jit_error err;
-        struct grant_report *grants; /* one per bundle->grants entry */
-        size_t n_grants;
+        size_t n_host_shards; /* of the facts given, with their bytes */
+        uint64_t host_bytes;
+        bool facts_checked;
 };
 
 void grant_report_done(struct grant_report *r);
-void bundle_report_done(struct bundle_report *r);
+void head_report_done(struct head_report *r);
 
 void explain_grant(const struct grant_report *r, int64_t now);
-void explain_bundle(const struct bundle_report *r, int64_t now);
+void explain_head(const struct head_report *r, int64_t now);
 
 /* NULL on allocation failure. */
 struct json_object *grant_report_to_json(const struct grant_report *r);
-struct json_object *bundle_report_to_json(const struct bundle_report *r);
+struct json_object *head_report_to_json(const struct head_report *r);

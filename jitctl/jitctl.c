@@ -12,10 +12,11 @@ static const struct verb {
 } verbs[] = {
         {"keygen", verb_keygen, "create a signing key and its public JWKS"},
         {"issue", verb_issue, "sign a grant for a user, hosts, scope and time"},
-        {"publish", verb_publish, "build and sign the bundle of a store folder"},
+        {"publish", verb_publish, "write a store folder's shards and its signed head"},
+        {"store", verb_store, "plan: which objects of a store each host of a list fetches"},
         {"revoke", verb_revoke, "revoke a grant by its id (takes effect at the next publish)"},
-        {"verify", verb_verify, "check a grant or bundle and explain the result"},
         {"facts", verb_facts, "show this host's facts, their sources and the cloud facts' age"},
+        {"verify", verb_verify, "check a grant or a store head and explain the result"},
         {"pam", verb_pam, "wire pam_jit.so into the sshd and sudo PAM stacks, or take it out"},
 };
 

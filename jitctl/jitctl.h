@@ -23,6 +23,7 @@ int verb_publish(int argc, char *argv[]);
 int verb_revoke(int argc, char *argv[]);
 int verb_verify(int argc, char *argv[]);
 int verb_facts(int argc, char *argv[]);
+int verb_store(int argc, char *argv[]);
 
 /* Option values. Each prints "jitctl: …" naming opt on failure. */
 int parse_epoch_arg(const char *opt, const char *s, int64_t *ret);
@@ -70,10 +71,14 @@ void format_utc(int64_t t, bool time_only, char *buf, size_t size);
 /* "30 min", "2 h 5 min", "45 s", "3 d 4 h". */
 void format_span(int64_t seconds, char *buf, size_t size);
 
-/* The store folder: STORE/grants/ *.jwt, STORE/revoked, STORE/bundle.jwt. */
+/* The store folder: STORE/grants/ *.jwt and STORE/revoked (the input),
+ * STORE/objects/<sha256> and STORE/head.jwt (what hosts fetch),
+ * STORE/retired (objects waiting out the grace). */
 #define STORE_GRANTS_DIR "grants"
 #define STORE_REVOKED_FILE "revoked"
-#define STORE_BUNDLE_FILE "bundle.jwt"
+#define STORE_HEAD_FILE "head.jwt"
+#define STORE_OBJECTS_DIR "objects"
+#define STORE_RETIRED_FILE "retired"
 
 struct revoked_entry {
         char *jti;
@@ -93,6 +98,17 @@ int store_read_revoked(const char *store, struct revoked_list *ret);
 /* Add or update JTI's line (one line per JTI), write atomically. */
 int store_write_revoked(const char *store, struct revoked_list *l, const char *jti, int64_t until);
 void revoked_list_done(struct revoked_list *l);
+
+struct store_build;
+/* Write each shard of b as STORE/objects/<sha256> (0644, atomically),
+ * unless an object of that name and size is there already. */
+int store_write_objects(const char *store, const struct store_build *b, size_t *ret_written,
+                        size_t *ret_kept);
+/* Note in STORE/retired when each object b does not name was first seen
+ * unnamed; with prune, delete those retired more than grace ago. An object
+ * named again leaves the list. */
+int store_retire_objects(const char *store, const struct store_build *b, int64_t now, int64_t grace,
+                         bool prune, size_t *ret_retired, size_t *ret_pruned);
 bool jti_is_valid(const char *s);
 char *path_join(const char *a, const char *b);
 /* p, made absolute against the working folder without resolving symlinks. */

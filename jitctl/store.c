@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The store folder jitctl publishes from:
- *   STORE/grants/ *.jwt   one grant token per file (other names are ignored)
- *   STORE/revoked        "JTI UNTIL_EPOCH" lines, '#' comments
- *   STORE/bundle.jwt     the signed bundle, the file hosts fetch */
+/* The store folder jitctl publishes from and to:
+ *   STORE/grants/ *.jwt      one grant token per file (other names are ignored)
+ *   STORE/revoked           "JTI UNTIL_EPOCH" lines, '#' comments
+ *   STORE/objects/<sha256>  the shards, immutable
+ *   STORE/head.jwt          the signed head, the file hosts poll
+ *   STORE/retired           "SHA256 SINCE_EPOCH": objects no head names any more */
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "fileio.h"
+#include "head.h"
 #include "jit-limits.h"
 #include "jitctl.h"
+#include "parse.h"
+#include "store-build.h"
 
 #define REVOKED_FILE_MAX (16u * 1024u * 1024u)
 
@@ -211,4 +217,131 @@ int store_write_revoked(const char *store, struct revoked_list *l, const char *j
         if (r < 0)
                 ctl_file_error(path, &err);
         return r;
+}
+
+int store_write_objects(const char *store, const struct store_build *b, size_t *ret_written,
+                        size_t *ret_kept) {
+        _cleanup_free_ char *dir = NULL;
+        size_t written = 0, kept = 0;
+
+        dir = path_join(store, STORE_OBJECTS_DIR);
+        if (!dir)
+                return -ENOMEM;
+        if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+                int r = -errno;
+
+                ctl_error("%s: cannot create: %s", dir, strerror(-r));
+                return r;
+        }
+        for (size_t i = 0; i < b->n_shards; i++) {
+                const struct store_shard *s = &b->shards[i];
+                _cleanup_free_ char *path = path_join(dir, s->digest);
+                struct jit_error err = {};
+                struct stat st;
+                int r;
+
+                if (!path)
+                        return -ENOMEM;
+                /* Named by its digest: an object of that name and size is
+                 * these bytes (a host checks every byte anyway). */
+                if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && (size_t) st.st_size == s->len) {
+                        kept++;
+                        continue;
+                }
+                r = write_file_atomic(path, s->bytes, s->len, 0644, &err);
+                if (r < 0) {
+                        ctl_file_error(path, &err);
+                        return r;
+                }
+                written++;
+        }
+        *ret_written = written;
+        *ret_kept = kept;
+        return 0;
+}
+
+static bool object_named(const struct store_build *b, const char *name) {
+        for (size_t i = 0; i < b->n_shards; i++)
+                if (streq(b->shards[i].digest, name))
+                        return true;
+        return false;
+}
+
+/* The time name was first seen retired, from the lines of STORE/retired. */
+static int64_t retired_since(char **lines, const char *name, int64_t now) {
+        size_t n = strlen(name);
+
+        for (char **l = lines; l && *l; l++) {
+                uint64_t t;
+
+                if (strncmp(*l, name, n) == 0 && (*l)[n] == ' ' &&
+                    parse_uint_strict(*l + n + 1, strlen(*l + n + 1), JIT_TIME_MAX, &t))
+                        return (int64_t) t;
+        }
+        return now;
+}
+
+int store_retire_objects(const char *store, const struct store_build *b, int64_t now, int64_t grace,
+                         bool prune, size_t *ret_retired, size_t *ret_pruned) {
+        _cleanup_free_ char *dir = NULL, *path = NULL, *text = NULL, *out = NULL;
+        _cleanup_strv_free_ char **lines = NULL;
+        struct jit_error err = {};
+        size_t len = 0, size = 0, retired = 0, pruned = 0;
+        struct dirent *de;
+        FILE *f;
+        DIR *d;
+        int r = 0;
+
+        dir = path_join(store, STORE_OBJECTS_DIR);
+        path = path_join(store, STORE_RETIRED_FILE);
+        if (!dir || !path)
+                return -ENOMEM;
+        if (access(path, F_OK) == 0) {
+                r = read_file_capped(path, REVOKED_FILE_MAX, &text, &len);
+                if (r < 0)
+                        return r;
+                for (char *p = text, *line; (line = strsep(&p, "\n"));)
+                        if (*line && strv_extend(&lines, line) < 0)
+                                return -ENOMEM;
+        }
+        f = open_memstream(&out, &size);
+        if (!f)
+                return -ENOMEM;
+        d = opendir(dir);
+        if (!d) {
+                r = errno == ENOENT ? 0 : -errno;
+                (void) fclose(f);
+                if (r < 0)
+                        ctl_error("%s: %s", dir, strerror(-r));
+                return r;
+        }
+        while ((de = readdir(d))) {
+                const char *name = de->d_name;
+                int64_t since;
+
+                if (!digest_hex_is_valid(name, strlen(name)) || object_named(b, name))
+                        continue;
+                since = retired_since(lines, name, now);
+                if (prune && since <= now - grace) {
+                        _cleanup_free_ char *p = path_join(dir, name);
+
+                        if (p && unlink(p) == 0) {
+                                pruned++;
+                                continue;
+                        }
+                }
+                fprintf(f, "%s %" PRId64 "\n", name, since);
+                retired++;
+        }
+        (void) closedir(d);
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        r = write_file_atomic(path, out, size, 0644, &err);
+        if (r < 0) {
+                ctl_file_error(path, &err);
+                return r;
+        }
+        *ret_retired = retired;
+        *ret_pruned = pruned;
+        return 0;
 }

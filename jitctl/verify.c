@@ -4,20 +4,21 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "bundle.h"
 #include "explain.h"
 #include "facts-file.h"
+#include "head.h"
 #include "jit-limits.h"
 #include "jitctl.h"
 #include "json.h"
 #include "jws.h"
 #include "parse.h"
 #include "selector.h"
+#include "store-layout.h"
 
 static void help(void) {
         printf("Usage: jitctl verify [OPTIONS…] [TOKEN | --file FILE | -]\n\n"
-               "Check a grant or a bundle as a host would, and explain the result. The kind\n"
-               "is told by the header's typ (jit-grant+jwt or jit-bundle+jwt). With no\n"
+               "Check a grant or a store's head as a host would, and explain the result. The\n"
+               "kind is told by the header's typ (jit-grant+jwt or jit-head+jwt). With no\n"
                "TOKEN, the token is read from standard input. Without --config and --trust,\n"
                "this host's " JIT_CONFIG_PATH " decides.\n\n"
                "Options:\n"
@@ -33,9 +34,9 @@ static void help(void) {
                "  --file FILE           read the token from FILE ('-': standard input)\n"
                "  --json                print one JSON object instead of an explanation\n"
                "  -h, --help            show this help\n\n"
-               "A stale bundle (past its exp) is reported as invalid. Grants inside a bundle\n"
-               "are checked one by one; an invalid one does not invalidate the "
-               "bundle.\n\n" EXIT_CODES_HELP);
+               "A stale head (past its exp) is reported as invalid. With facts, a head's\n"
+               "report says which of its shards this host would fetch (jitctl store plan\n"
+               "does it for many hosts).\n\n" EXIT_CODES_HELP);
 }
 
 static void header_info(const char *token, size_t len, char **ret_kid, char **ret_alg) {
@@ -51,22 +52,22 @@ static void header_info(const char *token, size_t len, char **ret_kid, char **re
                 *ret_alg = strdup(json_object_get_string(v));
 }
 
-static bool token_is_bundle(const char *token, size_t len) {
+static bool token_is_head(const char *token, size_t len) {
         _cleanup_json_ struct json_object *h = NULL;
         struct json_object *typ;
 
-        /* Anything not a bundle goes down the grant path, whose own checks
+        /* Anything not a head goes down the grant path, whose own checks
          * then name what is wrong (typ, malformed, …). */
         if (jws_peek_header(token, len, &h, NULL) < 0)
                 return false;
         return json_object_object_get_ex(h, "typ", &typ) &&
                json_object_is_type(typ, json_type_string) &&
-               streq(json_object_get_string(typ), JWS_TYP_BUNDLE);
+               streq(json_object_get_string(typ), JWS_TYP_HEAD);
 }
 
 static void grant_report_build(const char *token, size_t len, const struct ctl_policy *p,
-                               const struct host_facts *facts, const struct bundle *in_bundle,
-                               int64_t now, struct grant_report *r) {
+                               const struct host_facts *facts, int64_t now,
+                               struct grant_report *r) {
         int ret;
 
         header_info(token, len, &r->kid, &r->alg);
@@ -83,11 +84,6 @@ static void grant_report_build(const char *token, size_t len, const struct ctl_p
         ret = grant_check_time(r->grant, &p->grant, now, &r->err);
         if (ret < 0)
                 return;
-        if (in_bundle && bundle_is_revoked(in_bundle, r->grant->jti)) {
-                (void) jit_error_set(&r->err, EACCES, JIT_REASON_REVOKED, "grant %s is revoked",
-                                     r->grant->jti);
-                return;
-        }
         if (r->facts_checked && !r->applies) {
                 (void) jit_error_set(&r->err, EACCES, JIT_REASON_AUDIENCE,
                                      "no aud selector matches this host's facts");
@@ -96,31 +92,36 @@ static void grant_report_build(const char *token, size_t len, const struct ctl_p
         r->valid = true;
 }
 
-static int bundle_report_build(const char *token, size_t len, const struct ctl_policy *p,
-                               const struct host_facts *facts, int64_t now,
-                               struct bundle_report *r) {
+static int head_report_build(const char *token, size_t len, const struct ctl_policy *p,
+                             const struct host_facts *facts, int64_t now, struct head_report *r) {
+        _cleanup_free_ uint32_t *bins = NULL;
+        size_t n_bins;
         int ret;
 
         header_info(token, len, &r->kid, &r->alg);
         if (r->kid)
                 r->key = trust_store_find(p->trust, r->kid);
 
-        ret = bundle_from_token(token, len, p->trust, &p->grant, now, &r->bundle, &r->err);
+        ret = head_from_token(token, len, p->trust, &p->grant, now, &r->head, &r->err);
         if (ret < 0)
                 return ret == -ENOMEM ? ret : 0;
 
-        r->fresh = bundle_is_fresh(r->bundle, now, p->grant.clock_skew);
+        r->fresh = head_is_fresh(r->head, now, p->grant.clock_skew);
         if (!r->fresh)
-                (void) jit_error_set(&r->err, ESTALE, JIT_REASON_STALE, "bundle is past its exp");
+                (void) jit_error_set(&r->err, ESTALE, JIT_REASON_STALE, "head is past its exp");
         r->valid = r->fresh;
-
-        r->grants = calloc(r->bundle->n_grants ? r->bundle->n_grants : 1, sizeof(*r->grants));
-        if (!r->grants)
+        if (!facts)
+                return 0;
+        bins = calloc(facts->n_facts ? facts->n_facts : 1, sizeof(uint32_t));
+        if (!bins)
                 return -ENOMEM;
-        r->n_grants = r->bundle->n_grants;
-        for (size_t i = 0; i < r->n_grants; i++)
-                grant_report_build(r->bundle->grants[i], strlen(r->bundle->grants[i]), p, facts,
-                                   r->bundle, now, &r->grants[i]);
+        n_bins = store_host_bins(facts, r->head->bins, bins);
+        r->facts_checked = true;
+        for (size_t i = 0; i < r->head->n_shards; i++)
+                if (store_bins_contain(bins, n_bins, r->head->shards[i].bin)) {
+                        r->n_host_shards++;
+                        r->host_bytes += r->head->shards[i].size;
+                }
         return 0;
 }
 
@@ -293,7 +294,7 @@ int verb_verify(int argc, char *argv[]) {
                 host_facts_restrict(policy.config, &facts);
 
         if (file) {
-                r = read_file_capped(file, JIT_BUNDLE_TOKEN_MAX, &input, &len);
+                r = read_file_capped(file, JIT_HEAD_TOKEN_MAX, &input, &len);
                 input_len = len;
                 if (r == -EFBIG) {
                         ret = EXIT_INVALID;
@@ -305,24 +306,24 @@ int verb_verify(int argc, char *argv[]) {
         token = input;
         len = strip_whitespace(&token, len);
 
-        if (token_is_bundle(token, len)) {
-                struct bundle_report br = {};
+        if (token_is_head(token, len)) {
+                struct head_report hr = {};
 
-                r = bundle_report_build(token, len, &policy, have_facts ? &facts : NULL, now, &br);
+                r = head_report_build(token, len, &policy, have_facts ? &facts : NULL, now, &hr);
                 if (r < 0) {
-                        bundle_report_done(&br);
+                        head_report_done(&hr);
                         goto oom;
                 }
                 if (json)
-                        r = print_json(bundle_report_to_json(&br));
+                        r = print_json(head_report_to_json(&hr));
                 else
-                        explain_bundle(&br, now);
-                ret = r < 0 ? EXIT_SYSTEM : br.valid ? EXIT_OK : EXIT_INVALID;
-                bundle_report_done(&br);
+                        explain_head(&hr, now);
+                ret = r < 0 ? EXIT_SYSTEM : hr.valid ? EXIT_OK : EXIT_INVALID;
+                head_report_done(&hr);
         } else {
                 struct grant_report gr = {};
 
-                grant_report_build(token, len, &policy, have_facts ? &facts : NULL, NULL, now, &gr);
+                grant_report_build(token, len, &policy, have_facts ? &facts : NULL, now, &gr);
                 if (!gr.valid && gr.err.reason == JIT_REASON_SYSTEM) {
                         ctl_error("%s", gr.err.message);
                         grant_report_done(&gr);

@@ -80,6 +80,7 @@ static const char *const reason_names[_JIT_REASON_MAX] = {
         [JIT_REASON_REVOKED] = "revoked",
         [JIT_REASON_STALE] = "stale",
         [JIT_REASON_ROLLBACK] = "rollback",
+        [JIT_REASON_DIGEST] = "digest",
         [JIT_REASON_FILE_UNSAFE] = "file-unsafe",
         [JIT_REASON_CONFIG] = "config",
 };

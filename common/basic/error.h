@@ -40,9 +40,10 @@ enum jit_reason {
         JIT_REASON_AUDIENCE,         /* no aud selector matches this host */
         JIT_REASON_SCOPE,            /* grant lacks the needed scope */
         JIT_REASON_RUNAS,            /* sudo target not in runas */
-        JIT_REASON_REVOKED,          /* jti is in the bundle's revoked list */
-        JIT_REASON_STALE,            /* bundle past exp */
-        JIT_REASON_ROLLBACK,         /* bundle serial lower, or same with other bytes */
+        JIT_REASON_REVOKED,          /* jti is in the head's revoked list */
+        JIT_REASON_STALE,            /* head past exp */
+        JIT_REASON_ROLLBACK,         /* head serial lower, or same with other bytes */
+        JIT_REASON_DIGEST,           /* a shard whose bytes are not its digest or size */
         JIT_REASON_FILE_UNSAFE,      /* bad owner, mode, type or a symlink */
         JIT_REASON_CONFIG,           /* configuration error */
         _JIT_REASON_MAX,

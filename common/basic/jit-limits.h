@@ -5,13 +5,21 @@
  * place, so a reviewer can read all of them at once (OpenSSH keeps its
  * SSH_AUTHOPT_*_MAX the same way). */
 
-#define JIT_GRANT_TOKEN_MAX (64u * 1024u)          /* one grant JWS, bytes */
-#define JIT_BUNDLE_TOKEN_MAX (32u * 1024u * 1024u) /* one bundle JWS, bytes */
-#define JIT_BUNDLE_GRANTS_MAX 100000u              /* grants in one bundle */
-#define JIT_BUNDLE_REVOKED_MAX 100000u             /* revoked ids in one bundle */
-#define JIT_JSON_DEPTH_MAX 16u                     /* nesting of any JSON we parse */
-#define JIT_JSON_MEMBERS_MAX 256u                  /* members of one JSON object */
-#define JIT_HEADER_JSON_MAX 4096u                  /* decoded JOSE header, bytes */
+#define JIT_GRANT_TOKEN_MAX (64u * 1024u) /* one grant JWS, bytes */
+
+/* The store (docs/bundle-format.md): a signed head, the one object a host
+ * polls, and content-addressed shards of grant tokens. */
+#define JIT_HEAD_TOKEN_MAX (4u * 1024u * 1024u) /* one head JWS, bytes */
+#define JIT_HEAD_SHARDS_MAX 65536u              /* shards listed in one head */
+#define JIT_HEAD_REVOKED_MAX 100000u            /* revocations listed in one head */
+#define JIT_STORE_BINS_MAX 65536u               /* the head's "bins" */
+#define JIT_SHARD_MAX (4u * 1024u * 1024u)      /* one shard, bytes */
+#define JIT_SHARD_GRANTS_MAX 8192u              /* grant tokens in one shard */
+#define JIT_HOST_SHARDS_MAX 4096u               /* shards one host fetches for one head */
+#define JIT_STORE_GRANTS_MAX 1000000u           /* grants jitctl publish takes */
+#define JIT_JSON_DEPTH_MAX 16u                  /* nesting of any JSON we parse */
+#define JIT_JSON_MEMBERS_MAX 256u               /* members of one JSON object */
+#define JIT_HEADER_JSON_MAX 4096u               /* decoded JOSE header, bytes */
 
 #define JIT_CLAIM_STRING_MAX 256u  /* iss, jti, approver, ticket, a selector */
 #define JIT_REASON_TEXT_MAX 1024u  /* the free-text "reason" claim */

@@ -38,6 +38,15 @@ size_t strv_length(char *const *l) {
         return n;
 }
 
+bool strv_equal(char *const *a, char *const *b) {
+        size_t i = 0;
+
+        for (; a && b && a[i] && b[i]; i++)
+                if (!streq(a[i], b[i]))
+                        return false;
+        return (!a || !a[i]) && (!b || !b[i]);
+}
+
 bool strv_contains(char *const *l, const char *s) {
         if (!l)
                 return false;

@@ -73,6 +73,8 @@ static inline void strfreezerop(char **s) {
 void strv_free(char **l);
 size_t strv_length(char *const *l);
 bool strv_contains(char *const *l, const char *s);
+/* The same strings in the same order (NULL equals an empty list). */
+bool strv_equal(char *const *a, char *const *b);
 /* Append a copy of s; returns 0 or -ENOMEM. */
 int strv_extend(char ***l, const char *s);
 /* Append a copy of s[0..len) to a list of *n entries; returns 0 or -ENOMEM. */

@@ -3,7 +3,7 @@
 
 /* state_dir/state (root 0600): which bundle this host accepted, and when.
  * The other files of state_dir are in user-grants.h, revoked-list.h and
- * bundle-apply.h; docs/security.md ("Who writes which file") lists them. */
+ * store-apply.h; docs/security.md ("Who writes which file") lists them. */
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -12,6 +12,7 @@
 #include "jit-limits.h"
 #include "parse.h"
 #include "selector.h"
+#include "store-conf.h"
 
 #define MINUTE 60
 #define HOUR (60 * MINUTE)
@@ -32,6 +33,10 @@ void config_free(struct jit_config *c) {
         free(c->client_cert);
         free(c->client_key);
         free(c->pinned_pubkey);
+        free(c->store_auth);
+        free(c->store_endpoint);
+        free(c->store_region);
+        free(c->store_client_id);
         strv_free(c->exempt_users);
         free(c->exempt_group);
         free(c->warn_before);
@@ -73,7 +78,7 @@ int config_new(struct jit_config **ret) {
         c->poll_interval = 60;
         c->cloud_refresh = 5 * MINUTE;
         c->fetch_timeout = 30;
-        c->max_bundle_size = 16u * 1024u * 1024u;
+        c->max_bundle_size = JIT_HEAD_TOKEN_MAX;
         c->allow_http = false;
         c->stale_after = 1 * HOUR;
         c->stale_policy = STALE_POLICY_DENY;
@@ -102,6 +107,7 @@ enum key_type {
         KEY_USERS,
         KEY_GROUP,
         KEY_WARN_BEFORE,
+        KEY_STORE,
         KEY_CLOUD,
         KEY_SELECTOR_FACTS,
         KEY_UID_RANGE,
@@ -138,6 +144,10 @@ static const struct key_def keys[] = {
         {"client_key", KEY_PATH, FIELD(client_key), 0, 0, NULL},
         {"pinned_pubkey", KEY_PINNED_PUBKEY, FIELD(pinned_pubkey), 0, 0, NULL},
         {"allow_http", KEY_BOOLEAN, FIELD(allow_http), 0, 0, NULL},
+        {"store_auth", KEY_STORE, FIELD(store_auth), 0, 0, NULL},
+        {"store_endpoint", KEY_STORE, FIELD(store_endpoint), 0, 0, NULL},
+        {"store_region", KEY_STORE, FIELD(store_region), 0, 0, NULL},
+        {"store_client_id", KEY_STORE, FIELD(store_client_id), 0, 0, NULL},
         {"stale_after", KEY_DURATION, FIELD(stale_after), 0, 30 * DAY, "0..30d"},
         {"stale_policy", KEY_STALE_POLICY, FIELD(stale_policy), 0, 0, NULL},
         {"exempt_users", KEY_USERS, FIELD(exempt_users), 0, 0, NULL},
@@ -235,7 +245,7 @@ static bool is_hex(char c) {
 }
 
 static bool bundle_url_is_valid(const char *s) {
-        static const char *const schemes[] = {"https://", "http://", "file:///"};
+        static const char *const schemes[] = {"https://", "http://", "file:///", "s3://", "gs://"};
         bool scheme_ok = false;
 
         if (strlen(s) > JIT_BUNDLE_URL_MAX || !is_graph_string(s))
@@ -528,9 +538,9 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 r = parse_size(v, &sz);
                 if (r == -EINVAL)
                         return line_error(err, line, "%s: invalid size '%.64s'", k->name, v);
-                if (r < 0 || sz < 1024 || sz > JIT_BUNDLE_TOKEN_MAX)
+                if (r < 0 || sz < 1024 || sz > JIT_HEAD_TOKEN_MAX)
                         return line_error(err, line, "%s: '%.64s' out of range (1K..%uM)", k->name,
-                                          v, JIT_BUNDLE_TOKEN_MAX / (1024u * 1024u));
+                                          v, JIT_HEAD_TOKEN_MAX / (1024u * 1024u));
                 *(uint64_t *) field = sz;
                 return 0;
         case KEY_HOST_ID:
@@ -541,8 +551,10 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return parse_labels(c, v, k, line, err);
         case KEY_URL:
                 if (!bundle_url_is_valid(v))
-                        return line_error(err, line, "%s: not an https://, http:// or file:/// URL",
-                                          k->name);
+                        return line_error(
+                                err, line,
+                                "%s: not an https://, http://, file:///, s3:// or gs:// URL",
+                                k->name);
                 return set_string(field, v, err);
         case KEY_BOOLEAN:
                 if (parse_boolean(v, &b) < 0)
@@ -573,6 +585,12 @@ static int parse_value(struct jit_config *c, const struct key_def *k, const char
                 return set_string(field, v, err);
         case KEY_WARN_BEFORE:
                 return parse_warn_before(c, v, k, line, err);
+        case KEY_STORE: {
+                const char *why = store_conf_check(k->name, v);
+                if (why)
+                        return line_error(err, line, "%s: %s", k->name, why);
+                return set_string(field, v, err);
+        }
         case KEY_CLOUD:
                 if (cloud_from_string(v, &c->cloud) < 0)
                         return line_error(err, line, "%s: expected auto, aws, gcp, azure or none",
@@ -670,6 +688,9 @@ int config_parse(const char *text, size_t len, struct jit_config **ret, struct j
         if (c->bundle_url && strncmp(c->bundle_url, "http://", 7) == 0 && !c->allow_http)
                 return line_error(err, url_line,
                                   "bundle_url: http:// is refused unless allow_http = yes");
+        if (c->store_endpoint && strncmp(c->store_endpoint, "http://", 7) == 0 && !c->allow_http)
+                return jit_error_set(err, EINVAL, JIT_REASON_CONFIG,
+                                     "store_endpoint: http:// is refused unless allow_http = yes");
 
         *ret = TAKE_PTR(c);
         return 0;

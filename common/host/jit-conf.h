@@ -55,6 +55,8 @@ struct jit_config {
         uint64_t max_bundle_size;
         char *ca_file, *client_cert, *client_key, *pinned_pubkey;
         bool allow_http;
+        /* object stores (NULL: not set; store_auth NULL is auto) */
+        char *store_auth, *store_endpoint, *store_region, *store_client_id;
         int64_t stale_after;
         enum stale_policy stale_policy;
         /* exemptions (break-glass, automation) */

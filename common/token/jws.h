@@ -15,7 +15,7 @@
 #include "jwk.h"
 
 #define JWS_TYP_GRANT "jit-grant+jwt"
-#define JWS_TYP_BUNDLE "jit-bundle+jwt"
+#define JWS_TYP_HEAD "jit-head+jwt"
 
 #define JWS_ES256_COMPONENT 32   /* r and s of an ES256 signature, bytes each */
 #define JWS_RAW_SIGNATURE_LEN 64 /* Ed25519, and ES256 as r||s */

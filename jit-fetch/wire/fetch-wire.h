@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct store_auth; /* jit-fetch/store-auth.h */
+
 /* What one fetch is asked (the agent passes it to jit-fetch as --name=value
  * arguments, jit-agent/fetch-job.c) and what it answers. */
 struct fetch_options {
@@ -33,7 +35,18 @@ struct fetch_options {
         const char *client_key;
         const char *pinned_pubkey; /* curl syntax: a path or "sha256//…" */
         bool allow_http;
-        const char *etag; /* If-None-Match: the ETag of the bundle we hold, or NULL */
+        const char *etag;   /* If-None-Match: the ETag of the head we hold, or NULL */
+        const char *sha256; /* a shard's name: its body must hash to it (lowercase hex), or NULL */
+        /* Object stores (jit.conf store_*): s3://, gs://, Azure Blob URLs and
+         * the instance identity's credentials (jit-fetch/store-url.h). */
+        const char *store_auth;        /* auto, aws, gcp, azure, none; NULL: auto */
+        const char *store_endpoint;    /* NULL: the cloud's own */
+        const char *store_region;      /* AWS; NULL: the instance's */
+        const char *store_client_id;   /* Azure user-assigned identity; NULL: system */
+        const char *metadata_endpoint; /* NULL: 169.254.169.254; another for tests only */
+        /* Inside the helper only, never on its command line: the resolved
+         * URL and credentials to attach (NULL: fetch url as it is). */
+        const struct store_auth *auth;
 };
 
 struct fetch_result {

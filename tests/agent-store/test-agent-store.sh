@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The real jit-agent against a real HTTPS store: nginx on 127.0.0.1 with a
-# test CA, bundles made with the real jitctl, and hostile stores of the
+# test CA, heads and shards made with the real jitctl, and hostile stores of the
 # test's own (store-server.py). Everything is asserted from the outside: the
 # agent's state files (state_dir/state, users/<user>), its key files
 # (run_dir/keys/<user>), its log (stderr, time-stamped here on arrival) and
@@ -87,7 +87,7 @@ install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
 install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
 
 PORT=$(free_port)
-STORE_URL="https://127.0.0.1:$PORT/bundle.jwt"
+STORE_URL="https://127.0.0.1:$PORT/head.jwt"
 
 # write_conf URL [EXTRA_LINES]: the host's jit.conf, replaced atomically.
 write_conf() {
@@ -127,15 +127,27 @@ publish() {
         "$JITCTL" publish --store "${1:-$D/store}" --key "$D/keys/signing.key" --iss "$ISS" \
                 --trust "$D/host/trust.jwks" | sed 's/^/#   publish: /'
 }
-# serve FILE: put FILE in nginx's root as bundle.jwt (atomically), with an
+# save NAME [STORE]: keep the store's head as saved/NAME.jwt and its objects
+# in saved/objects (objects are immutable: one folder holds every serial's).
+save() {
+        local store=${2:-$D/store}
+        cp "$store/head.jwt" "$D/saved/$1.jwt"
+        mkdir -p "$D/saved/objects"
+        cp -n "$store"/objects/* "$D/saved/objects/" 2>/dev/null || true
+}
+# serve FILE: every saved object into nginx's root (objects first, as
+# jitctl publish writes them), then FILE as head.jwt (atomically), with an
 # mtime of its own, so every new placement has a new ETag.
 SERVE_N=0
 serve() {
         SERVE_N=$((SERVE_N + 1))
-        cp "$1" "$D/www/.bundle.tmp"
-        chmod 0644 "$D/www/.bundle.tmp"
-        touch -d "@$((${T0%.*} - 100000 + SERVE_N))" "$D/www/.bundle.tmp"
-        mv -f "$D/www/.bundle.tmp" "$D/www/bundle.jwt"
+        mkdir -p "$D/www/objects"
+        cp -n "$D"/saved/objects/* "$D/www/objects/" 2>/dev/null || true
+        chmod -R a+rX "$D/www/objects"
+        cp "$1" "$D/www/.head.tmp"
+        chmod 0644 "$D/www/.head.tmp"
+        touch -d "@$((${T0%.*} - 100000 + SERVE_N))" "$D/www/.head.tmp"
+        mv -f "$D/www/.head.tmp" "$D/www/head.jwt"
 }
 # claim FILE NAME: a claim of the JWT in FILE.
 claim() {
@@ -144,7 +156,7 @@ import base64, json, sys
 t = open(sys.argv[1]).read().strip().split(".")[1]
 print(json.loads(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)))[sys.argv[2]])' "$1" "$2"
 }
-# token_sha FILE: what the agent records as bundle-sha256 (white space trimmed).
+# token_sha FILE: what the agent records as bundle-sha256 (the head's) (white space trimmed).
 token_sha() { "$PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read().strip()).hexdigest())' "$1"; }
 utc_stamp() { date -u -d "@$1" +%Y%m%d%H%M%SZ; }
 
@@ -207,7 +219,7 @@ PYSRV_PID=$!
 # ---- case 1: first fetch ------------------------------------------------------------
 grant alice alice-1 10m
 publish
-cp "$D/store/bundle.jwt" "$D/saved/serial1.jwt"
+save serial1
 cp -a "$D/store" "$D/saved/store-at-serial1"
 serve "$D/saved/serial1.jwt"
 start_nginx
@@ -248,7 +260,8 @@ check "1: keys/alice holds alice's key with expiry-time=\"$(utc_stamp "$ALICE_EX
         grep -qF "expiry-time=\"$(utc_stamp "$ALICE_EXP")\" $ALICE_KEY" "$KEYS/alice"
 check "1: keys/alice is 0644 root" test "$(stat -c '%a %u' "$KEYS/alice" 2>/dev/null)" = "644 0"
 check "1: state's bundle-sha256 is serial 1's" test "$(state_get bundle-sha256)" = "$(token_sha "$D/saved/serial1.jwt")"
-check "1: nginx served 200" grep -q ' 200 "GET /bundle.jwt' "$D/nginx/access.log"
+check "1: nginx served 200" grep -q ' 200 "GET /head.jwt' "$D/nginx/access.log"
+check "1: and the one shard of env=prod's bin" grep -qE ' 200 "GET /objects/[0-9a-f]{64} ' "$D/nginx/access.log"
 
 say "case 2: the same file again: 304"
 A=$(access_lines)
@@ -260,7 +273,7 @@ else
         fail "2: no second request within 7 s"
 fi
 check "2: the second request sent If-None-Match and got 304" \
-        eval 'access_since $A | grep -qE " 304 \"GET /bundle.jwt[^\"]*\" inm=[^-]"'
+        eval 'access_since $A | grep -qE " 304 \"GET /head.jwt[^\"]*\" inm=[^-]"'
 wait_for 2 eval '[[ $(state_get last-fetch) != "$LF1" ]]' || true
 check "2: state serial still 1" state_serial_is 1
 check "2: state last-fetch advanced ($LF1 → $(state_get last-fetch))" \
@@ -268,10 +281,10 @@ check "2: state last-fetch advanced ($LF1 → $(state_get last-fetch))" \
 
 FD_IDLE=$(fd_count)
 
-say "case 3: a new bundle (serial 2)"
+say "case 3: a new head (serial 2)"
 grant bob bob-1 10m
 publish
-cp "$D/store/bundle.jwt" "$D/saved/serial2.jwt"
+save serial2
 serve "$D/saved/serial2.jwt"
 T=$EPOCHREALTIME
 if wait_for 7 state_serial_is 2; then
@@ -291,33 +304,33 @@ M=$(log_lines)
 A=$(access_lines)
 serve "$D/saved/serial1.jwt"
 T=$EPOCHREALTIME
-if wait_for 7 has_log_since "$M" 'bundle rejected: .*(rollback)'; then
-        pass "4: rejected $(fsub "$EPOCHREALTIME" "$T") s later: $(log_since "$M" | grep -m1 'bundle rejected' | cut -d' ' -f2-)"
+if wait_for 7 has_log_since "$M" 'store update rejected: .*(rollback)'; then
+        pass "4: rejected $(fsub "$EPOCHREALTIME" "$T") s later: $(log_since "$M" | grep -m1 'store update rejected' | cut -d' ' -f2-)"
 else
-        fail "4: no 'bundle rejected … (rollback)' within 7 s"
+        fail "4: no 'store update rejected … (rollback)' within 7 s"
 fi
 check "4: it was fetched (200)" eval 'access_since $A | grep -q " 200 "'
 check "4: the reason is the older serial" has_log_since "$M" 'serial 1 is older than the accepted 2'
 check "4: state stays at serial 2" state_serial_is 2
 check "4: state's bundle-sha256 unchanged" test "$(state_get bundle-sha256)" = "$SHA2"
 check "4: keys unchanged" test "$(keys_digest)" = "$KD2"
-check "4: the failure is counted (backoff)" has_log_since "$M" 'bundle fetch failed \(1 in a row\)'
+check "4: the failure is counted (backoff)" has_log_since "$M" 'store fetch failed \(1 in a row\)'
 
 say "case 5: serial 2 again, other bytes"
 # Published from the store as it was at serial 1: serial 2, other content.
 publish "$D/saved/store-at-serial1"
-cp "$D/saved/store-at-serial1/bundle.jwt" "$D/saved/serial2-other.jwt"
-check "5: the forged bundle has serial 2" test "$(claim "$D/saved/serial2-other.jwt" serial)" = 2
+save serial2-other "$D/saved/store-at-serial1"
+check "5: the forged head has serial 2" test "$(claim "$D/saved/serial2-other.jwt" serial)" = 2
 check "5: … and other bytes" test "$(token_sha "$D/saved/serial2-other.jwt")" != "$SHA2"
 M=$(log_lines)
 serve "$D/saved/serial2-other.jwt"
 # Rejections back off (the next poll is 10 s away): SIGHUP polls at once.
 kill -HUP "$AGENT_PID"
 T=$EPOCHREALTIME
-if wait_for 4 has_log_since "$M" 'bundle rejected: .*other bytes \(rollback\)'; then
-        pass "5: rejected $(fsub "$EPOCHREALTIME" "$T") s after SIGHUP: $(log_since "$M" | grep -m1 'bundle rejected' | cut -d' ' -f2-)"
+if wait_for 4 has_log_since "$M" 'store update rejected: .*other bytes \(rollback\)'; then
+        pass "5: rejected $(fsub "$EPOCHREALTIME" "$T") s after SIGHUP: $(log_since "$M" | grep -m1 'store update rejected' | cut -d' ' -f2-)"
 else
-        fail "5: no 'bundle rejected … other bytes (rollback)' within 4 s of SIGHUP"
+        fail "5: no 'store update rejected … other bytes (rollback)' within 4 s of SIGHUP"
 fi
 check "5: state stays at serial 2 with its bytes" test "$(state_get serial) $(state_get bundle-sha256)" = "2 $SHA2"
 check "5: keys unchanged" test "$(keys_digest)" = "$KD2"
@@ -330,8 +343,8 @@ serve "$D/saved/serial2.jwt"
 install -m 0644 -o root -g root "$D/keys/other.jwks" "$D/host/trust.jwks"
 M=$(log_lines)
 kill -HUP "$AGENT_PID"
-if wait_for 4 has_log_since "$M" 'bundle rejected: .*not in the trust store'; then
-        pass "5b: serial 2's own bytes rejected after the reload: $(log_since "$M" | grep -m1 'bundle rejected' | cut -d' ' -f2-)"
+if wait_for 4 has_log_since "$M" 'store update rejected: .*not in the trust store'; then
+        pass "5b: serial 2's own bytes rejected after the reload: $(log_since "$M" | grep -m1 'store update rejected' | cut -d' ' -f2-)"
 else
         fail "5b: serial 2's bytes not rejected within 4 s of a reload without their key"
 fi
@@ -340,20 +353,23 @@ M=$(log_lines)
 LF=$(state_get last-fetch)
 kill -HUP "$AGENT_PID"
 if wait_for 4 eval '[[ $(state_get last-fetch) != "$LF" ]]'; then
-        pass "5b: with the key trusted again the same bytes are the host's bundle (last-fetch $LF → $(state_get last-fetch))"
+        pass "5b: with the key trusted again the same bytes are the host's head (last-fetch $LF → $(state_get last-fetch))"
 else
         fail "5b: last-fetch did not advance within 4 s of the reload with the key back"
 fi
-check "5b: no rejection with the key back" no_log_since "$M" 'bundle rejected'
+check "5b: no rejection with the key back" no_log_since "$M" 'store update rejected'
 check "5b: state stays at serial 2 with its bytes" test "$(state_get serial) $(state_get bundle-sha256)" = "2 $SHA2"
 
-say "case 6: oversize bundles with max_bundle_size = 1K"
+say "case 6: oversize heads with max_bundle_size = 1K"
 # Serial 3 carries the grants the later cases watch expire: carol's ends
 # during the stalled fetch (case 7), dave's while the store is down (case 8).
+# A head grows with its revocations: 40 of grants never issued make it
+# larger than 1K.
 grant carol carol-1 10s
 grant dave dave-1 32s
+for i in $(seq 1 40); do echo "never-issued-$i $((${T0%.*} + 86400))"; done >>"$D/store/revoked"
 publish
-cp "$D/store/bundle.jwt" "$D/saved/serial3.jwt"
+save serial3
 CAROL_EXP=$(claim "$D/store/grants/carol-1.jwt" exp)
 DAVE_EXP=$(claim "$D/store/grants/dave-1.jwt" exp)
 SIZE3=$(stat -c %s "$D/saved/serial3.jwt")
@@ -362,7 +378,7 @@ serve "$D/saved/serial3.jwt"
 write_conf "$STORE_URL" "max_bundle_size = 1K"
 M=$(log_lines)
 kill -HUP "$AGENT_PID"
-if wait_for 4 has_log_since "$M" 'bundle fetch failed \([0-9]+ in a row\): .*larger'; then
+if wait_for 4 has_log_since "$M" 'store fetch failed \([0-9]+ in a row\): .*larger'; then
         pass "6: refused: $(log_since "$M" | grep -m1 -E 'fetch failed' | cut -d' ' -f2-)"
 else
         fail "6: no 'fetch failed … larger' within 4 s (Content-Length over the cap)"
@@ -370,11 +386,11 @@ fi
 check "6: the reload took the new config" has_log_since "$M" 'configuration and trust store reloaded'
 check "6: state stays at serial 2" state_serial_is 2
 # A body with no Content-Length (chunked, endless) is cut off while read.
-write_conf "https://127.0.0.1:$ENDLESS_PORT/bundle.jwt" "max_bundle_size = 1K"
+write_conf "https://127.0.0.1:$ENDLESS_PORT/head.jwt" "max_bundle_size = 1K"
 M=$(log_lines)
 kill -HUP "$AGENT_PID"
 T=$EPOCHREALTIME
-if wait_for 4 has_log_since "$M" 'bundle fetch failed \([0-9]+ in a row\): .*larger'; then
+if wait_for 4 has_log_since "$M" 'store fetch failed \([0-9]+ in a row\): .*larger'; then
         pass "6: endless chunked body cut off after $(fsub "$(first_stamp_since "$M" 'fetch failed')" "$T") s: $(log_since "$M" | grep -m1 -E 'fetch failed' | cut -d' ' -f2-)"
 else
         fail "6: no 'fetch failed … larger' within 4 s for an endless chunked body"
@@ -389,14 +405,12 @@ if wait_for 4 state_serial_is 3; then
 else
         fail "6: serial 3 not accepted with the default max_bundle_size"
 fi
-# One key sync writes them a few ms apart (carol first): wait for each.
-wait_for 1 test -f "$KEYS/carol" || true
+wait_for 1 test -f "$KEYS/carol" -a -f "$KEYS/dave" || true
 check "6: keys/carol installed" test -f "$KEYS/carol"
-wait_for 1 test -f "$KEYS/dave" || true
 check "6: keys/dave installed" test -f "$KEYS/dave"
 
 say "case 7: a store that accepts and never answers; carol's grant ends meanwhile"
-write_conf "https://127.0.0.1:$STALL_PORT/bundle.jwt"
+write_conf "https://127.0.0.1:$STALL_PORT/head.jwt"
 # SIGHUP one second before carol's exp: her key must go while the fetch
 # hangs (the loop must not block on it).
 now=${EPOCHREALTIME%.*}
@@ -431,7 +445,7 @@ else
         fail "7: keys/carol still there 2 s after her exp"
         T_GONE=
 fi
-if wait_for 4 has_log_since "$M" 'bundle fetch failed \(1 in a row\): timed out'; then
+if wait_for 4 has_log_since "$M" 'store fetch failed \(1 in a row\): timed out'; then
         T_TO=$(first_stamp_since "$M" 'timed out')
         D_TO=$(fsub "$T_TO" "$T_HUP")
         check "7: 'timed out' logged ${D_TO} s after the fetch started (fetch_timeout 2 s, + the kill, ≤ 3.5 s on a busy machine)" in_range "$D_TO" 1.9 3.5
@@ -453,7 +467,7 @@ write_conf "$STORE_URL"
 M=$(log_lines)
 kill -HUP "$AGENT_PID" # resets the backoff and polls at once
 T_K=$EPOCHREALTIME
-FAILS='bundle fetch failed \([0-9]+ in a row\): could not connect'
+FAILS='store fetch failed \([0-9]+ in a row\): could not connect'
 if ((${DAVE_EXP} <= ${T_K%.*})); then
         fail "8: timeline slipped: dave's grant ended at $DAVE_EXP, before the store went away"
 fi
@@ -495,7 +509,8 @@ check "10: the store is reachable again" eval 'access_since 0 | tail -1 | grep -
 grant erin erin-1 16s
 ERIN_EXP=$(claim "$D/store/grants/erin-1.jwt" exp)
 publish
-serve "$D/store/bundle.jwt"
+save serial4
+serve "$D/saved/serial4.jwt"
 T_PUB=$EPOCHREALTIME
 if wait_for 8 no_file "$KEYS/alice"; then
         L10=$(fsub "$EPOCHREALTIME" "$T_PUB")

@@ -91,7 +91,7 @@ publish() {
         "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
                 --trust "$D/host/trust.jwks" | sed 's/^/#   publish: /'
 }
-STORE_URL="file://$D/store/bundle.jwt"
+STORE_URL="file://$D/store/head.jwt"
 
 {
         echo "# written by tests/agent-store/test-fetch-helper.sh"
@@ -175,7 +175,7 @@ agent_children() { pgrep -P "$AGENT_PID" || true; }
 no_agent_child() { [[ -z $(agent_children) ]]; }
 pid_gone() { ! kill -0 "$1" 2>/dev/null; }
 calls() { wc -l <"$D/calls"; }
-FAILED='bundle fetch failed \(1 in a row\): '
+FAILED='store fetch failed \(1 in a row\): '
 
 # ---- the first poll: the real helper, serial 1 ------------------------------------
 grant alice alice-1
@@ -196,15 +196,20 @@ AGENT_PID=$!
 say "agent pid $AGENT_PID, JIT_FETCH_HELPER=$JIT_FETCH_HELPER"
 
 say "start: the real helper fetches serial 1"
-if wait_for 6 has_log_since 0 'bundle serial 1 accepted'; then
-        pass "start: $(grep -m1 'bundle serial 1 accepted' "$D/agent.log" | cut -d' ' -f2-)"
+if wait_for 6 has_log_since 0 'head serial 1 accepted'; then
+        pass "start: $(grep -m1 'head serial 1 accepted' "$D/agent.log" | cut -d' ' -f2-)"
 else
-        die "start: no 'bundle serial 1 accepted' within 6 s"
+        die "start: no 'head serial 1 accepted' within 6 s"
 fi
 wait_for 2 state_serial_is 1 || true
 check "start: state has serial 1" state_serial_is 1
-check "start: the agent ran the helper once, through JIT_FETCH_HELPER" test "$(calls)" -eq 1
+check "start: the agent ran the helper twice, through JIT_FETCH_HELPER: the head, then the one shard of its bin" test "$(calls)" -eq 2
 ARGS=$(head -n1 "$D/calls")
+SHARD_ARGS=$(sed -n 2p "$D/calls")
+OBJ=$(basename "$(ls "$D"/store/objects/*)")
+check "start: the shard's fetch named its digest (--sha256=$OBJ)" grep -qF -- " --sha256=$OBJ" <<<"$SHARD_ARGS"
+check "start: … at objects/ next to the head" grep -qF -- " --url=file://$D/store/objects/$OBJ" <<<"$SHARD_ARGS"
+check "start: … capped at its size" grep -qF -- " --max-size=$(stat -c %s "$D/store/objects/$OBJ")" <<<"$SHARD_ARGS"
 check "start: it passed --url=$STORE_URL" grep -qF -- " --url=$STORE_URL" <<<"$ARGS"
 check "start: it passed --max-size=$MAX_SIZE" grep -qF -- " --max-size=$MAX_SIZE" <<<"$ARGS"
 check "start: it passed --timeout-usec=$((FETCH_TIMEOUT * 1000000))" \
@@ -226,7 +231,7 @@ after_case() {
 }
 
 # hostile TAG MODE REGEX [LIMIT]: run the fake helper in MODE once (SIGHUP)
-# and expect a "bundle fetch failed (1 in a row): …" line matching REGEX
+# and expect a "store fetch failed (1 in a row): …" line matching REGEX
 # within LIMIT s (default 4). Sets T_HUP, T_FAIL (when logged), T_SPAWN (when
 # the fake helper started) and MARK.
 hostile() {
@@ -246,7 +251,7 @@ hostile() {
         check "$tag: the fake helper ran in mode $mode" test "$(calls)" -gt "$c"
         T_SPAWN=$(tail -n1 "$D/calls" | cut -d' ' -f3)
         check "$tag: the reload came first" has_log_since "$MARK" 'configuration and trust store reloaded'
-        check "$tag: nothing accepted" no_log_since "$MARK" 'accepted|bundle rejected'
+        check "$tag: nothing accepted" no_log_since "$MARK" 'accepted|store update rejected'
         after_case "$tag"
 }
 
@@ -355,22 +360,22 @@ after_case 10
 ln -s "$D/fake-helper" "$D/helper"
 hostile 10b exit1 "$H failed with exit status 1;"
 
-say "control: the real helper, a new bundle (serial 2)"
+say "control: the real helper, a new head (serial 2)"
 grant bob bob-1
 publish
 set_mode real
 MARK=$(log_lines)
 kill -HUP "$AGENT_PID"
-if wait_for 4 has_log_since "$MARK" 'bundle serial 2 accepted'; then
-        pass "control: $(log_since "$MARK" | grep -m1 'bundle serial 2 accepted' | cut -d' ' -f2-)"
+if wait_for 4 has_log_since "$MARK" 'head serial 2 accepted'; then
+        pass "control: $(log_since "$MARK" | grep -m1 'head serial 2 accepted' | cut -d' ' -f2-)"
 else
-        fail "control: no 'bundle serial 2 accepted' within 4 s"
+        fail "control: no 'head serial 2 accepted' within 4 s"
 fi
 check "control: no fetch failure" no_log_since "$MARK" 'fetch failed'
 wait_for 2 state_serial_is 2 || true
 check "control: state serial 2" state_serial_is 2
 check "control: state's bundle-sha256 is the store's" \
-        test "$(state_get bundle-sha256)" = "$(tr -d ' \t\r\n' <"$D/store/bundle.jwt" | sha256sum | cut -c1-64)"
+        test "$(state_get bundle-sha256)" = "$(tr -d ' \t\r\n' <"$D/store/head.jwt" | sha256sum | cut -c1-64)"
 check "control: no helper process left" wait_for 1 no_agent_child
 # shellcheck disable=SC2016 # eval'd at each try
 wait_for 2 eval '(( $(fd_count) <= FD_IDLE ))' || true

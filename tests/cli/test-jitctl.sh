@@ -249,8 +249,9 @@ echo "garbage.token.here" >store/grants/bad.jwt
 echo "not a grant" >store/grants/README.txt
 P=(publish --store store --key ed.key --kid ed-1 --iss "$ISS" --trust ed.jwks --now "$NOW")
 expect 0 "publish serial 1" -- "${P[@]}"
-contains out "bundle serial 1:" "first bundle has serial 1"
-contains out "3 grants, 2 revoked, 1 expired dropped, 2 invalid skipped" "publish counts grants, revoked, expired, invalid"
+contains out "head serial 1:" "first head has serial 1"
+contains out "3 grants in 1 shards (1 new)" "publish counts grants and shards (one bin: env=prod)"
+contains out "2 revoked, 1 expired dropped, 2 invalid skipped" "publish counts revoked, expired, invalid"
 contains out "1 revoked grant kept" "publish keeps the revoked grant (its id listed as revoked)"
 contains err "dropped expired grant grant-expired (alice, expired at" "publish reports the expired grant"
 contains err "skipping grants/bad.jwt" "publish names the invalid grant file"
@@ -259,40 +260,93 @@ if grep -q README err; then fail "publish read README.txt"; else pass "publish i
 mkdir -p one/grants
 cp store/grants/ok.jwt one/grants/
 expect 0 "publish a store with one grant" -- publish --store one --key ed.key --kid ed-1 --iss "$ISS" --trust ed.jwks --now "$NOW"
-contains out "bundle serial 1: 1 grant, 0 revoked" "one grant is '1 grant', not '1 grants'"
-mode store/bundle.jwt 644
+contains out "head serial 1: 1 grant in 1 shard (" "one grant is '1 grant', not '1 grants'"
+mode store/head.jwt 644
 [[ -e store/grants/expired.jwt ]] && pass "without --prune the expired file stays" || fail "expired file deleted without --prune"
-run verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --json --file store/bundle.jwt
-cp out bundle1.json
-[[ $rc -eq 0 ]] && pass "verify the bundle (exit 0)" || fail "verify bundle exit $rc"
-json bundle1.json 'j["kind"]=="bundle" and j["valid"] is True and j["serial"]==1 and j["fresh"] is True' "bundle is valid, fresh, serial 1"
-json bundle1.json 'sorted(g["jti"] for g in j["grants"])==["grant-later","grant-ok","grant-revoked"]' "bundle holds the valid, the not-yet-valid and the revoked grant, not the expired one"
-json bundle1.json 'all(g["reason"]=="revoked" and not g["valid"] for g in j["grants"] if g["jti"]=="grant-revoked") and "grant-revoked" in j["revoked"]' "the revoked grant is listed as revoked and reported so"
-json bundle1.json 'j["revoked"]==["ghost-1","grant-revoked"]' "bundle lists revocations in effect (old-1 ended before NOW)"
-json bundle1.json '[g["valid"] for g in j["grants"] if g["jti"]=="grant-later"]==[False] and [g["reason"] for g in j["grants"] if g["jti"]=="grant-later"]==["not-yet-valid"]' "verify explains the not-yet-valid grant inside the bundle"
-json bundle1.json 'j["exp"]-j["iat"]==900' "bundle is fresh for 15 min by default"
-expect 0 "verify the bundle in words" -- verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --file store/bundle.jwt
-contains out "bundle serial 1" "human output names the bundle serial"
-expect 1 "verify a stale bundle" -- verify --trust ed.jwks --iss "$ISS" --now $((NOW + 3600)) --file store/bundle.jwt
-contains out "stale" "verify says the bundle is stale"
+objs_named_by_digest() { for f in store/objects/*; do [[ $(sha256sum <"$f" | cut -c1-64) == $(basename "$f") ]] || return 1; done; }
+objs_named_by_digest && pass "every object is named by the SHA-256 of its bytes" || fail "an object is not named by its digest"
+mode "$(ls store/objects/* | head -1)" 644
+obj_has() { grep -qF "$(cat "store/grants/$1")" store/objects/*; }
+obj_has ok.jwt && obj_has later.jwt && obj_has revoked.jwt && pass "the shards hold the valid, the not-yet-valid and the revoked grant" || fail "a grant is missing from the shards"
+obj_has expired.jwt && fail "the expired grant is in a shard" || pass "the expired grant is in no shard"
+run verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --json --file store/head.jwt
+cp out head1.json
+[[ $rc -eq 0 ]] && pass "verify the head (exit 0)" || fail "verify head exit $rc"
+json head1.json 'j["kind"]=="head" and j["valid"] is True and j["serial"]==1 and j["fresh"] is True and j["shards"]==1 and j["bins"]==64' "head is valid, fresh, serial 1, one shard in 64 bins"
+json head1.json 'j["revoked"]==["ghost-1","grant-revoked"]' "head lists revocations in effect (old-1 ended before NOW)"
+json head1.json 'j["exp"]-j["iat"]==900' "head is fresh for 15 min by default"
+"$PY" - store/head.jwt "$NOW" <<'EOF' && pass "each revocation is listed with its time (the grant's exp + 1 h; ghost-1 30 days)" || fail "revocation times in the head"
+import base64, json, sys
+t = open(sys.argv[1]).read().split(".")[1]
+c = json.loads(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)))
+now = int(sys.argv[2])
+r = dict(c["revoked"])
+sys.exit(0 if r["ghost-1"] == now + 30 * 86400 and r["grant-revoked"] == now + 1800 + 3600 else 1)
+EOF
+expect 0 "verify the head in words" -- verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --file store/head.jwt --fact env=prod --fact host=h1
+contains out "head serial 1" "human output names the head serial"
+contains out "this host   fetches 1 shards" "verify with facts says which shards the host fetches"
+expect 1 "verify a stale head" -- verify --trust ed.jwks --iss "$ISS" --now $((NOW + 3600)) --file store/head.jwt
+contains out "stale" "verify says the head is stale"
+printf 'host=h1,env=prod\nhost=h2,env=dev\n# a comment\n\nhost=h3,env=prod,role=db\n' >facts.txt
+expect 0 "store plan" -- store plan --store store --facts-file facts.txt
+OBJ1=$(basename store/objects/*)
+HEAD_SIZE=$(stat -c %s store/head.jwt)
+OBJ_SIZE=$(stat -c %s "store/objects/$OBJ1")
+contains out "1 head.jwt:$HEAD_SIZE $OBJ1:$OBJ_SIZE" "plan: an env=prod host fetches the head and the env=prod shard"
+contains out "2 head.jwt:$HEAD_SIZE" "plan: an env=dev host fetches the head"
+if grep -q "^2 .*$OBJ1" out; then fail "plan: the env=dev host fetches the env=prod shard"; else pass "plan: the env=dev host does not fetch the env=prod shard"; fi
+contains out "5 head.jwt:$HEAD_SIZE $OBJ1:$OBJ_SIZE" "plan: line numbers count comments and blank lines"
+expect 0 "store plan --totals" -- store plan --store store --facts-file facts.txt --totals
+contains out "1 2 $((HEAD_SIZE + OBJ_SIZE))" "plan --totals: objects and bytes per host"
+printf 'host=h1,env\n' >facts-bad.txt
+expect 3 "store plan refuses a malformed facts line" -- store plan --store store --facts-file facts-bad.txt
+contains err "facts-bad.txt:1:" "plan names the file and line"
 
-expect 0 "publish serial 2 with --prune" -- "${P[@]}" --prune --bundle-ttl 1h
-contains out "bundle serial 2:" "second bundle has serial 2"
+expect 0 "publish serial 2 with --prune" -- "${P[@]}" --prune --head-ttl 1h
+contains out "head serial 2:" "second head has serial 2"
 [[ ! -e store/grants/expired.jwt ]] && pass "--prune deleted the expired grant file" || fail "--prune kept the expired file"
 [[ -e store/grants/ok.jwt && -e store/grants/bad.jwt ]] && pass "--prune kept the other files" || fail "--prune deleted too much"
-run verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --json --file store/bundle.jwt
-json out 'j["serial"]==2 and j["exp"]-j["iat"]==3600' "bundle 2 verifies with serial 2 and the given bundle ttl"
+run verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --json --file store/head.jwt
+json out 'j["serial"]==2 and j["exp"]-j["iat"]==3600' "head 2 verifies with serial 2 and the given head ttl"
 
 rm store/grants/bad.jwt store/grants/untrusted.jwt
 expect 0 "publish with only good grants" -- "${P[@]}"
-contains out "bundle serial 3: 3 grants, 2 revoked, 0 expired dropped, 0 invalid skipped" "serial 3 counts"
+contains out "head serial 3: 3 grants in 1 shards (0 new)" "serial 3: the same grants, the same shard, nothing new written"
+contains out "2 revoked, 0 expired dropped, 0 invalid skipped" "serial 3 counts"
 
-cp store/bundle.jwt good-bundle.jwt
-echo "corrupt" >store/bundle.jwt
-expect 3 "publish refuses when bundle.jwt is corrupt" -- "${P[@]}"
+# A grant goes: its shard is rewritten; the old object is retired, kept for
+# the grace, then pruned.
+OLD_OBJ=$(basename store/objects/*)
+mv store/grants/later.jwt later.jwt.keep
+expect 0 "publish without one grant" -- "${P[@]}"
+contains out "1 retired object kept for the grace, 0 pruned" "the superseded object is kept"
+[[ -e store/objects/$OLD_OBJ ]] && pass "the old object is still served (hosts may be fetching it)" || fail "old object gone at once"
+grep -q "^$OLD_OBJ $NOW\$" store/retired && pass "store/retired notes when it was retired" || fail "store/retired: $(cat store/retired)"
+expect 0 "publish --prune within the grace" -- "${P[@]}" --prune
+[[ -e store/objects/$OLD_OBJ ]] && pass "--prune keeps an object retired less than --grace ago" || fail "--prune removed an object inside the grace"
+expect 0 "publish --prune after the grace" -- publish --store store --key ed.key --kid ed-1 --iss "$ISS" --trust ed.jwks --now $((NOW + 601)) --grace 10m --prune
+contains out "0 retired objects kept for the grace, 1 pruned" "--prune deletes the object retired longer than --grace ago"
+[[ ! -e store/objects/$OLD_OBJ ]] && pass "the retired object is gone" || fail "retired object kept after the grace"
+[[ $(ls store/objects | wc -l) -eq 1 ]] && pass "the head's own object stays" || fail "objects: $(ls store/objects)"
+mv later.jwt.keep store/grants/later.jwt
+
+# Web servers make a folder's ETag of mtime seconds and size: two heads of
+# one size in one second must still differ in mtime, or hosts get a 304.
+expect 0 "publish again (same grants)" -- "${P[@]}"
+m1=$(stat -c %Y store/head.jwt)
+s1=$(stat -c %s store/head.jwt)
+expect 0 "publish again within the same second" -- "${P[@]}"
+m2=$(stat -c %Y store/head.jwt)
+s2=$(stat -c %s store/head.jwt)
+if ((s1 == s2 && m2 > m1)); then pass "a head of the same size gets a later mtime ($m1 -> $m2)"; else fail "head mtime $m1 -> $m2, size $s1 -> $s2"; fi
+
+cp store/head.jwt good-head.jwt
+echo "corrupt" >store/head.jwt
+expect 3 "publish refuses when head.jwt is corrupt" -- "${P[@]}"
 contains err "rollback" "publish explains why it refuses"
-if [[ $(cat store/bundle.jwt) == corrupt ]]; then pass "the corrupt bundle.jwt was not replaced"; else fail "corrupt bundle.jwt replaced"; fi
-cp good-bundle.jwt store/bundle.jwt
+if [[ $(cat store/head.jwt) == corrupt ]]; then pass "the corrupt head.jwt was not replaced"; else fail "corrupt head.jwt replaced"; fi
+cp good-head.jwt store/head.jwt
 
 cp store/revoked revoked.bak
 echo "this line is wrong" >>store/revoked
@@ -302,8 +356,8 @@ cp revoked.bak store/revoked
 
 expect 3 "publish when the signing key is not in --trust" -- publish --store store --key es.key --iss "$ISS" --trust ed.jwks --now "$NOW"
 contains err "does not verify as hosts would" "publish's self-check catches a key hosts do not trust"
-run verify --trust ed.jwks --iss "$ISS" --now $((NOW + 60)) --json --file store/bundle.jwt
-json out 'j["serial"]==3' "the failed publish left bundle serial 3 in place"
+run verify --trust ed.jwks --iss "$ISS" --now $((NOW + 700)) --json --file store/head.jwt
+json out 'j["serial"]==8' "the failed publish left head serial 8 in place"
 expect 2 "publish without --trust" -- publish --store store --key ed.key --iss "$ISS"
 
 summary

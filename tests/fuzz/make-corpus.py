@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Write the seed corpora of tests/fuzz/corpus/. Run with Debian's python3
 (python3-jwcrypto): make-corpus.py [JITCTL]. With the path of a built jitctl
-(or $JITCTL), tokens and a bundle made by the real jitctl are added too. Valid tokens are signed with the published example keys
+(or $JITCTL), tokens and a store head made by the real jitctl are added too. Valid tokens are signed with the published example keys
 of RFC 8037 A.1 (Ed25519) and RFC 7515 A.3 (P-256), whose public halves are
 the trust store of fuzz-jws.c, so the fuzzer starts past the signature."""
 
@@ -67,7 +67,7 @@ def write(folder, name, data):
 
 
 def with_jitctl(jitctl, pub):
-    """Grants and a bundle made by the real jitctl, signed with the RFC 8037
+    """Grants and a store (head, shards) made by the real jitctl, signed with the RFC 8037
     key under kid "ed", at NOW, so the harnesses' trust store verifies them."""
     d = base64.urlsafe_b64decode(ED["d"] + "==")
     pem = ed25519.Ed25519PrivateKey.from_private_bytes(d).private_bytes(
@@ -97,14 +97,17 @@ def with_jitctl(jitctl, pub):
             f.write("j-0 %d\n" % (NOW + 3600))
         subprocess.run([jitctl, "publish", "--store", store, *common, "--trust", trust],
                        check=True, capture_output=True)
-        bundle = open(os.path.join(store, "bundle.jwt")).read()
+        head = open(os.path.join(store, "head.jwt")).read()
+        objects = os.path.join(store, "objects")
+        shards = [open(os.path.join(objects, n), "rb").read() for n in sorted(os.listdir(objects))]
     write("jws", "jitctl-grant", toks[0])
-    write("jws", "jitctl-bundle", bundle.strip())
-    write("bundle-apply", "jitctl-bundle", bundle)
+    write("jws", "jitctl-head", head.strip())
+    for i, sh in enumerate(shards):
+        write("store-apply", "jitctl-shard-%d" % i, sh)
     payload = lambda tok: base64.urlsafe_b64decode(tok.split(".")[1] + "==")
     write("grant-claims", "jitctl-grant", payload(toks[0]))
     write("grant-claims", "jitctl-grant-sudo", payload(toks[1]))
-    write("bundle-claims", "jitctl-bundle", payload(bundle.strip()))
+    write("head-claims", "jitctl-head", payload(head.strip()))
     write("user-grants", "jitctl-grants", "serial 1\nbundle-exp %d\ngrant %s\ngrant %s\n" % (
         NOW + 900, toks[0], toks[1]))
 
@@ -112,12 +115,14 @@ def with_jitctl(jitctl, pub):
 def main():
     g_ed = sign(GRANT, ED, "EdDSA", "ed")
     g_ec = sign(GRANT, EC, "ES256", "ec")
-    bundle = {"iss": "https://jit.example.com", "iat": NOW, "exp": NOW + 900, "serial": 7,
-              "grants": [g_ed, g_ec], "revoked": ["g-0", "old.grant:2"]}
+    d64 = "0123456789abcdef" * 4
+    head = {"iss": "https://jit.example.com", "iat": NOW, "exp": NOW + 900, "serial": 7,
+            "bins": 64, "revoked": [["g-0", NOW + 3600], ["old.grant:2", NOW + 60]],
+            "shards": [[3, 1200, d64], [63, 5, "f" + d64[1:]]]}
 
     for name, tok in [("grant-eddsa", g_ed), ("grant-es256", g_ec),
                       ("grant-ed25519-alg", sign_ed25519_raw({"alg": "Ed25519", "typ": "jit-grant+jwt", "kid": "ed"}, GRANT)),
-                      ("bundle-as-grant", sign(bundle, ED, "EdDSA", "ed", "jit-bundle+jwt")),
+                      ("head-as-grant", sign(head, ED, "EdDSA", "ed", "jit-head+jwt")),
                       ("alg-none", "eyJhbGciOiJub25lIiwidHlwIjoiaml0LWdyYW50K2p3dCJ9." +
                        g_ed.split(".")[1] + "."),
                       ("four-segments", g_ed + ".x"),
@@ -161,25 +166,29 @@ def main():
                 g[k] = v
         write("grant-claims", "hostile-" + name, json.dumps(g))
 
-    bhostile = {
+    hhostile = {
         "serial-zero": {"serial": 0}, "serial-negative": {"serial": -1},
         "serial-float": {"serial": 1.5}, "serial-2-53": {"serial": 9007199254740992},
-        "exp-before-iat": {"exp": NOW - 1}, "grants-object": {"grants": {"a": 1}},
-        "grants-number": {"grants": [1]}, "revoked-bad-id": {"revoked": ["a b"]},
-        "revoked-repeated": {"revoked": ["g-0", "g-0"]}, "no-serial": {"serial": None},
-        "no-grants": {"grants": None}, "iss-missing": {"iss": None},
+        "exp-before-iat": {"exp": NOW - 1}, "bins-zero": {"bins": 0},
+        "shards-object": {"shards": {"a": 1}}, "shards-bin-out": {"shards": [[64, 1, d64]]},
+        "shards-size-zero": {"shards": [[0, 0, d64]]},
+        "shards-digest-upper": {"shards": [[0, 1, d64.upper()]]},
+        "shards-twice": {"shards": [[1, 1, d64], [1, 1, d64]]},
+        "revoked-bad-id": {"revoked": [["a b", NOW]]}, "revoked-no-until": {"revoked": ["g-0"]},
+        "revoked-repeated": {"revoked": [["g-0", NOW], ["g-0", NOW]]}, "no-serial": {"serial": None},
+        "no-shards": {"shards": None}, "iss-missing": {"iss": None},
     }
-    for name, change in bhostile.items():
-        b = dict(bundle)
+    for name, change in hhostile.items():
+        h = dict(head)
         for k, v in change.items():
             if v is None:
-                b.pop(k, None)
+                h.pop(k, None)
             else:
-                b[k] = v
-        write("bundle-claims", "hostile-" + name, json.dumps(b))
+                h[k] = v
+        write("head-claims", "hostile-" + name, json.dumps(h))
 
-    write("bundle-claims", "bundle", json.dumps(bundle))
-    write("bundle-claims", "empty", json.dumps({**bundle, "grants": [], "revoked": []}))
+    write("head-claims", "head", json.dumps(head))
+    write("head-claims", "empty", json.dumps({**head, "shards": [], "revoked": []}))
 
     write("json", "object", '{"a":[1,-2.5e3,true,false,null,"\\u00e9\\ud83d\\ude00"],"b":{}}')
     write("json", "duplicate", '{"a":1,"\\u0061":2}')
@@ -223,7 +232,7 @@ def main():
     write("config", "full",
           "# jit.conf\nissuers = https://jit.example.com, https://idp.example.com\n"
           "trust_store = /etc/jit/trust.jwks\nmax_grant_ttl = 12h\nclock_skew = 60s\n"
-          "host_id = pay-db-1\nlabels = env=prod, role=db\nbundle_url = https://store/%h.jwt\n"
+          "host_id = pay-db-1\nlabels = env=prod, role=db\nbundle_url = https://store/head.jwt\n"
           "poll_interval = 1m\nstale_after = 1h\nstale_policy = keep\nexempt_users = breakglass\n"
           "on_sudo_expiry = elevated\nwarn_before = 10m, 5m, 1m\nkill_grace = 5s\n")
     write("config", "unknown-key", "issuer = x\n")
@@ -257,28 +266,19 @@ def main():
     write("user-grants", "header-only", "serial 1\nbundle-exp 0\n")
     write("user-grants", "revoked-unsorted", "serial 1\nbundle-exp 5\nrevoked z\nrevoked a\n")
 
-    # Fetched bodies for the agent's apply path (fuzz-bundle-apply.c).
+    # Fetched shards for the agent's apply path (fuzz-store-apply.c): grant
+    # tokens, one a line.
     g_bob = sign({**GRANT, "jti": "g-2", "sub": "bob", "keys": []}, ED, "EdDSA", "ed")
-    b_ed = sign(bundle, ED, "EdDSA", "ed", "jit-bundle+jwt")
-    b_ec = sign({**bundle, "grants": [g_ec, g_bob]}, EC, "ES256", "ec", "jit-bundle+jwt")
-    write("bundle-apply", "bundle-eddsa", b_ed)
-    write("bundle-apply", "bundle-es256", b_ec)
-    write("bundle-apply", "bundle-newline", b_ed + "\n")
-    write("bundle-apply", "bundle-crlf-spaces", " \t" + b_ed + "\r\n")
-    write("bundle-apply", "bundle-empty", sign({**bundle, "grants": [], "revoked": []}, ED,
-                                                 "EdDSA", "ed", "jit-bundle+jwt"))
-    write("bundle-apply", "bundle-grant-invalid",
-          sign({**bundle, "grants": [g_ed, g_ed[:-4] + "AAAA", "x.y.z"]}, ED, "EdDSA", "ed",
-               "jit-bundle+jwt"))
-    write("bundle-apply", "bundle-iat-future", sign({**bundle, "iat": NOW + 3600,
-                                                      "exp": NOW + 7200}, ED, "EdDSA", "ed",
-                                                     "jit-bundle+jwt"))
-    write("bundle-apply", "bundle-other-issuer", sign({**bundle, "iss": "https://evil"}, ED,
-                                                       "EdDSA", "ed", "jit-bundle+jwt"))
-    write("bundle-apply", "grant-as-bundle", g_ed)
-    write("bundle-apply", "bundle-nul-around", "\0" + b_ed + "\0")
-    write("bundle-apply", "bundle-two", b_ed + "\n" + b_ec)
-    write("bundle-apply", "empty", "")
+    g_other = sign({**GRANT, "jti": "g-3", "aud": ["env=dev"]}, ED, "EdDSA", "ed")
+    write("store-apply", "shard-two", g_ed + "\n" + g_bob + "\n")
+    write("store-apply", "shard-es256", g_ec + "\n")
+    write("store-apply", "shard-other-host", g_ed + "\n" + g_other + "\n")
+    write("store-apply", "shard-grant-invalid", g_ed + "\n" + g_ed[:-4] + "AAAA\nx.y.z\n")
+    write("store-apply", "shard-no-final-newline", g_ed)
+    write("store-apply", "shard-crlf", g_ed + "\r\n")
+    write("store-apply", "shard-twice", g_ed + "\n" + g_ed + "\n")
+    write("store-apply", "head-as-shard", sign(head, ED, "EdDSA", "ed", "jit-head+jwt") + "\n")
+    write("store-apply", "blank-line", "\n")
 
     # The store URL template (fuzz-bundle-url.c): TEMPLATE NUL HOST_ID.
     for name, t in [("per-host", "https://store.example.com/hosts/%h.jwt\0pay-db-1"),
@@ -290,6 +290,28 @@ def main():
                     ("empty-host", "https://s/%h\0")]:
         write("bundle-url", name, t.encode("latin-1"))
 
+    # Object-store URLs and refusals (fuzz-store-url.c): a flags byte (cloud
+    # setting, allow_http, status index), URL NUL ENDPOINT NUL BODY.
+    s3err = (b"<?xml version=\"1.0\"?><Error><Code>%s</Code><Region>eu-central-1</Region>"
+             b"</Error>")
+    for name, flags, t in [
+            ("s3", 4 | 7 << 4, b"s3://jit-store/fleet/head.jwt\0\0" + s3err % b"AccessDenied"),
+            ("s3-endpoint", 1 | 8 | 5 << 4,
+             b"s3://jit-store/fleet/objects/ab12\0http://127.0.0.1:9000\0" +
+             s3err % b"AuthorizationHeaderMalformed"),
+            ("s3-skew", 1 | 7 << 4, b"s3://b-1/k\0\0" + s3err % b"RequestTimeTooSkewed"),
+            ("s3-dotdot", 1, b"s3://jit-store/a/../b\0\0"),
+            ("gs", 2 | 6 << 4, b"gs://jit-store/head.jwt\0\0{\"error\": \"expired\"}"),
+            ("azure", 3 | 6 << 4, b"https://a.blob.core.windows.net/c/head.jwt\0"
+             b"https://127.0.0.1:10000/devstoreaccount1\0<Error><Code>InvalidAuthenticationInfo"
+             b"</Code><AuthenticationErrorDetail>Audience validation failed."
+             b"</AuthenticationErrorDetail></Error>"),
+            ("azure-code-markup", 3 | 7 << 4,
+             b"https://a.blob.core.windows.net/c/k\0<b>Auth\r\nX: y\0"),
+            ("redirect", 2 | 2 << 4, b"gs://jit-store/moved\0\0"),
+            ("plain-https", 4, b"https://store.example.com/head.jwt?x=%41\0\0")]:
+        write("store-url", name, bytes([flags]) + t)
+
     jitctl = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("JITCTL")
     if jitctl:
         with_jitctl(jitctl, pub)
@@ -300,7 +322,7 @@ def main():
         return bytes([cap >> 8 & 0xFF, cap & 0xFF, chunk]) + headers + b"\r\n" + body
     ok = (b"HTTP/1.1 200 OK\r\nDate: Fri, 15 Jan 2027 08:00:00 GMT\r\n"
           b"ETag: \"5f3a-1b2\"\r\nContent-Type: application/jwt\r\n")
-    write("http-response", "ok", resp(4095, 63, ok, b_ed.encode() + b"\n"))
+    write("http-response", "ok", resp(4095, 63, ok, sign(head, ED, "EdDSA", "ed", "jit-head+jwt").encode() + b"\n"))
     write("http-response", "too-big", resp(100, 31, ok, b"A" * 300))
     write("http-response", "exact-cap", resp(99, 9, ok, b"B" * 100))
     write("http-response", "redirect-then-ok",

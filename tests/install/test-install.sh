@@ -297,7 +297,7 @@ host_id = jitinstall
 labels = env=prod
 # Tests never ask a real cloud metadata service (the machine may be a cloud VM).
 cloud = none
-bundle_url = file:///mnt/test/store/bundle.jwt
+bundle_url = file:///mnt/test/store/head.jwt
 poll_interval = 5s
 # No leeway: the test measures the second a session ends.
 clock_skew = 0
@@ -343,7 +343,7 @@ check "the agent holds CAP_KILL only and has cleared its ambient set (CapEff $(c
         test "$(caps CapEff) $(caps CapAmb)" = "0000000000000020 0000000000000000"
 check "the agent has no libcurl mapped (it maps $(guest grep -c . "/proc/$agent_pid/maps") regions)" \
         test "$(guest grep -c libcurl "/proc/$agent_pid/maps")" = 0
-fetch_ran() { guest_journal -u jit-agent | grep -qE 'bundle fetch failed|bundle serial .* accepted'; }
+fetch_ran() { guest_journal -u jit-agent | grep -qE 'store fetch failed|head serial .* accepted'; }
 wait_for 10 fetch_ran || true
 check "jit-fetch ran under the unit: no 'cannot drop privileges' in the journal" \
         bash -c "! grep -q 'jit-fetch: cannot' <<<\"\$1\"" _ "$(guest_journal -u jit-agent)"
@@ -395,11 +395,11 @@ check "… and changed nothing" cmp -s "$D/snap/wiring.before" "$D/snap/wiring.r
 
 publish
 T[published0]=$(now)
-accepted() { guest_journal -u jit-agent | grep -q 'bundle serial 1 accepted'; }
+accepted() { guest_journal -u jit-agent | grep -q 'head serial 1 accepted'; }
 # One poll interval (5 s), or more: after the failed fetches of an empty
 # store the agent backs off.
 if wait_for 30 accepted; then
-        pass "the agent accepted bundle serial 1 $(elapsed "${T[published0]}") s after publish"
+        pass "the agent accepted head serial 1 $(elapsed "${T[published0]}") s after publish"
 else
         fail "the agent accepted bundle serial 1 within 30 s of publish"
 fi
@@ -630,13 +630,13 @@ drill_restore "trust.jwks 0666"
 echo "# drill: the store down, then stale (stale_after = 4s)"
 since=$(date +%s)
 "$JITCTL" publish --store "$D/share/store" --key "$D/keys/signing.key" --iss "$ISS" \
-        --trust "$D/keys/signing.jwks" --bundle-ttl 12s | sed 's/^/# publish: /'
+        --trust "$D/keys/signing.jwks" --head-ttl 12s | sed 's/^/# publish: /'
 bexp=$(($(date +%s) + 12))
 guest timeout 30 systemctl reload jit-agent >/dev/null 2>&1 || true
-serial=$(python3 -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["serial"])' "$D/share/store/bundle.jwt")
-check "store drill: bundle serial $serial (fresh for 12 s) accepted" \
-        wait_for 8 bash -c 'grep -q "bundle serial $1 accepted" <<<"$2"' _ "$serial" "$(guest_journal -u jit-agent)"
-mv "$D/share/store/bundle.jwt" "$D/bundle.jwt.away"
+serial=$(python3 -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["serial"])' "$D/share/store/head.jwt")
+head_accepted() { guest_journal -u jit-agent | grep -q "head serial $serial accepted"; }
+check "store drill: head serial $serial (fresh for 12 s) accepted" wait_for 8 head_accepted
+mv "$D/share/store/head.jwt" "$D/head.jwt.away"
 guest timeout 30 systemctl reload jit-agent >/dev/null 2>&1 || true # a poll now: it fails
 check "store down: STATUS 'store unreachable, bundle fresh until …' at once" wait_for 5 status_has "store unreachable, bundle fresh until"
 log "StatusText: $(agent_status)"
@@ -651,7 +651,7 @@ check "store stale: alice is refused (exit $as_rc) and told 'out of date'" \
         grep -q 'jit: access grants on this host are out of date' "$D/as.err"
 ssh_as breakglass
 check "store stale: breakglass logs in (exit $as_rc)" grep -qx IN "$D/as.out"
-mv "$D/bundle.jwt.away" "$D/share/store/bundle.jwt"
+mv "$D/head.jwt.away" "$D/share/store/head.jwt"
 publish
 guest timeout 30 systemctl reload jit-agent >/dev/null 2>&1 || true
 check "store back: STATUS 'store fresh'" wait_for 10 status_has "store fresh"

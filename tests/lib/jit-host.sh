@@ -11,7 +11,7 @@
 #   jit_write_conf [LINES]   (re)writes $D/host/jit.conf with extra LINES
 #   mint USER NAME ARGS…     a grant for USER into $D/store/grants/NAME.jwt
 #                            (jitctl issue options in ARGS: --jti, --scope, --ttl, …)
-#   publish                  signs the store's bundle ($D/store/bundle.jwt)
+#   publish                  writes the store: shards ($D/store/objects/), then the signed head ($D/store/head.jwt)
 #   stage                    applies it to the host state as the agent would
 #   revoke JTI               adds JTI to the store's revoked list
 #
@@ -70,7 +70,7 @@ publish() {
 
 stage() {
         require_exe "jit-host-apply (JIT_HOST_APPLY)" "${JIT_HOST_APPLY:-}"
-        "$JIT_HOST_APPLY" --config "$D/host/jit.conf" "$D/store/bundle.jwt" 2>&1 | sed 's/^/# stage: /'
+        "$JIT_HOST_APPLY" --config "$D/host/jit.conf" "$D/store" 2>&1 | sed 's/^/# stage: /'
         return "${PIPESTATUS[0]}"
 }
 

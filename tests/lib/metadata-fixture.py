@@ -20,6 +20,11 @@ GCP ("About VM metadata"): every request needs Metadata-Flavor: Google
 Azure IMDS ("Azure Instance Metadata Service"): every request needs
   Metadata: true (else 400) and an api-version (else 400); too many
   requests are 429, an instance not ready yet 410.
+Instance credentials for the object stores (tests/bucket): AWS
+  iam/security-credentials/ and /<role> (aws.role, aws.credentials) and
+  placement/region; GCP instance/service-accounts/default/token (gcp.token);
+  Azure identity/oauth2/token for resource https://storage.azure.com/
+  (azure.token, azure.client_id), "Identity not found" (400) otherwise.
 
 metadata-fixture.py STATE PORTFILE LOGFILE
 STATE is a JSON file read at every request, so a test changes the
@@ -160,6 +165,17 @@ class Handler(BaseHTTPRequestHandler):
                     "pendingTime": "2026-01-01T00:00:00Z", "privateIp": "10.0.0.5",
                     "region": aws["region"], "version": "2017-09-30"})
             return self.answer(200, doc, [("Content-Type", "text/plain")])
+        # Role credentials (aws.role, aws.credentials: tests/bucket): the
+        # role's name, then its STS session credentials, as IMDS lists them.
+        creds = "/latest/meta-data/iam/security-credentials/"
+        if self.path == creds:
+            return self.answer(200, aws["role"]) if aws.get("role") else self.answer(404)
+        if aws.get("role") and self.path == creds + aws["role"]:
+            body = {"Code": "Success", "LastUpdated": "2026-12-04T00:00:00Z", "Type": "AWS-HMAC"}
+            body.update({k: v for k, v in aws.get("credentials", {}).items() if v is not None})
+            return self.answer(200, json.dumps(body), [("Content-Type", "text/plain")])
+        if self.path == "/latest/meta-data/placement/region":
+            return self.answer(200, aws["region"], [("Content-Type", "text/plain")])
         prefix = "/latest/meta-data/tags/instance/"
         if self.path.startswith(prefix):
             tags = aws.get("tags")
@@ -188,6 +204,12 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path[len(base):] if self.path.startswith(base) else None
         if path in texts:
             return self.answer(200, texts[path], flavor + [("Content-Type", "application/text")])
+        if path == "instance/service-accounts/default/token":
+            # gcp.token (tests/bucket): {"access_token", "expires_in"}; none: no account.
+            if not gcp.get("token"):
+                return self.answer(404, "", flavor)
+            return self.answer(200, json.dumps(dict(gcp["token"], token_type="Bearer")),
+                               flavor + [("Content-Type", "application/json")])
         if path == "instance/attributes/?recursive=true":
             raw = gcp.get("attributes_raw")
             body = raw if raw is not None else json.dumps(gcp.get("attributes", {}))
@@ -212,6 +234,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(410)
         if self.hostile(st):
             return None
+        if path == "/metadata/identity/oauth2/token":
+            # azure.token (tests/bucket): a managed identity's token for
+            # resource https://storage.azure.com/; azure.client_id names the
+            # user-assigned identity, which must then be asked for by id.
+            if params.get("resource") != "https%3A%2F%2Fstorage.azure.com%2F":
+                return self.answer(400, json.dumps({"error": "invalid_resource"}))
+            if not az.get("token") or params.get("client_id") != az.get("client_id"):
+                return self.answer(400, json.dumps({"error": "invalid_request",
+                                                    "error_description": "Identity not found"}))
+            return self.answer(200, json.dumps(dict(az["token"], resource="https://storage.azure.com/",
+                                                    token_type="Bearer")),
+                               [("Content-Type", "application/json; charset=utf-8")])
         if path == "/metadata/instance/compute":
             raw = az.get("compute_raw")
             if raw is None:

@@ -16,13 +16,14 @@
 
 #include "pam-harness.h"
 
-#include "bundle-apply.h"
+#include "facts-file.h"
 #include "fileio.h"
 #include "jit-conf.h"
 #include "jwk.h"
 #include "jws.h"
 #include "session-record.h"
 #include "session-store.h"
+#include "test-store.h"
 #include "user-grants.h"
 
 void harness_keys_init(struct harness_keys *k) {
@@ -196,41 +197,21 @@ char *fixture_grant(const struct fixture *f, const struct test_key *k,
         return test_grant_token(k, f->now, overrides);
 }
 
-static char *json_string_array(char *const *tokens, size_t n) {
-        char *s = test_strdupf("[");
-
-        for (size_t i = 0; i < n; i++) {
-                char *t = test_strdupf("%s%s\"%s\"", s, i > 0 ? "," : "", tokens[i]);
-
-                free(s);
-                s = t;
-        }
-        char *t = test_strdupf("%s]", s);
-        free(s);
-        return t;
-}
-
 void fixture_apply(struct fixture *f, char *const *tokens, size_t n, const char *revoked_json,
-                   const struct test_member *bundle_overrides) {
+                   const struct test_member *head_overrides) {
         _cleanup_(config_freep) struct jit_config *c = NULL;
         _cleanup_(trust_store_freep) struct trust_store *ts = NULL;
-        _cleanup_free_ char *grants = json_string_array(tokens, n), *bundle = NULL;
-        struct test_member over[8] = {};
+        struct host_facts facts = {};
         struct apply_result res = {};
         struct jit_error err = {};
-        size_t k = 0;
-
-        over[k++] = (struct test_member){"grants", grants};
-        over[k++] = (struct test_member){"revoked", revoked_json ? revoked_json : "[]"};
-        for (const struct test_member *o = bundle_overrides; o && o->name; o++) {
-                assert_true(k + 1 < ELEMENTSOF(over));
-                over[k++] = *o;
-        }
-        bundle = test_bundle_token(&f->keys->trusted, f->now, over);
 
         assert_ok(config_load(f->conf, 0, &c, &err), &err);
         assert_ok(trust_store_load(c->trust_store, 0, &ts, &err), &err);
-        assert_ok(hoststate_apply_bundle(c, ts, bundle, strlen(bundle), f->now, &res, &err), &err);
+        assert_ok(host_facts_load(c, &facts, &err), &err);
+        assert_ok(test_store_apply(&f->keys->trusted, c, ts, &facts, tokens, n, revoked_json,
+                                   head_overrides, f->now, &res, NULL, &err),
+                  &err);
+        host_facts_done(&facts);
 }
 
 void fixture_write_user_file(struct fixture *f, const char *user, char *const *tokens, size_t n,

@@ -6,7 +6,7 @@
  * files in a temporary folder that name the module by absolute path, a
  * jit.conf, trust store, state_dir and run_dir in that folder, grants minted
  * for the real clock (the module reads time(NULL)) and staged with
- * hoststate_apply_bundle() exactly as jit-agent does, or written straight
+ * hoststate_apply_store() as jit-agent applies a head, or written straight
  * into state_dir/users/<user> where a case must bypass the agent's own
  * checks to prove the module verifies every token again.
  *
@@ -22,8 +22,8 @@
 
 #include "test-util.h"
 
-#include "bundle-apply.h"
 #include "session-store.h"
+#include "store-apply.h"
 #include "user-grants.h"
 
 #define TEST_HOST "pay-db-1"
@@ -125,11 +125,12 @@ void fixture_write_service(struct fixture *f, const char *service, const char *a
 char *fixture_grant(const struct fixture *f, const struct test_key *k,
                     const struct test_member *overrides);
 
-/* Sign a bundle (trusted key) of the n tokens and the revoked JSON array
- * text (NULL: []) with bundle claim overrides, and apply it with
- * hoststate_apply_bundle() at f->now. Asserts success. */
+/* Stage the host from the n tokens and the revoked ids (a JSON array of
+ * strings; NULL: none) as jit-agent would: shards, a head signed by the
+ * trusted key with head claim overrides, hoststate_apply_store() for the
+ * host's facts at f->now (test-store.h). Asserts success. */
 void fixture_apply(struct fixture *f, char *const *tokens, size_t n, const char *revoked_json,
-                   const struct test_member *bundle_overrides);
+                   const struct test_member *head_overrides);
 
 /* Write state_dir/users/<user> directly (user_grants_format(), root
  * 0600): serial 7, bundle-exp now + bundle_exp_offset, the tokens and the

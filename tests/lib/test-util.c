@@ -335,20 +335,6 @@ char *test_grant_claims(int64_t now, const struct test_member *overrides) {
         return test_json_object(defaults, overrides, now);
 }
 
-char *test_bundle_claims(int64_t now, const struct test_member *overrides) {
-        static const struct test_member defaults[] = {
-                {"iss", "\"" TEST_ISSUER "\""},
-                {"iat", "@-10"},
-                {"exp", "@900"},
-                {"serial", "7"},
-                {"grants", "[]"},
-                {"revoked", "[]"},
-                {},
-        };
-
-        return test_json_object(defaults, overrides, now);
-}
-
 static char *token_of(const struct test_key *k, const char *typ, const char *claims) {
         _cleanup_free_ char *header = test_header(jws_alg_to_string(k->alg), typ, k->kid);
 
@@ -359,13 +345,6 @@ char *test_grant_token(const struct test_key *k, int64_t now, const struct test_
         _cleanup_free_ char *claims = test_grant_claims(now, overrides);
 
         return token_of(k, JWS_TYP_GRANT, claims);
-}
-
-char *test_bundle_token(const struct test_key *k, int64_t now,
-                        const struct test_member *overrides) {
-        _cleanup_free_ char *claims = test_bundle_claims(now, overrides);
-
-        return token_of(k, JWS_TYP_BUNDLE, claims);
 }
 
 const struct grant_policy *test_policy(void) {

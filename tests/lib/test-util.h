@@ -99,15 +99,9 @@ char *test_json_object(const struct test_member *defaults, const struct test_mem
  * reason "test"), with overrides applied (may be NULL). */
 char *test_grant_claims(int64_t now, const struct test_member *overrides);
 
-/* The default valid bundle claims at now (iss TEST_ISSUER, iat now-10,
- * exp now+900, serial 7, grants [], revoked []), with overrides. */
-char *test_bundle_claims(int64_t now, const struct test_member *overrides);
-
 /* A signed grant: header {"alg":<k's alg>,"typ":"jit-grant+jwt","kid":<k's kid>}
  * over test_grant_claims(now, overrides). */
 char *test_grant_token(const struct test_key *k, int64_t now, const struct test_member *overrides);
-/* The same for a bundle (typ jit-bundle+jwt). */
-char *test_bundle_token(const struct test_key *k, int64_t now, const struct test_member *overrides);
 
 /* issuers {TEST_ISSUER}, max_ttl 12 h, clock_skew 60 s. Static storage. */
 const struct grant_policy *test_policy(void);

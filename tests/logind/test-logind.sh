@@ -4,7 +4,7 @@
 # booted with systemd-nspawn (tests/lib/nspawn.sh) runs sshd with pam_jit in its
 # account and session stacks (after pam_systemd, which makes the logind
 # session) and jit-agent.service (Type=notify, WatchdogSec=). The host issues
-# a 40 s ssh grant and publishes the bundle into a folder the guest's agent
+# a 40 s ssh grant and publishes the store into a folder the guest's agent
 # polls (file://). Checked:
 #   - the agent starts as a notify service and reports STATUS=;
 #   - it installs the grant's key in /run/jit/keys/alice (the only
@@ -244,7 +244,7 @@ printf '[Service]\nEnvironment=JIT_FETCH_HELPER=/usr/libexec/jit-access/jit-fetc
         >"$R/etc/systemd/system/jit-agent.service.d/fetch-helper.conf"
 ln -sf /dev/null "$R/etc/systemd/system/networking.service"
 
-# An empty store: the agent's first poll finds a valid bundle with no grant.
+# An empty store: the agent's first poll finds a valid head with no grant.
 publish() {
         "$JITCTL" publish --store "$D/share/store" --key "$D/keys/signing.key" --iss "$ISS" \
                 --trust "$D/keys/signing.jwks" | sed 's/^/# publish: /'

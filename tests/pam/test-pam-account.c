@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "facts-file.h"
 #include "pam-harness.h"
+#include "test-store.h"
 
 enum signer {
         SIGNER_NONE = 0, /* unused slot */
@@ -355,30 +357,26 @@ static const struct test_key *signer_key(enum signer s) {
 
 static void stage_with_tool(struct fixture *f, char *const *tokens, size_t n) {
         const char *tool = getenv("JIT_HOST_APPLY");
-        _cleanup_free_ char *grants = NULL, *bundle = NULL, *path = fixture_path(f, "bundle.jwt");
+        _cleanup_free_ char *store = fixture_path(f, "store");
+        _cleanup_(config_freep) struct jit_config *c = NULL;
+        struct host_facts facts = {};
+        struct jit_error err = {};
         int status;
         pid_t pid;
 
         if (!tool)
                 fail_msg("JIT_HOST_APPLY is not set: tests/tools/jit-host-apply was not built");
-        grants = test_strdupf("[");
-        for (size_t i = 0; i < n; i++) {
-                char *t = test_strdupf("%s%s\"%s\"", grants, i ? "," : "", tokens[i]);
-                free(grants);
-                grants = t;
-        }
-        char *t = test_strdupf("%s]", grants);
-        free(grants);
-        grants = t;
-        bundle = test_bundle_token(&keys.trusted, f->now,
-                                   (const struct test_member[]){{"grants", grants}, {}});
-        fixture_write_file(f, "bundle.jwt", bundle, 0600);
+        assert_true(mkdir(store, 0755) == 0 || errno == EEXIST);
+        assert_ok(config_load(f->conf, 0, &c, &err), &err);
+        assert_ok(host_facts_load(c, &facts, &err), &err);
+        test_store_write(store, &keys.trusted, &facts, tokens, n, NULL, f->now);
+        host_facts_done(&facts);
 
         fflush(NULL);
         pid = fork();
         assert_true(pid >= 0);
         if (pid == 0) {
-                execl(tool, tool, "--config", f->conf, path, (char *) NULL);
+                execl(tool, tool, "--config", f->conf, store, (char *) NULL);
                 _exit(127);
         }
         assert_int_equal(waitpid(pid, &status, 0), pid);

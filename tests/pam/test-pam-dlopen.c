@@ -29,15 +29,13 @@ static const char *const entry_points[] = {
 /* Internal functions of the module and of common/ (libjit, linked in
  * statically) that must stay hidden. */
 static const char *const hidden[] = {
-        "pam_sm_chauthtok",       "grant_verify",        "grant_from_token",
-        "grant_check_time",       "jws_verify_raw",      "jws_verify_compact",
-        "trust_store_parse",      "trust_store_load",    "config_load",
-        "config_parse",           "read_file_secure",    "write_file_atomic",
-        "hoststate_apply_bundle", "user_grants_load",    "host_facts_load",
-        "session_record_save",    "session_record_load", "session_id_of_pid",
-        "bundle_from_token",      "base64url_decode",    "json_parse_strict",
-        "jit_error_set",          "explicit_wipe",       "strv_free",
-        "user_name_is_valid",     "selector_matches",    "audit_log",
+        "pam_sm_chauthtok",     "grant_verify",       "grant_from_token",  "grant_check_time",
+        "jws_verify_raw",       "jws_verify_compact", "trust_store_parse", "trust_store_load",
+        "config_load",          "config_parse",       "read_file_secure",  "write_file_atomic",
+        "hoststate_apply_head", "user_grants_load",   "host_facts_load",   "session_record_save",
+        "session_record_load",  "session_id_of_pid",  "head_from_token",   "base64url_decode",
+        "json_parse_strict",    "jit_error_set",      "explicit_wipe",     "strv_free",
+        "user_name_is_valid",   "selector_matches",   "audit_log",
 };
 
 /* The issuer's side (common/issuer/): absent from the file, not merely
@@ -55,6 +53,8 @@ static const char *const absent[] = {
         "EVP_PKEY_Q_keygen",
         "PEM_read_bio_PrivateKey",
         "PEM_write_bio_PrivateKey",
+        "store_build",
+        "store_head_claims",
         /* The cloud code is the agent's and its helper's: pam_jit reads
          * run_dir/facts and nothing else about facts. */
         "cloud_detect_dmi",

@@ -218,7 +218,7 @@ sys_finish() { summary; }
 # The real jit-agent next to the sandboxed sshd (test-agent-sshd.sh, demo/run).
 # The agent runs on the host side (it shares the pid namespace with sshd's
 # sessions, so it sees their /proc/PID/sessionid), with the store as
-# file://$D/store/bundle.jwt; sshd takes alice's keys from the agent's
+# file://$D/store/head.jwt; sshd takes alice's keys from the agent's
 # run_dir/keys/%u, so a login needs the agent for real. Path: $JIT_AGENT.
 
 AGENT_PID=
@@ -236,7 +236,7 @@ sys_start_sshd_agent_keys() {
 
 # agent_write_conf EXTRA_LINES: jit.conf for pam_jit and the agent together.
 agent_write_conf() {
-        sys_write_conf "bundle_url = file://$D/store/bundle.jwt
+        sys_write_conf "bundle_url = ${AGENT_STORE_URL:-file://$D/store/head.jwt}
 clock_skew = 0
 ${1:-}"
 }
@@ -313,21 +313,23 @@ agent_log_wait() {
         wait_for "$secs" agent_log_has
 }
 
-# agent_publish: publish the store and have the agent take the bundle now
+# agent_publish: publish the store and have the agent take the head now
 # (SIGHUP polls at once) rather than at its next poll; waits until it logged
-# the bundle's serial as accepted.
+# the head's serial as accepted.
 agent_publish() {
         local out serial mark
         out=$("$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
                 --trust "$D/host/trust.jwks")
         echo "$out" | sed 's/^/# publish: /'
-        serial=$(sed -n 's/^bundle serial \([0-9]*\):.*/\1/p' <<<"$out")
+        serial=$(sed -n 's/^head serial \([0-9]*\):.*/\1/p' <<<"$out")
         [[ -n $serial ]] || die "jitctl publish printed no serial"
+        # A store elsewhere (demo/run's private S3 bucket): upload it.
+        [[ -z ${AGENT_PUBLISH_HOOK:-} ]] || "$AGENT_PUBLISH_HOOK"
         [[ -n $AGENT_PID ]] || return 0
         mark=$(agent_log_mark)
         kill -HUP "$AGENT_PID"
-        agent_log_wait "$mark" "bundle serial $serial accepted" 30 ||
-                die "the agent did not accept bundle serial $serial"
+        agent_log_wait "$mark" "head serial $serial accepted" 30 ||
+                die "the agent did not accept head serial $serial"
 }
 
 # sys_sudo_nopasswd: real sudo in the sshd namespace for $TEST_USER, every

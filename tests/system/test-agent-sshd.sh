@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The real jit-agent against real sshd sessions: sshd (with pam_jit, and real
 # sudo) runs on 127.0.0.1 in a private mount namespace, the agent on the host
-# side with the store as file://…/bundle.jwt, and sshd takes alice's keys from
+# side with the store as file://…/head.jwt, and sshd takes alice's keys from
 # the agent's run_dir/keys/%u, so a login needs the agent for real.
 #
 #  1. a session ends at its grant's exp (≤ 1 s), sudo'd root process too;
@@ -49,7 +49,7 @@ TTL_SUDO=15  # 8: a held login with a sudo'd root process before exp
 sys_sudo_nopasswd
 
 agent_write_conf "$AGENT_CONF"
-publish # an empty bundle: the store exists before the agent's first poll
+publish # an empty store: the head exists before the agent's first poll
 agent_start
 sys_start_sshd_agent_keys
 
@@ -247,8 +247,8 @@ if watch_held $((POLL * 2 + 5)); then
 else
         fail "3. the revoked grant's session ended within $((POLL * 2 + 5)) s of publish"
 fi
-check "3. the agent accepted the bundle before ending the session" \
-        agent_log_wait "$mark" "bundle serial [0-9]+ accepted: .* 1 revoked" 10
+check "3. the agent accepted the head before ending the session" \
+        agent_log_wait "$mark" "head serial [0-9]+ accepted: .* 1 revoked" 10
 check "3. the agent ended the session" agent_log_wait "$mark" "session $SID of $TEST_USER: .*: ending it" 10
 check "3. the shell is gone" wait_dead "$SHELL_PID" 3
 check "3. the session record is removed" record_gone 10

@@ -43,6 +43,11 @@ dmi() {
 
 facts_have() { grep -qxF -- "$1" "$D/host/run/facts" 2>/dev/null; }
 
+# holds NAME: the agent has applied grant NAME for alice. New facts put
+# the host in other bins: the agent then fetches those shards, a moment
+# after it rewrote run_dir/facts (docs/bundle-format.md).
+holds() { grep -qF -- "$(cat "$D/store/grants/$1.jwt")" "$D/host/state/users/$TEST_USER" 2>/dev/null; }
+
 # host CONF_LINES: (re)start the agent with cloud = auto and these lines.
 host() {
         agent_stop
@@ -66,6 +71,7 @@ check "aws: DMI says aws" agent_log_wait 0 "cloud: aws \(from DMI\)" 20
 check "aws: the facts come from the metadata service" wait_for 20 facts_have "aws.account=123456789012"
 check "aws: the tag fact too" facts_have "aws.tag.role=db"
 check "aws: the fixture saw the IMDSv2 token PUT" grep -q "^PUT /latest/api/token 200" "$MD_LOG"
+wait_for 20 holds aws || die "the aws grant's shard was not fetched"
 login 'echo in'
 expect_allowed "aws: $AWS_SEL on the instance of that account" in
 
@@ -97,6 +103,7 @@ login 'echo in'
 expect_denied "aws: a tag selector, selector_facts without aws.tag." ""
 host "selector_facts = host, aws.account, aws.tag."
 wait_for 20 facts_have "aws.account=123456789012" || die "no aws facts"
+wait_for 20 holds aws || die "the aws grant's shard was not fetched"
 login 'echo in'
 expect_allowed "aws: a tag selector, selector_facts with aws.tag." in
 
@@ -119,12 +126,12 @@ sleep 1.1 # a second later: a rewrite would show in the time too
 wait_for 15 refreshed || die "no refresh after the reload"
 check "reload: the same facts: run_dir/facts not rewritten" [ "$(stat -c %i:%Y "$D/host/run/facts")" = "$ino" ]
 out=$("$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" --trust "$D/host/trust.jwks")
-serial=$(sed -n 's/^bundle serial \([0-9]*\):.*/\1/p' <<<"$out")
+serial=$(sed -n 's/^head serial \([0-9]*\):.*/\1/p' <<<"$out")
 mark=$(agent_log_mark)
 md_state "$(md_state_default 999999999999)"
 check "timer: the new account arrives without a reload" wait_for 15 facts_have "aws.account=999999999999"
-check "timer: the facts change fetched the store again (bundle serial $serial)" \
-        agent_log_wait "$mark" "bundle serial $serial accepted" 15
+check "timer: the facts change fetched the store again (head serial $serial)" \
+        agent_log_wait "$mark" "head serial $serial accepted" 15
 md_state "$(md_state_default)"
 
 # ---- GCP ----
@@ -133,6 +140,7 @@ host ""
 check "gcp: DMI says gcp" agent_log_wait 0 "cloud: gcp \(from DMI\)" 20
 check "gcp: the facts come from the metadata server" wait_for 20 facts_have "gcp.project=pay-prod"
 check "gcp: the aws facts of before are gone" bash -c "! grep -q '^aws\.' '$D/host/run/facts'"
+wait_for 20 holds gcp || die "the gcp grant's shard was not fetched"
 login 'echo in'
 expect_allowed "gcp: $GCP_SEL on an instance of that project" in
 md_state "$(md_state_default 123456789012 pay-staging)"
@@ -147,6 +155,7 @@ dmi class/dmi/id/chassis_asset_tag "7783-7084-3265-9085-8269-3286-77"
 host ""
 check "azure: DMI says azure" agent_log_wait 0 "cloud: azure \(from DMI\)" 20
 check "azure: the facts come from IMDS" wait_for 20 facts_have "azure.subscription=8d10da13-8125-4ba9-a717-bf7490507b3d"
+wait_for 20 holds azure || die "the azure grant's shard was not fetched"
 login 'echo in'
 expect_allowed "azure: $AZURE_SEL on a VM of that subscription" in
 md_state "$(md_state_default 123456789012 pay-prod 11111111-2222-3333-4444-555555555555)"

@@ -45,7 +45,7 @@ rm -f /etc/cron.d/* /etc/cron.allow /etc/at.allow
 : >/etc/crontab
 : >/etc/at.deny
 "
-publish # an empty bundle: the store exists before the agent's first poll
+publish # an empty store: the head exists before the agent's first poll
 agent_start
 agent_publish # and the agent has accepted one: jitctl pam enable checks that
 sys_start_sshd

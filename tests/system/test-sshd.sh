@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # pam_jit.so under a real sshd on 127.0.0.1 (publickey logins, PAM service
 # sshd-test) in a private mount namespace: logins are admitted only by a
-# valid ssh grant for this host, staged with jit-host-apply from a bundle
+# valid ssh grant for this host, staged with jit-host-apply from a store (head and shards)
 # published by jitctl; an open session is recorded under run_dir/sessions and
 # its record is removed at logout; the shell gets JIT_GRANT_ID/EXPIRES.
 #
@@ -26,7 +26,7 @@ EOF
 
 hms() { date -u -d "@$1" +%H:%M:%S; }
 
-echo "## 1. no grant at all (an empty bundle is staged)"
+echo "## 1. no grant at all (an empty store is staged)"
 publish_stage
 login echo hello
 expect_denied "no grant" "jit: no access grant for $TEST_USER on this host"
@@ -166,23 +166,23 @@ rm -f "$D/store/grants/bind.jwt"
 echo "## 7. stale host state: stale_policy deny refuses, keep admits"
 now=$(date +%s)
 then=$((now - 3600))
-# A valid grant (an hour ago until an hour from now) in a bundle published
+# A valid grant (an hour ago until an hour from now) in a store published
 # an hour ago, fresh for 15 min: 45 min past its exp now.
 grant stale --jti g-stale --scope ssh --ttl 2h --not-before "$then" --now "$then"
 "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
-        --trust "$D/host/trust.jwks" --now "$then" --bundle-ttl 15m | sed 's/^/# publish: /'
-"$JIT_HOST_APPLY" --config "$D/host/jit.conf" --now "$then" "$D/store/bundle.jwt" 2>&1 | sed 's/^/# stage: /'
+        --trust "$D/host/trust.jwks" --now "$then" --head-ttl 15m | sed 's/^/# publish: /'
+"$JIT_HOST_APPLY" --config "$D/host/jit.conf" --now "$then" "$D/store" 2>&1 | sed 's/^/# stage: /'
 sys_write_conf "clock_skew = 0
 stale_after = 10m
 stale_policy = deny"
 login echo hello
-expect_denied "stale bundle, stale_policy = deny" \
+expect_denied "stale head, stale_policy = deny" \
         "jit: access grants on this host are out of date; new logins are refused"
 sys_write_conf "clock_skew = 0
 stale_after = 10m
 stale_policy = keep"
 login echo hello-stale-keep
-expect_allowed "stale bundle, stale_policy = keep (cached grant still valid)" hello-stale-keep
+expect_allowed "stale head, stale_policy = keep (cached grant still valid)" hello-stale-keep
 
 echo "## 8. fails closed: a group-writable trust store denies"
 chmod 0664 "$D/host/trust.jwks"

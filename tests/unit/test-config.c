@@ -35,7 +35,7 @@ static void check_defaults(const struct jit_config *c) {
         assert_null(c->bundle_url);
         assert_true(c->poll_interval == 60);
         assert_true(c->fetch_timeout == 30);
-        assert_true(c->max_bundle_size == 16u * 1024 * 1024);
+        assert_true(c->max_bundle_size == JIT_HEAD_TOKEN_MAX);
         assert_null(c->ca_file);
         assert_null(c->client_cert);
         assert_null(c->client_key);
@@ -212,8 +212,8 @@ static void test_values(void **state) {
         } t[] = {
                 {"max_bundle_size = 1K\n", offsetof(struct jit_config, max_bundle_size), 1024},
                 {"max_bundle_size = 1024\n", offsetof(struct jit_config, max_bundle_size), 1024},
-                {"max_bundle_size = 32M\n", offsetof(struct jit_config, max_bundle_size),
-                 JIT_BUNDLE_TOKEN_MAX},
+                {"max_bundle_size = 4M\n", offsetof(struct jit_config, max_bundle_size),
+                 JIT_HEAD_TOKEN_MAX},
                 {"max_grant_ttl = 30d\n", offsetof(struct jit_config, max_grant_ttl), 30 * 86400},
                 {"max_grant_ttl = 1\n", offsetof(struct jit_config, max_grant_ttl), 1},
                 {"clock_skew = 0\n", offsetof(struct jit_config, clock_skew), 0},
@@ -237,6 +237,30 @@ static void test_values(void **state) {
                 assert_true(got == t[i].want);
         }
 
+        /* The object stores: their URLs and keys. */
+        {
+                static const char text[] =
+                        "bundle_url = s3://jit-store/fleet/head.jwt\n"
+                        "store_auth = aws\nstore_region = eu-west-1\n"
+                        "store_endpoint = http://127.0.0.1:9000\n"
+                        "allow_http = yes\n"
+                        "store_client_id = 6f1e0b5e-3c1a-4b8e-9d9e-1c2b3a4d5e6f\n";
+                _cleanup_(config_freep) struct jit_config *c = NULL;
+                struct jit_error e = {};
+                assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
+                assert_string_equal(c->bundle_url, "s3://jit-store/fleet/head.jwt");
+                assert_string_equal(c->store_auth, "aws");
+                assert_string_equal(c->store_region, "eu-west-1");
+                assert_string_equal(c->store_endpoint, "http://127.0.0.1:9000");
+                assert_string_equal(c->store_client_id, "6f1e0b5e-3c1a-4b8e-9d9e-1c2b3a4d5e6f");
+        }
+        {
+                static const char text[] = "bundle_url = gs://jit-store/head.jwt\n";
+                _cleanup_(config_freep) struct jit_config *c = NULL;
+                struct jit_error e = {};
+                assert_int_equal(config_parse(text, strlen(text), &c, &e), 0);
+                assert_null(c->store_auth); /* auto */
+        }
         /* allow_http after bundle_url is fine: checked when the file is read. */
         {
                 static const char text[] = "bundle_url = http://x/%h\nallow_http = true\n";
@@ -298,6 +322,26 @@ static void test_hostile(void **state) {
                 {"duration overflow", "stale_after = 9223372036854775807d\n", 0,
                  "line 1: stale_after: "},
                 {"bad boolean", "allow_http = maybe\n", 0, "line 1: allow_http: "},
+                {"store_auth unknown cloud", "store_auth = gce\n", 0,
+                 "line 1: store_auth: expected auto, aws, gcp, azure or none"},
+                {"store_auth upper case", "store_auth = AWS\n", 0, "line 1: store_auth: "},
+                {"store_endpoint ftp", "store_endpoint = ftp://x\n", 0,
+                 "line 1: store_endpoint: not an https:// (or http://) URL"},
+                {"store_endpoint with query", "store_endpoint = https://x/?a=b\n", 0,
+                 "line 1: store_endpoint: holds characters"},
+                {"store_endpoint with user", "store_endpoint = https://u@x\n", 0,
+                 "line 1: store_endpoint: holds characters"},
+                {"store_endpoint http without allow_http",
+                 "store_endpoint = http://127.0.0.1:9000\n", 0,
+                 "store_endpoint: http:// is refused unless allow_http = yes"},
+                {"store_region upper case", "store_region = US-EAST-1\n", 0,
+                 "line 1: store_region: not a region name"},
+                {"store_region too long", "store_region = aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 0,
+                 "line 1: store_region: "},
+                {"store_client_id not a guid", "store_client_id = me@example\n", 0,
+                 "line 1: store_client_id: not a client id"},
+                {"bundle_url s3 without bucket", "bundle_url = s3://\n", 0, "line 1: bundle_url: "},
+                {"bundle_url unknown scheme", "bundle_url = az://x/y\n", 0, "line 1: bundle_url: "},
                 {"boolean upper case", "allow_http = Yes\n", 0, "line 1: allow_http: "},
                 {"http URL without allow_http", "# x\nbundle_url = http://store/b.jwt\n", 0,
                  "line 2: bundle_url: http:// is refused"},

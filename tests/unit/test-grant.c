@@ -14,11 +14,11 @@
 
 #include "test-util.h"
 
-#include "bundle.h"
 #include "jit-limits.h"
 #include "json.h"
 #include "jws.h"
 #include "macro.h"
+#include "test-store.h"
 
 static struct test_key ed, es, rs, ps, rogue;
 static struct trust_store *ts;
@@ -264,13 +264,9 @@ static char *b_raw_payload_segment(const struct row *r) {
         return test_strdupf("%s.%s", input, sig);
 }
 
-/* A real, validly signed bundle (holding a valid grant) offered as a grant. */
-static char *b_bundle(const struct row *r) {
-        _cleanup_free_ char *grant = test_grant_token(&ed, TEST_NOW, NULL);
-        _cleanup_free_ char *grants = test_strdupf("[\"%s\"]", grant);
-        const struct test_member set[] = {{"grants", grants}, {}};
-
-        return test_bundle_token(&ed, TEST_NOW, set);
+/* A real, validly signed store head offered as a grant. */
+static char *b_head(const struct row *r) {
+        return test_head_token(&ed, TEST_NOW, NULL);
 }
 
 /* Nesting op levels deep: in the payload (an extra claim) or, with a
@@ -454,7 +450,7 @@ static const struct row bad[] = {
         {"header of JIT_HEADER_JSON_MAX + 1 bytes", b_big_header, .op = JIT_HEADER_JSON_MAX + 1, .reason = JIT_REASON_TOO_LARGE},
         {"typ missing", .header = "{\"alg\":\"EdDSA\",\"kid\":\"ed-1\"}", .reason = JIT_REASON_TYP},
         {"typ JWT", .header = HDR("EdDSA", "JWT", "ed-1"), .reason = JIT_REASON_TYP},
-        {"typ jit-bundle+jwt: a real signed bundle", b_bundle, .reason = JIT_REASON_TYP},
+        {"typ jit-head+jwt: a real signed store head", b_head, .reason = JIT_REASON_TYP},
         {"typ JIT-GRANT+JWT (case)", .header = HDR("EdDSA", "JIT-GRANT+JWT", "ed-1"), .reason = JIT_REASON_TYP},
         {"typ application/jit-grant+jwt", .header = HDR("EdDSA", "application/jit-grant+jwt", "ed-1"), .reason = JIT_REASON_TYP},
         {"typ with a trailing space", .header = HDR("EdDSA", "jit-grant+jwt ", "ed-1"), .reason = JIT_REASON_TYP},

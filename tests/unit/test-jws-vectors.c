@@ -500,7 +500,7 @@ static void test_round_trip(void **state) {
                 jws_done(&j);
 
                 /* the right signature for another typ */
-                assert_true(decode(tok, ts, JWS_TYP_BUNDLE, &j, &reason) < 0);
+                assert_true(decode(tok, ts, JWS_TYP_HEAD, &j, &reason) < 0);
                 assert_int_equal(reason, JIT_REASON_TYP);
 
                 /* every single-bit change of the signature is refused */

@@ -1,0 +1,338 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The real jit-agent against hostile stores of the new format (a signed head
+# and content-addressed shards, docs/bundle-format.md): nginx on 127.0.0.1
+# with a test CA, stores made by the real jitctl, then altered here. Each
+# alteration must be refused with a message naming it, nothing applied
+# (state_dir/state, users/, keys unchanged), and expiry still enforced at
+# its second meanwhile:
+#   H1 a shard whose bytes are not its digest (same size);
+#   H2 a shard longer than the head says (over its limit);
+#   H3 a shard missing (404);
+#   H4 a shard that never ends (a chunked body, no Content-Length);
+#   H5 a head listing a million shards;
+#   H6 a head past its exp (the store stopped publishing: stale policy).
+# Then new facts (the labels change on SIGHUP): the held head is applied
+# again at once, fetching the shard the new label needs.
+# An older head and the same serial with other bytes are the rollback
+# cases of test-agent-store.sh (4, 5). Also: a grant for another label sits
+# in a shard this host never fetches (nginx's access log) and never
+# reaches users/.
+#
+# test-store-hostile.sh JIT_AGENT JITCTL
+#
+# Root only. Every process started here is ended here, by PID. About 30 s.
+set -euo pipefail
+
+AGENT=${1:-}
+JITCTL=${2:-}
+export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/jit-fetch}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/agent-store/lib.sh
+. "$HERE/lib.sh"
+PY=/usr/bin/python3
+NGINX=/usr/sbin/nginx
+ISS=https://jit.example.com
+
+require_root
+[[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
+[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
+[[ -x $NGINX ]] || die "$NGINX not found (install nginx-light)"
+[[ -x $PY ]] || die "$PY not found"
+command -v openssl >/dev/null || die "openssl not found"
+"$PY" -c 'import cryptography' 2>/dev/null || die "python3-cryptography not found"
+
+AGENT_PID=
+STAMP_PID=
+NGINX_PID=
+PYSRV_PID=
+cleanup() {
+        local rc=$?
+        stop_pid "$AGENT_PID"
+        stop_pid "$STAMP_PID"
+        stop_pid "$NGINX_PID"
+        stop_pid "$PYSRV_PID"
+        if ((rc != 0 || failed != 0)) && [[ -n ${D:-} ]]; then
+                echo "# ---- agent log ----"
+                sed 's/^/#   /' "$D/agent.log" 2>/dev/null | tail -40 || true
+                echo "# ---- nginx access log ----"
+                sed 's/^/#   /' "$D/nginx/access.log" 2>/dev/null | tail -30 || true
+        fi
+        if [[ -n ${D:-} && -z ${KEEP_TEST_DIR:-} ]]; then rm -rf "$D"; fi
+        exit "$rc"
+}
+
+umask 022
+D=$(mktemp -d /tmp/jit-store-hostile.XXXXXX)
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+chmod 0755 "$D"
+mkdir -p "$D/host/state" "$D/keys" "$D/store/grants" "$D/www/objects" "$D/split" "$D/nginx/tmp" \
+        "$D/pki" "$D/ssh"
+chmod 0755 "$D/host" "$D/host/state" "$D/www" "$D/nginx"
+chmod 0700 "$D/keys"
+
+(
+        cd "$D/pki"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+                -out ca.pem -days 2 -subj "/CN=jit-store-hostile test CA" 2>/dev/null
+        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
+                -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+                -extfile server.ext -out server.pem 2>/dev/null
+)
+install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
+"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
+install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
+for u in alice bob erin mallory; do
+        ssh-keygen -q -t ed25519 -N '' -C "$u@jit-test" -f "$D/ssh/$u" >/dev/null
+done
+
+PORT=$(free_port)
+STORE_URL="https://127.0.0.1:$PORT/head.jwt"
+write_conf() {
+        {
+                echo "issuers = $ISS"
+                echo "trust_store = $D/host/trust.jwks"
+                echo "state_dir = $D/host/state"
+                echo "run_dir = $D/host/run"
+                echo "host_id = pay-db-1"
+                echo "labels = ${2:-env=prod, role=db}"
+                echo "bundle_url = $1"
+                echo "ca_file = $D/host/ca.pem"
+                echo "poll_interval = 5s"
+                echo "fetch_timeout = 2s"
+                echo "clock_skew = 0"
+        } >"$D/host/jit.conf.tmp"
+        chmod 0644 "$D/host/jit.conf.tmp"
+        mv -f "$D/host/jit.conf.tmp" "$D/host/jit.conf"
+}
+echo "host=pay-db-1,env=prod,role=db" >"$D/facts"
+
+# grant USER JTI TTL AUD
+grant() {
+        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$1" --aud "$4" \
+                --scope ssh --ssh-key-file "$D/ssh/$1.pub" --ttl "$3" --jti "$2" \
+                --ticket INC-1 --approver bob --out "$D/store/grants/$2.jwt" >/dev/null
+}
+# publish [OPTIONS]: 4096 bins, so env=dev's bin is not one of this host's.
+publish() {
+        "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
+                --trust "$D/host/trust.jwks" --bins 4096 "$@" | sed 's/^/#   publish: /'
+}
+# The objects this host would fetch at the store's head.
+host_objects() {
+        "$JITCTL" store plan --store "$D/store" --facts-file "$D/facts" | tr ' ' '\n' |
+                sed -n 's/^\([0-9a-f]\{64\}\):.*/\1/p'
+}
+# serve: the store's objects, then its head, into nginx's root.
+SERVE_N=0
+serve() {
+        SERVE_N=$((SERVE_N + 1))
+        cp -n "$D"/store/objects/* "$D/www/objects/" 2>/dev/null || true
+        cp "$D/store/head.jwt" "$D/www/.head.tmp"
+        touch -d "@$((${T0%.*} - 100000 + SERVE_N))" "$D/www/.head.tmp"
+        mv -f "$D/www/.head.tmp" "$D/www/head.jwt"
+}
+STATE=$D/host/state/state
+KEYS=$D/host/run/keys
+keys_digest() { (cd "$KEYS" && for f in *; do [[ -e $f ]] && echo "$f" && cat "$f"; done) | sha256sum | cut -c1-64; }
+no_file() { [[ ! -e $1 ]]; }
+users_list() { ls "$D/host/state/users" 2>/dev/null | tr '\n' ' '; }
+claim() {
+        "$PY" -c '
+import base64, json, sys
+t = open(sys.argv[1]).read().strip().split(".")[1]
+print(json.loads(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)))[sys.argv[2]])' "$1" "$2"
+}
+
+cat >"$D/nginx/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $D/nginx/nginx.pid;
+error_log $D/nginx/error.log notice;
+events { worker_connections 64; }
+http {
+        log_format stamped '\$msec \$status "\$request" bytes=\$body_bytes_sent';
+        access_log $D/nginx/access.log stamped;
+        client_body_temp_path $D/nginx/tmp/body;
+        proxy_temp_path $D/nginx/tmp/proxy;
+        fastcgi_temp_path $D/nginx/tmp/fastcgi;
+        uwsgi_temp_path $D/nginx/tmp/uwsgi;
+        scgi_temp_path $D/nginx/tmp/scgi;
+        default_type application/octet-stream;
+        etag on;
+        server {
+                listen 127.0.0.1:$PORT ssl;
+                ssl_certificate $D/pki/server.pem;
+                ssl_certificate_key $D/pki/server.key;
+                root $D/www;
+        }
+}
+CONF
+"$NGINX" -p "$D/nginx" -c "$D/nginx/nginx.conf" -e "$D/nginx/error.log" </dev/null \
+        >>"$D/nginx/stdout.log" 2>&1 &
+NGINX_PID=$!
+wait_for 5 "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
+        "$PORT" || die "nginx does not listen on 127.0.0.1:$PORT"
+"$PY" "$HERE/store-server.py" "$D/pysrv.ports" "$D/pysrv.log" "$D/pki/server.pem" \
+        "$D/pki/server.key" "$D/split" </dev/null >"$D/pysrv.out" 2>&1 &
+PYSRV_PID=$!
+wait_for 5 test -s "$D/pysrv.ports" || die "store-server.py did not start"
+SPLIT_PORT=$(awk '$1 == "split" { print $2 }' "$D/pysrv.ports")
+
+# ---- serial 1: alice and erin (env=prod), mallory (env=dev) ----------------
+grant alice alice-1 10m env=prod
+grant erin erin-1 25s env=prod,role=db
+grant mallory mallory-1 10m env=dev
+publish
+serve
+ERIN_EXP=$(claim "$D/store/grants/erin-1.jwt" exp)
+mapfile -t HOST1 < <(host_objects)
+MALLORY_OBJ=$(grep -lF "$(cat "$D/store/grants/mallory-1.jwt")" "$D"/store/objects/* | xargs -n1 basename)
+write_conf "$STORE_URL"
+
+mkfifo "$D/agent.fifo"
+: >"$D/agent.log"
+(while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done) <"$D/agent.fifo" >"$D/agent.log" &
+STAMP_PID=$!
+env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
+        "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
+AGENT_PID=$!
+
+say "serial 1: a grant of this host's label, a grant of another label"
+wait_for 6 state_serial_is 1 || die "no serial 1 within 6 s"
+wait_for 2 test -f "$KEYS/alice" -a -f "$KEYS/erin" || true
+check "8: alice's grant (env=prod, this host's label) installs her key" test -f "$KEYS/alice"
+check "8: mallory's grant (env=dev) is in object ${MALLORY_OBJ:0:12}…, not one of this host's" \
+        bash -c "[[ -n '$MALLORY_OBJ' ]] && ! printf '%s\n' ${HOST1[*]} | grep -qx '$MALLORY_OBJ'"
+check "8: nginx never served that object" bash -c "! grep -q '/objects/$MALLORY_OBJ' '$D/nginx/access.log'"
+check "8: nginx served this host's objects (${#HOST1[@]})" \
+        bash -c "for o in ${HOST1[*]}; do grep -q \" 200 \\\"GET /objects/\$o \" '$D/nginx/access.log' || exit 1; done"
+check "8: no users/mallory, no keys/mallory" test ! -e "$D/host/state/users/mallory" -a ! -e "$KEYS/mallory"
+
+# ---- serial 2, then the hostile versions of it ------------------------------
+grant bob bob-1 10m env=prod
+publish
+mapfile -t HOST2 < <(host_objects)
+NEW=
+for o in "${HOST2[@]}"; do printf '%s\n' "${HOST1[@]}" | grep -qx "$o" || NEW=$o; done
+[[ -n $NEW ]] || die "serial 2 has no new object for this host"
+SIZE=$(stat -c %s "$D/store/objects/$NEW")
+KD1=$(keys_digest)
+U1=$(users_list)
+SHA1=$(state_get bundle-sha256)
+
+# nothing_applied TAG: serial 1 with its bytes, the same users and keys.
+nothing_applied() {
+        check "$1: nothing applied (serial 1, its head, users, keys)" \
+                test "$(state_get serial) $(state_get bundle-sha256) $(users_list) $(keys_digest)" = "1 $SHA1 $U1 $KD1"
+}
+# hostile TAG REGEX: poll now; the refusal must match REGEX.
+hostile() {
+        local m
+        m=$(log_lines)
+        kill -HUP "$AGENT_PID" # also resets the backoff
+        if wait_for 5 has_log_since "$m" "$2"; then
+                pass "$1: $(log_since "$m" | grep -m1 -E "$2" | cut -d' ' -f2-)"
+        else
+                fail "$1: no line matching '$2' within 5 s"
+        fi
+        nothing_applied "$1"
+        # erin's key goes at her exp while the store is hostile.
+        KD1=$(keys_digest)
+        U1=$(users_list)
+}
+
+say "H1: a shard whose bytes are not its digest"
+serve
+"$PY" -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[10] ^= 1; open(p, "wb").write(b)' "$D/www/objects/$NEW"
+hostile H1 "store update rejected: shard $NEW .*do not hash to the object's name"
+
+say "H2: a shard longer than the head says"
+cp "$D/store/objects/$NEW" "$D/www/objects/$NEW"
+head -c 100 /dev/zero >>"$D/www/objects/$NEW"
+hostile H2 "store update rejected: shard $NEW .*body larger than $SIZE bytes"
+
+say "H3: a shard missing (404)"
+rm -f "$D/www/objects/$NEW"
+hostile H3 "store update rejected: shard $NEW .*HTTP 404"
+
+say "H4: a shard that never ends"
+cp "$D/store/head.jwt" "$D/split/head.jwt"
+write_conf "https://127.0.0.1:$SPLIT_PORT/head.jwt"
+hostile H4 "store update rejected: shard [0-9a-f]{64} .*body larger than [0-9]+ bytes"
+check "H4: the shard's body was the endless one" grep -q '^endless-body /objects/' "$D/pysrv.log"
+write_conf "$STORE_URL"
+
+say "H5: a head listing a million shards"
+"$PY" - "$D/keys/signing.key" unused "$D/www/head.jwt" "$ISS" <<'PYEOF'
+import base64, json, sys, time
+from cryptography.hazmat.primitives import serialization
+key = serialization.load_pem_private_key(open(sys.argv[1], "rb").read(), None)
+head = open(sys.argv[3]).read().strip()
+hdr = json.loads(base64.urlsafe_b64decode(head.split(".")[0] + "=="))
+now = int(time.time())
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=")
+shards = ",".join('[%d,1,"%064x"]' % (i % 4096, i) for i in range(1000000))
+claims = '{"iss":"%s","iat":%d,"exp":%d,"serial":9,"bins":4096,"revoked":[],"shards":[%s]}' % (
+    sys.argv[4], now, now + 900, shards)
+si = b64(json.dumps(hdr, separators=(",", ":")).encode()) + b"." + b64(claims.encode())
+tok = si + b"." + b64(key.sign(si))
+open(sys.argv[3] + ".tmp", "wb").write(tok + b"\n")
+PYEOF
+mv -f "$D/www/head.jwt.tmp" "$D/www/head.jwt"
+hostile H5 "store fetch failed .*body larger than 4194304 bytes"
+check "H5: the head was over 64 MB" test "$(stat -c %s "$D/www/head.jwt")" -gt 64000000
+
+say "H6: a head past its exp"
+NOW=${EPOCHREALTIME%.*}
+publish --now $((NOW - 3600)) --head-ttl 15m
+serve
+hostile H6 "store update rejected: head serial [0-9]+ expired [0-9]+ s ago .*\(stale\)"
+
+say "expiry is enforced all along"
+if wait_for "$(awk -v e="$ERIN_EXP" -v n="$EPOCHREALTIME" 'BEGIN { printf "%.1f", (e - n + 2 > 0.1 ? e - n + 2 : 0.1) }')" no_file "$KEYS/erin"; then
+        check "erin's key went $(fsub "$EPOCHREALTIME" "$ERIN_EXP") s after her exp (window 0..1 s)" \
+                in_range "$(fsub "$EPOCHREALTIME" "$ERIN_EXP")" -1 1
+else
+        fail "keys/erin still there 2 s after her exp"
+fi
+
+say "control: the same store, served whole"
+publish
+serve
+M=$(log_lines)
+kill -HUP "$AGENT_PID"
+if wait_for 5 has_log_since "$M" 'head serial [0-9]+ accepted'; then
+        pass "control: $(log_since "$M" | grep -m1 -E 'head serial [0-9]+ accepted' | cut -d' ' -f2-)"
+else
+        fail "control: the store served whole is not accepted within 5 s"
+fi
+wait_for 2 test -f "$KEYS/bob" || true
+check "control: keys/bob installed" test -f "$KEYS/bob"
+check "control: still no users/mallory" test ! -e "$D/host/state/users/mallory"
+check "control: nginx never served mallory's object" bash -c "! grep -q '/objects/$MALLORY_OBJ' '$D/nginx/access.log'"
+say "new facts: the labels become env=dev"
+write_conf "$STORE_URL" "env=dev, role=db"
+M=$(log_lines)
+kill -HUP "$AGENT_PID"
+if wait_for 5 has_log_since "$M" 'head serial [0-9]+ accepted'; then
+        pass "facts: the held head applied again at once: $(log_since "$M" | grep -m1 -E 'head serial [0-9]+ accepted' | cut -d' ' -f2-)"
+else
+        fail "facts: the head was not applied again within 5 s of the new labels"
+fi
+check "facts: mallory's shard (env=dev) fetched now" bash -c "grep -q ' 200 \"GET /objects/$MALLORY_OBJ ' '$D/nginx/access.log'"
+wait_for 2 test -f "$KEYS/mallory" || true
+check "facts: keys/mallory installed" test -f "$KEYS/mallory"
+check "facts: alice's env=prod grant is gone with the label" test ! -e "$D/host/state/users/alice"
+check "agent still running" agent_alive
+kill -TERM "$AGENT_PID"
+rc=0
+wait "$AGENT_PID" || rc=$?
+AGENT_PID=
+check "SIGTERM: exit status 0 (got $rc)" test "$rc" -eq 0
+summary
