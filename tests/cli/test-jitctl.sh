@@ -250,7 +250,7 @@ echo "not a grant" >store/grants/README.txt
 P=(publish --store store --key ed.key --kid ed-1 --iss "$ISS" --trust ed.jwks --now "$NOW")
 expect 0 "publish serial 1" -- "${P[@]}"
 contains out "head serial 1:" "first head has serial 1"
-contains out "3 grants in 1 shards (1 new)" "publish counts grants and shards (one bin: env=prod)"
+contains out "3 grants in 1 shard (1 new)" "publish counts grants and shards (one bin: env=prod)"
 contains out "2 revoked, 1 expired dropped, 2 invalid skipped" "publish counts revoked, expired, invalid"
 contains out "1 revoked grant kept" "publish keeps the revoked grant (its id listed as revoked)"
 contains err "dropped expired grant grant-expired (alice, expired at" "publish reports the expired grant"
@@ -312,7 +312,7 @@ json out 'j["serial"]==2 and j["exp"]-j["iat"]==3600' "head 2 verifies with seri
 
 rm store/grants/bad.jwt store/grants/untrusted.jwt
 expect 0 "publish with only good grants" -- "${P[@]}"
-contains out "head serial 3: 3 grants in 1 shards (0 new)" "serial 3: the same grants, the same shard, nothing new written"
+contains out "head serial 3: 3 grants in 1 shard (0 new)" "serial 3: the same grants, the same shard, nothing new written"
 contains out "2 revoked, 0 expired dropped, 0 invalid skipped" "serial 3 counts"
 
 # A grant goes: its shard is rewritten; the old object is retired, kept for
