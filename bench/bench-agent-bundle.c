@@ -13,7 +13,11 @@
  *
  * bench-agent-bundle DIR N K EXP0: K more grants x-1 … x-K, one per user
  * (e0001, e0002, …), ssh only, ending at EXP0, EXP0 + 1, … (epoch seconds):
- * the grants whose expiry bench-agent-churn.sh times. */
+ * the grants whose expiry bench-agent-churn.sh times.
+ *
+ * Environment (for the fleet-scale memory figures, docs/fleet-scale.md):
+ * BENCH_MATCHING=M gives only grants g-1 … g-M the host's aud, the others
+ * aud env=dev,role=web (a host of the benchmarks is env=prod, role=db). */
 
 #include <errno.h>
 #include <stdio.h>
@@ -53,7 +57,7 @@ int main(int argc, char *argv[]) {
         struct test_key key = {};
         const struct test_key *keys[] = {&key};
         int64_t now = (int64_t) time(NULL);
-        size_t size = 0, n, k = 0;
+        size_t size = 0, n, k = 0, matching;
         long long exp0 = 0;
         char *end;
         FILE *f;
@@ -73,6 +77,8 @@ int main(int argc, char *argv[]) {
                         die("bad first expiry '%s'", argv[4]);
         }
 
+        matching = getenv("BENCH_MATCHING") ? (size_t) strtoull(getenv("BENCH_MATCHING"), NULL, 10)
+                                            : n;
         test_key_init(&key, JWS_ALG_EDDSA, "bench");
         trust = test_strdupf("%s/trust.jwks", argv[1]);
         bundle_path = test_strdupf("%s/head.jwt", argv[1]);
@@ -91,7 +97,8 @@ int main(int argc, char *argv[]) {
                                          (const struct test_member[]){
                                                  {"jti", jti},
                                                  {"sub", sub},
-                                                 {"aud", "[\"env=prod,role=db\"]"},
+                                                 {"aud", i <= matching ? "[\"env=prod,role=db\"]"
+                                                                       : "[\"env=dev,role=web\"]"},
                                                  {"exp", "@7200"},
                                                  {},
                                          });
@@ -140,7 +147,8 @@ int main(int argc, char *argv[]) {
                 strv_free(tokens);
                 if (stat(bundle_path, &st) < 0)
                         die("%s: %m", bundle_path);
-                printf("bytes=%lld users=%zu\n", (long long) st.st_size, (n + 1) / 2);
+                printf("bytes=%lld users=%zu\n", (long long) st.st_size,
+                       ((matching < n ? matching : n) + 1) / 2);
         }
         test_key_done(&key);
         return 0;

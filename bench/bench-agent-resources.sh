@@ -8,6 +8,8 @@
 #   empty   0 grants                         (the memory baseline)
 #   small   100 grants (50 users) + SESSIONS (5) live sessions
 #   big     GRANTS (10 000) grants (5 000 users) + SESSIONS live sessions
+#   fleet   GRANTS grants of a fleet, of which FLEET_MATCHING (100) apply to
+#           this host (the others name env=dev,role=web; docs/fleet-scale.md)
 # A session here is emulated: a process that wrote /proc/self/loginuid (so
 # it has an audit session id of its own, as pam_loginuid gives sshd's
 # monitor) and then exec'd sleep, plus a record in run_dir/sessions written
@@ -21,7 +23,7 @@
 # CPU = utime + stime (/proc/PID/stat, clock ticks) and on-CPU ns
 # (/proc/PID/schedstat) at the end minus at the start, as % of one core.
 # VmRSS and VmHWM again at the end (idle). Targets: idle CPU < 0.1 %,
-# RSS < 8 MiB.
+# RSS < 8 MiB (peak, while applying, for the fleet host).
 #
 # Environment: JIT_AGENT, BENCH_AGENT_BUNDLE, BENCH_VERIFY_FLOOR (meson sets
 # them; the last is optional). Root.
@@ -63,10 +65,12 @@ trap 'exit 130' INT TERM
 
 declare -A AGENT BYTES USERS NGRANTS APPLY_MS HWM0 RSS0 ANON0
 
+HOSTS=(empty small big fleet)
+FLEET_MATCHING=${FLEET_MATCHING:-100}
 make_host() {
         local name=$1 n=$2 out
         mkdir -p "$D/$name/state" "$D/$name/run"
-        out=$("$BENCH_AGENT_BUNDLE" "$D/$name" "$n")
+        out=$(BENCH_MATCHING=${3:-$n} "$BENCH_AGENT_BUNDLE" "$D/$name" "$n")
         BYTES[$name]=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' <<<"$out")
         USERS[$name]=$(sed -n 's/.*users=\([0-9]*\).*/\1/p' <<<"$out")
         NGRANTS[$name]=$n
@@ -149,11 +153,12 @@ echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 make_host empty 0
 make_host small 100
 make_host big "$GRANTS"
-for h in empty small big; do
+make_host fleet "$GRANTS" "$FLEET_MATCHING"
+for h in "${HOSTS[@]}"; do
         echo "# host $h: ${NGRANTS[$h]} grants for ${USERS[$h]} users, bundle ${BYTES[$h]} bytes"
 done
 
-for h in empty small big; do start_agent "$h"; done
+for h in "${HOSTS[@]}"; do start_agent "$h"; done
 exp_small=$(first_grant_exp small)
 exp_big=$(first_grant_exp big)
 for ((i = 0; i < SESSIONS; i++)); do
@@ -166,14 +171,14 @@ done
 # used no CPU for 2 s (at most 300 s), so that it measures idling, not that.
 SETTLE0=$EPOCHREALTIME
 for _ in $(seq 150); do
-        a=$(for h in empty small big; do cpu "${AGENT[$h]}"; done)
+        a=$(for h in "${HOSTS[@]}"; do cpu "${AGENT[$h]}"; done)
         sleep 2
-        b=$(for h in empty small big; do cpu "${AGENT[$h]}"; done)
+        b=$(for h in "${HOSTS[@]}"; do cpu "${AGENT[$h]}"; done)
         [[ $a == "$b" ]] && break
 done
 echo "# agents quiet after the sessions were recorded: $(awk -v a="$SETTLE0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.0f", b - a }') s" \
         "(big: $(grep -c 'keys of' "$D/big/agent.log" || true) key-file log lines)"
-for h in empty small big; do
+for h in "${HOSTS[@]}"; do
         echo "# $h: CPU used so far (start, first apply, reconciles): $(cpu "${AGENT[$h]}" | awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f s", $1 / t }')"
 done
 
@@ -190,7 +195,7 @@ PIDS+=("$POLLER_PID")
 sleep 0.5
 
 declare -A C0 C1 LF0 LF1
-procs=(empty small big sleep poller)
+procs=("${HOSTS[@]}" sleep poller)
 pid_of() {
         case $1 in
         sleep) echo "$SLEEP_PID" ;;
@@ -199,13 +204,13 @@ pid_of() {
         esac
 }
 for p in "${procs[@]}"; do C0[$p]=$(cpu "$(pid_of "$p")"); done
-for h in empty small big; do LF0[$h]=$(sed -n 's/^last-fetch //p' "$D/$h/state/state" 2>/dev/null | head -1); done
+for h in "${HOSTS[@]}"; do LF0[$h]=$(sed -n 's/^last-fetch //p' "$D/$h/state/state" 2>/dev/null | head -1); done
 T0=$EPOCHREALTIME
 echo "# idle window: $IDLE_SECONDS s from $(date -u +%H:%M:%S) UTC"
 sleep "$IDLE_SECONDS"
 T1=$EPOCHREALTIME
 for p in "${procs[@]}"; do C1[$p]=$(cpu "$(pid_of "$p")"); done
-for h in empty small big; do LF1[$h]=$(sed -n 's/^last-fetch //p' "$D/$h/state/state" 2>/dev/null | head -1); done
+for h in "${HOSTS[@]}"; do LF1[$h]=$(sed -n 's/^last-fetch //p' "$D/$h/state/state" 2>/dev/null | head -1); done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 TICK=$(getconf CLK_TCK)
@@ -222,6 +227,7 @@ for p in "${procs[@]}"; do
         sleep) label="baseline: sleep" ;;
         poller) label="baseline: 1 Hz poller (python3)" ;;
         empty) label="jit-agent, empty (0 grants)" ;;
+        fleet) label="jit-agent, fleet (${NGRANTS[$p]} grants, $FLEET_MATCHING apply)" ;;
         *) label="jit-agent, $p (${NGRANTS[$p]} grants, $SESSIONS sessions)" ;;
         esac
         polls=-
@@ -244,13 +250,14 @@ done
 echo
 echo "Memory (kB):"
 echo
-echo "| agent | grants | users | bundle bytes | first apply | VmHWM after apply | VmRSS after apply (anon) | VmRSS idle at end (anon + file) | Pss idle | VmHWM at end |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-for h in empty small big; do
+echo "| agent | grants | users | head bytes | shards held (bytes) | first apply | VmHWM after apply | VmRSS after apply (anon) | VmRSS idle at end (anon + file) | Pss idle | VmHWM at end |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+for h in "${HOSTS[@]}"; do
         pid=${AGENT[$h]}
         pss=$(sed -n 's/^Pss:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/smaps_rollup")
-        echo "| $h | ${NGRANTS[$h]} | ${USERS[$h]} | ${BYTES[$h]} | ${APPLY_MS[$h]} ms | ${HWM0[$h]} | ${RSS0[$h]} (${ANON0[$h]}) | $(status_kb "$pid" VmRSS) ($(status_kb "$pid" RssAnon) + $(status_kb "$pid" RssFile)) | $pss | $(status_kb "$pid" VmHWM) |"
-        if [[ $h == big ]] && (($(status_kb "$pid" VmHWM) >= 8192)); then status=1; fi
+        held=$(find "$D/$h/state/shards" -type f -printf '%s\n' 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+        echo "| $h | ${NGRANTS[$h]} | ${USERS[$h]} | ${BYTES[$h]} | $held | ${APPLY_MS[$h]} ms | ${HWM0[$h]} | ${RSS0[$h]} (${ANON0[$h]}) | $(status_kb "$pid" VmRSS) ($(status_kb "$pid" RssAnon) + $(status_kb "$pid" RssFile)) | $pss | $(status_kb "$pid" VmHWM) |"
+        if [[ $h == fleet ]] && (($(status_kb "$pid" VmHWM) >= 8192)); then status=1; fi
 done
 
 # The floor under the big agent's peak: the libraries plus the bundle's

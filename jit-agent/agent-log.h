@@ -49,6 +49,7 @@
 #define AGENT_MID_WARNING_SENT "6972550c6fc349c5bbc51c2495cfd21e"
 #define AGENT_MID_SESSION_RECORD_UNSAFE "0b247d3ed6eb48c4a78f14d3825b646c"
 #define AGENT_MID_ENDING_RESUMED "8bb0c9507b4a43edb69be51357b03d7a"
+#define AGENT_MID_STATUS_WRITE_FAILED "f56c2fd69d5a4d44bdaec56d24ffa352"
 #define AGENT_MID_CLOUD_DETECTED "bc2fce3ea26848b58a6ecc30fd2bf947"
 #define AGENT_MID_CLOUD_FACTS_CHANGED "84ac1e3cbc8d4fd4b5ebe209ab9744de"
 #define AGENT_MID_CLOUD_FACTS_FAILED "7db290f8d27f460aa317e50f4b379a02"
@@ -84,3 +85,7 @@ void agent_log_internal(int priority, const char *message_id, const struct agent
  * the journal. */
 void agent_audit(enum audit_event ev, int priority, const struct audit_fields *f, const char *fmt,
                  ...) _printf_(4, 5);
+
+/* Number the agent's audit entries in run_dir's audit sequence from now on
+ * (agent_load_context() calls it). */
+void agent_audit_set_run_dir(const char *run_dir);

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "agent-log.h"
 #include "agent.h"
 #include "facts-file.h"
 #include "host-facts.h"
@@ -52,6 +53,7 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
         a->ctx = ctx;
         a->config_loaded_at = (int64_t) time(NULL);
         a->reload_failed_at = 0;
+        agent_audit_set_run_dir(a->ctx.config->run_dir);
         return 0;
 }
 

@@ -82,6 +82,7 @@ static void fetch_failed(struct agent *a, bool helper_fault, int error, const ch
                          (&(struct agent_log_fields){.error = error}),
                          "store fetch failed (%u in a row): %s; expiry is still enforced",
                          a->failures, what);
+        agent_status(a); /* "unreachable" */
 }
 
 /* The store still serves the head the host holds: only the time of the

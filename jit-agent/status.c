@@ -3,8 +3,11 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent-log.h"
+#include "host-state.h"
+#include "host-status.h"
 #include "status.h"
 #include "store-state.h"
 
@@ -25,13 +28,33 @@ static int on_store_change(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+/* The STATUS= line and run_dir/agent-status, from one struct host_status
+ * (host-status.h): jitctl status reads the file, systemctl shows the line.
+ * The store's state is logged once when entered (store-state.h). */
 void agent_status(struct agent *a) {
-        char next[32] = "none", store[128], config[128] = "";
-        bool problem = a->failures > 0 && a->fetch_problem[0];
+        struct host_status hs = {.pid = getpid(),
+                                 .updated = (int64_t) time(NULL),
+                                 .failures = a->failures,
+                                 .store_skew = a->store_skew,
+                                 .n_grants = a->n_grants,
+                                 .n_sessions = a->n_sessions,
+                                 .next_expiry = a->next_expiry};
+        struct host_state st = {};
+        struct jit_error err = {};
+        char line[256], config[128] = "";
 
-        if (a->next_expiry > 0)
-                format_utc(a->next_expiry, false, next, sizeof(next));
-        agent_store_state(a, on_store_change, store, sizeof(store));
+        if (host_state_load(a->ctx.config, &st, NULL) < 0)
+                st = (struct host_state){};
+        hs.store = agent_store_state(a, &st, on_store_change);
+        hs.serial = st.serial;
+        hs.bundle_exp = st.bundle_exp;
+        hs.last_fetch = st.last_fetch;
+        /* After a failed poll, what failed: "store unreachable (no instance
+         * role)". */
+        if (a->failures > 0)
+                (void) snprintf(hs.problem, sizeof(hs.problem), "%s", a->fetch_problem);
+        host_status_line(&hs, line, sizeof(line));
+        /* A reload that failed: the agent runs on its older configuration. */
         if (a->reload_failed_at > 0) {
                 char failed[32], loaded[32];
 
@@ -41,10 +64,9 @@ void agent_status(struct agent *a) {
                                 "; reload failed at %s: running on the configuration of %s", failed,
                                 loaded);
         }
-        /* After a failed poll, what failed: "store unreachable, bundle fresh
-         * until … (no instance role)". */
-        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s%s%s%s%s",
-                          a->n_grants, a->n_grants == 1 ? "" : "s", a->n_sessions,
-                          a->n_sessions == 1 ? "" : "s", next, store, problem ? " (" : "",
-                          problem ? a->fetch_problem : "", problem ? ")" : "", config);
+        (void) sd_notifyf(false, "STATUS=%s%s", line, config);
+        if (host_status_save(a->ctx.config->run_dir, &hs, &err) < 0)
+                agent_log(LOG_WARNING, AGENT_MID_STATUS_WRITE_FAILED,
+                          "cannot write %s/" AGENT_STATUS_FILE ": %s", a->ctx.config->run_dir,
+                          err.message);
 }

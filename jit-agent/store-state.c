@@ -26,55 +26,23 @@ static int64_t refusing_from(const struct jit_config *c, int64_t bundle_exp) {
         return t;
 }
 
-enum store_state store_state_at(const struct jit_config *c, bool have_bundle, int64_t bundle_exp,
-                                unsigned failures, int64_t now, int64_t *ret_change) {
+enum store_freshness store_state_at(const struct jit_config *c, bool have_bundle,
+                                    int64_t bundle_exp, unsigned failures, int64_t now,
+                                    int64_t *ret_change) {
+        struct host_state st = {.serial = have_bundle ? 1 : 0, .bundle_exp = bundle_exp};
+        enum store_freshness f = store_freshness_of(c, &st, failures, now);
+        int64_t t;
+
         *ret_change = 0;
-        if (!have_bundle)
-                return STORE_NONE;
-        if (now < bundle_exp) {
-                *ret_change = bundle_exp;
-                return failures > 0 ? STORE_UNREACHABLE : STORE_FRESH;
-        }
-        if (c->stale_policy == STALE_POLICY_DENY && host_store_is_stale(c, bundle_exp, now))
-                return STORE_STALE_REFUSING;
-        if (c->stale_policy == STALE_POLICY_DENY)
+        if (f == STORE_FRESH || f == STORE_UNREACHABLE)
+                /* fresh while now - clock_skew < exp (store_freshness_of()) */
+                *ret_change = __builtin_add_overflow(bundle_exp, c->clock_skew, &t) ? 0 : t;
+        else if (f == STORE_STALE_ADMITTING && c->stale_policy == STALE_POLICY_DENY)
                 *ret_change = refusing_from(c, bundle_exp);
-        return STORE_STALE_ADMITTING;
+        return f;
 }
 
-void store_state_describe(const struct jit_config *c, enum store_state s, int64_t bundle_exp,
-                          unsigned failures, char *buf, size_t size) {
-        char when[40];
-
-        switch (s) {
-        case STORE_NONE:
-                (void) snprintf(buf, size, "%s",
-                                failures > 0 ? "no bundle yet, store unreachable"
-                                             : "no bundle yet");
-                break;
-        case STORE_FRESH:
-                (void) snprintf(buf, size, "store fresh");
-                break;
-        case STORE_UNREACHABLE:
-                when_utc(bundle_exp, when, sizeof(when));
-                (void) snprintf(buf, size, "store unreachable, bundle fresh until %s", when);
-                break;
-        case STORE_STALE_ADMITTING:
-                if (c->stale_policy == STALE_POLICY_KEEP)
-                        (void) snprintf(buf, size, "store stale, admitting (stale_policy = keep)");
-                else {
-                        when_utc(refusing_from(c, bundle_exp), when, sizeof(when));
-                        (void) snprintf(buf, size, "store stale, admitting until %s", when);
-                }
-                break;
-        default:
-                when_utc(refusing_from(c, bundle_exp), when, sizeof(when));
-                (void) snprintf(buf, size, "store stale, refusing logins since %s", when);
-                break;
-        }
-}
-
-static void store_state_entered(const struct agent *a, enum store_state s, int64_t bundle_exp) {
+static void store_state_entered(const struct agent *a, enum store_freshness s, int64_t bundle_exp) {
         const struct jit_config *c = a->ctx.config;
         char exp[40], refuse[40];
 
@@ -116,31 +84,29 @@ static void store_state_entered(const struct agent *a, enum store_state s, int64
         }
 }
 
-void agent_store_state(struct agent *a, sd_event_time_handler_t on_change, char *buf, size_t size) {
-        struct host_state st;
-        bool have;
+enum store_freshness agent_store_state(struct agent *a, const struct host_state *st,
+                                       sd_event_time_handler_t on_change) {
+        bool have = st && st->serial != 0;
         int64_t change = 0, now = (int64_t) time(NULL);
-        enum store_state s;
+        enum store_freshness s;
 
-        have = host_state_load(a->ctx.config, &st, NULL) >= 0 && st.serial != 0;
-        s = store_state_at(a->ctx.config, have, have ? st.bundle_exp : 0, a->failures, now,
+        s = store_state_at(a->ctx.config, have, have ? st->bundle_exp : 0, a->failures, now,
                            &change);
         if ((int) s != a->store_state) {
                 /* A start on a fresh store is no news; every other entry is. */
                 if (!(a->store_state < 0 && s == STORE_FRESH))
-                        store_state_entered(a, s, have ? st.bundle_exp : 0);
+                        store_state_entered(a, s, have ? st->bundle_exp : 0);
                 a->store_state = (int) s;
         }
-        store_state_describe(a->ctx.config, s, have ? st.bundle_exp : 0, a->failures, buf, size);
-
         if (!a->event)
-                return;
+                return s;
         if (!a->store_timer && sd_event_add_time(a->event, &a->store_timer, CLOCK_REALTIME,
                                                  UINT64_MAX, 1, on_change, a) < 0)
-                return;
+                return s;
         if (change > 0 && change < INT64_MAX / 1000000) {
                 (void) sd_event_source_set_time(a->store_timer, (uint64_t) change * USEC_PER_SEC);
                 (void) sd_event_source_set_enabled(a->store_timer, SD_EVENT_ONESHOT);
         } else
                 (void) sd_event_source_set_enabled(a->store_timer, SD_EVENT_OFF);
+        return s;
 }

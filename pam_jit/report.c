@@ -37,6 +37,7 @@ void decision_log(pam_handle_t *pamh, const struct jit_context *ctx, enum audit_
                 .result = result ? result
                           : d    ? verdict_name(d->verdict)
                                  : "?",
+                .run_dir = ctx && ctx->config ? ctx->config->run_dir : NULL,
         };
 
         (void) pam_get_item(pamh, PAM_SERVICE, &service);

@@ -304,7 +304,8 @@ enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *a
                           &(struct audit_fields){.grant_id = rec->grant,
                                                  .user = rec->user,
                                                  .service = rec->service,
-                                                 .result = "closed"},
+                                                 .result = "closed",
+                                                 .run_dir = config->run_dir},
                           "session %s of %s closed", sid, rec->user);
         return OUTCOME_ALLOW;
 }
