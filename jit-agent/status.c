@@ -9,6 +9,7 @@
 #include "host-state.h"
 #include "host-status.h"
 #include "status.h"
+#include "store-state.h"
 
 /* "14:05:00 UTC", or with the date: "2026-12-04 14:05:00 UTC". */
 static void format_utc(int64_t t, bool date, char *buf, size_t size) {
@@ -20,27 +21,16 @@ static void format_utc(int64_t t, bool date, char *buf, size_t size) {
                 (void) snprintf(buf, size, "?");
 }
 
-/* Past bundle_exp the grants the host holds still end at their second, but
- * no new bundle (no revocation) has come: admins want to know when that
- * starts, once, and when it is over. */
-static void store_freshness_changed(struct agent *a, bool fresh, int64_t bundle_exp) {
-        char when[32];
-
-        if (a->store_stale == !fresh)
-                return;
-        if (!fresh) {
-                format_utc(bundle_exp, true, when, sizeof(when));
-                agent_log(LOG_WARNING, AGENT_MID_STORE_STALE,
-                          "store stale: the bundle held expired at %s and no newer one came; "
-                          "expiry is still enforced",
-                          when);
-        } else if (a->store_stale == 1)
-                agent_log(LOG_NOTICE, AGENT_MID_STORE_FRESH, "store fresh again");
-        a->store_stale = !fresh;
+/* The store's state changes by the clock alone (exp passes): STATUS= and
+ * the journal follow at that second, not at the next poll or reconcile. */
+static int on_store_change(sd_event_source *s, uint64_t usec, void *userdata) {
+        agent_status(userdata);
+        return 0;
 }
 
 /* The STATUS= line and run_dir/agent-status, from one struct host_status
- * (host-status.h): jitctl status reads the file, systemctl shows the line. */
+ * (host-status.h): jitctl status reads the file, systemctl shows the line.
+ * The store's state is logged once when entered (store-state.h). */
 void agent_status(struct agent *a) {
         struct host_status hs = {.pid = getpid(),
                                  .updated = (int64_t) time(NULL),
@@ -51,11 +41,11 @@ void agent_status(struct agent *a) {
                                  .next_expiry = a->next_expiry};
         struct host_state st = {};
         struct jit_error err = {};
-        char line[256];
+        char line[256], config[128] = "";
 
         if (host_state_load(a->ctx.config, &st, NULL) < 0)
                 st = (struct host_state){};
-        hs.store = store_freshness_of(a->ctx.config, &st, a->failures, hs.updated);
+        hs.store = agent_store_state(a, &st, on_store_change);
         hs.serial = st.serial;
         hs.bundle_exp = st.bundle_exp;
         hs.last_fetch = st.last_fetch;
@@ -63,12 +53,18 @@ void agent_status(struct agent *a) {
          * role)". */
         if (a->failures > 0)
                 (void) snprintf(hs.problem, sizeof(hs.problem), "%s", a->fetch_problem);
-        if (st.serial > 0)
-                store_freshness_changed(
-                        a, hs.store != STORE_STALE_ADMITTING && hs.store != STORE_STALE_REFUSING,
-                        st.bundle_exp);
         host_status_line(&hs, line, sizeof(line));
-        (void) sd_notifyf(false, "STATUS=%s", line);
+        /* A reload that failed: the agent runs on its older configuration. */
+        if (a->reload_failed_at > 0) {
+                char failed[32], loaded[32];
+
+                format_utc(a->reload_failed_at, true, failed, sizeof(failed));
+                format_utc(a->config_loaded_at, true, loaded, sizeof(loaded));
+                (void) snprintf(config, sizeof(config),
+                                "; reload failed at %s: running on the configuration of %s", failed,
+                                loaded);
+        }
+        (void) sd_notifyf(false, "STATUS=%s%s", line, config);
         if (host_status_save(a->ctx.config->run_dir, &hs, &err) < 0)
                 agent_log(LOG_WARNING, AGENT_MID_STATUS_WRITE_FAILED,
                           "cannot write %s/" AGENT_STATUS_FILE ": %s", a->ctx.config->run_dir,

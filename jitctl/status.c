@@ -23,7 +23,9 @@
 #include "proc.h"
 #include "session-store.h"
 #include "snapshot.h"
+#include "uid-map.h"
 #include "user-grants.h"
+#include "userdb-records.h"
 
 enum {
         EXIT_STATUS_WARNING = 4,  /* store unreachable or stale but admitting, clock skew */
@@ -93,6 +95,31 @@ static struct json_object *jstr(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
+/* The accounts jit-agent made from grants (create_users): its records in
+ * /run/userdb, each with the uid kept for it in state_dir/uids. Records
+ * that are there with create_users off are listed too: the agent removes
+ * them at its next reconcile. */
+static struct json_object *accounts_list(const struct jit_config *c) {
+        _cleanup_strv_free_ char **names = NULL;
+        struct uid_map m = {};
+        struct json_object *ja = json_object_new_array();
+
+        if (!ja || userdb_records_list(USERDB_DIR, &names, NULL) < 0)
+                return ja;
+        (void) uid_map_load(c->state_dir, &m, NULL);
+        for (char **n = names; n && *n; n++) {
+                struct json_object *o = json_object_new_object();
+                uid_t uid;
+
+                json_object_object_add(o, "user", jstr(*n));
+                if (uid_map_get(&m, *n, &uid) >= 0)
+                        json_object_object_add(o, "uid", json_object_new_int64(uid));
+                json_object_array_add(ja, o);
+        }
+        uid_map_done(&m);
+        return ja;
+}
+
 int verb_status(int argc, char *argv[]) {
         enum { OPT_JSON = 0x100, OPT_NOW };
         static const struct option options[] = {
@@ -106,7 +133,8 @@ int verb_status(int argc, char *argv[]) {
         const char *config_path = JIT_CONFIG_PATH;
         _cleanup_(host_grants_freep) struct host_grants *grants = NULL;
         _cleanup_strv_free_ char **ids = NULL;
-        _cleanup_json_ struct json_object *jo = NULL, *jg = NULL, *js = NULL, *jf = NULL;
+        _cleanup_json_ struct json_object *jo = NULL, *jg = NULL, *js = NULL, *jf = NULL,
+                                          *ju = NULL;
         struct jit_context ctx = {};
         struct host_status hs = {};
         struct host_state st = {};
@@ -242,6 +270,7 @@ int verb_status(int argc, char *argv[]) {
                 json_object_array_add(js, o);
         }
         hs.n_sessions = n_live;
+        ju = accounts_list(ctx.config);
         hs.next_expiry = next;
         for (size_t i = 0; i < ctx.facts.n_facts; i++)
                 json_object_array_add(jf, json_object_new_string(ctx.facts.facts[i]));
@@ -289,6 +318,9 @@ int verb_status(int argc, char *argv[]) {
                 json_object_object_add(jo, "grants", json_object_get(jg));
                 json_object_object_add(jo, "sessions", json_object_get(js));
                 json_object_object_add(jo, "facts", json_object_get(jf));
+                json_object_object_add(jo, "create_users",
+                                       json_object_new_boolean(ctx.config->create_users));
+                json_object_object_add(jo, "accounts", json_object_get(ju));
                 json_object_object_add(jo, "exit", json_object_new_int(rc));
                 printf("%s\n", json_object_to_json_string_ext(jo, JSON_C_TO_STRING_PRETTY |
                                                                           JSON_C_TO_STRING_SPACED));
@@ -363,6 +395,23 @@ int verb_status(int argc, char *argv[]) {
                 printf("  session %-8s %-12s on grant %-20s via %s from %s, ends %s\n",
                        S("session"), S("user"), S("grant"), S("service"), S("rhost"), buf);
 #undef S
+        }
+        if (ctx.config->create_users || json_object_array_length(ju) > 0) {
+                printf("\naccounts from grants%s:\n",
+                       ctx.config->create_users ? "" : " (create_users is off: being removed)");
+                if (json_object_array_length(ju) == 0)
+                        printf("  (none)\n");
+                for (size_t i = 0; i < json_object_array_length(ju); i++) {
+                        struct json_object *o = json_object_array_get_idx(ju, i), *v;
+
+                        printf("  %-12s uid ",
+                               json_object_get_string(
+                                       json_object_object_get_ex(o, "user", &v) ? v : NULL));
+                        if (json_object_object_get_ex(o, "uid", &v))
+                                printf("%" PRId64 "\n", json_object_get_int64(v));
+                        else
+                                printf("unknown (not in state_dir/uids)\n");
+                }
         }
         if (unreadable > 0)
                 printf("\nwarning: %zu user file%s could not be read\n", unreadable,
