@@ -34,8 +34,8 @@
 #define ENDED_KEEP (24 * 3600)
 /* What the forced command prints if pam_jit were not in the account stack:
  * the login still gets nothing (restrict: no pty, no forwarding). */
-#define ENDED_OPTIONS                                                                         \
-        "restrict,command=\"echo 'jit: access refused: no usable grant for this key' >&2; " \
+#define ENDED_OPTIONS                                                                              \
+        "restrict,command=\"echo 'jit: access refused: no usable grant for this key' >&2; "        \
         "exit 1\""
 
 struct key_line {
