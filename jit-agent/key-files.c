@@ -68,6 +68,8 @@ static void on_ended(enum verdict v, const struct grant *g, struct user_keys *k)
 
         if (v != VERDICT_NOT_YET && v != VERDICT_EXPIRED && v != VERDICT_REVOKED)
                 return;
+        if (!g->keys || !g->keys[0])
+                return; /* nothing to serve, nothing to change later */
         if (v != VERDICT_NOT_YET) {
                 if (gone <= k->now)
                         return; /* ended too long ago */
