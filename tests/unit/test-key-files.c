@@ -42,10 +42,14 @@ static void stage_user_keys(const struct test_key *k, const char *user, const ch
         _cleanup_free_ char *sub = test_strdupf("\"%s\"", user), *j = test_strdupf("\"%s\"", jti);
         _cleanup_free_ char *n = test_strdupf("%lld", (long long) nbf);
         _cleanup_free_ char *e = test_strdupf("%lld", (long long) exp);
-        _cleanup_free_ char *tok = test_grant_token(
-                k, NOW,
-                (const struct test_member[]){
-                        {"sub", sub}, {"jti", j}, {"nbf", n}, {"exp", e}, {keys ? "keys" : NULL, keys}, {}});
+        _cleanup_free_ char *tok =
+                test_grant_token(k, NOW,
+                                 (const struct test_member[]){{"sub", sub},
+                                                              {"jti", j},
+                                                              {"nbf", n},
+                                                              {"exp", e},
+                                                              {keys ? "keys" : NULL, keys},
+                                                              {}});
         _cleanup_free_ char *path = test_strdupf("%s/state/users/%s", dir, user);
         _cleanup_free_ char *text =
                 test_strdupf("serial 7\nbundle-exp %lld\ngrant %s\n", (long long) (NOW + 900), tok);
@@ -163,7 +167,8 @@ static void test_schedule(void **state) {
         sync_at(&a, NOW + 1000, true, NULL);
         assert_true(run_file_has("keys/dave", "expiry-time="));
         assert_false(run_file_has("keys-ended/dave", NULL));
-        assert_true(run_file_has("keys-ended/erin", "restrict,command=\"echo 'jit: access refused"));
+        assert_true(
+                run_file_has("keys-ended/erin", "restrict,command=\"echo 'jit: access refused"));
         assert_int_equal(key_schedule_next(&a.keys), NOW + 1100);
 
         sync_at(&a, NOW + 1100, false, "dave");
