@@ -207,9 +207,10 @@ check "start: the agent ran the helper twice, through JIT_FETCH_HELPER: the head
 ARGS=$(head -n1 "$D/calls")
 SHARD_ARGS=$(sed -n 2p "$D/calls")
 OBJ=$(basename "$(ls "$D"/store/objects/*)")
-check "start: the shard's fetch named its digest (--sha256=$OBJ)" grep -qF -- " --sha256=$OBJ" <<<"$SHARD_ARGS"
-check "start: … at objects/ next to the head" grep -qF -- " --url=file://$D/store/objects/$OBJ" <<<"$SHARD_ARGS"
-check "start: … capped at its size" grep -qF -- " --max-size=$(stat -c %s "$D/store/objects/$OBJ")" <<<"$SHARD_ARGS"
+check "start: the shard run named its digest, capped at its size (--object=$OBJ:SIZE)" \
+        grep -qF -- " --object=$OBJ:$(stat -c %s "$D/store/objects/$OBJ")" <<<"$SHARD_ARGS"
+check "start: … under the store the head came from" grep -qF -- " --url=file://$D/store/ " <<<"$SHARD_ARGS"
+check "start: … with a bound on the whole run" grep -qF -- " --run-timeout-usec=" <<<"$SHARD_ARGS"
 check "start: it passed --url=$STORE_URL" grep -qF -- " --url=$STORE_URL" <<<"$ARGS"
 check "start: it passed --max-size=$MAX_SIZE" grep -qF -- " --max-size=$MAX_SIZE" <<<"$ARGS"
 check "start: it passed --timeout-usec=$((FETCH_TIMEOUT * 1000000))" \
