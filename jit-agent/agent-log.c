@@ -98,9 +98,21 @@ void agent_log_internal(int priority, const char *message_id, const struct agent
                 stderr_line(priority, message);
 }
 
+/* The run_dir whose audit sequence the agent's audit entries take their
+ * numbers from (audit-seq.h); set at each context load. */
+static char audit_run_dir[4096];
+
+void agent_audit_set_run_dir(const char *run_dir) {
+        if (!run_dir || strlen(run_dir) >= sizeof(audit_run_dir))
+                audit_run_dir[0] = '\0';
+        else
+                memcpy(audit_run_dir, run_dir, strlen(run_dir) + 1);
+}
+
 void agent_audit(enum audit_event ev, int priority, const struct audit_fields *f, const char *fmt,
                  ...) {
         char message[AGENT_LOG_MESSAGE_MAX];
+        struct audit_fields numbered = f ? *f : (struct audit_fields){};
         va_list ap;
         int r;
 
@@ -108,7 +120,9 @@ void agent_audit(enum audit_event ev, int priority, const struct audit_fields *f
         (void) vsnprintf(message, sizeof(message), fmt, ap);
         va_end(ap);
 
-        r = audit_emit(ev, priority, AGENT_LOG_IDENTIFIER, f, "%s", message);
+        if (!numbered.run_dir && audit_run_dir[0])
+                numbered.run_dir = audit_run_dir;
+        r = audit_emit(ev, priority, AGENT_LOG_IDENTIFIER, &numbered, "%s", message);
         if (r < 0 || !stderr_is_journal())
                 stderr_line(priority, message);
 }

@@ -33,6 +33,8 @@
 #define AGENT_MID_CLOCK_SKEW "094b81252f4b4cf79e88588fd8ecba8d"
 #define AGENT_MID_STORE_STALE "4e5feec5b63c4699ad86dfd4d651de34"
 #define AGENT_MID_STORE_FRESH "b5bf681bb26d4d8698d41061759a0d58"
+#define AGENT_MID_STORE_UNREACHABLE "a41ef99568d44704900a6661903de33d"
+#define AGENT_MID_STORE_REFUSING "2dfa36e4fde448779836c42052d476b0"
 #define AGENT_MID_SUDO_REBOUND "4317ae961817400a89a32ff0de7db1b6"
 #define AGENT_MID_SESSION_OVER "af95a77bd7ac4d6eb3567beeef69adaf"
 #define AGENT_MID_SESSION_RECORD_ERROR "118d18955c814b309771a8f6dc58c6c0"
@@ -47,6 +49,7 @@
 #define AGENT_MID_WARNING_SENT "6972550c6fc349c5bbc51c2495cfd21e"
 #define AGENT_MID_SESSION_RECORD_UNSAFE "0b247d3ed6eb48c4a78f14d3825b646c"
 #define AGENT_MID_ENDING_RESUMED "8bb0c9507b4a43edb69be51357b03d7a"
+#define AGENT_MID_STATUS_WRITE_FAILED "f56c2fd69d5a4d44bdaec56d24ffa352"
 #define AGENT_MID_CLOUD_DETECTED "bc2fce3ea26848b58a6ecc30fd2bf947"
 #define AGENT_MID_CLOUD_FACTS_CHANGED "84ac1e3cbc8d4fd4b5ebe209ab9744de"
 #define AGENT_MID_CLOUD_FACTS_FAILED "7db290f8d27f460aa317e50f4b379a02"
@@ -82,3 +85,7 @@ void agent_log_internal(int priority, const char *message_id, const struct agent
  * the journal. */
 void agent_audit(enum audit_event ev, int priority, const struct audit_fields *f, const char *fmt,
                  ...) _printf_(4, 5);
+
+/* Number the agent's audit entries in run_dir's audit sequence from now on
+ * (agent_load_context() calls it). */
+void agent_audit_set_run_dir(const char *run_dir);

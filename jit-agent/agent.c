@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "agent-log.h"
 #include "agent.h"
 #include "facts-file.h"
 #include "host-facts.h"
@@ -50,6 +51,9 @@ int agent_load_context(struct agent *a, struct jit_error *err) {
                 a->facts_changed = true;
         context_done(&a->ctx);
         a->ctx = ctx;
+        a->config_loaded_at = (int64_t) time(NULL);
+        a->reload_failed_at = 0;
+        agent_audit_set_run_dir(a->ctx.config->run_dir);
         return 0;
 }
 
@@ -76,6 +80,7 @@ void agent_done(struct agent *a) {
         sd_event_source_unref(a->sessions_watch);
         sd_event_source_unref(a->reconcile_soon);
         sd_event_source_unref(a->trim_soon);
+        sd_event_source_unref(a->store_timer);
         a->fetch = fetch_job_cancel(a->fetch);
         a->cloud.job = fetch_job_cancel(a->cloud.job);
         sd_event_source_unref(a->cloud.timer);

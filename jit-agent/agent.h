@@ -132,11 +132,15 @@ struct agent {
 
         /* For STATUS=. */
         size_t n_grants, n_sessions;
-        int64_t next_expiry;
-        int store_stale; /* -1 not known yet, 0 fresh, 1 stale: logged when it changes */
+        int64_t next_expiry;          /* the next end of a grant a session runs on; 0 none */
+        int64_t next_end_scan;        /* the same, while a reconcile looks */
+        int store_state;              /* enum store_state (store-state.h); -1 not known yet */
+        sd_event_source *store_timer; /* CLOCK_REALTIME: the store state's next change */
+        /* A reload that failed: the agent runs on the configuration it had. */
+        int64_t config_loaded_at, reload_failed_at;
 };
 
-#define AGENT_INIT(path) ((struct agent){.config_path = (path), .store_stale = -1})
+#define AGENT_INIT(path) ((struct agent){.config_path = (path), .store_state = -1})
 
 /* Load config, trust store and facts into a fresh context and make it a's;
  * on failure a keeps the context it had (a bad edit must not stop

@@ -64,8 +64,16 @@ static void next_at(int64_t *next, int64_t t, int64_t now) {
                 *next = t;
 }
 
+/* A grant a session runs on ends at end: the timer's next event, and the
+ * "next expiry" of STATUS= (which counts ends only, not warnings or key
+ * file changes). */
+static void end_at(struct agent *a, int64_t *next, int64_t end, int64_t now) {
+        next_at(next, end, now);
+        next_at(&a->next_end_scan, end, now);
+}
+
 /* Is the grant jti of user still usable for scope (and target)? On success
- * *ret_end is its end on this host (exp + clock_skew). */
+ * *ret_end is its end: its exp. */
 static int grant_usable(struct agent *a, const struct host_snapshot *snap, const char *user,
                         const char *jti, unsigned scope, const char *runas, const char *session,
                         int64_t now, bool *ret, int64_t *ret_end, enum verdict *ret_verdict) {
@@ -101,7 +109,7 @@ static int grant_usable(struct agent *a, const struct host_snapshot *snap, const
         if (ret_verdict)
                 *ret_verdict = d.verdict;
         if (*ret)
-                *ret_end = d.grant->exp + a->ctx.config->clock_skew;
+                *ret_end = d.grant->exp;
         return 0;
 }
 
@@ -168,8 +176,8 @@ static void warned_prune(struct agent *a, char *const *live_ids) {
  * are a prefix of it. The user is told once for the last one reached; it and
  * every longer one then count as told: one line, not a burst after a restart
  * or a late reconcile. */
-static void warn_before_end(struct agent *a, const struct session_record *rec, int64_t end,
-                            int64_t now, int64_t *next) {
+static void warn_before_end(struct agent *a, const struct session_record *rec, const char *jti,
+                            const char *target, int64_t end, int64_t now, int64_t *next) {
         const struct jit_config *c = a->ctx.config;
         size_t n = c->n_warn_before < 32 ? c->n_warn_before : 32, reached = 0;
         struct warned *w;
@@ -183,15 +191,20 @@ static void warn_before_end(struct agent *a, const struct session_record *rec, i
                 next_at(next, end - c->warn_before[reached], now);
         if (reached == 0)
                 return;
-        w = warned_get(a, rec->id, rec->grant);
+        w = warned_get(a, rec->id, jti);
         if (!w || (w->mask & (1u << (reached - 1))))
                 return;
         for (size_t k = 0; k < reached; k++)
                 w->mask |= 1u << k;
         format_hms_utc(end, when, sizeof(when));
         format_left(end - now, left, sizeof(left));
-        session_warn(rec->audit_session, "your access ends at %s UTC, %s (grant %s)", when, left,
-                     rec->grant);
+        if (target)
+                session_warn(rec->audit_session,
+                             "your sudo access to %s ends at %s UTC, %s (grant %s)", target, when,
+                             left, jti);
+        else
+                session_warn(rec->audit_session, "your access ends at %s UTC, %s (grant %s)", when,
+                             left, jti);
 }
 
 struct rebind {
@@ -310,8 +323,8 @@ static bool enforce_login(struct agent *a, const struct host_snapshot *snap,
                          &end, &why) < 0)
                 return true; /* cannot tell: leave it, retry at the next event */
         if (ok) {
-                warn_before_end(a, rec, end, now, next);
-                next_at(next, end, now);
+                warn_before_end(a, rec, rec->grant, NULL, end, now, next);
+                end_at(a, next, end, now);
                 return true;
         }
 
@@ -324,7 +337,7 @@ static bool enforce_login(struct agent *a, const struct host_snapshot *snap,
 
                 if (session_record_update(a->ctx.config->run_dir, rec->id, rebind_edit, &b, &err) >=
                     0) {
-                        end = succ.grant->exp + a->ctx.config->clock_skew;
+                        end = succ.grant->exp;
                         format_hms_utc(end, when, sizeof(when));
                         agent_audit(AUDIT_SESSION_EXTENDED, LOG_INFO,
                                     &(struct audit_fields){.grant_id = succ.grant->jti,
@@ -340,7 +353,7 @@ static bool enforce_login(struct agent *a, const struct host_snapshot *snap,
                                     rec->id, rec->user, rec->grant, succ.grant->jti, when);
                         session_warn(rec->audit_session, "access extended until %s UTC by grant %s",
                                      when, succ.grant->jti);
-                        next_at(next, end, now);
+                        end_at(a, next, end, now);
                         return true;
                 }
                 agent_log_fields(
@@ -365,6 +378,7 @@ static bool enforce_elevations(struct agent *a, const struct host_snapshot *snap
                 const char *jti;
                 bool ok = false;
                 int64_t end = 0;
+                char when[16];
                 uid_t uid;
 
                 if (!sp)
@@ -377,7 +391,9 @@ static bool enforce_elevations(struct agent *a, const struct host_snapshot *snap
                                  &ok, &end, NULL) < 0)
                         continue;
                 if (ok) {
-                        next_at(next, end, now);
+                        /* Warned as before a login's end: the elevation ends then. */
+                        warn_before_end(a, rec, jti, target, end, now, next);
+                        end_at(a, next, end, now);
                         continue;
                 }
                 if (grant_successor(snap, rec->user, GRANT_SCOPE_SUDO, target, rec->id, now,
@@ -394,7 +410,12 @@ static bool enforce_elevations(struct agent *a, const struct host_snapshot *snap
                                                                      .grant_id = succ.grant->jti}),
                                          "session %s: sudo to %s re-bound to grant %s", rec->id,
                                          target, succ.grant->jti);
-                        next_at(next, succ.grant->exp + a->ctx.config->clock_skew, now);
+                        /* Never moved without the user knowing when it ends now. */
+                        format_hms_utc(succ.grant->exp, when, sizeof(when));
+                        session_warn(rec->audit_session,
+                                     "your sudo access to %s now rests on grant %s, until %s UTC",
+                                     target, succ.grant->jti, when);
+                        end_at(a, next, succ.grant->exp, now);
                         continue;
                 }
 
@@ -619,6 +640,7 @@ int agent_reconcile(struct agent *a) {
                 }
         }
 
+        a->next_end_scan = INT64_MAX;
         for (size_t i = 0; recs && recs[i]; i++) {
                 if (!enforce_login(a, sp, recs[i], now, &next))
                         continue;
@@ -657,7 +679,7 @@ int agent_reconcile(struct agent *a) {
         }
 
         a->n_sessions = sessions;
-        a->next_expiry = next == INT64_MAX ? 0 : next;
+        a->next_expiry = a->next_end_scan == INT64_MAX ? 0 : a->next_end_scan;
         if (next == INT64_MAX)
                 r = sd_event_source_set_enabled(a->deadline_timer, SD_EVENT_OFF);
         else {

@@ -24,7 +24,7 @@
 
 struct key_line {
         char *key;
-        int64_t end; /* exp + clock_skew of the grant that admits it */
+        int64_t end; /* exp of the grant that admits it */
 };
 
 struct user_keys {
@@ -45,7 +45,7 @@ static void user_keys_done(struct user_keys *k) {
 
 static void on_candidate(enum verdict v, const struct grant *g, void *userdata) {
         struct user_keys *k = userdata;
-        int64_t end = g->exp + k->skew, start = g->nbf - k->skew;
+        int64_t end = g->exp, start = g->nbf - k->skew;
 
         if (v == VERDICT_NOT_YET && start > k->now && start < k->next)
                 k->next = start; /* its keys appear then */

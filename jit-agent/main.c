@@ -21,7 +21,9 @@
 
 #include "agent-log.h"
 #include "agent.h"
+#include "authorized-keys.h"
 #include "bus.h"
+#include "check-config.h"
 #include "cloud-poll.h"
 #include "enforce.h"
 #include "host-state.h"
@@ -85,11 +87,21 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         /* Another trust store may not trust what the old one did. */
         a->applied_sha256[0] = '\0';
         r = agent_load_context(a, &err);
-        if (r < 0)
-                agent_log_fields(
-                        LOG_ERR, AGENT_MID_RELOAD_FAILED, (&(struct agent_log_fields){.error = r}),
-                        "reload failed: %s; keeping the previous configuration", err.message);
-        else {
+        if (r < 0) {
+                char loaded[32];
+                time_t t = (time_t) a->config_loaded_at;
+                struct tm tm;
+
+                a->reload_failed_at = (int64_t) time(NULL);
+                if (!gmtime_r(&t, &tm) ||
+                    strftime(loaded, sizeof(loaded), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
+                        (void) snprintf(loaded, sizeof(loaded), "?");
+                agent_log_fields(LOG_ERR, AGENT_MID_RELOAD_FAILED,
+                                 (&(struct agent_log_fields){.error = r}),
+                                 "reload failed: %s; still running on the configuration loaded "
+                                 "at %s",
+                                 err.message, loaded);
+        } else {
                 agent_log(LOG_INFO, AGENT_MID_RELOADED, "configuration and trust store reloaded");
                 a->keys_dirty = true; /* another trust store or facts: other keys */
         }
@@ -197,10 +209,17 @@ static int agent_startup(struct agent *a, struct jit_error *err) {
 }
 
 static void help(void) {
-        printf("jit-agent [--config PATH]\n\n"
+        printf("jit-agent [--config PATH] [--check-config]\n\n"
                "Fetch the signed grant bundle, end sessions and remove keys the second\n"
                "their grant ends. Normally started by systemd (jit-agent.service).\n\n"
                "  -c, --config PATH   jit.conf to read (default %s)\n"
+               "      --check-config  check jit.conf and the trust store as pam_jit reads\n"
+               "                      them, print the result and exit (1: not valid)\n"
+               "      --is-configured exit 1 when jit.conf names no issuers and no\n"
+               "                      bundle_url (the file as shipped)\n"
+               "      --authorized-keys USER\n"
+               "                      sshd's AuthorizedKeysCommand: print USER's grant keys;\n"
+               "                      none: an audit event \"no grant\"\n"
                "  -h, --help          this text\n"
                "      --version       the version\n",
                JIT_CONFIG_PATH);
@@ -211,10 +230,15 @@ int main(int argc, char *argv[]) {
                 {"config", required_argument, NULL, 'c'},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, 'V'},
+                {"check-config", no_argument, NULL, 'C'},
+                {"is-configured", no_argument, NULL, 'I'},
+                {"authorized-keys", required_argument, NULL, 'K'},
                 {},
         };
         struct agent a = AGENT_INIT(JIT_CONFIG_PATH);
         struct jit_error err = {};
+        bool check = false, configured = false;
+        const char *keys_user = NULL;
         int c, r;
 
         while ((c = getopt_long(argc, argv, "c:h", options, NULL)) >= 0)
@@ -225,6 +249,15 @@ int main(int argc, char *argv[]) {
                 case 'h':
                         help();
                         return EXIT_SUCCESS;
+                case 'C':
+                        check = true;
+                        break;
+                case 'I':
+                        configured = true;
+                        break;
+                case 'K':
+                        keys_user = optarg;
+                        break;
                 case 'V':
                         printf("jit-agent %s\n", PACKAGE_VERSION);
                         return EXIT_SUCCESS;
@@ -235,6 +268,12 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "jit-agent: unexpected argument %s\n", argv[optind]);
                 return 2;
         }
+        if (check)
+                return agent_check_config(a.config_path);
+        if (configured)
+                return agent_is_configured(a.config_path);
+        if (keys_user)
+                return agent_authorized_keys(a.config_path, keys_user);
 
         r = agent_startup(&a, &err);
         if (r < 0) {

@@ -83,6 +83,7 @@ static void fetch_failed(struct agent *a, bool helper_fault, int error, const ch
                          (&(struct agent_log_fields){.error = error}),
                          "store fetch failed (%u in a row): %s; expiry is still enforced",
                          a->failures, what);
+        agent_status(a); /* "unreachable" */
 }
 
 /* The store still serves the head the host holds: only the time of the
@@ -153,10 +154,11 @@ static void pending_apply(struct agent *a) {
         agent_pending_drop(a);
         agent_audit(AUDIT_BUNDLE_ACCEPTED, LOG_INFO,
                     &(struct audit_fields){.host = a->ctx.host, .result = "accepted"},
-                    "head serial %llu accepted: %zu shards of this host's bins, %zu grants for "
-                    "%zu users, %zu revoked, %zu invalid, %zu for other hosts",
-                    (unsigned long long) result.serial, result.n_shards, result.n_grants,
-                    result.n_users, result.n_revoked, result.n_invalid, result.n_other);
+                    "head serial %llu accepted: %zu shard%s of this host's bins, %zu grant%s for "
+                    "%zu user%s, %zu revoked, %zu invalid, %zu for other hosts",
+                    (unsigned long long) result.serial, result.n_shards, PLURAL_S(result.n_shards),
+                    result.n_grants, PLURAL_S(result.n_grants), result.n_users,
+                    PLURAL_S(result.n_users), result.n_revoked, result.n_invalid, result.n_other);
         a->keys_dirty = true;
         (void) agent_reconcile(a);
 }

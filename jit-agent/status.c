@@ -3,10 +3,13 @@
 #include <stdio.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent-log.h"
 #include "host-state.h"
+#include "host-status.h"
 #include "status.h"
+#include "store-state.h"
 
 /* "14:05:00 UTC", or with the date: "2026-12-04 14:05:00 UTC". */
 static void format_utc(int64_t t, bool date, char *buf, size_t size) {
@@ -18,50 +21,52 @@ static void format_utc(int64_t t, bool date, char *buf, size_t size) {
                 (void) snprintf(buf, size, "?");
 }
 
-/* Past bundle_exp the grants the host holds still end at their second, but
- * no new bundle (no revocation) has come: admins want to know when that
- * starts, once, and when it is over. */
-static void store_freshness_changed(struct agent *a, bool fresh, int64_t bundle_exp) {
-        char when[32];
-
-        if (a->store_stale == !fresh)
-                return;
-        if (!fresh) {
-                format_utc(bundle_exp, true, when, sizeof(when));
-                agent_log(LOG_WARNING, AGENT_MID_STORE_STALE,
-                          "store stale: the bundle held expired at %s and no newer one came; "
-                          "expiry is still enforced",
-                          when);
-        } else if (a->store_stale == 1)
-                agent_log(LOG_NOTICE, AGENT_MID_STORE_FRESH, "store fresh again");
-        a->store_stale = !fresh;
+/* The store's state changes by the clock alone (exp passes): STATUS= and
+ * the journal follow at that second, not at the next poll or reconcile. */
+static int on_store_change(sd_event_source *s, uint64_t usec, void *userdata) {
+        agent_status(userdata);
+        return 0;
 }
 
-/* "store fresh", "store stale", "no bundle yet", with ", unreachable" after
- * failed polls. */
-static const char *store_state(struct agent *a) {
-        struct host_state st;
-        bool fresh;
-
-        if (host_state_load(a->ctx.config, &st, NULL) < 0 || st.serial == 0)
-                return a->failures > 0 ? "no bundle yet, store unreachable" : "no bundle yet";
-        fresh = (int64_t) time(NULL) - a->ctx.config->clock_skew < st.bundle_exp;
-        store_freshness_changed(a, fresh, st.bundle_exp);
-        if (a->failures > 0)
-                return fresh ? "store fresh, unreachable" : "store stale, unreachable";
-        return fresh ? "store fresh" : "store stale";
-}
-
+/* The STATUS= line and run_dir/agent-status, from one struct host_status
+ * (host-status.h): jitctl status reads the file, systemctl shows the line.
+ * The store's state is logged once when entered (store-state.h). */
 void agent_status(struct agent *a) {
-        char next[32] = "none";
-        bool problem = a->failures > 0 && a->fetch_problem[0];
+        struct host_status hs = {.pid = getpid(),
+                                 .updated = (int64_t) time(NULL),
+                                 .failures = a->failures,
+                                 .store_skew = a->store_skew,
+                                 .n_grants = a->n_grants,
+                                 .n_sessions = a->n_sessions,
+                                 .next_expiry = a->next_expiry};
+        struct host_state st = {};
+        struct jit_error err = {};
+        char line[256], config[128] = "";
 
-        if (a->next_expiry > 0)
-                format_utc(a->next_expiry, false, next, sizeof(next));
-        /* After a failed poll, what failed: "store fresh, unreachable (no
-         * instance role)". */
-        (void) sd_notifyf(false, "STATUS=%zu grant%s, %zu session%s, next expiry %s, %s%s%s%s",
-                          a->n_grants, a->n_grants == 1 ? "" : "s", a->n_sessions,
-                          a->n_sessions == 1 ? "" : "s", next, store_state(a), problem ? " (" : "",
-                          problem ? a->fetch_problem : "", problem ? ")" : "");
+        if (host_state_load(a->ctx.config, &st, NULL) < 0)
+                st = (struct host_state){};
+        hs.store = agent_store_state(a, &st, on_store_change);
+        hs.serial = st.serial;
+        hs.bundle_exp = st.bundle_exp;
+        hs.last_fetch = st.last_fetch;
+        /* After a failed poll, what failed: "store unreachable (no instance
+         * role)". */
+        if (a->failures > 0)
+                (void) snprintf(hs.problem, sizeof(hs.problem), "%s", a->fetch_problem);
+        host_status_line(&hs, line, sizeof(line));
+        /* A reload that failed: the agent runs on its older configuration. */
+        if (a->reload_failed_at > 0) {
+                char failed[32], loaded[32];
+
+                format_utc(a->reload_failed_at, true, failed, sizeof(failed));
+                format_utc(a->config_loaded_at, true, loaded, sizeof(loaded));
+                (void) snprintf(config, sizeof(config),
+                                "; reload failed at %s: running on the configuration of %s", failed,
+                                loaded);
+        }
+        (void) sd_notifyf(false, "STATUS=%s%s", line, config);
+        if (host_status_save(a->ctx.config->run_dir, &hs, &err) < 0)
+                agent_log(LOG_WARNING, AGENT_MID_STATUS_WRITE_FAILED,
+                          "cannot write %s/" AGENT_STATUS_FILE ": %s", a->ctx.config->run_dir,
+                          err.message);
 }

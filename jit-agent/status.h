@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-/* The agent's STATUS= line for systemctl status (status.c), and the store's
- * freshness: becoming stale, and fresh again, is an event of its own. */
+/* The agent's STATUS= line for systemctl status (status.c): the counts of
+ * the last reconcile, the store's state (store-state.h), and a reload that
+ * failed (the agent then runs on its older configuration). */
 
 #include "agent.h"
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 
 #include <curl/curl.h>
 #include <openssl/crypto.h>
@@ -66,6 +67,7 @@ struct fetcher {
         char sha_want[65];
         char *etag;
         char *location; /* of the last response, to name a refused redirect */
+        bool ca_file;   /* a CA file was named: the system bundle is not used */
         int64_t server_date;
         char errbuf[CURL_ERROR_SIZE];
         /* With credentials attached (auth): the refusal's details. */
@@ -355,6 +357,23 @@ static void url_scheme(const char *url, char *buf, size_t size) {
         curl_url_cleanup(u);
 }
 
+/* Without ca_file, curl trusts the system's CA bundle; on a minimal host
+ * that file is missing (no ca-certificates package), and every store's
+ * certificate "fails verification": say what to install. */
+static const char *ca_bundle_hint(struct fetcher *f) {
+        char *path = NULL;
+        struct stat st;
+
+        if (f->ca_file)
+                return "";
+        if (curl_easy_getinfo(f->easy, CURLINFO_CAINFO, &path) != CURLE_OK || !path)
+                return "";
+        if (stat(path, &st) == 0 && st.st_size > 0)
+                return "";
+        return " (the system's CA bundle is missing: install ca-certificates, or name the "
+               "store's CA with ca_file in jit.conf)";
+}
+
 static int map_curl_error(struct fetcher *f, CURLcode c, char *msg, size_t size) {
         const char *detail = f->errbuf[0] ? f->errbuf : curl_easy_strerror(c);
 
@@ -425,7 +444,7 @@ static int map_curl_error(struct fetcher *f, CURLcode c, char *msg, size_t size)
         case CURLE_SSL_ENGINE_SETFAILED:
         case CURLE_SSL_ENGINE_INITFAILED:
         case CURLE_USE_SSL_FAILED:
-                (void) snprintf(msg, size, "TLS: %s", detail);
+                (void) snprintf(msg, size, "TLS: %s%s", detail, ca_bundle_hint(f));
                 return -EPERM;
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
@@ -650,6 +669,7 @@ static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
         SETOPT(e, CURLOPT_SSLVERSION, (long) CURL_SSLVERSION_TLSv1_2);
         SETOPT(e, CURLOPT_SSL_VERIFYPEER, 1L);
         SETOPT(e, CURLOPT_SSL_VERIFYHOST, 2L);
+        f->ca_file = o->ca_file != NULL;
         if (o->ca_file)
                 SETOPT(e, CURLOPT_CAINFO, o->ca_file);
         if (o->client_cert) {

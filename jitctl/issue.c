@@ -39,7 +39,7 @@ static void help(void) {
                "  --bind session        the first login session using the grant owns it\n"
                "  --jti ID              grant id (default: a random UUID)\n"
                "  --now EPOCH           issue as if at this time (for tests)\n"
-               "  --out FILE            also write the token to FILE (mode 0644)\n"
+               "  --out FILE            write the token to FILE (mode 0644) instead of stdout\n"
                "  -h, --help            show this help\n\n" EXIT_CODES_HELP);
 }
 
@@ -361,6 +361,10 @@ int verb_issue(int argc, char *argv[]) {
                         ctl_file_error(out, &err);
                         return EXIT_SYSTEM;
                 }
+                /* The token works as a password (pam_jit's prompt): with --out
+                 * it goes to the file only, never to a terminal or a log. */
+                printf("%s: grant %s written\n", out, jti);
+                return EXIT_OK;
         }
         printf("%s\n", token);
         return EXIT_OK;

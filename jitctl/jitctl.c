@@ -15,8 +15,11 @@ static const struct verb {
         {"publish", verb_publish, "write a store folder's shards and its signed head"},
         {"store", verb_store, "plan: which objects of a store each host of a list fetches"},
         {"revoke", verb_revoke, "revoke a grant by its id (takes effect at the next publish)"},
-        {"facts", verb_facts, "show this host's facts, their sources and the cloud facts' age"},
+        {"audit", verb_audit,
+         "the journal's audit entries: who got in, what was denied, what ended"},
+        {"status", verb_status, "this host's enforcement: agent, store, grants, sessions, expiry"},
         {"verify", verb_verify, "check a grant or a store head and explain the result"},
+        {"facts", verb_facts, "show this host's facts, their sources and the cloud facts' age"},
         {"pam", verb_pam, "wire pam_jit.so into the sshd and sudo PAM stacks, or take it out"},
 };
 

@@ -22,6 +22,8 @@ int verb_issue(int argc, char *argv[]);
 int verb_publish(int argc, char *argv[]);
 int verb_revoke(int argc, char *argv[]);
 int verb_verify(int argc, char *argv[]);
+int verb_audit(int argc, char *argv[]);
+int verb_status(int argc, char *argv[]);
 int verb_facts(int argc, char *argv[]);
 int verb_store(int argc, char *argv[]);
 

@@ -547,10 +547,10 @@ int verb_publish(int argc, char *argv[]) {
                 goto finish;
 
         format_utc(now + head_ttl, (now + head_ttl) / 86400 == now / 86400, until, sizeof(until));
-        printf("head serial %" PRIu64 ": %zu grants in %zu shards (%zu new), %zu bytes, %zu "
+        printf("head serial %" PRIu64 ": %zu grant%s in %zu shard%s (%zu new), %zu bytes, %zu "
                "revoked, %zu expired dropped, %zu invalid skipped, fresh until %s\n",
-               serial, n.grants, build.n_shards, n.written, head_bytes, n.revoked, n.expired,
-               n.invalid, until);
+               serial, n.grants, PLURAL_S(n.grants), build.n_shards, PLURAL_S(build.n_shards),
+               n.written, head_bytes, n.revoked, n.expired, n.invalid, until);
         if (n.revoked_kept > 0)
                 printf("(%zu revoked grant%s kept, so hosts can say it was revoked)\n",
                        n.revoked_kept, n.revoked_kept == 1 ? "" : "s");

@@ -27,7 +27,7 @@ static void help(void) {
                "                        clock_skew from FILE; the flags below override it\n"
                "  --iss ISS             trusted issuer (repeatable; replaces the config's)\n"
                "  --max-ttl DURATION    longest grant accepted (exp - nbf)\n"
-               "  --clock-skew DURATION leeway on nbf and exp\n"
+               "  --clock-skew DURATION leeway on nbf and iat (a grant ends at its exp)\n"
                "  --fact KEY=VALUE      a fact of the host to match aud against (repeatable)\n"
                "  --facts-file FILE     facts as key=value lines (like /run/jit/facts)\n"
                "  --now EPOCH           verify as if at this time\n"

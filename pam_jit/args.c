@@ -7,6 +7,31 @@
 #include "args.h"
 #include "jit-conf.h"
 #include "macro.h"
+#include "parse.h"
+
+/* exempt=a,b: user names (the rules of exempt_users), none twice. */
+static bool exempt_list_is_valid(const char *v) {
+        size_t n = 0;
+
+        if (!*v)
+                return false;
+        for (const char *p = v;; n++) {
+                size_t k = strcspn(p, ",");
+
+                if (n >= PAM_JIT_EXEMPT_ARGS_MAX || !user_name_is_valid(p, k))
+                        return false;
+                for (const char *q = v; q < p;) {
+                        size_t m = strcspn(q, ",");
+
+                        if (m == k && strncmp(q, p, k) == 0)
+                                return false;
+                        q += m + 1;
+                }
+                if (!p[k])
+                        return true;
+                p += k + 1;
+        }
+}
 
 static bool service_is_sudo(const char *service) {
         return service && (streq(service, "sudo") || streq(service, "sudo-i"));
@@ -26,6 +51,11 @@ int args_parse(pam_handle_t *pamh, int argc, const char **argv, struct pam_jit_a
                         ret->prompt = true;
                 else if (strncmp(a, "config=", 7) == 0 && a[7] == '/')
                         ret->config = a + 7;
+                else if (strncmp(a, "exempt=", 7) == 0 && exempt_list_is_valid(a + 7))
+                        ret->exempt_users = a + 7;
+                else if (strncmp(a, "exempt_group=", 13) == 0 &&
+                         user_name_is_valid(a + 13, strlen(a + 13)))
+                        ret->exempt_group = a + 13;
                 else if (streq(a, "mode=ssh") || streq(a, "mode=sudo")) {
                         ret->mode = streq(a, "mode=sudo") ? PAM_JIT_MODE_SUDO : PAM_JIT_MODE_SSH;
                         mode_set = true;

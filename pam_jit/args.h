@@ -13,8 +13,15 @@ struct pam_jit_args {
         bool debug;
         bool prompt;
         const char *config; /* points into argv or a constant */
+        /* Break-glass known from the PAM line itself (exempt=a,b and
+         * exempt_group=g, written by jitctl pam enable from jit.conf), so
+         * no file pam_jit reads can take it away (break-glass.c). */
+        const char *exempt_users; /* comma-separated, points into argv */
+        const char *exempt_group;
         enum pam_jit_mode mode;
 };
+
+#define PAM_JIT_EXEMPT_ARGS_MAX 32 /* names in exempt= */
 
 /* Parse the module arguments. An unknown or malformed argument is logged
  * and returns -EINVAL: a typo in a PAM stack must not weaken it. */

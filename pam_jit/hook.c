@@ -6,6 +6,7 @@
 #include <security/pam_ext.h>
 #include <syslog.h>
 
+#include "break-glass.h"
 #include "hooks.h"
 #include "messages.h"
 
@@ -49,6 +50,11 @@ bool hook_begin(pam_handle_t *pamh, const struct pam_jit_args *args, bool accoun
                 return false;
         }
 
+        /* The PAM line's exempt list first: nothing below can lock it out. */
+        if (break_glass_admit(pamh, args, account, s->user)) {
+                *ret = OUTCOME_ALLOW;
+                return false;
+        }
         r = context_load(args->config, ctx, &err);
         if (r < 0) {
                 pam_syslog(pamh, LOG_ERR, "%s", err.message);

@@ -11,8 +11,8 @@
 #include "access.h"
 #include "args.h"
 
-/* "14:05" in UTC, into buf. */
-void format_hhmm_utc(int64_t t, char *buf, size_t size);
+/* "14:05:00" in UTC, into buf: the second a grant ends, as everywhere. */
+void format_hms_utc(int64_t t, char *buf, size_t size);
 
 /* Tell the user why access is refused (PAM_ERROR_MSG). */
 void message_denied(pam_handle_t *pamh, enum pam_jit_mode mode, const char *user, const char *runas,

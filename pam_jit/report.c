@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Every decision is told twice: a pam_syslog line for the host's log, and a
- * journald audit event with the JIT_* fields for the fleet's. */
+/* Every decision is told once: a journald audit event with the JIT_* fields
+ * (journald hands it to syslog too), or, where journald does not answer, a
+ * pam_syslog line. */
 
 #include <security/pam_ext.h>
 
@@ -36,15 +37,20 @@ void decision_log(pam_handle_t *pamh, const struct jit_context *ctx, enum audit_
                 .result = result ? result
                           : d    ? verdict_name(d->verdict)
                                  : "?",
+                .run_dir = ctx && ctx->config ? ctx->config->run_dir : NULL,
         };
 
         (void) pam_get_item(pamh, PAM_SERVICE, &service);
         f.service = service;
+        /* One entry per decision: the audit event where journald runs
+         * (which forwards it to syslog where one is configured), else the
+         * syslog line; never both, in two wordings. */
+        if (audit_emit(ev, priority, "pam_jit", &f, "%s %s: %s%s%s%s", what, user, f.result,
+                       g ? " (grant " : "", g ? g->jti : "", g ? ")" : "") >= 0)
+                return;
         if (g)
                 pam_syslog(pamh, priority, "%s %s: %s (grant %s, ticket %s, approved by %s)", what,
                            user, f.result, g->jti, strempty(g->ticket), strempty(g->approver));
         else
                 pam_syslog(pamh, priority, "%s %s: %s", what, user, f.result);
-        (void) audit_emit(ev, priority, "pam_jit", &f, "%s %s: %s%s%s%s", what, user, f.result,
-                          g ? " (grant " : "", g ? g->jti : "", g ? ")" : "");
 }

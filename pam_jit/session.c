@@ -7,22 +7,31 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "break-glass.h"
 #include "hooks.h"
 #include "identity.h"
 #include "jit-limits.h"
 #include "messages.h"
+#include "parse.h"
 #include "proc.h"
 #include "session-store.h"
 
-/* JIT_GRANT_ID, JIT_GRANT_EXPIRES, JIT_GRANT_REASON for the session's
- * processes (sshd and sudo pass the PAM environment on). */
+/* JIT_GRANT_ID, JIT_GRANT_EXPIRES (UTC, ISO 8601), JIT_GRANT_EXPIRES_EPOCH,
+ * JIT_GRANT_REASON for the session's processes (sshd and sudo pass the PAM
+ * environment on). */
 static int export_grant(pam_handle_t *pamh, const struct grant *g) {
-        char buf[64 + JIT_REASON_TEXT_MAX];
+        char buf[64 + JIT_REASON_TEXT_MAX], iso[ISO8601_UTC_LEN + 1];
 
         (void) snprintf(buf, sizeof(buf), "JIT_GRANT_ID=%s", g->jti);
         if (pam_putenv(pamh, buf) != PAM_SUCCESS)
                 return -ENOMEM;
-        (void) snprintf(buf, sizeof(buf), "JIT_GRANT_EXPIRES=%" PRId64, g->exp);
+        /* ISO 8601 for people and date(1); the seconds for scripts. */
+        if (!format_iso8601_utc(g->exp, iso))
+                return -ERANGE;
+        (void) snprintf(buf, sizeof(buf), "JIT_GRANT_EXPIRES=%s", iso);
+        if (pam_putenv(pamh, buf) != PAM_SUCCESS)
+                return -ENOMEM;
+        (void) snprintf(buf, sizeof(buf), "JIT_GRANT_EXPIRES_EPOCH=%" PRId64, g->exp);
         if (pam_putenv(pamh, buf) != PAM_SUCCESS)
                 return -ENOMEM;
         (void) snprintf(buf, sizeof(buf), "JIT_GRANT_REASON=%s", strempty(g->reason));
@@ -247,10 +256,13 @@ enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *a
         _cleanup_(config_freep) struct jit_config *config = NULL;
         char sid[JIT_SESSION_ID_MAX + 1];
         struct jit_error err = {};
+        const void *user = NULL;
         size_t left = 0;
 
         if (args->mode == PAM_JIT_MODE_SUDO)
                 return OUTCOME_ALLOW; /* the elevation ends with the login session */
+        if (pam_get_item(pamh, PAM_USER, &user) == PAM_SUCCESS && break_glass_listed(args, user))
+                return OUTCOME_ALLOW; /* nothing was recorded */
         if (session_id_of_pid(0, sid, sizeof(sid)) < 0)
                 return OUTCOME_ALLOW;
         if (config_load(args->config, 0, &config, &err) < 0) {
@@ -292,7 +304,8 @@ enum outcome session_close_hook(pam_handle_t *pamh, const struct pam_jit_args *a
                           &(struct audit_fields){.grant_id = rec->grant,
                                                  .user = rec->user,
                                                  .service = rec->service,
-                                                 .result = "closed"},
+                                                 .result = "closed",
+                                                 .run_dir = config->run_dir},
                           "session %s of %s closed", sid, rec->user);
         return OUTCOME_ALLOW;
 }

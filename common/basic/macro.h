@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+/* "1 grant", "2 grants": the "s" a count needs. */
+#define PLURAL_S(n) ((n) == 1 ? "" : "s")
 
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))

@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "jit-limits.h"
 #include "macro.h"
@@ -255,5 +256,30 @@ bool parse_time_strict(const char *s, size_t len, int64_t *ret) {
         if (!parse_uint_strict(s, len, (uint64_t) JIT_TIME_MAX, &v))
                 return false;
         *ret = (int64_t) v;
+        return true;
+}
+
+bool format_iso8601_utc(int64_t t, char buf[ISO8601_UTC_LEN + 1]) {
+        time_t tt = (time_t) t;
+        struct tm tm;
+
+        buf[0] = '\0';
+        return gmtime_r(&tt, &tm) && tm.tm_year + 1900 <= 9999 && tm.tm_year + 1900 >= 0 &&
+               strftime(buf, ISO8601_UTC_LEN + 1, "%Y-%m-%dT%H:%M:%SZ", &tm) == ISO8601_UTC_LEN;
+}
+
+bool parse_time_annotated(const char *s, size_t len, int64_t *ret) {
+        const char *sp = memchr(s, ' ', len);
+        char iso[ISO8601_UTC_LEN + 1];
+        int64_t t;
+
+        if (!sp)
+                return parse_time_strict(s, len, ret);
+        if (!parse_time_strict(s, (size_t) (sp - s), &t))
+                return false;
+        if (len - (size_t) (sp - s) - 1 != ISO8601_UTC_LEN || !format_iso8601_utc(t, iso) ||
+            memcmp(sp + 1, iso, ISO8601_UTC_LEN) != 0)
+                return false;
+        *ret = t;
         return true;
 }

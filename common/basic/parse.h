@@ -30,3 +30,13 @@ bool ssh_public_key_is_valid(const char *s, size_t len);
 /* parse_uint_strict() for a time in seconds since the epoch, at most
  * JIT_TIME_MAX. */
 bool parse_time_strict(const char *s, size_t len, int64_t *ret);
+
+/* "2026-12-04T14:05:00Z": t in UTC, ISO 8601, into buf (ISO8601_UTC_LEN
+ * + 1 bytes); false when t is out of gmtime's range. */
+#define ISO8601_UTC_LEN 20
+bool format_iso8601_utc(int64_t t, char buf[ISO8601_UTC_LEN + 1]);
+
+/* A time written for machines and people alike: "1733321100" or
+ * "1733321100 2026-12-04T14:05:00Z", the second part (when present) exactly
+ * the first in UTC. */
+bool parse_time_annotated(const char *s, size_t len, int64_t *ret);

@@ -40,13 +40,24 @@ struct audit_fields {
         const char *ticket;
         const char *approver;
         const char *result; /* "allowed", "denied", … */
+        /* Numbering: the entry takes the next number of run_dir/audit-seq
+         * (audit-seq.h) as JIT_SEQ and JIT_SEQ_ID; NULL, or numbering that
+         * fails, sends it without them and with JIT_SEQ_ERROR (the decision
+         * stands either way). */
+        const char *run_dir;
 };
 
 /* The 32-hex-digit MESSAGE_ID of an event kind. */
 const char *audit_message_id(enum audit_event ev);
+/* Its short name ("login-allowed", "session-ended", …), as jitctl audit
+ * shows and filters it. */
+const char *audit_event_name(enum audit_event ev);
+/* The kind of a MESSAGE_ID; -ENOENT when it is none of ours. */
+int audit_event_from_message_id(const char *id);
 
 /* Send one entry: MESSAGE, MESSAGE_ID, PRIORITY, SYSLOG_IDENTIFIER
- * (identifier, e.g. "pam_jit"), and each non-NULL JIT_* field. Returns 0 or
+ * (identifier, e.g. "pam_jit"), each non-NULL JIT_* field, and its number
+ * (JIT_SEQ_ID, JIT_SEQ). Returns 0 or
  * a negative errno from journald; never blocks for long. */
 int audit_emit(enum audit_event ev, int priority, const char *identifier,
                const struct audit_fields *f, const char *fmt, ...) _printf_(5, 6);

@@ -64,16 +64,16 @@ int host_state_parse(const char *text, size_t len, struct host_state *ret, struc
                                 memcpy(s.bundle_sha256, l.value, 64);
                 } else if (kv_is(&l, "bundle-iat")) {
                         bit = SEEN_IAT;
-                        ok = parse_time_strict(l.value, l.value_len, &s.bundle_iat);
+                        ok = parse_time_annotated(l.value, l.value_len, &s.bundle_iat);
                 } else if (kv_is(&l, "bundle-exp")) {
                         bit = SEEN_EXP;
-                        ok = parse_time_strict(l.value, l.value_len, &s.bundle_exp);
+                        ok = parse_time_annotated(l.value, l.value_len, &s.bundle_exp);
                 } else if (kv_is(&l, "accepted")) {
                         bit = SEEN_ACCEPTED;
-                        ok = parse_time_strict(l.value, l.value_len, &s.accepted);
+                        ok = parse_time_annotated(l.value, l.value_len, &s.accepted);
                 } else if (kv_is(&l, "last-fetch")) {
                         bit = SEEN_FETCH;
-                        ok = parse_time_strict(l.value, l.value_len, &s.last_fetch);
+                        ok = parse_time_annotated(l.value, l.value_len, &s.last_fetch);
                 } else
                         return kv_unknown(&l, err);
                 if (seen & bit)
@@ -108,11 +108,22 @@ int host_state_format(const struct host_state *s, char **ret) {
         /* An empty digest (no bundle yet) is left out: parse defaults it. */
         if (sha_len != 0)
                 (void) snprintf(sha, sizeof(sha), "bundle-sha256 %s\n", s->bundle_sha256);
-        if (asprintf(&text,
-                     "serial %" PRIu64 "\n%sbundle-iat %" PRId64 "\nbundle-exp %" PRId64
-                     "\naccepted %" PRId64 "\nlast-fetch %" PRId64 "\n",
-                     s->serial, sha, s->bundle_iat, s->bundle_exp, s->accepted, s->last_fetch) < 0)
-                return -ENOMEM;
+        /* Each time in seconds for the programs, then in UTC for a person
+         * reading the file (parse_time_annotated()). */
+        {
+                char iso[4][ISO8601_UTC_LEN + 1];
+                const int64_t t[] = {s->bundle_iat, s->bundle_exp, s->accepted, s->last_fetch};
+
+                for (size_t i = 0; i < ELEMENTSOF(t); i++)
+                        if (!format_iso8601_utc(t[i], iso[i]))
+                                return -EINVAL;
+                if (asprintf(&text,
+                             "serial %" PRIu64 "\n%sbundle-iat %" PRId64 " %s\nbundle-exp %" PRId64
+                             " %s\naccepted %" PRId64 " %s\nlast-fetch %" PRId64 " %s\n",
+                             s->serial, sha, t[0], iso[0], t[1], iso[1], t[2], iso[2], t[3],
+                             iso[3]) < 0)
+                        return -ENOMEM;
+        }
         *ret = text;
         return 0;
 }

@@ -82,7 +82,7 @@ int config_new(struct jit_config **ret) {
         c->allow_http = false;
         c->stale_after = 1 * HOUR;
         c->stale_policy = STALE_POLICY_DENY;
-        c->on_sudo_expiry = ON_SUDO_EXPIRY_SESSION;
+        c->on_sudo_expiry = ON_SUDO_EXPIRY_ELEVATED;
         c->kill_grace = 5;
         c->create_users = false;
         c->user_uid_range.min = JIT_USER_UID_MIN_DEFAULT;

@@ -283,7 +283,11 @@ int grant_check_time(const struct grant *g, const struct grant_policy *policy, i
                 return jit_error_set(err, EINVAL, JIT_REASON_NOT_YET_VALID,
                                      "grant %s is not valid for another %lld s", g->jti,
                                      (long long) (g->nbf - now));
-        if (now - skew >= g->exp)
+        /* The leeway covers clocks that differ at the start only: an
+         * issuer whose clock runs ahead must not make a fresh grant "not yet
+         * valid". A grant ends at its exp, to the second, everywhere
+         * (docs/decisions.md, "A grant ends at its exp"). */
+        if (now >= g->exp)
                 return jit_error_set(err, EINVAL, JIT_REASON_EXPIRED, "grant %s expired %lld s ago",
                                      g->jti, (long long) (now - g->exp));
         return 0;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,7 +167,15 @@ int backup_save(const struct wiring *w, const struct change *c) {
         r = mkdir_under_root(w, PAM_BACKUP_DIR, 0700);
         if (r < 0)
                 return r;
-        return write_lines(path, &c->old, 0600);
+        r = write_lines(path, &c->old, 0600);
+        if (r < 0)
+                return r;
+        /* The copy keeps the original's times, for disable to give them back
+         * (integrity monitors compare them too). */
+        if (lstat(c->path, &st) >= 0)
+                (void) utimensat(AT_FDCWD, path, (const struct timespec[2]){st.st_atim, st.st_mtim},
+                                 AT_SYMLINK_NOFOLLOW);
+        return 0;
 }
 
 static void diff_labels(const struct change *c, char **ret_a, char **ret_b) {
@@ -229,8 +238,15 @@ int backup_compare(const struct wiring *w, const struct change *c) {
         if (r < 0)
                 return r;
         if (lines_eq(&b, &c->new)) {
+                struct stat st;
+
                 if (w->dry_run)
                         return 0;
+                /* Byte for byte the original again: its times too. */
+                if (lstat(path, &st) >= 0)
+                        (void) utimensat(AT_FDCWD, c->path,
+                                         (const struct timespec[2]){st.st_atim, st.st_mtim},
+                                         AT_SYMLINK_NOFOLLOW);
                 if (unlink(path) < 0)
                         ctl_warning("%s: cannot remove: %m", path);
                 else

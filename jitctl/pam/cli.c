@@ -14,11 +14,13 @@
 
 #include "apply.h"
 #include "cli.h"
+#include "exempt.h"
 #include "jitctl.h"
 #include "plan.h"
 #include "preconditions.h"
 #include "sshd.h"
 #include "stack.h"
+#include "sudoers.h"
 
 enum {
         SERVICE_SSHD = 1 << 0,
@@ -213,8 +215,12 @@ static void help(void) {
                "for sshd writes " SSHD_DROPIN " with\n"
                "  AuthorizedKeysFile RUN_DIR/keys/%%u .ssh/authorized_keys\n"
                "Each file is saved first to " PAM_BACKUP_DIR "/ (once). It refuses unless the\n"
-               "trust store loads, issuers are set, exempt_users or exempt_group gives a\n"
-               "break-glass path, and jit-agent has accepted a bundle that is not stale.\n\n"
+               "trust store loads, issuers are set, each user of exempt_users (and\n"
+               "exempt_group) exists, and jit-agent has accepted a bundle that is not stale;\n"
+               "no exempt user at all is a warning. exempt_users and exempt_group are also\n"
+               "written onto the lines (exempt=USER,… exempt_group=GROUP), where pam_jit.so\n"
+               "reads them before any file, so a broken jit.conf or trust store cannot lock\n"
+               "break-glass out: after changing them, run disable and enable again.\n\n"
                "disable removes exactly what enable added (all services by default); status\n"
                "shows what is wired.\n\n"
                "Options:\n"
@@ -334,7 +340,7 @@ static int root_normalize(const char *arg, char **ret) {
 
 static int pam_enable(int argc, char *argv[]) {
         _cleanup_(config_freep) struct jit_config *c = NULL;
-        _cleanup_free_ char *root = NULL, *args = NULL;
+        _cleanup_free_ char *root = NULL, *args = NULL, *exempt = NULL;
         struct pam_args a = {.now = (int64_t) time(NULL)};
         struct change changes[CHANGES_MAX] = {};
         struct wiring w = {};
@@ -359,13 +365,18 @@ static int pam_enable(int argc, char *argv[]) {
         if (root_normalize(a.root, &root) < 0)
                 return EXIT_USAGE;
         w = (struct wiring){.root = root, .dry_run = a.dry_run};
-        if (a.config && !streq(a.config, JIT_CONFIG_PATH) &&
-            asprintf(&args, " config=%s", a.config) < 0)
-                return EXIT_SYSTEM;
-
         r = enable_preconditions(&w, a.config, a.force, a.now, &c);
         if (r < 0) {
                 wiring_fail(&w, r);
+                goto finish;
+        }
+        /* The break-glass list goes onto the line itself (exempt.h). */
+        if (exempt_args(c, &exempt) < 0 ||
+            asprintf(&args, "%s%s%s",
+                     a.config && !streq(a.config, JIT_CONFIG_PATH) ? " config=" : "",
+                     a.config && !streq(a.config, JIT_CONFIG_PATH) ? a.config : "", exempt) < 0) {
+                args = NULL;
+                w.system_error = true;
                 goto finish;
         }
 
@@ -517,6 +528,10 @@ static int pam_disable(int argc, char *argv[]) {
         }
         if (a.dry_run && n_changed == 0)
                 fprintf(stderr, "jitctl: not enabled; nothing would change\n");
+        /* The open door a rollback can leave: sudoers rules that only
+         * pam_jit held back. */
+        if (a.services & SERVICE_SUDO)
+                (void) sudoers_warn_nopasswd(&w);
         if (foreign > 0) {
                 ctl_error("pam disable: %u %s jitctl did not add remain%s; remove by hand", foreign,
                           foreign == 1 ? "entry" : "entries", foreign == 1 ? "s" : "");

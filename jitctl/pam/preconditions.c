@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "exempt.h"
 #include "fileio.h"
 #include "host-state.h"
 #include "jit-conf.h"
@@ -67,13 +68,9 @@ int enable_preconditions(struct wiring *w, const char *config, bool force, int64
                           conf);
                 w->refused = true;
         }
-        if (strv_length(c->exempt_users) == 0 && !c->exempt_group) {
-                ctl_error("pam enable: refused: no break-glass path: set exempt_users or "
-                          "exempt_group in %s first, or a broken trust store or agent locks "
-                          "root out of ssh and sudo",
-                          conf);
-                w->refused = true;
-        }
+        r = exempt_check(w, c);
+        if (r < 0)
+                return r;
 
         /* Paths in the config are host paths: read the state under the root. */
         state_dir = root_path(w, c->state_dir);

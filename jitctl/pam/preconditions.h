@@ -2,8 +2,8 @@
 #pragma once
 
 /* The checks without which jitctl pam enable would lock people out: the
- * configuration and trust store load, issuers are set, there is a
- * break-glass path, and jit-agent has accepted a bundle that is not stale
+ * configuration and trust store load, issuers are set, each exempt user
+ * exists (exempt.h), and jit-agent has accepted a bundle that is not stale
  * (force turns only this last refusal into a warning). */
 
 #include <stdbool.h>

@@ -21,10 +21,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -493,12 +495,50 @@ static void test_untrusted_ca(void **state) {
         fetch(&opts, &o);
         assert_int_equal(o.error, -EPERM);
         assert_non_null(strstr(o.message, "TLS"));
+        /* The system's CA bundle is there (CI installs ca-certificates):
+         * no hint about installing it. */
+        assert_null(strstr(o.message, "install ca-certificates"));
         outcome_done(&o);
 
         opts.ca_file = other;
         fetch(&opts, &o);
         assert_int_equal(o.error, -EPERM);
         outcome_done(&o);
+}
+
+/* A host without the system's CA bundle (no ca-certificates package): the
+ * TLS error says what to install. The bundle is hidden by an empty file
+ * bind-mounted over it in a child's private mount namespace. */
+static void test_no_system_ca_bundle(void **state) {
+        _cleanup_free_ char *url = https_url(env.https_port, "/bundle.json");
+        _cleanup_free_ char *empty = path_in_dir("empty-ca-bundle");
+        static const char bundle[] = "/etc/ssl/certs/ca-certificates.crt";
+        int status, fd;
+        pid_t pid;
+
+        www_write("bundle.json", "{}\n");
+        fd = open(empty, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        assert_true(fd >= 0);
+        assert_int_equal(close(fd), 0);
+        pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct fetch_options opts = default_options(url);
+                struct outcome o;
+
+                if (unshare(CLONE_NEWNS) < 0 ||
+                    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    mount(empty, bundle, NULL, MS_BIND, NULL) < 0) {
+                        fprintf(stderr, "cannot hide %s: %m\n", bundle);
+                        _exit(2);
+                }
+                fetch(&opts, &o);
+                fprintf(stderr, "# without the CA bundle: %s\n", o.message);
+                _exit(o.error == -EPERM && strstr(o.message, "install ca-certificates") ? 0 : 1);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_pinned_key(void **state) {
@@ -937,6 +977,7 @@ int main(int argc, char *argv[]) {
                 cmocka_unit_test(test_headers_then_stall),
                 cmocka_unit_test(test_connection_refused),
                 cmocka_unit_test(test_untrusted_ca),
+                cmocka_unit_test(test_no_system_ca_bundle),
                 cmocka_unit_test(test_pinned_key),
                 cmocka_unit_test(test_client_cert),
                 cmocka_unit_test(test_http_status),

@@ -106,9 +106,13 @@ expect 2 "keygen without --out" -- keygen
 echo "# issue and verify a grant"
 run "${ISSUE[@]}" --jti grant-1 --out g1.jwt
 if [[ $rc -eq 0 ]]; then pass "issue a grant"; else fail "issue a grant: exit $rc"; fi
-G1=$(cat out)
+G1=$(cat g1.jwt)
 mode g1.jwt 644
-if [[ $(cat g1.jwt) == "$G1" ]]; then pass "--out holds the printed token"; else fail "--out differs from stdout"; fi
+# The token works as a password (prompt): --out keeps it off the terminal.
+if grep -qF "$G1" out; then fail "--out also printed the token"; else pass "--out does not print the token"; fi
+if grep -qx "g1.jwt: grant grant-1 written" out; then pass "--out says where the grant went"; else fail "--out printed: $(cat out)"; fi
+run "${ISSUE[@]}" --jti grant-1
+if [[ $(cat out) == *.*.* && $(cat out) != *" "* ]]; then pass "without --out, the token is printed"; else fail "without --out: $(cat out)"; fi
 hdr=$(cut -d. -f1 <<<"$G1")
 "$PY" - "$hdr" >hdr.json <<'PYEOF'
 import base64, sys
@@ -246,13 +250,17 @@ echo "not a grant" >store/grants/README.txt
 P=(publish --store store --key ed.key --kid ed-1 --iss "$ISS" --trust ed.jwks --now "$NOW")
 expect 0 "publish serial 1" -- "${P[@]}"
 contains out "head serial 1:" "first head has serial 1"
-contains out "3 grants in 1 shards (1 new)" "publish counts grants and shards (one bin: env=prod)"
+contains out "3 grants in 1 shard (1 new)" "publish counts grants and shards (one bin: env=prod)"
 contains out "2 revoked, 1 expired dropped, 2 invalid skipped" "publish counts revoked, expired, invalid"
 contains out "1 revoked grant kept" "publish keeps the revoked grant (its id listed as revoked)"
 contains err "dropped expired grant grant-expired (alice, expired at" "publish reports the expired grant"
 contains err "skipping grants/bad.jwt" "publish names the invalid grant file"
 contains err "skipping grants/untrusted.jwt" "publish names the grant signed by an untrusted key"
 if grep -q README err; then fail "publish read README.txt"; else pass "publish ignores files not named *.jwt"; fi
+mkdir -p one/grants
+cp store/grants/ok.jwt one/grants/
+expect 0 "publish a store with one grant" -- publish --store one --key ed.key --kid ed-1 --iss "$ISS" --trust ed.jwks --now "$NOW"
+contains out "head serial 1: 1 grant in 1 shard (" "one grant is '1 grant', not '1 grants'"
 mode store/head.jwt 644
 [[ -e store/grants/expired.jwt ]] && pass "without --prune the expired file stays" || fail "expired file deleted without --prune"
 objs_named_by_digest() { for f in store/objects/*; do [[ $(sha256sum <"$f" | cut -c1-64) == $(basename "$f") ]] || return 1; done; }
@@ -304,7 +312,7 @@ json out 'j["serial"]==2 and j["exp"]-j["iat"]==3600' "head 2 verifies with seri
 
 rm store/grants/bad.jwt store/grants/untrusted.jwt
 expect 0 "publish with only good grants" -- "${P[@]}"
-contains out "head serial 3: 3 grants in 1 shards (0 new)" "serial 3: the same grants, the same shard, nothing new written"
+contains out "head serial 3: 3 grants in 1 shard (0 new)" "serial 3: the same grants, the same shard, nothing new written"
 contains out "2 revoked, 0 expired dropped, 0 invalid skipped" "serial 3 counts"
 
 # A grant goes: its shard is rewritten; the old object is retired, kept for

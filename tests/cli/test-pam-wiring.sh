@@ -90,6 +90,9 @@ make_root() {
         cp "$src"/etc/pam.d/{common-session,common-session-noninteractive} "$root/etc/pam.d/"
         cp "$src/etc/ssh/sshd_config" "$root/etc/ssh/"
         chmod 0644 "$root"/etc/pam.d/* "$root/etc/ssh/sshd_config"
+        printf 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n' >"$root/etc/passwd"
+        printf 'root:x:0:\nsudo:x:27:alice\n' >"$root/etc/group"
+        chmod 0644 "$root/etc/passwd" "$root/etc/group"
         "$JITCTL" keygen --out "$TMP/signer" --force >/dev/null
         cp "$TMP/signer.jwks" "$root/etc/jit/trust.jwks"
         chmod 0644 "$root/etc/jit/trust.jwks"
@@ -172,8 +175,47 @@ refuse "no issuers" "no issuers" sshd sudo
 
 conf "$R" "issuers = https://jit.example.com"
 h0=$(tree_hash "$R")
-refuse "no break-glass path" "no break-glass path" sshd sudo
-refuse "no break-glass path, --force" "no break-glass path" --force sshd sudo
+expect 0 "no break-glass path: enabled, with a warning" -- pam enable --dry-run --root "$R" sshd sudo
+contains "$TMP/err" "warning: no break-glass path" "no break-glass path: warns"
+
+echo "# break-glass: each exempt user must exist, and goes onto the PAM line"
+conf "$R" "issuers = https://jit.example.com" "exempt_users = root, ghost"
+h0=$(tree_hash "$R")
+refuse "an exempt user that does not exist" "exempt user ghost does not exist" sshd sudo
+refuse "an exempt user that does not exist, --force" "exempt user ghost does not exist" --force sshd
+conf "$R" "issuers = https://jit.example.com" "exempt_group = nogroup-here"
+h0=$(tree_hash "$R")
+refuse "an exempt group that does not exist" "exempt group nogroup-here does not exist" sudo
+conf "$R" "issuers = https://jit.example.com" "exempt_users = root, alice" "exempt_group = sudo"
+touch -m -d @1000000000 "$R/etc/pam.d/sshd" "$R/etc/pam.d/sudo"
+expect 0 "exempt users and group that exist" -- pam enable --root "$R" sshd sudo
+contains "$R/etc/pam.d/sshd" "account required pam_jit.so exempt=root,alice exempt_group=sudo" "sshd's account rule carries the break-glass list"
+contains "$R/etc/pam.d/sudo" "session required pam_jit.so exempt=root,alice exempt_group=sudo" "sudo's session rule carries it"
+expect 0 "disable" -- pam disable --root "$R"
+for f in sshd sudo sudo-i; do same "$R/etc/pam.d/$f" "$R.orig/etc/pam.d/$f" "$f restored"; done
+# Integrity monitors compare times too: a file given back byte for byte gets its time back.
+for f in sshd sudo; do
+        t=$(stat -c %Y "$R/etc/pam.d/$f")
+        [[ $t == 1000000000 ]] && pass "$f: its modification time restored" || fail "$f: mtime $t, not 1000000000"
+done
+echo "# rollback: disable names the sudoers rules only pam_jit held back"
+mkdir -p "$R/etc/sudoers.d"
+printf '%s\n' '# %jit-sudo ALL=(ALL) NOPASSWD: ALL' '%jit-sudo ALL=(ALL) NOPASSWD: ALL' >"$R/etc/sudoers.d/jit-access"
+printf '%s\n' 'root ALL=(ALL:ALL) ALL' >"$R/etc/sudoers"
+printf '%s\n' 'bob ALL=(ALL) NOPASSWD: ALL' >"$R/etc/sudoers.d/README.txt"
+chmod 0440 "$R/etc/sudoers" "$R/etc/sudoers.d/jit-access" "$R/etc/sudoers.d/README.txt"
+expect 0 "enable sudo" -- pam enable --root "$R" sudo
+expect 0 "disable sudo with a NOPASSWD rule in sudoers.d" -- pam disable --root "$R" sudo
+contains "$TMP/err" "/etc/sudoers.d/jit-access:2: '%jit-sudo ALL=(ALL) NOPASSWD: ALL' needs no password" "disable names the NOPASSWD rule and its line"
+if grep -q "jit-access:1:\|README.txt\|/etc/sudoers:" "$TMP/err"; then fail "disable named a comment, a file sudo skips, or a rule with a password"; else
+        pass "a comment, a file sudo skips and a rule with a password are not named"; fi
+rm -r "$R/etc/sudoers.d" "$R/etc/sudoers"
+rm "$R/etc/passwd"
+expect 0 "a tree without etc/passwd: enabled, with a warning" -- pam enable --dry-run --root "$R" sshd
+contains "$TMP/err" "cannot check that exempt user root exists" "a tree without etc/passwd: says it could not check"
+cp "$R.orig/etc/passwd" "$R/etc/passwd"
+conf "$R" "issuers = https://jit.example.com"
+h0=$(tree_hash "$R")
 
 conf "$R" "issuers = https://jit.example.com" "exempt_group = sudo"
 h0=$(tree_hash "$R")
@@ -193,9 +235,11 @@ echo "# several refusals at once are all reported; --force skips only freshness"
 conf "$R" "issuers = https://jit.example.com"
 rm "$R/var/lib/jit/state"
 h0=$(tree_hash "$R")
-refuse "no bundle and no break-glass" "no break-glass path" sshd
+conf "$R" "issuers = https://jit.example.com" "exempt_users = ghost"
+h0=$(tree_hash "$R")
+refuse "no bundle and a missing exempt user" "exempt user ghost does not exist" sshd
 contains "$TMP/err" "no bundle accepted yet" "…and the missing bundle too"
-refuse "no bundle and no break-glass, --force" "no break-glass path" --force sshd
+refuse "no bundle and a missing exempt user, --force" "exempt user ghost does not exist" --force sshd
 conf "$R" "issuers = https://jit.example.com" "exempt_users = root"
 expect 0 "--force enables without a bundle" -- pam enable --force --root "$R" sudo
 contains "$TMP/err" "enabling anyway (--force)" "--force warns"
@@ -315,8 +359,8 @@ cycle() {
         done
 
         local s=$R/etc/pam.d/sshd acct sess ca cs lu
-        acct=$(line_of "$s" '^account required pam_jit\.so$')
-        sess=$(line_of "$s" '^session required pam_jit\.so$')
+        acct=$(line_of "$s" '^account required pam_jit\.so exempt=root$')
+        sess=$(line_of "$s" '^session required pam_jit\.so exempt=root$')
         ca=$(line_of "$s" '^@include common-account')
         cs=$(line_of "$s" '^@include common-session')
         lu=$(line_of "$s" '^session +required +pam_loginuid\.so')
@@ -330,22 +374,22 @@ cycle() {
                 pass "$name: each sshd rule follows the marker" || fail "$name: marker missing in sshd"
         [[ $(grep -c pam_jit "$s") -eq 2 && $(grep -cxF "$MARKER" "$s") -eq 2 ]] &&
                 pass "$name: exactly two rules and two markers in sshd" || fail "$name: sshd has $(grep -c pam_jit "$s") pam_jit lines"
-        grep -vxF -e "$MARKER" -e "account required pam_jit.so" -e "session required pam_jit.so" "$s" >"$TMP/stripped"
+        grep -vxF -e "$MARKER" -e "account required pam_jit.so exempt=root" -e "session required pam_jit.so exempt=root" "$s" >"$TMP/stripped"
         same "$TMP/stripped" "$o/etc/pam.d/sshd" "$name: sshd is otherwise unchanged"
 
         for svc in sudo sudo-i; do
                 local f=$R/etc/pam.d/$svc inc
                 inc='^@include common-session-noninteractive$'
                 [[ $svc == sudo-i ]] && inc='^@include common-session$'
-                acct=$(line_of "$f" '^account required pam_jit\.so$')
-                sess=$(line_of "$f" '^session required pam_jit\.so$')
+                acct=$(line_of "$f" '^account required pam_jit\.so exempt=root$')
+                sess=$(line_of "$f" '^session required pam_jit\.so exempt=root$')
                 ca=$(line_of "$f" '^@include common-account')
                 cs=$(line_of "$f" "$inc")
                 [[ $acct -gt 0 && $((acct + 1)) -eq $ca ]] && pass "$name: $svc account rule right before @include common-account" ||
                         fail "$name: $svc account rule at $acct, common-account at $ca"
                 [[ $sess -gt 0 && $sess -eq $((cs + 2)) ]] && pass "$name: $svc session rule right after ${inc//[\^$]/}" ||
                         fail "$name: $svc session rule at $sess, the session include at $cs"
-                grep -vxF -e "$MARKER" -e "account required pam_jit.so" -e "session required pam_jit.so" "$f" >"$TMP/stripped"
+                grep -vxF -e "$MARKER" -e "account required pam_jit.so exempt=root" -e "session required pam_jit.so exempt=root" "$f" >"$TMP/stripped"
                 same "$TMP/stripped" "$o/etc/pam.d/$svc" "$name: $svc is otherwise unchanged"
                 [[ $(stat -c %a "$f") == 644 ]] && pass "$name: $svc keeps mode 0644" || fail "$name: $svc mode $(stat -c %a "$f")"
         done
@@ -421,8 +465,8 @@ same "$R/etc/pam.d/sshd" "$R.orig/etc/pam.d/sshd" "sshd untouched by cron atd"
 [[ ! -e $R/$DROPIN ]] && pass "no drop-in for cron atd" || fail "a drop-in for cron atd"
 for svc in cron atd; do
         f=$R/etc/pam.d/$svc
-        acct=$(line_of "$f" '^account required pam_jit\.so$')
-        sess=$(line_of "$f" '^session required pam_jit\.so$')
+        acct=$(line_of "$f" '^account required pam_jit\.so exempt=root$')
+        sess=$(line_of "$f" '^session required pam_jit\.so exempt=root$')
         ca=$(line_of "$f" '^@include common-account')
         lu=$(line_of "$f" '^session +required +pam_loginuid\.so')
         [[ $acct -gt 0 && $((acct + 1)) -eq $ca ]] && pass "$svc account rule right before @include common-account" ||
@@ -451,8 +495,8 @@ make_root "$R"
 mv "$R/etc/jit/jit.conf" "$R/etc/jit/other.conf"
 echo "run_dir = /run/jit-test" >>"$R/etc/jit/other.conf"
 expect 0 "enable with --config" -- pam enable --root "$R" --config /etc/jit/other.conf sshd sudo
-contains "$R/etc/pam.d/sshd" "account required pam_jit.so config=/etc/jit/other.conf" "the account rule passes config="
-contains "$R/etc/pam.d/sudo" "session required pam_jit.so config=/etc/jit/other.conf" "the session rule passes config="
+contains "$R/etc/pam.d/sshd" "account required pam_jit.so config=/etc/jit/other.conf exempt=root" "the account rule passes config="
+contains "$R/etc/pam.d/sudo" "session required pam_jit.so config=/etc/jit/other.conf exempt=root" "the session rule passes config="
 contains "$R/$DROPIN" "AuthorizedKeysFile /run/jit-test/keys/%u .ssh/authorized_keys" "the drop-in uses run_dir"
 expect 0 "disable" -- pam disable --root "$R"
 for f in sshd sudo sudo-i; do same "$R/etc/pam.d/$f" "$R.orig/etc/pam.d/$f" "$f restored"; done
@@ -463,7 +507,7 @@ printf '%s' "$(cat "$R/etc/pam.d/sudo")" >"$R/etc/pam.d/sudo"
 chmod 0640 "$R/etc/pam.d/sudo"
 cp -a "$R/etc/pam.d/sudo" "$TMP/sudo.nonl"
 expect 0 "enable sudo" -- pam enable --root "$R" sudo
-[[ $(tail -n1 "$R/etc/pam.d/sudo") == "session required pam_jit.so" ]] && pass "the session rule ends the file" ||
+[[ $(tail -n1 "$R/etc/pam.d/sudo") == "session required pam_jit.so exempt=root" ]] && pass "the session rule ends the file" ||
         fail "the session rule does not end the file"
 [[ $(stat -c %a "$R/etc/pam.d/sudo") == 640 ]] && pass "mode 0640 kept" || fail "mode $(stat -c %a "$R/etc/pam.d/sudo")"
 expect 0 "disable sudo" -- pam disable --root "$R" sudo

@@ -20,10 +20,22 @@
 #     logind lists the session; a warning (warn_before = 10s) reaches her
 #     terminal; at exp the client is cut off within 2 s and logind forgets
 #     the session;
+#   - the admin guide's drills (docs/admin-guide.md, 13), in the same boot:
+#     a typo in jit.conf, a truncated and a world-writable trust store each
+#     fail `systemctl reload` (jit-agent --check-config), let breakglass in
+#     by ssh (logged at crit) and refuse alice, who holds a valid grant;
+#     SIGHUP past the check shows "reload failed … running on the
+#     configuration of …" in STATUS; the store down then stale walks STATUS
+#     through unreachable, stale admitting, stale refusing and fresh again,
+#     each logged once with its MESSAGE_ID; pam disable names a NOPASSWD
+#     sudoers rule;
 #   - `apt-get remove` is refused while a pam_jit line jitctl did not add
 #     remains; purge while wired takes pam_jit out (as jitctl pam disable);
 #   - `jitctl pam disable` leaves /etc/pam.d and /etc/ssh byte-identical to
-#     before the install;
+#     before the install; removal while wired says so and reloads sshd;
+#   - reinstalled over the kept trust store, the agent does not start on the
+#     shipped jit.conf (skipped, not failed, "not configured yet"), and the
+#     guide's order (write jit.conf, systemctl start) starts it;
 #   - `apt-get purge` leaves no file behind under /etc, /var/lib, /usr and no
 #     /run/jit. The administrator's own /etc/jit/trust.jwks is removed by the
 #     test first: purge keeps files dpkg does not own, by design.
@@ -179,6 +191,12 @@ EOF
 chroot "$R" useradd -m -s /bin/bash "$TEST_USER"
 ln -sf /dev/null "$R/etc/systemd/system/networking.service"
 ssh-keygen -q -t ed25519 -N '' -C "$TEST_USER@jit-install" -f "$D/client/$TEST_USER"
+# The break-glass user of the admin guide (step 6): its own key, no grant.
+chroot "$R" useradd -m -s /bin/bash breakglass
+ssh-keygen -q -t ed25519 -N '' -C "breakglass@jit-install" -f "$D/client/breakglass"
+install -d -m 0700 "$R/home/breakglass/.ssh"
+install -m 0600 "$D/client/breakglass.pub" "$R/home/breakglass/.ssh/authorized_keys"
+chroot "$R" chown -R breakglass:breakglass /home/breakglass/.ssh
 
 # ---- 3. boot --------------------------------------------------------------
 
@@ -283,8 +301,10 @@ bundle_url = file:///mnt/test/store/head.jwt
 poll_interval = 5s
 # No leeway: the test measures the second a session ends.
 clock_skew = 0
-# Break-glass: root is never subject to grants.
-exempt_users = root
+# Break-glass: root is never subject to grants, breakglass logs in by ssh.
+exempt_users = root, breakglass
+# The stale-store drill: refusals begin 4 s after a bundle's exp.
+stale_after = 4s
 warn_before = ${WARN}s
 kill_grace = 2s
 EOF
@@ -519,6 +539,172 @@ check "the watchdog is live: the agent pinged it since start ($wd_ts0 → $wd_ts
         test "${wd_ts1:-0}" -gt "${wd_ts0:-0}"
 grep -q 'Watchdog timeout' "$D/agent.journal" && fail "no watchdog timeout in the agent's journal"
 
+# ---- 9b. the admin guide's drills (docs/admin-guide.md, 13) ------------------------
+# In the same boot: a broken jit.conf, a broken trust store, the store down
+# and stale, each met as the guide describes it. Break-glass (breakglass by
+# ssh, with its own key) gets in through each; alice, holding a valid grant,
+# is refused (fail closed) and told why.
+
+T[drills]=$(now)
+"$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
+        --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl 10m --jti g-drill --ticket INC-DRILL --approver bob \
+        --out "$D/share/store/grants/g-drill.jwt" >/dev/null
+publish
+guest timeout 30 systemctl reload jit-agent >/dev/null 2>&1 || true # polls at once
+check "drills: alice's key for grant g-drill is installed" wait_for 12 test -s "$keyfile"
+
+# ssh_as USER: one login running 'echo IN'; $D/as.out, $D/as.err, $as_rc.
+# LogLevel INFO: pam_jit's message reaches the client as a banner, which
+# ssh shows only from that level on (ssh takes the first -o of a kind).
+AS_OPTS=()
+for o in "${SSH_OPTS[@]}"; do [[ $o == LogLevel=ERROR ]] && o=LogLevel=INFO; AS_OPTS+=("$o"); done
+ssh_as() {
+        as_rc=0
+        ssh "${AS_OPTS[@]}" -i "$D/client/$1" "$1@127.0.0.1" 'echo IN' >"$D/as.out" 2>"$D/as.err" </dev/null ||
+                as_rc=$?
+}
+agent_status() { unit_state StatusText; }
+status_has() { grep -qF -- "$1" <<<"$(agent_status)"; }
+# mid_count MESSAGE_ID SINCE_EPOCH: the agent's journal entries of that id since then.
+mid_count() { guest journalctl --no-pager -o cat "MESSAGE_ID=$1" --since "@$2" 2>/dev/null | grep -c . || true; }
+MID_EXEMPT=84734e54bd6f4f8984660749c9f05b52
+conf=$(groot /etc/jit/jit.conf)
+trust=$(groot /etc/jit/trust.jwks)
+cp -p "$conf" "$D/jit.conf.good"
+cp -p "$trust" "$D/trust.jwks.good"
+
+# drill_broken WHAT: the host's files are broken in the way WHAT names.
+drill_broken() {
+        local what=$1 since rc
+        since=$(date +%s)
+        rc=0
+        guest timeout 30 systemctl reload jit-agent >"$D/reload.out" 2>&1 || rc=$?
+        check "$what: systemctl reload jit-agent fails (exit $rc), not a silent success" test "$rc" -ne 0
+        check "$what: … the agent runs on, in the same process" \
+                test "$(guest systemctl is-active jit-agent 2>&1)" = active -a "$(unit_state MainPID)" = "$agent_pid"
+        check "$what: … and the unit's journal says why (jit-agent --check-config)" \
+                grep -q 'jit-agent: the configuration is NOT valid' <<<"$(guest_journal -u jit-agent --since "@$since")"
+        ssh_as breakglass
+        check "$what: breakglass logs in by ssh (exit $as_rc)" grep -qx IN "$D/as.out"
+        [[ $as_rc -eq 0 ]] || indent <"$D/as.err"
+        check "$what: … logged loudly (priority crit, MESSAGE_ID=$MID_EXEMPT, 'jit-access cannot decide')" \
+                grep -q 'breakglass: allowed by the PAM line.s exempt list although jit-access cannot decide' \
+                <<<"$(guest journalctl --no-pager -o cat -p crit "MESSAGE_ID=$MID_EXEMPT" --since "@$since" 2>&1)"
+        ssh_as "$TEST_USER"
+        check "$what: alice, with a valid grant, is refused (exit $as_rc)" test "$as_rc" = 255
+        check "$what: … and told 'jit: access check failed'" grep -q 'jit: access check failed' "$D/as.err"
+}
+drill_restore() {
+        local rc=0
+        install -m 0644 -o root -g root "$D/jit.conf.good" "$conf"
+        install -m 0644 -o root -g root "$D/trust.jwks.good" "$trust"
+        guest timeout 30 systemctl reload jit-agent >"$D/reload.out" 2>&1 || rc=$?
+        check "$1: fixed, systemctl reload succeeds (exit $rc)" test "$rc" = 0
+}
+
+echo "# drill: a typo in jit.conf"
+printf 'labls = env=prod\n' >>"$conf"
+drill_broken "typo in jit.conf"
+# A reload that bypasses the check (kill -HUP): the agent keeps its older
+# configuration and says so in its status.
+guest systemctl kill --kill-who=main -s HUP jit-agent
+check "typo in jit.conf, SIGHUP: STATUS says it runs on an older configuration" \
+        wait_for 10 status_has "reload failed at"
+log "StatusText: $(agent_status)"
+check "… and the journal: 'still running on the configuration loaded at'" \
+        grep -q 'reload failed: .*still running on the configuration loaded at' <<<"$(guest_journal -u jit-agent)"
+drill_restore "typo in jit.conf"
+status_lacks() { ! status_has "$1"; }
+check "… STATUS no longer says 'reload failed'" wait_for 5 status_lacks "reload failed"
+
+echo "# drill: a truncated trust store"
+head -c 40 "$D/trust.jwks.good" >"$trust"
+drill_broken "truncated trust.jwks"
+drill_restore "truncated trust.jwks"
+
+echo "# drill: a world-writable trust store"
+chmod 0666 "$trust"
+drill_broken "trust.jwks 0666"
+drill_restore "trust.jwks 0666"
+
+echo "# drill: the store down, then stale (stale_after = 4s)"
+since=$(date +%s)
+"$JITCTL" publish --store "$D/share/store" --key "$D/keys/signing.key" --iss "$ISS" \
+        --trust "$D/keys/signing.jwks" --head-ttl 12s | sed 's/^/# publish: /'
+bexp=$(($(date +%s) + 12))
+guest timeout 30 systemctl reload jit-agent >/dev/null 2>&1 || true
+serial=$(python3 -c 'import base64,json,sys; p=open(sys.argv[1]).read().split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p+"="*(-len(p)%4)))["serial"])' "$D/share/store/head.jwt")
+head_accepted() { guest_journal -u jit-agent | grep -q "head serial $serial accepted"; }
+check "store drill: head serial $serial (fresh for 12 s) accepted" wait_for 8 head_accepted
+mv "$D/share/store/head.jwt" "$D/head.jwt.away"
+guest timeout 30 systemctl reload jit-agent >/dev/null 2>&1 || true # a poll now: it fails
+check "store down: STATUS 'store unreachable' at once" wait_for 5 status_has "store unreachable"
+log "StatusText: $(agent_status)"
+check "store stale: STATUS 'store stale-but-admitting' by the head's exp + 1 s" \
+        wait_for $((bexp - $(date +%s) + 2)) status_has "store stale-but-admitting"
+log "StatusText: $(agent_status)"
+check "store stale: STATUS 'store stale-and-refusing' by exp + stale_after + 1 s" \
+        wait_for $((bexp + 4 - $(date +%s) + 2)) status_has "store stale-and-refusing"
+log "StatusText: $(agent_status)"
+ssh_as "$TEST_USER"
+check "store stale: alice is refused (exit $as_rc) and told 'out of date'" \
+        grep -q 'jit: access grants on this host are out of date' "$D/as.err"
+ssh_as breakglass
+check "store stale: breakglass logs in (exit $as_rc)" grep -qx IN "$D/as.out"
+mv "$D/head.jwt.away" "$D/share/store/head.jwt"
+publish
+guest timeout 30 systemctl reload jit-agent >/dev/null 2>&1 || true
+check "store back: STATUS 'store fresh'" wait_for 10 status_has "store fresh"
+ssh_as "$TEST_USER"
+check "store back: alice logs in again (exit $as_rc)" grep -qx IN "$D/as.out"
+for m in "unreachable a41ef99568d44704900a6661903de33d" "stale-admitting 4e5feec5b63c4699ad86dfd4d651de34" \
+        "stale-refusing 2dfa36e4fde448779836c42052d476b0" "fresh b5bf681bb26d4d8698d41061759a0d58"; do
+        n=$(mid_count "${m#* }" "$since")
+        check "store drill: state ${m% *} logged once when entered (MESSAGE_ID=${m#* }: $n)" test "$n" = 1
+done
+
+echo "# denials at the key stage: sshd's AuthorizedKeysCommand (jit-agent --authorized-keys)"
+cat >"$(groot /etc/ssh/sshd_config.d/40-jit-keys-command.conf)" <<'CONF'
+AuthorizedKeysFile .ssh/authorized_keys
+AuthorizedKeysCommand /usr/sbin/jit-agent --authorized-keys %u
+AuthorizedKeysCommandUser nobody
+CONF
+guest useradd -m -s /bin/bash bob
+ssh-keygen -q -t ed25519 -N '' -C "bob@jit-install" -f "$D/client/bob"
+guest systemctl reload ssh
+since=$(date +%s)
+# sshd re-executes itself on reload: a connection in that moment may fail.
+alice_in() { ssh_as "$TEST_USER"; grep -qx IN "$D/as.out"; }
+check "keys command: alice logs in with her grant's key, served by the command" wait_for 10 alice_in
+[[ $as_rc -eq 0 ]] || indent <"$D/as.err"
+ssh_as bob
+check "keys command: bob, without a grant, is refused at the key stage (exit $as_rc)" test "$as_rc" = 255
+ssh_as breakglass
+check "keys command: breakglass logs in with its own key (exit $as_rc)" grep -qx IN "$D/as.out"
+keys_events() { guest journalctl --no-pager -o cat SYSLOG_IDENTIFIER=jit-agent --since "@$since" 2>&1; }
+check "keys command: the journal has the audit event 'login of bob: no grant (refused at the key stage…)'" \
+        wait_for 5 bash -c 'grep -q "login of bob: no grant (refused at the key stage" <<<"$(nsenter -t '"$GUEST_PID"' -m -u -i -n -p -- journalctl --no-pager -o cat SYSLOG_IDENTIFIER=jit-agent --since @'"$since"' 2>&1)"'
+check "keys command: none for alice (a grant) or breakglass (exempt)" \
+        bash -c '! grep -qE "login of (alice|breakglass): no grant" <<<"$1"' _ "$(keys_events)"
+rm "$(groot /etc/ssh/sshd_config.d/40-jit-keys-command.conf)"
+guest userdel -r bob 2>/dev/null || true
+guest systemctl reload ssh
+
+echo "# drill: rollback names the sudoers rule only pam_jit held back"
+printf '%%jit-sudo ALL=(ALL) NOPASSWD: ALL\n' >"$(groot /etc/sudoers.d/jit-access)"
+chmod 0440 "$(groot /etc/sudoers.d/jit-access)"
+rc=0
+guest jitctl pam disable >"$D/disable.out" 2>&1 || rc=$?
+check "rollback: jitctl pam disable (exit $rc) warns about /etc/sudoers.d/jit-access" \
+        grep -q "/etc/sudoers.d/jit-access:1: '%jit-sudo ALL=(ALL) NOPASSWD: ALL' needs no password" "$D/disable.out"
+rm "$(groot /etc/sudoers.d/jit-access)"
+rc=0
+guest jitctl pam enable sshd sudo >"$D/enable-again.out" 2>&1 || rc=$?
+check "rollback: wired again (exit $rc)" test "$rc" = 0
+guest systemctl reload ssh
+T[drills_done]=$(now)
+log "drills: $(elapsed "${T[drills]}" "${T[drills_done]}") s"
+
 # ---- 10. removal while wired: refused only when it cannot be undone ------------------
 
 # A pam_jit line written by hand is not jitctl's to take out: removal must
@@ -542,8 +728,8 @@ check "… and pam_jit is wired" grep -q 'pam_jit.so' "$(groot /etc/pam.d/sshd)"
 # ---- 11. purge while wired: pam_jit is taken out, nothing is left ------------------------
 
 # The trust store is the administrator's file, not the package's: purge keeps
-# it (dpkg removes only what it owns); the administrator deletes it.
-rm -f "$(groot /etc/jit/trust.jwks)"
+# it (dpkg removes only what it owns). Kept here for the reinstall drill
+# below; the administrator deletes it before the last purge.
 T[purge]=$(now)
 rc=0
 guest apt-get purge -y jit-agent libpam-jit >"$D/apt-purge.log" 2>&1 || rc=$?
@@ -557,7 +743,8 @@ check "no jit-agent process left" sh -c "! nsenter -t $GUEST_PID -m -u -i -n -p 
 check "systemd knows no jit-agent.service (LoadState=$(unit_state LoadState))" test "$(unit_state LoadState)" = not-found
 check "/run/jit is gone" test ! -e "$(groot /run/jit)"
 
-check "purge said it took pam_jit out" grep -q "pam_jit taken out of the PAM stacks" "$D/apt-purge.log"
+check "purge said plainly that it took pam_jit out first" grep -q "removing while wired: pam_jit was first taken out of the PAM stacks" "$D/apt-purge.log"
+check "… and reloaded sshd without the key folder" grep -q "sshd reloaded without the jit-access key folder" "$D/apt-purge.log"
 wiring_sums >"$D/snap/wiring.purged"
 if diff -u "$D/snap/wiring.before" "$D/snap/wiring.purged" >"$D/diff" 2>&1; then
         pass "after purge every file under /etc/pam.d and /etc/ssh is byte-identical to before the install (sha256)"
@@ -568,6 +755,35 @@ fi
 check "the drop-in 50-jit-access.conf is gone" test ! -e "$(groot /etc/ssh/sshd_config.d/50-jit-access.conf)"
 guest systemctl restart ssh
 check "sshd comes back after the unwiring" wait_for 10 port_open "$PORT"
+
+# ---- 12. reinstall over the kept trust store (the guide's drill) ---------------------------
+
+# The trust store survived the purge; the reinstalled jit.conf is the
+# shipped one, all comments. The agent must not start on it, and the
+# guide's order (write jit.conf, then systemctl start) must work as written.
+since=$(date +%s)
+rc=0
+guest apt-get install -y --no-install-recommends \
+        "/mnt/test/debs/jit-agent_${version}_$arch.deb" "/mnt/test/debs/libpam-jit_${version}_$arch.deb" \
+        >"$D/apt-reinstall.log" 2>&1 || rc=$?
+check "reinstall over the kept trust store (exit $rc)" test "$rc" = 0
+active=$(guest systemctl is-active jit-agent 2>&1 || true)
+check "reinstall: jit-agent does not start on the shipped jit.conf (is-active: $active)" test "$active" = inactive
+check "… not failed either" sh -c "! nsenter -t $GUEST_PID -m -u -i -n -p -- systemctl -q is-failed jit-agent"
+check "… and says why: 'not configured yet'" \
+        grep -q 'is not configured yet' <<<"$(guest_journal -u jit-agent --since "@$since")"
+check "… no 'started:' from an agent on an empty configuration" \
+        bash -c '! grep -q "started: store" <<<"$1"' _ "$(guest_journal -u jit-agent --since "@$since")"
+install -m 0644 -o root -g root "$D/jit.conf.good" "$(groot /etc/jit/jit.conf)"
+rc=0
+guest timeout 60 systemctl start jit-agent >"$D/restart.out" 2>&1 || rc=$?
+check "reinstall: after writing jit.conf, the guide's 'systemctl start jit-agent' starts it (exit $rc, $(guest systemctl is-active jit-agent 2>&1))" \
+        test "$rc" = 0 -a "$(guest systemctl is-active jit-agent 2>&1)" = active
+guest systemctl stop jit-agent
+rm -f "$(groot /etc/jit/trust.jwks)"
+rc=0
+guest apt-get purge -y jit-agent libpam-jit >"$D/apt-purge2.log" 2>&1 || rc=$?
+check "purge again, the trust store deleted first (exit $rc)" test "$rc" = 0
 file_list >"$D/snap/files.purged"
 # Changes the test's own actions and a running system make, unrelated to the
 # packages: apt and dpkg bookkeeping, logs, alice's session (logind, systemd

@@ -243,14 +243,14 @@ void fixture_write_user_file(struct fixture *f, const char *user, char *const *t
         assert_ok(write_file_atomic(path, text, strlen(text), 0600, &err), &err);
 }
 
-const char *hhmm(int64_t t, char *buf, size_t size) {
+const char *hms(int64_t t, char *buf, size_t size) {
         time_t tt = (time_t) t;
         struct tm tm;
 
         if (!gmtime_r(&tt, &tm))
-                (void) snprintf(buf, size, "??:??");
+                (void) snprintf(buf, size, "??:??:??");
         else
-                (void) snprintf(buf, size, "%02d:%02d", tm.tm_hour, tm.tm_min);
+                (void) snprintf(buf, size, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
         return buf;
 }
 

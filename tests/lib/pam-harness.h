@@ -143,8 +143,8 @@ void fixture_write_file(struct fixture *f, const char *rel, const char *text, mo
 /* root/rel as a heap string. */
 char *fixture_path(const struct fixture *f, const char *rel);
 
-/* "HH:MM" (UTC) of t into buf (at least 6 bytes). Child-safe. */
-const char *hhmm(int64_t t, char *buf, size_t size);
+/* "HH:MM:SS" (UTC) of t into buf (at least 9 bytes). Child-safe. */
+const char *hms(int64_t t, char *buf, size_t size);
 
 /* Conversation: records every message, answers prompts per log->mode.
  * appdata_ptr is a struct conv_log. Child-safe. */
@@ -170,7 +170,7 @@ struct child_report {
         int rc[8];            /* per step, as the case defines */
         struct conv_log log;  /* the conversation of the case */
         struct conv_log log2; /* of a second handle (another session), if any */
-        char env[3][256];     /* JIT_GRANT_ID, JIT_GRANT_EXPIRES, JIT_GRANT_REASON */
+        char env[4][256];     /* JIT_GRANT_ID, _EXPIRES, _REASON, _EXPIRES_EPOCH */
         char session_id[32];  /* the child's /proc/self/sessionid */
         char failure[1024];   /* first check that failed in the child, "" if none */
         bool ran;             /* the case function returned */

@@ -577,7 +577,7 @@ install -m 0644 "$D/client/$TEST_USER.pub" "$D/share/extra-keys/$TEST_USER"
 rc=0
 timeout 30 ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" echo hello >"$D/out" 2>"$D/err" </dev/null || rc=$?
 check "with a key from elsewhere, the login is still refused (exit $rc)" test "$rc" = 255 -a ! -s "$D/out"
-msg="jit: your access grant g-logind expired at $(date -u -d "@$exp" +%H:%M) UTC"
+msg="jit: your access grant g-logind expired at $(date -u -d "@$exp" +%H:%M:%S) UTC"
 check "… by pam_jit's account hook: '$msg'" grep -qF -- "$msg" "$D/err"
 # journald may take a moment to store sshd's last line.
 for _ in $(seq 300); do

@@ -69,7 +69,9 @@ fi
 required=(
         'Type=notify'
         'NotifyAccess=main'
+        'ExecCondition=/usr/sbin/jit-agent --is-configured'   # not on the shipped jit.conf
         'ExecStart=/usr/sbin/jit-agent'
+        'ExecReload=/usr/sbin/jit-agent --check-config'   # a broken file fails the reload
         'ExecReload=/bin/kill -HUP $MAINPID'
         'WatchdogSec=30s'
         'Restart=on-failure'
@@ -96,6 +98,9 @@ required=(
 for line in "${required[@]}"; do
         grep -qxF -- "$line" "$unit" || bad "unit lacks '$line'"
 done
+# The check runs before the signal: only a valid configuration is sent.
+[[ $(grep -m1 '^ExecReload=' "$unit") == 'ExecReload=/usr/sbin/jit-agent --check-config' ]] ||
+        bad "the first ExecReload= is not the configuration check"
 # ProtectProc= other than default would hide other users' /proc/PID.
 grep -qE '^ProtectProc=(invisible|noaccess|ptraceable)' "$unit" &&
         bad "ProtectProc hides other users' processes"

@@ -103,8 +103,6 @@ static const struct account_case cases[] = {
         {"a sudo-only grant and a valid ssh grant",
          .grants = {G(M("jti", "\"g-sudo\""), M("scope", "[\"sudo\"]")), G(M("jti", "\"g-ssh\""))},
          .want_rc = OK},
-        {"expired 30 s ago, inside clock_skew 60 s",
-         .grants = {G(M("iat", "@-1000"), M("nbf", "@-1000"), M("exp", "@-30"))}, .want_rc = OK},
         {"starts in 30 s, inside clock_skew 60 s",
          .grants = {G(M("iat", "@-10"), M("nbf", "@30"), M("exp", "@1800"))}, .want_rc = OK},
         {"staged with jit-host-apply", .grants = {G()}, .flags = F_STAGE_TOOL, .want_rc = OK},
@@ -136,6 +134,9 @@ static const struct account_case cases[] = {
          .want_rc = DENIED, .want_msg = NO_GRANT("root")},
 
         /* Denied: time and revocation, with the right message. */
+        {"expired 30 s ago: clock_skew 60 s does not lengthen a grant",
+         .grants = {G(M("iat", "@-1000"), M("nbf", "@-1000"), M("exp", "@-30"))}, .want_rc = DENIED,
+         .want_msg = "jit: your access grant g-1 expired at {T} UTC", .want_t = -30},
         {"expired grant", .grants = {G(M("iat", "@-7200"), M("nbf", "@-7200"), M("exp", "@-3600"))},
          .want_rc = DENIED, .want_msg = "jit: your access grant g-1 expired at {T} UTC",
          .want_t = -3600},
@@ -225,6 +226,37 @@ static const struct account_case cases[] = {
         {"exempt_group with a user unknown to passwd", .conf = "exempt_group = root",
          .user = "ghost-user", .flags = F_NO_STAGE, .want_rc = DENIED,
          .want_msg = NO_GRANT("ghost-user")},
+
+        /* Break-glass from the PAM line: what it exists to survive cannot
+         * lock it out, and nobody else gets in through it. */
+        {"exempt= on the PAM line, config with an unknown key", .args = "exempt=bob,alice",
+         .conf = "labls = x", .flags = F_NO_STAGE, .want_rc = OK},
+        {"exempt= on the PAM line, config missing", .args = "exempt=alice",
+         .flags = F_CONFIG_MISSING | F_NO_STAGE, .want_rc = OK},
+        {"exempt= on the PAM line, config group-writable", .args = "exempt=alice",
+         .flags = F_CONFIG_GROUP_W | F_NO_STAGE, .want_rc = OK},
+        {"exempt= on the PAM line, trust store corrupt", .args = "exempt=alice",
+         .flags = F_TRUST_CORRUPT | F_NO_STAGE, .want_rc = OK},
+        {"exempt= on the PAM line, trust store missing", .args = "exempt=alice",
+         .flags = F_TRUST_MISSING | F_NO_STAGE, .want_rc = OK},
+        {"exempt_group= on the PAM line admits root, trust store corrupt",
+         .args = "exempt_group=root", .user = "root", .flags = F_TRUST_CORRUPT | F_NO_STAGE,
+         .want_rc = OK},
+        {"exempt= names someone else: trust store corrupt still fails closed", .args = "exempt=bob",
+         .grants = {G()}, .flags = F_TRUST_CORRUPT, .want_rc = PAM_SERVICE_ERR,
+         .want_msg = CHECK_FAILED},
+        {"exempt_group= without the user: config broken still fails closed",
+         .args = "exempt_group=root", .user = "daemon", .conf = "labls = x", .flags = F_NO_STAGE,
+         .want_rc = PAM_SERVICE_ERR, .want_msg = CHECK_FAILED},
+        {"exempt= names a prefix of the user", .args = "exempt=alic", .flags = F_NO_STAGE,
+         .want_rc = DENIED, .want_msg = NO_GRANT("alice")},
+        {"exempt= empty", .args = "exempt=", .grants = {G()}, .want_rc = PAM_SERVICE_ERR},
+        {"exempt= lists a name twice", .args = "exempt=alice,alice", .grants = {G()},
+         .want_rc = PAM_SERVICE_ERR},
+        {"exempt= with an invalid name", .args = "exempt=alice,../x", .grants = {G()},
+         .want_rc = PAM_SERVICE_ERR},
+        {"exempt= with an empty item", .args = "exempt=alice,", .grants = {G()},
+         .want_rc = PAM_SERVICE_ERR},
 
         /* Invalid PAM_USER. */
         {"PAM_USER ../x", .user = "../x", .flags = F_NO_STAGE, .want_rc = DENIED},
@@ -433,7 +465,7 @@ static char *expected_message(const struct fixture *f, const struct account_case
         if (!p)
                 return strdup(row->want_msg);
         return test_strdupf("%.*s%s%s", (int) (p - row->want_msg), row->want_msg,
-                            hhmm(f->now + row->want_t, t, sizeof(t)), p + 3);
+                            hms(f->now + row->want_t, t, sizeof(t)), p + 3);
 }
 
 static void run_account_case(void **state) {

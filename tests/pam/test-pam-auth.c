@@ -154,7 +154,7 @@ static char *expected(const struct fixture *f, const char *msg, int64_t off) {
         p = strstr(msg, "{T}");
         if (!p)
                 return strdup(msg);
-        return test_strdupf("%.*s%s%s", (int) (p - msg), msg, hhmm(f->now + off, t, sizeof(t)),
+        return test_strdupf("%.*s%s%s", (int) (p - msg), msg, hms(f->now + off, t, sizeof(t)),
                             p + 3);
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pam-harness.h"
+#include "parse.h"
 #include "proc.h"
 
 #define SUDO_ONLY_FROM_SESSION                                                                     \
@@ -94,8 +95,8 @@ static pam_handle_t *child_start(const struct fixture *f, struct child_report *r
 }
 
 static void child_env(pam_handle_t *pamh, struct child_report *rep) {
-        static const char *const names[] = {"JIT_GRANT_ID", "JIT_GRANT_EXPIRES",
-                                            "JIT_GRANT_REASON"};
+        static const char *const names[] = {"JIT_GRANT_ID", "JIT_GRANT_EXPIRES", "JIT_GRANT_REASON",
+                                            "JIT_GRANT_EXPIRES_EPOCH"};
 
         for (size_t i = 0; i < ELEMENTSOF(names); i++) {
                 const char *v = pam_getenv(pamh, names[i]);
@@ -196,7 +197,7 @@ static void ssh_lifecycle(const struct fixture *f, struct child_report *rep, voi
 
 static void check_lifecycle(struct fixture *f, struct child_report *rep) {
         char *want_info = NULL, *want_exp = NULL;
-        char t[16];
+        char t[16], iso[ISO8601_UTC_LEN + 1];
 
         if (rep->failure[0]) {
                 conv_dump("ssh session", &rep->log);
@@ -210,12 +211,15 @@ static void check_lifecycle(struct fixture *f, struct child_report *rep) {
         assert_string_equal(pam_code_name(rep->rc[2]), "PAM_SUCCESS");
         want_exp = fixture_own(f, test_strdupf("%" PRId64, f->now + 1800));
         assert_string_equal(rep->env[0], "g-1");
-        assert_string_equal(rep->env[1], want_exp);
+        /* The end for people (ISO 8601, UTC) and for scripts (seconds). */
+        assert_true(format_iso8601_utc(f->now + 1800, iso));
+        assert_string_equal(rep->env[1], iso);
+        assert_string_equal(rep->env[3], want_exp);
         assert_string_equal(rep->env[2], "test");
         want_info = fixture_own(
                 f, test_strdupf("jit: access by grant g-1 (ticket INC-1, approved by bob) until "
                                 "%s UTC, in ",
-                                hhmm(f->now + 1800, t, sizeof(t))));
+                                hms(f->now + 1800, t, sizeof(t))));
         if (!conv_find(&rep->log, PAM_TEXT_INFO, want_info) ||
             conv_count(&rep->log, PAM_ERROR_MSG) != 0) {
                 conv_dump("ssh session", &rep->log);
@@ -487,7 +491,9 @@ static const struct sudo_case sudo_cases[] = {
          .want_msg = "jit: no sudo grant for daemon on this host"},
         {"sudo account: sudo grant expired", .grant = expired_sudo_grant, .record = REC_OWN,
          .user = "daemon", .ruser = "daemon", .want_rc = PAM_PERM_DENIED,
-         .want_msg = "jit: your access grant g-1 expired at {T} UTC", .want_t = -3600},
+         .want_msg = "jit: no sudo grant for daemon on this host (sudo grant g-1 expired at {T} "
+                     "UTC)",
+         .want_t = -3600},
         {"sudo account: PAM_RUSER is not the invoker", .grant = sudo_grant, .record = REC_OWN,
          .user = "daemon", .ruser = "alice", .want_rc = PAM_PERM_DENIED},
         {"sudo account: PAM_USER is not the invoker", .grant = sudo_grant, .record = REC_OWN,
@@ -580,10 +586,10 @@ static void run_sudo_case(void **state) {
                 const char *p = strstr(c->want_msg, "{T}");
                 char t[16];
 
-                want = fixture_own(
-                        f, p ? test_strdupf("%.*s%s%s", (int) (p - c->want_msg), c->want_msg,
-                                            hhmm(f->now + c->want_t, t, sizeof(t)), p + 3)
-                             : strdup(c->want_msg));
+                want = fixture_own(f, p ? test_strdupf("%.*s%s%s", (int) (p - c->want_msg),
+                                                       c->want_msg,
+                                                       hms(f->now + c->want_t, t, sizeof(t)), p + 3)
+                                        : strdup(c->want_msg));
         }
 
         rep = run_in_child(f, &opts, sudo_child, &run);

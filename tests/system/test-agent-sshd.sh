@@ -12,7 +12,8 @@
 #  5. the keys file: installed with expiry-time=, removed at exp, login refused;
 #  6. agent SIGKILLed across the expiry: the session ends as it starts again;
 #  7. what a login leaves running (nohup) is ended at the grant's exp;
-#  8. on_sudo_expiry = elevated: only the root process ends with a sudo grant.
+#  8. on_sudo_expiry = elevated (the default): only the root process ends with
+#     a sudo grant, and the user is warned before as before a login's end.
 #
 # Environment: JIT_PAM_MODULE, JITCTL, JIT_HOST_APPLY, JIT_AGENT
 # (tests/system/meson.build).
@@ -397,9 +398,9 @@ check "7. the agent ended the session" agent_log_wait "$mark" "session $SID of $
 check "7. the session record is removed" record_gone 10
 rm -f "$D/store/grants/c7.jwt"
 
-echo "## 8. on_sudo_expiry = elevated: the sudo grant ends, only the root process goes"
+echo "## 8. on_sudo_expiry = elevated (the default): the sudo grant ends, only the root process goes, warned first"
 agent_write_conf "$AGENT_CONF
-on_sudo_expiry = elevated"
+# on_sudo_expiry: the default (elevated) is what this case tests"
 mark=$(agent_log_mark)
 kill -HUP "$AGENT_PID"
 agent_log_wait "$mark" "configuration and trust store reloaded" 30 || die "the agent did not reload"
@@ -437,11 +438,13 @@ check "8. the elevation entry is removed from it" bash -c "! grep -q '^elevated=
 check "8. the record still names the login grant" grep -qx "grant=g-login" "$REC"
 tr -d '\r' <"$D/held.raw" >"$D/held.out"
 check "8. the user is told 'your sudo access to root ended'" grep -qF "your sudo access to root ended" "$D/held.out"
+check "8. the user was warned before, as before a login's end: 'your sudo access to root ends at $(hms "$exp") UTC'" \
+        grep -qF "your sudo access to root ends at $(hms "$exp") UTC" "$D/held.out"
 held_release
 sed -n '/^READY$/,$p' "$D/held.out" | sed 's/^/#   remote: /'
 check "8. sudo afterwards is refused" grep -qx "after-rc=1" "$D/held.out"
-check "8. by pam_jit: 'jit: your access grant g-s8 expired at'" \
-        grep -qF "jit: your access grant g-s8 expired at" "$D/held.out"
+check "8. by pam_jit: 'jit: no sudo grant for $TEST_USER on this host (sudo grant g-s8 expired at'" \
+        grep -qF "jit: no sudo grant for $TEST_USER on this host (sudo grant g-s8 expired at" "$D/held.out"
 check "8. nothing ran as root" bash -c "! sed -n '/^READY\$/,\$p' '$D/held.out' | grep -qx 0"
 check "8. the login ended normally (exit $rc, BYE)" grep -qx BYE "$D/held.out"
 

@@ -97,6 +97,10 @@ in_ns cat /run/userdb/$NEW.user >"$D/record"
 check "the record names her, and carries no memberOf, no privileged section" \
         sh -c "grep -q '\"userName\":\"$NEW\"' $D/record && ! grep -qE 'memberOf|privileged|hashedPassword' $D/record"
 check "state_dir/uids: '$NEW $UID_MIN', 0600" sh -c "grep -qx '$NEW $UID_MIN' $D/host/state/uids && [ \$(stat -c %a $D/host/state/uids) = 600 ]"
+in_ns "$JITCTL" status --config "$D/host/jit.conf" >"$D/status" 2>&1 || true
+check "jitctl status lists the account and its uid" grep -qE "^  $NEW +uid $UID_MIN\$" "$D/status"
+in_ns "$JITCTL" status --config "$D/host/jit.conf" --json >"$D/status.json" 2>&1 || true
+check "jitctl status --json: accounts [{user $NEW, uid $UID_MIN}]" python3 -c "import json,sys; j=json.load(open('$D/status.json')); sys.exit(not (j['create_users'] and j['accounts']==[{'user':'$NEW','uid':$UID_MIN}]))"
 
 TEST_USER=$NEW
 login 'id -un; id -u; cd && pwd'
@@ -119,6 +123,8 @@ check "the record goes with the grant (gone $(fsub "$T_GONE" "$EXP") s after exp
 check "getent passwd $NEW fails" gone $NEW
 check "getent group $NEW fails" sh -c "! nsenter -t $SSHD_PID -m -- getent group $NEW"
 check "/run/userdb holds nothing of hers" sh -c "[ -z \"\$(nsenter -t $SSHD_PID -m -- ls -A /run/userdb)\" ]"
+in_ns "$JITCTL" status --config "$D/host/jit.conf" >"$D/status" 2>&1 || true
+check "jitctl status: the account is gone from its list" sh -c "grep -q '^accounts from grants:' $D/status && ! grep -qE '^  $NEW +uid' $D/status"
 agent_log_since "$mark" | grep -n "ending it\|removed" | sed 's/^/# order: /'
 check "the session was ended before the account went" sh -c "agent_log() { :; }; grep -n '' $AGENT_LOG | tail -n +$((mark + 1)) | awk '/ending it/ && !s {s=NR} /account $NEW .* removed/ && !r {r=NR} END {exit !(s && r && s < r)}'"
 login 'id -un'

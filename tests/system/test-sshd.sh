@@ -24,7 +24,7 @@ print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))[sys.argv[2]]
 EOF
 }
 
-hhmm() { date -u -d "@$1" +%H:%M; }
+hms() { date -u -d "@$1" +%H:%M:%S; }
 
 echo "## 1. no grant at all (an empty store is staged)"
 publish_stage
@@ -59,7 +59,7 @@ fi
 while (($(date +%s) < exp + 1)); do sleep 0.2; done
 # The host state is not touched: the module itself enforces exp.
 login echo hello-after-expiry
-expect_denied "same grant after its exp" "jit: your access grant g-exp expired at $(hhmm "$exp") UTC"
+expect_denied "same grant after its exp" "jit: your access grant g-exp expired at $(hms "$exp") UTC"
 # jitctl publish may keep an expired grant for a while (so hosts can say
 # "expired at"); it would outrank the messages of the cases below.
 rm -f "$D/store/grants/exp.jwt"
@@ -69,11 +69,13 @@ grant ok --jti g-ok --scope ssh --ttl 10m
 ok_exp=$(claim "$D/store/grants/ok.jwt" exp)
 publish_stage
 # shellcheck disable=SC2016 # expanded by the remote shell
-login 'id -un; echo "JIT_GRANT_ID=${JIT_GRANT_ID-unset}"; echo "JIT_GRANT_EXPIRES=${JIT_GRANT_EXPIRES-unset}"'
+login 'id -un; echo "JIT_GRANT_ID=${JIT_GRANT_ID-unset}"; echo "JIT_GRANT_EXPIRES=${JIT_GRANT_EXPIRES-unset}"; echo "JIT_GRANT_EXPIRES_EPOCH=${JIT_GRANT_EXPIRES_EPOCH-unset}"'
 expect_allowed "valid ssh grant" "$TEST_USER"
 check "the shell has JIT_GRANT_ID = the grant's jti" grep -qx "JIT_GRANT_ID=g-ok" "$D/out"
-check "the shell has JIT_GRANT_EXPIRES = the grant's exp ($ok_exp)" \
-        grep -qx "JIT_GRANT_EXPIRES=$ok_exp" "$D/out"
+check "the shell has JIT_GRANT_EXPIRES = the grant's exp in UTC ($(date -u -d "@$ok_exp" +%Y-%m-%dT%H:%M:%SZ))" \
+        grep -qx "JIT_GRANT_EXPIRES=$(date -u -d "@$ok_exp" +%Y-%m-%dT%H:%M:%SZ)" "$D/out"
+check "the shell has JIT_GRANT_EXPIRES_EPOCH = the grant's exp ($ok_exp)" \
+        grep -qx "JIT_GRANT_EXPIRES_EPOCH=$ok_exp" "$D/out"
 if sshd_log_has "Accepted publickey for $TEST_USER"; then
         pass "sshd admitted the login by publickey"
 else
@@ -134,7 +136,7 @@ grant future --jti g-future --scope ssh --ttl 10m --not-before +10m
 nbf=$(claim "$D/store/grants/future.jwt" nbf)
 publish_stage
 login echo hello
-expect_denied "grant starting in 10 min" "jit: your access grant g-future starts at $(hhmm "$nbf") UTC"
+expect_denied "grant starting in 10 min" "jit: your access grant g-future starts at $(hms "$nbf") UTC"
 rm -f "$D/store/grants/future.jwt"
 
 echo "## 6. bind=session: one live session owns the grant"

@@ -75,6 +75,20 @@ check "the user is told 'jit: no sudo grant for $TEST_USER on this host'" \
         has "$D/out" "jit: no sudo grant for $TEST_USER on this host"
 check "sudo reports the account stack's refusal" has "$D/out" "PAM account management error"
 
+echo "## 1b. a valid ssh-only grant and a revoked ssh+sudo grant: the refusal says 'no sudo grant'"
+grant both --jti g-both --scope ssh,sudo --ttl 10m
+revoke g-both
+publish_stage
+login_tty "bash $D/share/nosudo.sh"
+sed 's/^/#   remote: /' "$D/out"
+check "1b. the login is admitted (the ssh-only grant)" test "$rc" -eq 0
+check "1b. sudo fails" has "$D/out" "rc=1"
+check "1b. the user is told 'no sudo grant', naming the revoked one" \
+        has "$D/out" "jit: no sudo grant for $TEST_USER on this host (sudo grant g-both was revoked)"
+check "1b. not 'your access grant … was revoked' (the login grant is fine)" \
+        lacks "$D/out" "jit: your access grant g-both was revoked"
+rm -f "$D/store/grants/both.jwt"
+
 echo "## 2. a sudo grant (runas root): allowed to root, refused to postgres; the elevation is recorded"
 grant sudo --jti g-sudo --scope sudo --ttl 10m
 publish_stage
@@ -163,8 +177,8 @@ check "sudo with the password works while the grant is valid" has "$D/out" "pw-r
 check "sudo -n works next (timestamp warm, grant valid)" has "$D/out" "warm-rc=0"
 check "both ran before the grant's exp (else the test is too slow)" has "$D/out" "before-exp=1"
 check "after exp, sudo -n fails" has "$D/out" "after-rc=1"
-check "the user is told 'jit: your access grant g-short expired at $(date -u -d "@$exp" +%H:%M) UTC'" \
-        has "$D/out" "jit: your access grant g-short expired at $(date -u -d "@$exp" +%H:%M) UTC"
+check "the user is told 'jit: no sudo grant for $TEST_USER on this host (sudo grant g-short expired at $(date -u -d "@$exp" +%H:%M:%S) UTC)'" \
+        has "$D/out" "jit: no sudo grant for $TEST_USER on this host (sudo grant g-short expired at $(date -u -d "@$exp" +%H:%M:%S) UTC)"
 check "sudo reports the account stack's refusal" has "$D/out" "PAM account management error"
 # With -n, sudo reaches the account stack only when its timestamp is warm:
 # cold, it stops at "a password is required" (the control below). So the

@@ -17,10 +17,11 @@ import sys
 LEVELS = {
     "agent-log": 0,  # the log, below everything
     # no agent state
-    "bundle-url": 1, "host-facts": 1, "warn": 1, "fetch-job": 1,
+    "bundle-url": 1, "host-facts": 1, "warn": 1, "fetch-job": 1, "check-config": 1,
+    "authorized-keys": 1,
     "agent": 2,  # the state and its lifecycle
-    "status": 3, "bus": 3, "ending": 3, "accounts": 3,  # on the state
-    "terminate": 4, "key-files": 4,  # ending sessions, key files
+    "store-state": 3, "bus": 3, "ending": 3, "accounts": 3,  # on the state
+    "status": 4, "terminate": 4, "key-files": 4,  # STATUS=, ending sessions, key files
     "enforce": 5,  # the reconcile
     "poll": 6,  # the store
     "cloud-poll": 7,  # cloud facts: a change fetches the store again

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -116,6 +117,59 @@ static void test_absent_and_newline(void **state) {
         sink_close(&s);
 }
 
+/* Numbered entries: JIT_SEQ_ID and JIT_SEQ from run_dir/audit-seq, one
+ * more each time; without a run_dir, unnumbered and saying why. */
+static void test_numbered(void **state) {
+        char run[] = "/tmp/jit-audit-run.XXXXXX", buf[8192], id[64] = "", *p;
+        struct sink s;
+
+        sink_open(&s);
+        assert_non_null(mkdtemp(run));
+        assert_int_equal(chmod(run, 0755), 0);
+        for (int i = 1; i <= 3; i++) {
+                char want[32];
+
+                assert_int_equal(
+                        audit_emit_to(s.path, AUDIT_LOGIN_ALLOWED, LOG_INFO, "pam_jit",
+                                      &(struct audit_fields){.user = "alice", .run_dir = run},
+                                      "login %d", i),
+                        0);
+                (void) sink_read(&s, buf, sizeof(buf));
+                (void) snprintf(want, sizeof(want), "JIT_SEQ=%d", i);
+                assert_field(buf, want);
+                p = strstr(buf, "JIT_SEQ_ID=");
+                assert_non_null(p);
+                if (i == 1)
+                        (void) sscanf(p, "JIT_SEQ_ID=%32[0-9a-f]", id);
+                else
+                        assert_int_equal(strncmp(p + strlen("JIT_SEQ_ID="), id, 32), 0);
+                assert_null(strstr(buf, "JIT_SEQ_ERROR="));
+        }
+        assert_int_equal(strlen(id), 32);
+
+        assert_int_equal(audit_emit_to(s.path, AUDIT_LOGIN_ALLOWED, LOG_INFO, "pam_jit",
+                                       &(struct audit_fields){.user = "alice"}, "no run_dir"),
+                         0);
+        (void) sink_read(&s, buf, sizeof(buf));
+        assert_null(strstr(buf, "JIT_SEQ="));
+        assert_field(buf, "JIT_SEQ_ERROR=ENOENT");
+        sink_close(&s);
+        (void) snprintf(buf, sizeof(buf), "%s/audit-seq", run);
+        assert_int_equal(unlink(buf), 0);
+        assert_int_equal(rmdir(run), 0);
+}
+
+/* Every event kind has a name (jitctl audit --event) and round-trips
+ * through its MESSAGE_ID. */
+static void test_names(void **state) {
+        for (int ev = 0; ev < _AUDIT_EVENT_MAX; ev++) {
+                assert_non_null(audit_event_name(ev));
+                assert_int_equal(audit_event_from_message_id(audit_message_id(ev)), ev);
+        }
+        assert_null(audit_event_name(_AUDIT_EVENT_MAX));
+        assert_true(audit_event_from_message_id("00000000000000000000000000000000") < 0);
+}
+
 static void test_no_journal(void **state) {
         /* No listener: an error, not a crash or a hang. */
         assert_true(audit_emit_to("/tmp/jit-audit-no-such-socket", AUDIT_LOGIN_ALLOWED, LOG_INFO,
@@ -125,8 +179,8 @@ static void test_no_journal(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_fields),
-                cmocka_unit_test(test_absent_and_newline),
+                cmocka_unit_test(test_fields),     cmocka_unit_test(test_absent_and_newline),
+                cmocka_unit_test(test_numbered),   cmocka_unit_test(test_names),
                 cmocka_unit_test(test_no_journal),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,7 +46,7 @@ static void check_defaults(const struct jit_config *c) {
         assert_non_null(c->exempt_users);
         assert_null(c->exempt_users[0]);
         assert_null(c->exempt_group);
-        assert_int_equal(c->on_sudo_expiry, ON_SUDO_EXPIRY_SESSION);
+        assert_int_equal(c->on_sudo_expiry, ON_SUDO_EXPIRY_ELEVATED);
         assert_int_equal(c->n_warn_before, 2);
         assert_true(c->warn_before[0] == 300);
         assert_true(c->warn_before[1] == 60);

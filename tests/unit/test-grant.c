@@ -492,7 +492,7 @@ static const struct row bad[] = {
         {"exp before nbf", .set = {{"exp", "@-20"}}, .reason = JIT_REASON_CLAIM_VALUE},
         {"exp equal to nbf", .set = {{"exp", "@-10"}}, .reason = JIT_REASON_CLAIM_VALUE},
         {"expired long ago", .at = 100000, .reason = JIT_REASON_EXPIRED},
-        {"expired: now exactly exp + skew", .at = 1800 + 60, .reason = JIT_REASON_EXPIRED},
+        {"expired: now exactly exp (no leeway on exp)", .at = 1800, .reason = JIT_REASON_EXPIRED},
         {"not yet valid: nbf = now + skew + 1", .set = {{"nbf", "@61"}}, .reason = JIT_REASON_NOT_YET_VALID},
         {"issued in the future: iat = now + skew + 1 (nbf defaults to iat)", .set = {{"iat", "@61"}, {"nbf", NULL}}, .reason = JIT_REASON_ISSUED_IN_FUTURE},
         {"TTL 12 h + 1 s", .set = {{"exp", "@43191"}}, .reason = JIT_REASON_TTL},
@@ -558,8 +558,7 @@ static const struct row good[] = {
         {"fixed \"alg ES256 on an EdDSA kid\": alg EdDSA", .header = GRANT_HDR("EdDSA")},
         {"fixed \"alg EdDSA on an ES256 kid\": signed by the ES256 key as ES256", b_signed_by, .header = HDR("ES256", "jit-grant+jwt", "es-1"), .op = 1},
         {"EdDSA signed by OpenSSL directly", b_signed_by, .op = 0},
-        {"fixed \"expired\": now = exp + skew - 1", .at = 1800 + 60 - 1},
-        {"fixed \"expired\": now = exp", .at = 1800},
+        {"fixed \"expired\": now = exp - 1", .at = 1800 - 1},
         {"fixed \"not yet valid\": nbf = now + skew", .set = {{"nbf", "@60"}}},
         {"fixed \"issued in the future\": iat = now + skew", .set = {{"iat", "@60"}, {"nbf", NULL}}},
         {"fixed \"TTL\": exactly 12 h", .set = {{"exp", "@43190"}}},
@@ -632,7 +631,7 @@ static void test_good_rows(void **state) {
 }
 
 /* The time checks belong to grant_check_time(): grant_from_token() accepts
- * an expired grant, and the boundary moves with the policy's skew. */
+ * an expired grant; the start moves with the policy's skew, the end never. */
 static void test_check_time(void **state) {
         _cleanup_free_ char *token = test_grant_token(&ed, TEST_NOW, NULL);
         _cleanup_(grant_freep) struct grant *g = NULL;
@@ -641,8 +640,9 @@ static void test_check_time(void **state) {
         int64_t exp = TEST_NOW + 1800, nbf = TEST_NOW - 10;
 
         assert_ok(grant_from_token(token, strlen(token), ts, &p, &g, &err), &err);
-        assert_ok(grant_check_time(g, &p, exp + 59, &err), &err);
-        assert_reason(grant_check_time(g, &p, exp + 60, &err), &err, JIT_REASON_EXPIRED);
+        /* clock_skew widens the start only: the grant ends at exp. */
+        assert_ok(grant_check_time(g, &p, exp - 1, &err), &err);
+        assert_reason(grant_check_time(g, &p, exp, &err), &err, JIT_REASON_EXPIRED);
         assert_reason(grant_check_time(g, &p, INT64_C(253402300799), &err), &err,
                       JIT_REASON_EXPIRED);
         assert_ok(grant_check_time(g, &p, nbf - 60, &err), &err);

@@ -36,6 +36,9 @@ static void test_host_state_round_trip(void **state) {
         assert_memory_equal(&s, &t, sizeof(s));
         assert_int_equal(host_state_format(&t, &out2), 0);
         assert_string_equal(out, out2);
+        /* Each time also in UTC, for a person reading the file. */
+        assert_non_null(strstr(out, "bundle-exp 1800000900 2027-01-15T08:15:00Z\n"));
+        assert_non_null(strstr(out, "last-fetch 1800000100 2027-01-15T08:01:40Z\n"));
 
         /* Missing keys default to zero / empty; an empty file is no state. */
         memset(&z, 0xff, sizeof(z));
@@ -54,6 +57,16 @@ static void test_host_state_round_trip(void **state) {
 
 static const struct test_text_row host_state_hostile[] = {
         TEST_ROW("unknown key", "serial 1\nfoo 2\n", JIT_REASON_MALFORMED),
+        TEST_ROW("a UTC time that is not the seconds'",
+                 "bundle-exp 1800000900 2027-01-15T08:15:01Z\n", JIT_REASON_MALFORMED),
+        TEST_ROW("a UTC time without the seconds", "bundle-exp 2027-01-15T08:15:00Z\n",
+                 JIT_REASON_MALFORMED),
+        TEST_ROW("a UTC time with a zone", "bundle-exp 1800000900 2027-01-15T08:15:00+00:00\n",
+                 JIT_REASON_MALFORMED),
+        TEST_ROW("two spaces before the UTC time", "bundle-exp 1800000900  2027-01-15T08:15:00Z\n",
+                 JIT_REASON_MALFORMED),
+        TEST_ROW("something after the UTC time", "bundle-exp 1800000900 2027-01-15T08:15:00Z x\n",
+                 JIT_REASON_MALFORMED),
         TEST_ROW("serial given twice", "serial 1\nserial 2\n", JIT_REASON_MALFORMED),
         TEST_ROW("accepted given twice", "accepted 1\naccepted 1\n", JIT_REASON_MALFORMED),
         TEST_ROW("no newline at the end", "serial 1", JIT_REASON_MALFORMED),
