@@ -208,7 +208,7 @@ static int on_shard(size_t index, const struct fetch_result *res, char *msg, siz
  * store the head came from; shards are objects/<sha256> under it). */
 static int shards_fetch_start(struct agent *a, const char *base) {
         const struct jit_config *c = a->ctx.config;
-        struct fetch_object objects[JIT_FETCH_OBJECTS_MAX];
+        struct fetch_object objects[JIT_FETCH_OBJECTS_MAX] = {};
         uint64_t timeout = (uint64_t) c->fetch_timeout * USEC_PER_SEC;
         int r;
 

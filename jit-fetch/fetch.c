@@ -63,11 +63,11 @@ struct fetcher {
         size_t body_len;
         size_t body_alloc;
         bool too_big;
+        bool ca_file;    /* a CA file was named: the system bundle is not used */
         EVP_MD_CTX *sha; /* hashing the body as it comes, when a digest is expected */
         char sha_want[65];
         char *etag;
         char *location; /* of the last response, to name a refused redirect */
-        bool ca_file;   /* a CA file was named: the system bundle is not used */
         int64_t server_date;
         char errbuf[CURL_ERROR_SIZE];
         /* With credentials attached (auth): the refusal's details. */
