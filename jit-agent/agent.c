@@ -68,6 +68,7 @@ void agent_pending_drop(struct agent *a) {
         free(a->pending_need);
         a->pending_need = NULL;
         a->n_pending_need = a->pending_next = 0;
+        a->n_pending_run = a->pending_run_saved = 0;
         free(a->pending_base);
         a->pending_base = NULL;
 }

@@ -111,6 +111,9 @@ struct agent {
         char *pending_etag;
         size_t *pending_need; /* indexes into pending_head->shards */
         size_t n_pending_need, pending_next;
+        /* The shards one jit-fetch run is fetching (indexes into
+         * pending_need), and how many of them are saved. */
+        size_t pending_run[JIT_FETCH_OBJECTS_MAX], n_pending_run, pending_run_saved;
         char *pending_base; /* the head's URL up to its last '/' */
         /* The facts differ from those the held head was applied with (a
          * start, a reload): apply it again, fetching the shards now needed. */

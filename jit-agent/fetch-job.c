@@ -14,6 +14,7 @@
 
 #include "fetch-job.h"
 #include "fetch-wire.h"
+#include "jit-limits.h"
 #include "macro.h"
 
 /* The helper has the transfer's own limits; this is only the backstop for a
@@ -22,12 +23,27 @@
 
 extern char **environ;
 
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
+
+static void *memdup(const void *p, size_t n) {
+        void *q = malloc(n);
+        return q ? memcpy(q, p, n) : NULL;
+}
+
 struct fetch_job {
         sd_event_source *io, *child, *timer;
         pid_t pid;
         fetch_job_done_t done;
         void *userdata;
         uint64_t max_size;
+
+        /* A run of several shards: one frame each, in this order. */
+        struct fetch_object *objects;
+        size_t n_objects, next_object;
+        fetch_object_t object;
 
         /* The header is read first into head; the body then goes straight
          * into a buffer of exactly the announced length. */
@@ -58,6 +74,7 @@ static void job_free(struct fetch_job *j) {
         (void) sd_event_source_disable_unref(j->timer);
         fetch_wire_done(&j->wire);
         free(j->body);
+        free(j->objects);
         free(j);
 }
 
@@ -113,7 +130,11 @@ static void job_finish(struct fetch_job *j) {
                 else if (j->exit_code != 0)
                         fail(j, -EIO, "%s failed with exit status %d", fetch_helper_path(),
                              j->exit_code);
-                else if (!j->have_header)
+                else if (j->objects) {
+                        if (j->next_object < j->n_objects)
+                                fail(j, -EIO, "%s ended after %zu of %zu objects",
+                                     fetch_helper_path(), j->next_object, j->n_objects);
+                } else if (!j->have_header)
                         fail(j, -EIO, "%s ended without an answer", fetch_helper_path());
                 else if (j->wire.error < 0)
                         fail_fetch(j, j->wire.error, "%s", j->wire.message);
@@ -126,7 +147,10 @@ static void job_finish(struct fetch_job *j) {
         void *userdata = j->userdata;
         if (j->error < 0)
                 done(j->error, j->helper_fault, j->message, NULL, userdata);
-        else {
+        else if (j->objects) {
+                res.status = 200; /* every object was handed to object() */
+                done(0, false, NULL, &res, userdata);
+        } else {
                 res.status = j->wire.status;
                 res.body = j->body;
                 res.body_len = j->body_len;
@@ -142,43 +166,121 @@ static void maybe_finish(struct fetch_job *j) {
                 job_finish(j);
 }
 
-/* A failure here ends the job like any other (fail: eof). */
-static void on_header(struct fetch_job *j) {
-        size_t header_len = 0, rest;
+/* Drop the first n bytes of head. */
+static void head_consume(struct fetch_job *j, size_t n) {
+        memmove(j->head, j->head + n, j->head_len - n);
+        j->head_len -= n;
+}
+
+static bool frame_complete(const struct fetch_job *j) {
+        return j->have_header &&
+               (j->wire.error < 0 || j->wire.status == 304 || j->body_len == j->wire.length);
+}
+
+/* In a run of objects, a whole frame is here: hand it on and expect the next. */
+static void object_frame(struct fetch_job *j) {
+        const struct fetch_object *want = &j->objects[j->next_object];
+        char msg[FETCH_WIRE_MESSAGE_MAX] = "";
         int r;
 
-        r = fetch_wire_parse_header(j->head, j->head_len, j->max_size, &j->wire, &header_len);
-        if (r == -EAGAIN)
-                return;
-        if (r == -EFBIG) {
-                fail_fetch(j, -EFBIG, "%s", j->wire.message);
+        if (!streq(j->wire.object, want->sha256)) {
+                fail(j, -EBADMSG, "%s answered for object '%s' where %s was next",
+                     fetch_helper_path(), j->wire.object, want->sha256);
                 return;
         }
+        if (j->wire.error < 0) {
+                fail_fetch(j, j->wire.error, "%s", j->wire.message);
+                return;
+        }
+        if (j->wire.status == 304) {
+                fail(j, -EBADMSG, "%s answered 304 for an object", fetch_helper_path());
+                return;
+        }
+        r = j->object(j->next_object,
+                      &(struct fetch_result){
+                              .status = j->wire.status, .body = j->body, .body_len = j->body_len},
+                      msg, sizeof(msg), j->userdata);
         if (r < 0) {
-                fail(j, -EBADMSG, "%s sent an invalid answer: %s", fetch_helper_path(),
-                     r == -EBADMSG ? j->wire.message : strerror_r(-r, (char[128]){}, 128));
+                fail_fetch(j, r, "%s", msg[0] ? msg : "refused");
                 return;
         }
-        j->have_header = true;
-        rest = j->head_len - header_len;
-        if (j->wire.error < 0 || j->wire.status == 304) {
-                if (rest > 0)
-                        fail(j, -EBADMSG, "%s sent bytes after its answer", fetch_helper_path());
-                return;
+        j->next_object++;
+        j->have_header = false;
+        fetch_wire_done(&j->wire);
+        j->wire = (struct fetch_wire){};
+        j->body = mfree(j->body);
+        j->body_len = 0;
+}
+
+/* Parse what head holds: headers, and the bodies' first bytes that came
+ * with them. A failure here ends the job like any other (fail: eof). */
+static void on_head(struct fetch_job *j) {
+        while (!j->eof) {
+                if (!j->have_header) {
+                        uint64_t max = j->objects && j->next_object < j->n_objects
+                                               ? j->objects[j->next_object].size
+                                               : j->max_size;
+                        size_t header_len = 0;
+                        int r;
+
+                        if (j->objects && j->next_object >= j->n_objects) {
+                                if (j->head_len > 0)
+                                        fail(j, -EBADMSG, "%s sent more than it announced",
+                                             fetch_helper_path());
+                                return;
+                        }
+                        r = fetch_wire_parse_header(j->head, j->head_len, max, &j->wire,
+                                                    &header_len);
+                        if (r == -EAGAIN)
+                                return;
+                        if (r == -EFBIG) {
+                                fail_fetch(j, -EFBIG, "%s", j->wire.message);
+                                return;
+                        }
+                        if (r < 0) {
+                                fail(j, -EBADMSG, "%s sent an invalid answer: %s",
+                                     fetch_helper_path(),
+                                     r == -EBADMSG ? j->wire.message
+                                                   : strerror_r(-r, (char[128]){}, 128));
+                                return;
+                        }
+                        j->have_header = true;
+                        head_consume(j, header_len);
+                        if (j->wire.error >= 0 && j->wire.status != 304) {
+                                /* Exactly the announced length, never grown by doubling. */
+                                j->body = malloc(j->wire.length + 1);
+                                if (!j->body) {
+                                        fail(j, -ENOMEM,
+                                             "out of memory for a %" PRIu64 " byte body",
+                                             j->wire.length);
+                                        return;
+                                }
+                                j->body_len = 0;
+                                j->body[0] = '\0';
+                        }
+                }
+                if (j->body && j->body_len < j->wire.length && j->head_len > 0) {
+                        size_t take = j->wire.length - j->body_len;
+                        if (take > j->head_len)
+                                take = j->head_len;
+                        memcpy(j->body + j->body_len, j->head, take);
+                        j->body_len += take;
+                        j->body[j->body_len] = '\0';
+                        head_consume(j, take);
+                }
+                if (!frame_complete(j))
+                        return;
+                if (!j->objects) {
+                        if (j->head_len > 0)
+                                fail(j, -EBADMSG, "%s sent %s", fetch_helper_path(),
+                                     j->body ? "more than the announced body"
+                                             : "bytes after its answer");
+                        return;
+                }
+                object_frame(j);
+                if (j->head_len == 0)
+                        return;
         }
-        if (rest > j->wire.length) {
-                fail(j, -EBADMSG, "%s sent more than the announced body", fetch_helper_path());
-                return;
-        }
-        /* Exactly the announced length, never grown by doubling. */
-        j->body = malloc(j->wire.length + 1);
-        if (!j->body) {
-                fail(j, -ENOMEM, "out of memory for a %" PRIu64 " byte body", j->wire.length);
-                return;
-        }
-        memcpy(j->body, j->head + header_len, rest);
-        j->body_len = rest;
-        j->body[j->body_len] = '\0';
 }
 
 /* Read all the helper has written so far. At EOF, or on a failure, reading
@@ -192,10 +294,10 @@ static void drain(struct fetch_job *j) {
                 size_t room;
                 ssize_t n;
 
-                if (!j->have_header) {
+                if (!j->have_header && !(j->objects && j->next_object >= j->n_objects)) {
                         dst = j->head + j->head_len;
                         room = sizeof(j->head) - j->head_len;
-                } else if (j->body && j->body_len < j->wire.length) {
+                } else if (j->have_header && j->body && j->body_len < j->wire.length) {
                         dst = j->body + j->body_len;
                         room = j->wire.length - j->body_len;
                 } else {
@@ -222,12 +324,14 @@ static void drain(struct fetch_job *j) {
                         fail(j, -EBADMSG, "%s sent more than it announced", fetch_helper_path());
                         return;
                 }
-                if (!j->have_header) {
+                if (dst == j->head + j->head_len) {
                         j->head_len += (size_t) n;
-                        on_header(j);
+                        on_head(j);
                 } else {
                         j->body_len += (size_t) n;
                         j->body[j->body_len] = '\0';
+                        if (j->objects && frame_complete(j))
+                                object_frame(j);
                 }
         }
 }
@@ -298,7 +402,7 @@ static int fetch_argv(const struct fetch_options *o, char **argv) {
         if ((r = arg_add(argv, &n, "url", o->url)) < 0 ||
             (r = arg_add_u64(argv, &n, "connect-timeout-usec", o->connect_timeout_usec)) < 0 ||
             (r = arg_add_u64(argv, &n, "timeout-usec", o->total_timeout_usec)) < 0 ||
-            (r = arg_add_u64(argv, &n, "max-size", o->max_size)) < 0 ||
+            (o->max_size > 0 && (r = arg_add_u64(argv, &n, "max-size", o->max_size)) < 0) ||
             (r = arg_add(argv, &n, "ca-file", o->ca_file)) < 0 ||
             (r = arg_add(argv, &n, "client-cert", o->client_cert)) < 0 ||
             (r = arg_add(argv, &n, "client-key", o->client_key)) < 0 ||
@@ -344,8 +448,21 @@ static int spawn_helper(char **argv, int stdout_fd, pid_t *ret) {
         return r;
 }
 
+static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, uint64_t timeout_usec,
+                             const struct fetch_object *objects, size_t n_objects,
+                             fetch_object_t object, fetch_job_done_t done, void *userdata,
+                             struct fetch_job **ret);
+
 static int job_start(sd_event *event, char **argv, uint64_t max_size, uint64_t timeout_usec,
                      fetch_job_done_t done, void *userdata, struct fetch_job **ret) {
+        return job_start_objects(event, argv, max_size, timeout_usec, NULL, 0, NULL, done, userdata,
+                                 ret);
+}
+
+static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, uint64_t timeout_usec,
+                             const struct fetch_object *objects, size_t n_objects,
+                             fetch_object_t object, fetch_job_done_t done, void *userdata,
+                             struct fetch_job **ret) {
         struct fetch_job *j;
         int fds[2], r;
 
@@ -354,12 +471,23 @@ static int job_start(sd_event *event, char **argv, uint64_t max_size, uint64_t t
                 argv_free(argv);
                 return -ENOMEM;
         }
+        if (n_objects > 0) {
+                j->objects = memdup(objects, n_objects * sizeof(*objects));
+                if (!j->objects) {
+                        argv_free(argv);
+                        free(j);
+                        return -ENOMEM;
+                }
+                j->n_objects = n_objects;
+                j->object = object;
+        }
         j->done = done;
         j->userdata = userdata;
         j->max_size = max_size;
 
         if (pipe2(fds, O_CLOEXEC) < 0) {
                 argv_free(argv);
+                free(j->objects);
                 free(j);
                 return -errno;
         }
@@ -367,6 +495,7 @@ static int job_start(sd_event *event, char **argv, uint64_t max_size, uint64_t t
         close(fds[1]);
         if (r < 0) {
                 close(fds[0]);
+                free(j->objects);
                 free(j);
                 return r;
         }
@@ -378,6 +507,7 @@ static int job_start(sd_event *event, char **argv, uint64_t max_size, uint64_t t
                 close(fds[0]);
                 (void) kill(j->pid, SIGKILL);
                 (void) waitpid(j->pid, NULL, 0);
+                free(j->objects);
                 free(j);
                 return r;
         }
@@ -411,6 +541,50 @@ int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_do
         if (r < 0)
                 return r;
         return job_start(event, argv, o->max_size, o->total_timeout_usec, done, userdata, ret);
+}
+
+int fetch_job_start_objects(sd_event *event, const struct fetch_options *o,
+                            const struct fetch_object *objects, size_t n_objects,
+                            uint64_t run_timeout_usec, fetch_object_t object, fetch_job_done_t done,
+                            void *userdata, struct fetch_job **ret) {
+        char *argv[24 + JIT_FETCH_OBJECTS_MAX] = {(char *) fetch_helper_path()};
+        size_t n;
+        int r;
+
+        if (!event || !o || !o->url || !objects || n_objects == 0 ||
+            n_objects > JIT_FETCH_OBJECTS_MAX || !object || !done || !ret || o->sha256 || o->etag)
+                return -EINVAL;
+        r = fetch_argv(&(struct fetch_options){.url = o->url,
+                                               .connect_timeout_usec = o->connect_timeout_usec,
+                                               .total_timeout_usec = o->total_timeout_usec,
+                                               .ca_file = o->ca_file,
+                                               .client_cert = o->client_cert,
+                                               .client_key = o->client_key,
+                                               .pinned_pubkey = o->pinned_pubkey,
+                                               .allow_http = o->allow_http,
+                                               .store_auth = o->store_auth,
+                                               .store_endpoint = o->store_endpoint,
+                                               .store_region = o->store_region,
+                                               .store_client_id = o->store_client_id,
+                                               .metadata_endpoint = o->metadata_endpoint},
+                       argv);
+        if (r < 0)
+                return r;
+        for (n = 1; argv[n]; n++)
+                ;
+        for (size_t i = 0; i < n_objects; i++)
+                if (asprintf(&argv[n++], "--object=%s:%" PRIu64, objects[i].sha256,
+                             objects[i].size) < 0) {
+                        argv[--n] = NULL;
+                        argv_free(argv);
+                        return -ENOMEM;
+                }
+        if ((r = arg_add_u64(argv, &n, "run-timeout-usec", run_timeout_usec)) < 0) {
+                argv_free(argv);
+                return r;
+        }
+        return job_start_objects(event, argv, 0, run_timeout_usec, objects, n_objects, object, done,
+                                 userdata, ret);
 }
 
 int fetch_job_start_metadata(sd_event *event, const char *cloud, const char *endpoint,

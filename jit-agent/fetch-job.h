@@ -6,6 +6,8 @@
  * stdout pipe, its exit, and a deadline after which it is killed. */
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-event.h>
 
 #include "fetch-wire.h"
@@ -26,6 +28,26 @@ const char *fetch_helper_path(void);
 
 int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
                     void *userdata, struct fetch_job **ret);
+
+/* A run of several shards of the store in one helper (jit-fetch --object=…):
+ * o->url is the store's base (shards are objects/<sha256> under it), each
+ * object is capped at its size and must hash to its name. object() is
+ * called for each verified shard as it arrives, in order (index into
+ * objects); a negative errno from it (with msg filled) stops the run.
+ * done() then says how the run ended: 0 when every object was handed to
+ * object(), else the error of the object that failed (the first not handed
+ * on). At most JIT_FETCH_OBJECTS_MAX objects; the run (helper and all) is
+ * killed after run_timeout_usec and a grace. */
+struct fetch_object {
+        char sha256[65];
+        uint64_t size;
+};
+typedef int (*fetch_object_t)(size_t index, const struct fetch_result *result, char *msg,
+                              size_t msg_size, void *userdata);
+int fetch_job_start_objects(sd_event *event, const struct fetch_options *o,
+                            const struct fetch_object *objects, size_t n_objects,
+                            uint64_t run_timeout_usec, fetch_object_t object, fetch_job_done_t done,
+                            void *userdata, struct fetch_job **ret);
 
 /* The same helper's metadata facts job (jit-fetch --metadata=CLOUD; its
  * answer is the facts as lines, jit-fetch/metadata-facts.h). endpoint:

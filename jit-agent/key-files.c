@@ -2,7 +2,14 @@
 /* run_dir/keys/<user>: the OpenSSH keys of the user's usable ssh grants, for
  * sshd's AuthorizedKeysFile. Each line carries expiry-time="…" as well, so
  * sshd itself refuses the key after the grant's end even if this agent is
- * not running to remove it. */
+ * not running to remove it.
+ *
+ * run_dir/keys-ended/<user>: the keys of the user's grants that ended lately
+ * (expired or revoked, for ENDED_KEEP after their end) or start later, each
+ * behind restrict and a forced command that refuses. Only the opt-in
+ * AuthorizedKeysCommand (authorized-keys.c) serves them, and only to a user
+ * with no key of a usable grant: sshd then accepts the key and runs PAM's
+ * account stage, where pam_jit tells the user why (docs/decisions.md). */
 
 #include <dirent.h>
 #include <errno.h>
@@ -21,6 +28,15 @@
 #include "parse.h"
 
 #define KEYS_DIR "keys"
+#define ENDED_DIR "keys-ended"
+/* How long the keys of an ended grant are still served to be refused with a
+ * reason: a day covers "my grant ended last night". */
+#define ENDED_KEEP (24 * 3600)
+/* What the forced command prints if pam_jit were not in the account stack:
+ * the login still gets nothing (restrict: no pty, no forwarding). */
+#define ENDED_OPTIONS                                                                              \
+        "restrict,command=\"echo 'jit: access refused: no usable grant for this key' >&2; "        \
+        "exit 1\""
 
 struct key_line {
         char *key;
@@ -33,6 +49,7 @@ struct user_keys {
         int64_t now, skew;
         int64_t next; /* earliest later change */
         size_t n_usable;
+        char **ended; /* keys of grants ended lately or not yet valid */
 };
 
 static void user_keys_done(struct user_keys *k) {
@@ -41,6 +58,27 @@ static void user_keys_done(struct user_keys *k) {
         free(k->lines);
         k->lines = NULL;
         k->n = 0;
+        strv_free(k->ended);
+        k->ended = NULL;
+}
+
+/* A grant refused now whose keys are served to be refused with a reason. */
+static void on_ended(enum verdict v, const struct grant *g, struct user_keys *k) {
+        int64_t gone = g->exp > INT64_MAX - ENDED_KEEP ? INT64_MAX : g->exp + ENDED_KEEP;
+
+        if (v != VERDICT_NOT_YET && v != VERDICT_EXPIRED && v != VERDICT_REVOKED)
+                return;
+        if (!g->keys || !g->keys[0])
+                return; /* nothing to serve, nothing to change later */
+        if (v != VERDICT_NOT_YET) {
+                if (gone <= k->now)
+                        return; /* ended too long ago */
+                if (gone < k->next)
+                        k->next = gone; /* its keys go then */
+        }
+        for (size_t i = 0; g->keys && g->keys[i]; i++)
+                if (!strv_contains(k->ended, g->keys[i]) && strv_extend(&k->ended, g->keys[i]) < 0)
+                        return; /* out of memory: the key is refused without a reason */
 }
 
 static void on_candidate(enum verdict v, const struct grant *g, void *userdata) {
@@ -49,8 +87,10 @@ static void on_candidate(enum verdict v, const struct grant *g, void *userdata) 
 
         if (v == VERDICT_NOT_YET && start > k->now && start < k->next)
                 k->next = start; /* its keys appear then */
-        if (v != VERDICT_ALLOW)
+        if (v != VERDICT_ALLOW) {
+                on_ended(v, g, k);
                 return;
+        }
         k->n_usable++;
         if (end < k->next)
                 k->next = end; /* its keys go then */
@@ -106,12 +146,54 @@ static int keys_format(const struct user_keys *k, char **ret, size_t *ret_len) {
         return 0;
 }
 
-static int keys_dir_open(const char *run_dir, int *ret) {
+static int ended_format(char *const *ended, char **ret, size_t *ret_len) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &len);
+        if (!f)
+                return -ENOMEM;
+        fputs("# written by jit-agent: keys of this user's ended or future grants, refused\n", f);
+        for (size_t i = 0; ended && ended[i]; i++)
+                fprintf(f, ENDED_OPTIONS " %s\n", ended[i]);
+        if (fclose(f) != 0) {
+                free(buf);
+                return -ENOMEM;
+        }
+        *ret = buf;
+        *ret_len = len;
+        return 0;
+}
+
+/* Rewrite one user's run_dir/keys-ended file, or remove it when empty. */
+static int ended_write_user(struct agent *a, int efd, const char *user, char *const *ended) {
+        _cleanup_free_ char *path = NULL, *text = NULL, *old = NULL;
+        size_t len, old_len;
+        int r;
+
+        if (strv_length(ended) == 0) {
+                if (unlinkat(efd, user, 0) < 0 && errno != ENOENT)
+                        return -errno;
+                return 0;
+        }
+        if (asprintf(&path, "%s/" ENDED_DIR "/%s", a->ctx.config->run_dir, user) < 0)
+                return -ENOMEM;
+        r = ended_format(ended, &text, &len);
+        if (r < 0)
+                return r;
+        if (read_file_secure(path, 0, 1024 * 1024, &old, &old_len, NULL) >= 0 && old_len == len &&
+            memcmp(old, text, len) == 0)
+                return 0;
+        return write_file_atomic(path, text, len, 0644, NULL);
+}
+
+static int keys_dir_open(const char *run_dir, const char *name, int *ret) {
         _cleanup_free_ char *path = NULL;
         struct stat st;
         int fd;
 
-        if (asprintf(&path, "%s/" KEYS_DIR, run_dir) < 0)
+        if (asprintf(&path, "%s/%s", run_dir, name) < 0)
                 return -ENOMEM;
         if (mkdir(path, 0755) < 0 && errno != EEXIST)
                 return -errno;
@@ -340,18 +422,24 @@ static void accounts_for_results(struct agent *a, const struct key_result *res, 
 
 int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *only, int64_t now) {
         _cleanup_strv_free_ char **have = NULL;
-        _cleanup_free_ char *keys_dir = NULL;
+        _cleanup_strv_free_ char **have_ended = NULL;
+        _cleanup_free_ char *keys_dir = NULL, *ended_dir = NULL;
         _cleanup_free_ struct key_result *res = NULL;
         _cleanup_free_ const char **users = NULL; /* borrowed from only or snap */
         size_t n_users = 0;
-        _cleanup_close_ int kfd = -1;
+        _cleanup_close_ int kfd = -1, efd = -1;
         const struct host_grants *hg = snap->grants;
         size_t n_res = 0;
         int r;
 
         if (asprintf(&keys_dir, "%s/" KEYS_DIR, a->ctx.config->run_dir) < 0)
                 return -ENOMEM;
-        r = keys_dir_open(a->ctx.config->run_dir, &kfd);
+        if (asprintf(&ended_dir, "%s/" ENDED_DIR, a->ctx.config->run_dir) < 0)
+                return -ENOMEM;
+        r = keys_dir_open(a->ctx.config->run_dir, KEYS_DIR, &kfd);
+        if (r < 0)
+                return r;
+        r = keys_dir_open(a->ctx.config->run_dir, ENDED_DIR, &efd);
         if (r < 0)
                 return r;
         /* Every user with a file in the bundle: those whose tokens all failed
@@ -404,6 +492,12 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *on
                                          (&(struct agent_log_fields){.user = users[i], .error = r}),
                                          "keys of %s: cannot write: %s", users[i],
                                          strerror_r(-r, (char[128]){}, 128));
+                r = ended_write_user(a, efd, users[i], k.ended);
+                if (r < 0)
+                        agent_log_fields(LOG_ERR, AGENT_MID_KEY_FILES_FAILED,
+                                         (&(struct agent_log_fields){.user = users[i], .error = r}),
+                                         "ended keys of %s: cannot write: %s", users[i],
+                                         strerror_r(-r, (char[128]){}, 128));
                 user_keys_done(&k);
         }
 
@@ -415,6 +509,11 @@ int keys_sync(struct agent *a, const struct host_snapshot *snap, char *const *on
                         if (!strv_contains((char *const *) users, have[i]))
                                 (void) keys_write_user(a, kfd, have[i],
                                                        &(struct user_keys){.n = 0});
+        r = only ? -ENOENT : users_list(ended_dir, &have_ended);
+        if (r >= 0)
+                for (size_t i = 0; have_ended[i]; i++)
+                        if (!strv_contains((char *const *) users, have_ended[i]))
+                                (void) ended_write_user(a, efd, have_ended[i], NULL);
 
         accounts_for_results(a, res, n_res, !only);
 

@@ -2,8 +2,9 @@
 /* Polling the store: a timer with jitter (so a fleet does not fetch in step)
  * and exponential backoff on failure. Only the head is polled (with its
  * ETag); a new head is checked, the shards of this host's bins it names and
- * the host does not hold yet are fetched one by one (each cut at its listed
- * size and checked against its digest), then everything is applied at once
+ * the host does not hold yet are fetched in one jit-fetch run (up to
+ * JIT_FETCH_OBJECTS_MAX a run, on one connection; each cut at its listed
+ * size, checked against its digest and saved as it arrives), then everything is applied at once
  * (common/host/store-apply.h) and reconciled, so revocations act as soon as
  * the head carrying them arrives. Any failure drops the whole update.
  *
@@ -230,8 +231,8 @@ static void pending_apply(struct agent *a) {
         (void) agent_reconcile(a);
 }
 
-static int fetch_start(struct agent *a, const char *url, uint64_t max_size, const char *sha256,
-                       const char *etag, fetch_job_done_t done) {
+static int fetch_start(struct agent *a, const char *url, uint64_t max_size, const char *etag,
+                       fetch_job_done_t done) {
         const struct jit_config *c = a->ctx.config;
         int r;
 
@@ -248,7 +249,6 @@ static int fetch_start(struct agent *a, const char *url, uint64_t max_size, cons
                         .pinned_pubkey = c->pinned_pubkey,
                         .allow_http = c->allow_http,
                         .etag = etag,
-                        .sha256 = sha256,
                         .store_auth = c->store_auth,
                         .store_endpoint = c->store_endpoint,
                         .store_region = c->store_region,
@@ -267,51 +267,109 @@ static int fetch_start(struct agent *a, const char *url, uint64_t max_size, cons
         return r;
 }
 
-static void on_shard_done(int error, bool helper_fault, const char *message,
-                          const struct fetch_result *res, void *userdata);
+static void on_shards_done(int error, bool helper_fault, const char *message,
+                           const struct fetch_result *res, void *userdata);
+static int on_shard(size_t index, const struct fetch_result *res, char *msg, size_t msg_size,
+                    void *userdata);
 
-/* Fetch the next shard the pending head needs and the host lacks; apply
- * when there is none left. Returns false when the poll is over. */
-static bool pending_continue(struct agent *a) {
-        _cleanup_free_ char *url = NULL;
+/* One helper run for the next shards the pending head needs (base: the
+ * store the head came from; shards are objects/<sha256> under it). */
+static int shards_fetch_start(struct agent *a, const char *base) {
+        const struct jit_config *c = a->ctx.config;
+        struct fetch_object objects[JIT_FETCH_OBJECTS_MAX] = {};
+        uint64_t timeout = (uint64_t) c->fetch_timeout * USEC_PER_SEC;
+        int r;
 
-        while (a->pending_next < a->n_pending_need) {
+        for (size_t i = 0; i < a->n_pending_run; i++) {
                 const struct head_shard *s =
-                        &a->pending_head->shards[a->pending_need[a->pending_next]];
-
-                if (hoststate_shard_present(a->ctx.config, s->digest)) {
-                        a->pending_next++;
-                        continue;
-                }
-                if (asprintf(&url, "%sobjects/%s", a->pending_base, s->digest) < 0) {
-                        fetch_failed(a, true, -ENOMEM, "out of memory");
-                        agent_pending_drop(a);
-                        return false;
-                }
-                if (fetch_start(a, url, s->size, s->digest, NULL, on_shard_done) < 0) {
-                        agent_pending_drop(a);
-                        return false;
-                }
-                return true;
+                        &a->pending_head->shards[a->pending_need[a->pending_run[i]]];
+                (void) snprintf(objects[i].sha256, sizeof(objects[i].sha256), "%s", s->digest);
+                objects[i].size = s->size;
         }
-        pending_apply(a);
-        return false;
+        r = fetch_job_start_objects(a->event,
+                                    &(struct fetch_options){
+                                            .url = base,
+                                            .connect_timeout_usec = timeout,
+                                            .total_timeout_usec = timeout,
+                                            .ca_file = c->ca_file,
+                                            .client_cert = c->client_cert,
+                                            .client_key = c->client_key,
+                                            .pinned_pubkey = c->pinned_pubkey,
+                                            .allow_http = c->allow_http,
+                                            .store_auth = c->store_auth,
+                                            .store_endpoint = c->store_endpoint,
+                                            .store_region = c->store_region,
+                                            .store_client_id = c->store_client_id,
+                                            .metadata_endpoint = getenv("JIT_TEST_METADATA_URL"),
+                                    },
+                                    objects, a->n_pending_run, timeout * JIT_FETCH_RUN_TIMEOUTS,
+                                    on_shard, on_shards_done, a, &a->fetch);
+        if (r < 0) {
+                char what[4200];
+
+                (void) snprintf(what, sizeof(what), "cannot start the fetch helper %s: %s",
+                                fetch_helper_path(), strerror_r(-r, (char[128]){}, 128));
+                fetch_failed(a, true, r, what);
+        }
+        return r;
 }
 
-static void on_shard_done(int error, bool helper_fault, const char *message,
-                          const struct fetch_result *res, void *userdata) {
+/* Fetch the next shards the pending head needs and the host lacks; apply
+ * when there is none left. Returns false when the poll is over. */
+static bool pending_continue(struct agent *a) {
+        a->n_pending_run = a->pending_run_saved = 0;
+        for (size_t i = a->pending_next;
+             i < a->n_pending_need && a->n_pending_run < JIT_FETCH_OBJECTS_MAX; i++)
+                if (!hoststate_shard_present(a->ctx.config,
+                                             a->pending_head->shards[a->pending_need[i]].digest))
+                        a->pending_run[a->n_pending_run++] = i;
+        if (a->n_pending_run == 0) {
+                pending_apply(a);
+                return false;
+        }
+        if (shards_fetch_start(a, a->pending_base) < 0) {
+                agent_pending_drop(a);
+                return false;
+        }
+        return true;
+}
+
+/* A shard of the run, verified by the helper (its size and digest): saved
+ * at once, where it changes nothing until the head is applied. */
+static int on_shard(size_t index, const struct fetch_result *res, char *msg, size_t msg_size,
+                    void *userdata) {
         struct agent *a = userdata;
         struct jit_error err = {};
         const struct head_shard *s;
         int r;
+
+        if (!a->pending_head || index >= a->n_pending_run)
+                return -EINVAL; /* cannot happen: a reload cancels the job first */
+        s = &a->pending_head->shards[a->pending_need[a->pending_run[index]]];
+        r = hoststate_shard_save(a->ctx.config, s, res->body, res->body_len, &err);
+        if (r < 0) {
+                (void) snprintf(msg, msg_size, "%s", err.message);
+                return r;
+        }
+        a->pending_run_saved = index + 1;
+        return 0;
+}
+
+static void on_shards_done(int error, bool helper_fault, const char *message,
+                           const struct fetch_result *res, void *userdata) {
+        struct agent *a = userdata;
+        struct jit_error err = {};
 
         a->fetch = NULL;        /* the job frees itself once this returns */
         if (!a->pending_head) { /* cannot happen: a reload cancels the job first */
                 poll_over(a);
                 return;
         }
-        s = &a->pending_head->shards[a->pending_need[a->pending_next]];
         if (error < 0) {
+                size_t k = a->pending_run_saved < a->n_pending_run ? a->pending_run_saved
+                                                                   : a->n_pending_run - 1;
+                const struct head_shard *s =
+                        &a->pending_head->shards[a->pending_need[a->pending_run[k]]];
                 char what[FETCH_WIRE_MESSAGE_MAX + 200];
 
                 (void) snprintf(what, sizeof(what), "shard %s of head serial %llu: %s", s->digest,
@@ -329,17 +387,7 @@ static void on_shard_done(int error, bool helper_fault, const char *message,
                 poll_over(a);
                 return;
         }
-        r = res->status == 200 || res->status == 0
-                    ? hoststate_shard_save(a->ctx.config, s, res->body, res->body_len, &err)
-                    : jit_error_set(&err, EIO, JIT_REASON_SYSTEM, "shard %s: HTTP %ld", s->digest,
-                                    res->status);
-        if (r < 0) {
-                store_rejected(a, r, &err);
-                agent_pending_drop(a);
-                poll_over(a);
-                return;
-        }
-        a->pending_next++;
+        a->pending_next = a->pending_run[a->n_pending_run - 1] + 1;
         if (!pending_continue(a))
                 poll_over(a);
 }
@@ -450,7 +498,7 @@ static void on_fetch_done(int error, bool helper_fault, const char *message,
                 goto over;
         }
         if (pending_start(a, h, body, body_len, res->etag))
-                return; /* a shard fetch runs; it ends the poll */
+                return; /* a shard run runs; it ends the poll */
 over:
         poll_over(a);
 }
@@ -482,7 +530,7 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         }
         /* New facts need the head's bytes again, whatever its ETag; an ETag
          * names a version on the server that sent it. */
-        if (fetch_start(a, url, c->max_bundle_size, NULL,
+        if (fetch_start(a, url, c->max_bundle_size,
                         a->facts_changed || a->etag_mirror != m ? NULL : a->etag,
                         on_fetch_done) < 0)
                 poll_schedule_next(a);

@@ -671,8 +671,10 @@ static int setup_easy(struct fetcher *f, const struct fetch_options *o) {
                 SETOPT(e, CURLOPT_CONNECTTIMEOUT_MS, usec_to_curl_ms(o->connect_timeout_usec));
         SETOPT(e, CURLOPT_TIMEOUT_MS, usec_to_curl_ms(o->total_timeout_usec));
         SETOPT(e, CURLOPT_NOSIGNAL, 1L);
-        /* Polls are minutes apart: an idle connection would only hold an fd. */
-        SETOPT(e, CURLOPT_FORBID_REUSE, 1L);
+        /* Polls are minutes apart: an idle connection would only hold an fd.
+         * Within one run of several shards the multi handle's connection
+         * cache hands the next transfer the same connection (and TLS session). */
+        SETOPT(e, CURLOPT_FORBID_REUSE, o->keep_alive ? 0L : 1L);
         SETOPT(e, CURLOPT_FAILONERROR, 0L);
         SETOPT(e, CURLOPT_ERRORBUFFER, f->errbuf);
         SETOPT(e, CURLOPT_WRITEFUNCTION, on_curl_write);

@@ -134,6 +134,169 @@ static void on_done(struct fetcher *f, int error, const char *message,
         (void) sd_event_exit(event, 0);
 }
 
+/* A run of several shards (--object=SHA:SIZE …, --url the store's base):
+ * one after another on the same fetcher, so the connection, its TLS session
+ * and the credentials (credentials.c keeps them for their lifetime) serve
+ * them all; one frame each on stdout, and the run stops at the first
+ * failure, for the agent then drops the whole head anyway. */
+struct object {
+        char sha256[65];
+        uint64_t size;
+};
+
+struct run {
+        sd_event *event;
+        struct fetcher *f;
+        struct fetch_options o; /* o.url: the store's base, up to its last '/' */
+        const struct object *objects;
+        size_t n_objects, next;
+        uint64_t deadline; /* CLOCK_MONOTONIC, µs */
+        uint64_t per_object_usec;
+        struct store_auth auth;
+        char *url;
+        bool region_owned;
+};
+
+static void run_answer(struct run *run, int error, const char *message,
+                       const struct fetch_result *result) {
+        int r;
+
+        r = fetch_wire_write_object(STDOUT_FILENO, run->objects[run->next].sha256, error, message,
+                                    result);
+        if (r < 0) {
+                fprintf(stderr, "<%d>jit-fetch: cannot write to jit-agent: %s\n", LOG_ERR,
+                        strerror_r(-r, (char[128]){}, 128));
+                exit_status = EXIT_FAILURE;
+                (void) sd_event_exit(run->event, 0);
+        }
+}
+
+static void run_next(struct run *run);
+
+static void on_object_done(struct fetcher *f, int error, const char *message,
+                           const struct fetch_result *result, void *userdata) {
+        struct run *run = userdata;
+
+        if (error == 0 && result->status != 200 && result->status != 0) {
+                error = -EIO;
+                message = "not modified, for an object asked without an ETag";
+        }
+        run_answer(run, error, message, error < 0 ? NULL : result);
+        if (error < 0) {
+                (void) sd_event_exit(run->event, 0);
+                return;
+        }
+        run->next++;
+        /* The fetcher is idle here: fetch.c lets done() start the next transfer. */
+        run_next(run);
+}
+
+static void run_next(struct run *run) {
+        char why[FETCH_WIRE_MESSAGE_MAX] = "";
+        uint64_t now = 0;
+        int r;
+
+        if (run->next >= run->n_objects) {
+                exit_status = EXIT_SUCCESS;
+                (void) sd_event_exit(run->event, 0);
+                return;
+        }
+        const struct object *obj = &run->objects[run->next];
+        (void) sd_event_now(run->event, CLOCK_MONOTONIC, &now);
+        if (now >= run->deadline) {
+                (void) snprintf(why, sizeof(why),
+                                "the run's time limit ran out after %zu of %zu objects", run->next,
+                                run->n_objects);
+                run_answer(run, -ETIMEDOUT, why, NULL);
+                (void) sd_event_exit(run->event, 0);
+                return;
+        }
+        free(run->url);
+        if (asprintf(&run->url, "%sobjects/%s", run->o.url, obj->sha256) < 0) {
+                run->url = NULL;
+                run_answer(run, -ENOMEM, "out of memory", NULL);
+                (void) sd_event_exit(run->event, 0);
+                return;
+        }
+        struct fetch_options o = run->o;
+        o.url = run->url;
+        o.sha256 = obj->sha256;
+        o.max_size = obj->size > 0 ? obj->size : 1;
+        o.total_timeout_usec = run->per_object_usec < run->deadline - now ? run->per_object_usec
+                                                                          : run->deadline - now;
+        o.keep_alive = true;
+        store_auth_done(&run->auth);
+        /* Credentials come from credentials.c's cache after the first object. */
+        r = store_auth_prepare(&o, (int64_t) time(NULL), &run->auth, why, sizeof(why));
+        if (r < 0) {
+                run_answer(run, r, why[0] ? why : "cannot reach the store", NULL);
+                (void) sd_event_exit(run->event, 0);
+                return;
+        }
+        /* The region, once known, is not asked again for the next objects. */
+        if (run->auth.region && !run->o.store_region) {
+                run->o.store_region = strdup(run->auth.region);
+                if (!run->o.store_region) {
+                        run_answer(run, -ENOMEM, "out of memory", NULL);
+                        (void) sd_event_exit(run->event, 0);
+                        return;
+                }
+                run->region_owned = true;
+        }
+        o.auth = &run->auth;
+        r = fetcher_start(run->f, &o, on_object_done, run);
+        if (r < 0) {
+                run_answer(run, r, "cannot start the transfer", NULL);
+                (void) sd_event_exit(run->event, 0);
+        }
+}
+
+/* "<64 hex>:<size>" */
+static int parse_object(const char *s, struct object *ret) {
+        const char *colon = strchr(s, ':');
+        uint64_t size;
+
+        if (!colon || colon - s != 64 || strspn(s, "0123456789abcdef") != 64)
+                return -EINVAL;
+        if (!parse_uint_strict(colon + 1, strlen(colon + 1), UINT64_MAX / 2, &size) || size == 0)
+                return -EINVAL;
+        memcpy(ret->sha256, s, 64);
+        ret->sha256[64] = '\0';
+        ret->size = size;
+        return 0;
+}
+
+static int run_objects(struct fetch_options *o, const struct object *objects, size_t n,
+                       uint64_t run_timeout_usec) {
+        _cleanup_(sd_event_unrefp) sd_event *event = NULL;
+        struct run run = {.o = *o, .objects = objects, .n_objects = n};
+        uint64_t now = 0;
+        int r;
+
+        run.per_object_usec = o->total_timeout_usec;
+        r = sd_event_new(&event);
+        if (r >= 0)
+                r = fetcher_new(event, &run.f);
+        if (r < 0) {
+                run.event = event;
+                run_answer(&run, r, "cannot start the transfer", NULL);
+                fetcher_free(run.f);
+                return EXIT_SUCCESS;
+        }
+        run.event = event;
+        (void) sd_event_now(event, CLOCK_MONOTONIC, &now);
+        run.deadline = now + run_timeout_usec;
+        run_next(&run);
+        r = sd_event_loop(event);
+        fetcher_free(run.f);
+        store_auth_done(&run.auth);
+        free(run.url);
+        if (run.region_owned)
+                free((char *) run.o.store_region);
+        credentials_forget(); /* wiped, not left to the exit */
+        return r < 0 ? EXIT_FAILURE : exit_status;
+}
+
 static int parse_u64(const char *s, uint64_t *ret) {
         return parse_uint_strict(s, strlen(s), UINT64_MAX / 2, ret) ? 0 : -EINVAL;
 }
@@ -152,6 +315,10 @@ static void help(void) {
                "  --allow-http\n"
                "  --etag=ETAG                If-None-Match\n"
                "  --sha256=HEX               the body must hash to this (a shard's name)\n"
+               "  --object=HEX:SIZE          a shard under --url's objects/ (repeatable, at most "
+               "%u):\n"
+               "                             one answer each, in order, on one connection\n"
+               "  --run-timeout-usec=N       the whole run of --object shards\n"
                "  --store-auth=auto|aws|gcp|azure|none   credentials of this instance's identity\n"
                "  --store-endpoint=URL  --store-region=REGION  --store-client-id=ID\n"
                "  --endpoint=URL             the metadata service for credentials: tests only\n\n"
@@ -159,7 +326,8 @@ static void help(void) {
                "                             write one line per event (wire/hint-wire.h)\n\n"
                "jit-fetch --metadata=CLOUD [--timeout-usec=N] [--max-size=BYTES]\n\n"
                "Ask this host's cloud metadata service (aws, gcp, azure) for its facts.\n"
-               "  --endpoint=URL             another metadata service: for tests only\n");
+               "  --endpoint=URL             another metadata service: for tests only\n",
+               JIT_FETCH_OBJECTS_MAX);
 }
 
 int main(int argc, char *argv[]) {
@@ -181,6 +349,8 @@ int main(int argc, char *argv[]) {
                 OPT_METADATA,
                 OPT_ENDPOINT,
                 OPT_SHA256,
+                OPT_OBJECT,
+                OPT_RUN_TIMEOUT,
                 OPT_SUBSCRIBE,
         };
         static const struct option options[] = {
@@ -201,6 +371,8 @@ int main(int argc, char *argv[]) {
                 {"metadata", required_argument, NULL, OPT_METADATA},
                 {"endpoint", required_argument, NULL, OPT_ENDPOINT},
                 {"sha256", required_argument, NULL, OPT_SHA256},
+                {"object", required_argument, NULL, OPT_OBJECT},
+                {"run-timeout-usec", required_argument, NULL, OPT_RUN_TIMEOUT},
                 {"subscribe", no_argument, NULL, OPT_SUBSCRIBE},
                 {"help", no_argument, NULL, 'h'},
                 {},
@@ -218,6 +390,9 @@ int main(int argc, char *argv[]) {
         /* The metadata job (metadata-facts.h); its answers are small. */
         struct imds_options m = {.cloud = CLOUD_NONE};
         bool max_given = false;
+        static struct object objects[JIT_FETCH_OBJECTS_MAX];
+        size_t n_objects = 0;
+        uint64_t run_timeout_usec = 0;
         int c, r;
 
         /* Before anything else: nothing below needs a privilege. */
@@ -290,6 +465,22 @@ int main(int argc, char *argv[]) {
                 case OPT_SHA256:
                         o.sha256 = optarg;
                         break;
+                case OPT_OBJECT:
+                        if (n_objects >= JIT_FETCH_OBJECTS_MAX) {
+                                fprintf(stderr, "jit-fetch: at most %u --object per run\n",
+                                        JIT_FETCH_OBJECTS_MAX);
+                                return 2;
+                        }
+                        if (parse_object(optarg, &objects[n_objects]) < 0) {
+                                fprintf(stderr, "jit-fetch: --object=SHA256:SIZE expected: %s\n",
+                                        optarg);
+                                return 2;
+                        }
+                        n_objects++;
+                        break;
+                case OPT_RUN_TIMEOUT:
+                        r = parse_u64(optarg, &run_timeout_usec);
+                        break;
                 case 'h':
                         help();
                         return EXIT_SUCCESS;
@@ -313,6 +504,18 @@ int main(int argc, char *argv[]) {
         if (optind < argc || !o.url) {
                 fprintf(stderr, "jit-fetch: --url=URL and no other arguments expected\n");
                 return 2;
+        }
+
+        if (n_objects > 0) {
+                /* --max-size is not used: each object has its own size. */
+                if (o.sha256 || o.etag) {
+                        fprintf(stderr, "jit-fetch: --object takes no --sha256 or --etag\n");
+                        return 2;
+                }
+                if (run_timeout_usec == 0 ||
+                    run_timeout_usec > o.total_timeout_usec * JIT_FETCH_RUN_TIMEOUTS)
+                        run_timeout_usec = o.total_timeout_usec * JIT_FETCH_RUN_TIMEOUTS;
+                return run_objects(&o, objects, n_objects, run_timeout_usec);
         }
 
         r = sd_event_new(&event);

@@ -54,6 +54,13 @@
 #define JIT_METADATA_ANSWER_MAX (256u * 1024u)
 #define JIT_CLOUD_FACTS_FILE_MAX (32u * 1024u) /* run_dir/cloud-facts */
 
+/* Shards fetched by one jit-fetch run (docs/decisions.md, "One fetch run per
+ * head's shards"): at most this many objects, a head needing more takes
+ * several runs; and the run's time is at most this many fetch_timeouts, each
+ * shard still within one. */
+#define JIT_FETCH_OBJECTS_MAX 64u
+#define JIT_FETCH_RUN_TIMEOUTS 4u
+
 /* Host files (jit-agent writes them, pam_jit reads them). */
 #define JIT_USER_GRANTS_MAX 1024u              /* grants of one user in one bundle */
 #define JIT_USER_FILE_MAX (4u * 1024u * 1024u) /* state_dir/users/<user> */

@@ -38,19 +38,38 @@ static void sanitize(char *s) {
                         *s = '?';
 }
 
+static bool is_object_name(const char *s, size_t n) {
+        if (n != 64)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return true;
+}
+
 int fetch_wire_write(int fd, int error, const char *message, const struct fetch_result *res) {
-        char header[FETCH_WIRE_HEADER_MAX], text[FETCH_WIRE_MESSAGE_MAX];
+        return fetch_wire_write_object(fd, NULL, error, message, res);
+}
+
+int fetch_wire_write_object(int fd, const char *object, int error, const char *message,
+                            const struct fetch_result *res) {
+        char header[FETCH_WIRE_HEADER_MAX], text[FETCH_WIRE_MESSAGE_MAX], name[80] = "";
         int n;
 
+        if (object) {
+                if (!is_object_name(object, strlen(object)))
+                        return -EINVAL;
+                (void) snprintf(name, sizeof(name), "object=%s\n", object);
+        }
         if (error < 0 || !res) {
                 (void) snprintf(text, sizeof(text), "%s", message ? message : "fetch failed");
                 sanitize(text);
-                n = snprintf(header, sizeof(header), "error=%d\nmessage=%s\n\n",
+                n = snprintf(header, sizeof(header), "%serror=%d\nmessage=%s\n\n", name,
                              error < 0 ? error : -EIO, text);
                 return write_all(fd, header, (size_t) n);
         }
 
-        n = snprintf(header, sizeof(header), "status=%ld\n", res->status);
+        n = snprintf(header, sizeof(header), "%sstatus=%ld\n", name, res->status);
         /* An empty etag is none: the parser refuses "etag=" (a NUL-led ETag value
          * makes fetch.c's strndup() one). */
         if (res->etag && res->etag[0] != '\0' && strlen(res->etag) < FETCH_WIRE_HEADER_MAX / 2) {
@@ -114,7 +133,8 @@ enum {
         SEEN_STATUS = 4,
         SEEN_ETAG = 8,
         SEEN_DATE = 16,
-        SEEN_LENGTH = 32
+        SEEN_LENGTH = 32,
+        SEEN_OBJECT = 64
 };
 
 int fetch_wire_parse_header(const char *buf, size_t len, uint64_t max_size, struct fetch_wire *w,
@@ -176,6 +196,12 @@ int fetch_wire_parse_header(const char *buf, size_t len, uint64_t max_size, stru
                         if (parse_number(eq + 1, vlen, 1, INT64_MAX / 2, &v) < 0)
                                 return bad(w, "date out of range");
                         w->server_date = v;
+                } else if (KEY("object")) {
+                        bit = SEEN_OBJECT;
+                        if (!is_object_name(eq + 1, vlen))
+                                return bad(w, "object is not a sha256 in lowercase hex");
+                        memcpy(w->object, eq + 1, vlen);
+                        w->object[vlen] = '\0';
                 } else if (KEY("length")) {
                         bit = SEEN_LENGTH;
                         if (parse_number(eq + 1, vlen, 0, INT64_MAX, &v) < 0)
@@ -191,7 +217,7 @@ int fetch_wire_parse_header(const char *buf, size_t len, uint64_t max_size, stru
         }
 
         if (seen & SEEN_ERROR) {
-                if (seen != (SEEN_ERROR | SEEN_MESSAGE))
+                if ((seen & ~SEEN_OBJECT) != (SEEN_ERROR | SEEN_MESSAGE))
                         return bad(w, "an error with other keys than message");
         } else if (!(seen & SEEN_STATUS) || (seen & SEEN_MESSAGE))
                 return bad(w, "neither status nor error");

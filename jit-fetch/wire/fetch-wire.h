@@ -15,6 +15,13 @@
  *
  *   error=-110          a failed fetch: a negative errno …
  *   message=timed out after 30 s   … and what failed
+ *
+ *   object=<sha256>     optional, in either kind: which shard this answers
+ *
+ * A run that fetches several shards (jit-fetch --object=SHA:SIZE …) writes
+ * one such frame per shard, in the order asked, each with its object key,
+ * and stops after the first error frame: the reader knows each body's end
+ * from its length, and the next header starts right after it.
  */
 
 #include <stdbool.h>
@@ -47,6 +54,7 @@ struct fetch_options {
         /* Inside the helper only, never on its command line: the resolved
          * URL and credentials to attach (NULL: fetch url as it is). */
         const struct store_auth *auth;
+        bool keep_alive; /* a run of several shards: keep the connection for the next */
         /* The hint subscription (jit-fetch/subscribe.c) only: If-Modified-Since,
          * the Last-Modified of the last message (nchan's message id is both
          * headers); and 408, a long-poll that ended without a message, is an
@@ -68,7 +76,8 @@ struct fetch_result {
 #define FETCH_WIRE_MESSAGE_MAX 512
 
 struct fetch_wire {
-        int error; /* 0, or the fetch's negative errno */
+        char object[65]; /* the object= key (lowercase hex), or "" */
+        int error;       /* 0, or the fetch's negative errno */
         char message[FETCH_WIRE_MESSAGE_MAX];
         long status;
         char *etag;
@@ -81,6 +90,9 @@ void fetch_wire_done(struct fetch_wire *w);
 /* Write the outcome of one fetch to fd, body included; 0 or a negative errno.
  * Control characters in message become '?'. */
 int fetch_wire_write(int fd, int error, const char *message, const struct fetch_result *res);
+/* The same, naming the object (a shard's sha256, 64 lowercase hex) it answers. */
+int fetch_wire_write_object(int fd, const char *object, int error, const char *message,
+                            const struct fetch_result *res);
 
 /* Parse the header at the start of buf. 0: complete, *ret_header_len bytes
  * long (the empty line included), w filled; -EAGAIN: no empty line yet, read

@@ -123,7 +123,13 @@ cat >>"$D/fake-helper" <<'EOF'
 mode=$(cat "$D/mode")
 printf '%s %s %s %s\n' "$mode" "$$" "$EPOCHREALTIME" "$*" >>"$D/calls"
 max=
-for a; do case $a in --max-size=*) max=${a#--max-size=} ;; esac; done
+obj=
+for a; do case $a in --max-size=*) max=${a#--max-size=} ;; --object=*) obj=${a#--object=} obj=${obj%%:*} ;; esac; done
+# run-*: the real helper for the head, the mode for a run of shards.
+if [[ $mode == run-* ]]; then
+        [[ -n $obj ]] || exec "$REAL" "$@"
+        mode=${mode#run-}
+fi
 # \$PRINTF (coreutils printf: stdio fully buffered on a pipe) writes its
 # output in one write(2), so the agent reads it in one piece; bash's own
 # printf writes line by line (bash makes stdout line-buffered).
@@ -148,6 +154,9 @@ morelater)
         printf '56789'
         ;;
 error) "$PRINTF" 'error=-71\nmessage=the fake store says no\n\n' ;;
+otherobject) "$PRINTF" 'object=%064d\nstatus=200\nlength=0\n\n' 0 ;;
+noname) "$PRINTF" 'status=200\nlength=0\n\n' ;;
+obj304) "$PRINTF" 'object=%s\nstatus=304\n\n' "$obj" ;;
 orphan)
         # A child that keeps stdout (the agent's pipe) open for a minute.
         sleep 60 2>/dev/null &
@@ -207,9 +216,10 @@ check "start: the agent ran the helper twice, through JIT_FETCH_HELPER: the head
 ARGS=$(head -n1 "$D/calls")
 SHARD_ARGS=$(sed -n 2p "$D/calls")
 OBJ=$(basename "$(ls "$D"/store/objects/*)")
-check "start: the shard's fetch named its digest (--sha256=$OBJ)" grep -qF -- " --sha256=$OBJ" <<<"$SHARD_ARGS"
-check "start: … at objects/ next to the head" grep -qF -- " --url=file://$D/store/objects/$OBJ" <<<"$SHARD_ARGS"
-check "start: … capped at its size" grep -qF -- " --max-size=$(stat -c %s "$D/store/objects/$OBJ")" <<<"$SHARD_ARGS"
+check "start: the shard run named its digest, capped at its size (--object=$OBJ:SIZE)" \
+        grep -qF -- " --object=$OBJ:$(stat -c %s "$D/store/objects/$OBJ")" <<<"$SHARD_ARGS"
+check "start: … under the store the head came from" grep -qF -- " --url=file://$D/store/ " <<<"$SHARD_ARGS"
+check "start: … with a bound on the whole run" grep -qF -- " --run-timeout-usec=" <<<"$SHARD_ARGS"
 check "start: it passed --url=$STORE_URL" grep -qF -- " --url=$STORE_URL" <<<"$ARGS"
 check "start: it passed --max-size=$MAX_SIZE" grep -qF -- " --max-size=$MAX_SIZE" <<<"$ARGS"
 check "start: it passed --timeout-usec=$((FETCH_TIMEOUT * 1000000))" \
@@ -360,9 +370,23 @@ after_case 10
 ln -s "$D/fake-helper" "$D/helper"
 hostile 10b exit1 "$H failed with exit status 1;"
 
-say "control: the real helper, a new head (serial 2)"
+# A run of shards (jit-fetch --object=…): the head from the real helper,
+# then the shard run's answer from the fake one; each refused, nothing saved
+# or applied (the one new shard of serial 2 is never taken).
 grant bob bob-1
 publish
+say "case 11: a shard run answers for another object"
+hostile 11 run-otherobject "shard [0-9a-f]{64} of head serial 2: $H answered for object '0{64}' where [0-9a-f]{64} was next;"
+check "11: the shard run named the shard and its size" \
+        grep -qE -- "^run-otherobject [0-9]+ [0-9.]+ .*--object=[0-9a-f]{64}:[0-9]+ " "$D/calls"
+say "case 11b: a shard run answers without naming the object"
+hostile 11b run-noname "shard [0-9a-f]{64} of head serial 2: $H answered for object '' where [0-9a-f]{64} was next;"
+say "case 11c: a shard run answers 304"
+hostile 11c run-obj304 "shard [0-9a-f]{64} of head serial 2: $H answered 304 for an object;"
+say "case 11d: a shard run ends before its objects"
+hostile 11d run-silent "shard [0-9a-f]{64} of head serial 2: $H ended after 0 of 1 objects;"
+
+say "control: the real helper, a new head (serial 2)"
 set_mode real
 MARK=$(log_lines)
 kill -HUP "$AGENT_PID"

@@ -15,6 +15,9 @@
 #   H6 a head past its exp (the store stopped publishing: stale policy).
 # Then new facts (the labels change on SIGHUP): the held head is applied
 # again at once, fetching the shard the new label needs.
+# And the shards of a head come in one jit-fetch run (R1: counted through a
+# wrapper of the helper, over one nginx connection); a bad shard in the
+# middle of a run refuses the whole head, the shards after it unfetched (R2).
 # An older head and the same serial with other bytes are the rollback
 # cases of test-agent-store.sh (4, 5). Also: a grant for another label sits
 # in a shard this host never fetches (nginx's access log) and never
@@ -27,7 +30,7 @@ set -euo pipefail
 
 AGENT=${1:-}
 JITCTL=${2:-}
-export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/jit-fetch}
+REAL_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/jit-fetch}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/agent-store/lib.sh
 . "$HERE/lib.sh"
@@ -72,6 +75,11 @@ mkdir -p "$D/host/state" "$D/keys" "$D/store/grants" "$D/www/objects" "$D/split"
         "$D/pki" "$D/ssh"
 chmod 0755 "$D/host" "$D/host/state" "$D/www" "$D/nginx"
 chmod 0700 "$D/keys"
+# The real helper, each run logged (one line of arguments) to $D/helper.calls.
+printf '#!/bin/bash\nprintf "%%s\\n" "$*" >>%q\nexec %q "$@"\n' "$D/helper.calls" "$REAL_HELPER" >"$D/helper"
+chmod 0755 "$D/helper"
+export JIT_FETCH_HELPER=$D/helper
+runs() { wc -l <"$D/helper.calls"; }
 
 (
         cd "$D/pki"
@@ -156,7 +164,7 @@ pid $D/nginx/nginx.pid;
 error_log $D/nginx/error.log notice;
 events { worker_connections 64; }
 http {
-        log_format stamped '\$msec \$status "\$request" bytes=\$body_bytes_sent';
+        log_format stamped '\$msec \$status "\$request" bytes=\$body_bytes_sent conn=\$connection';
         access_log $D/nginx/access.log stamped;
         client_body_temp_path $D/nginx/tmp/body;
         proxy_temp_path $D/nginx/tmp/proxy;
@@ -186,6 +194,8 @@ SPLIT_PORT=$(awk '$1 == "split" { print $2 }' "$D/pysrv.ports")
 
 # ---- serial 1: alice and erin (env=prod), mallory (env=dev) ----------------
 grant alice alice-1 10m env=prod
+grant bob bob-h1 10m host=pay-db-1
+grant bob bob-r1 10m role=db
 grant erin erin-1 25s env=prod,role=db
 grant mallory mallory-1 10m env=dev
 publish
@@ -213,13 +223,22 @@ check "8: nginx never served that object" bash -c "! grep -q '/objects/$MALLORY_
 check "8: nginx served this host's objects (${#HOST1[@]})" \
         bash -c "for o in ${HOST1[*]}; do grep -q \" 200 \\\"GET /objects/\$o \" '$D/nginx/access.log' || exit 1; done"
 check "8: no users/mallory, no keys/mallory" test ! -e "$D/host/state/users/mallory" -a ! -e "$KEYS/mallory"
+# conn=N of each /objects/ request in nginx's log.
+object_conns() { grep '"GET /objects/' "$D/nginx/access.log" | sed 's/.* conn=//' | sort -u; }
+check "R1: serial 1 needs several shards (${#HOST1[@]})" test "${#HOST1[@]}" -ge 3
+check "R1: two helper runs: the head, then all ${#HOST1[@]} shards in one ($(runs) runs)" \
+        test "$(runs)" -eq 2 -a "$(sed -n 2p "$D/helper.calls" | grep -o -- '--object=' | wc -l)" -eq "${#HOST1[@]}"
+check "R1: … over one connection (nginx: $(object_conns | wc -l))" test "$(object_conns | wc -l)" -eq 1
 
 # ---- serial 2, then the hostile versions of it ------------------------------
 grant bob bob-1 10m env=prod
+grant bob bob-2 10m host=pay-db-1
+grant bob bob-3 10m role=db
 publish
 mapfile -t HOST2 < <(host_objects)
 NEW=
-for o in "${HOST2[@]}"; do printf '%s\n' "${HOST1[@]}" | grep -qx "$o" || NEW=$o; done
+NEWS=()
+for o in "${HOST2[@]}"; do printf '%s\n' "${HOST1[@]}" | grep -qx "$o" || { NEW=$o; NEWS+=("$o"); }; done
 [[ -n $NEW ]] || die "serial 2 has no new object for this host"
 SIZE=$(stat -c %s "$D/store/objects/$NEW")
 KD1=$(keys_digest)
@@ -246,6 +265,25 @@ hostile() {
         KD1=$(keys_digest)
         U1=$(users_list)
 }
+
+say "R2: a bad shard in the middle of a run"
+serve
+MID=${NEWS[1]:-}
+"$PY" -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[10] ^= 1; open(p, "wb").write(b)' "$D/www/objects/$MID"
+R0=$(runs)
+A0=$(wc -l <"$D/nginx/access.log")
+hostile R2 "store update rejected: shard $MID .*do not hash to the object's name"
+RUN=$(sed -n "$((R0 + 2))p" "$D/helper.calls")
+OBJS=$(grep -o -- "--object=[0-9a-f]*" <<<"$RUN" | cut -d= -f2)
+check "R2: ${#NEWS[@]} new shards in one run, the bad one second" \
+        test "${#NEWS[@]}" -ge 3 -a "$(sed -n 2p <<<"$OBJS")" = "$MID"
+LAST=$(tail -n1 <<<"$OBJS")
+check "R2: the shard after it was never asked of nginx" \
+        bash -c "! tail -n +$((A0 + 1)) '$D/nginx/access.log' | grep -q '/objects/$LAST'"
+FIRST=$(head -n1 <<<"$OBJS")
+check "R2: the shard before it is saved, unapplied (state_dir/shards/${FIRST:0:12}…)" \
+        test -f "$D/host/state/shards/$FIRST"
+cp "$D/store/objects/$MID" "$D/www/objects/$MID"
 
 say "H1: a shard whose bytes are not its digest"
 serve

@@ -58,11 +58,20 @@ EP=http://127.0.0.1:$MOTO_PORT
 # ---- moto with auth enforced, the bucket, the role -----------------------
 head -c 3000 /dev/urandom | base64 >"$D/head"
 echo "not for hosts" >"$D/secret"
+# Three shards, named by their SHA-256, for one run of several (case 3b).
+OBJ_ARGS=()
+OBJ_PUT=()
+for i in 1 2 3; do
+        head -c $((1000 * i)) /dev/urandom | base64 >"$D/obj$i"
+        o=$(sha256sum "$D/obj$i" | cut -c1-64)
+        OBJ_ARGS+=("--object=$o:$(stat -c %s "$D/obj$i")")
+        OBJ_PUT+=("store/objects/$o=$D/obj$i")
+done
 INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO" -H 127.0.0.1 -p "$MOTO_PORT" >"$D/moto.log" 2>&1 &
 BG_PIDS+=($!)
 wait_port "$MOTO_PORT" 30 || die "moto_server did not start on $MOTO_PORT"
 "$PYTHON" "$BUCKET_DIR/s3-setup.py" "$EP" "$BUCKET" store "$REGION" "$ROLE" \
-        "store/head=$D/head" "secret/x=$D/secret" >"$D/creds.json" ||
+        "store/head=$D/head" "secret/x=$D/secret" "${OBJ_PUT[@]}" >"$D/creds.json" ||
         die "s3-setup.py failed"
 read -r AK SK TK < <("$PYTHON" -c '
 import json, sys; c = json.load(open(sys.argv[1]))
@@ -94,6 +103,16 @@ check "If-None-Match with the ETag: 304" out_is status 304
 fetch --url="s3://$BUCKET/store/head" "${S3[@]}" --store-region="$REGION"
 check "store_region given: the region is not asked" \
         eval 'out_is status 200 && ! grep -q placement "$MD_LOG"'
+
+# ---- 3b. several shards in one run: the credentials asked once --------
+: >"$MD_LOG"
+fetch --url="s3://$BUCKET/store/" "${S3[@]}" "${OBJ_ARGS[@]}"
+check "one run of three shards: three answers, each 200, in order" \
+        test "$(grep -a '^object=' "$D/out" | cut -d= -f2 | tr '\n' ' ')" = \
+        "$(printf '%s\n' "${OBJ_ARGS[@]}" | sed 's/--object=//; s/:.*//' | tr '\n' ' ')" -a \
+        "$(grep -ac '^status=200$' "$D/out")" -eq 3
+check "… the credentials and the region asked of the metadata service once ($(grep -c security-credentials/ "$MD_LOG"), $(grep -c placement "$MD_LOG"))" \
+        test "$(grep -c "security-credentials/$ROLE" "$MD_LOG")" -eq 1 -a "$(grep -c placement "$MD_LOG")" -eq 1
 
 # ---- 4. refusals, each named ---------------------------------------------
 md_set 's["aws"]["credentials"]["SecretAccessKey"] = "x" * 40'

@@ -9,7 +9,9 @@
  * with a length within the cap; and fetch_wire_write() of what was parsed,
  * with the body that followed it (or zeros), parses back to the same fields
  * (an etag of FETCH_WIRE_HEADER_MAX / 2 or more is left out by the writer)
- * with the body right behind the header. */
+ * with the body right behind the header. A run of several shards is a
+ * sequence of such frames, each naming its object: what follows a whole
+ * frame (its header and body) is parsed as the next, a few frames deep. */
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -63,10 +65,11 @@ static void round_trip(const struct fetch_wire *w, const char *body, uint64_t ma
         }
         assert(ftruncate(fd, 0) == 0);
         assert(lseek(fd, 0, SEEK_SET) == 0);
+        const char *object = w->object[0] ? w->object : NULL;
         if (w->error < 0)
-                r = fetch_wire_write(fd, w->error, w->message, NULL);
+                r = fetch_wire_write_object(fd, object, w->error, w->message, NULL);
         else
-                r = fetch_wire_write(fd, 0, NULL, &res);
+                r = fetch_wire_write_object(fd, object, 0, NULL, &res);
         assert(r == 0);
 
         assert(fstat(fd, &st) == 0);
@@ -82,6 +85,7 @@ static void round_trip(const struct fetch_wire *w, const char *body, uint64_t ma
         assert(r == 0);
         assert(header_len == blank_line_end(out, len));
         assert(again.error == w->error);
+        assert(strcmp(again.object, w->object) == 0);
         assert(strcmp(again.message, w->message) == 0); /* already printable: unchanged */
         assert(again.status == w->status);
         /* The writer leaves out an etag of half the header or more. */
@@ -100,7 +104,11 @@ static void round_trip(const struct fetch_wire *w, const char *body, uint64_t ma
         fetch_wire_done(&again);
 }
 
-static void check(const char *buf, size_t size, uint64_t max_size) {
+static bool is_object_name(const char *s) {
+        return strlen(s) == 64 && strspn(s, "0123456789abcdef") == 64;
+}
+
+static void check(const char *buf, size_t size, uint64_t max_size, unsigned depth) {
         struct fetch_wire w;
         size_t header_len = 0, end = blank_line_end(buf, size);
         int r;
@@ -137,6 +145,7 @@ static void check(const char *buf, size_t size, uint64_t max_size) {
         assert(header_len == end);
         assert(buf[header_len - 2] == '\n' && buf[header_len - 1] == '\n');
         assert(memchr(w.message, '\0', sizeof(w.message)) && printable(w.message));
+        assert(w.object[0] == '\0' || is_object_name(w.object));
         if (w.error < 0) {
                 assert(w.error >= -4095);
                 assert(!w.etag && w.status == 0 && w.server_date == 0 && w.length == 0);
@@ -167,7 +176,14 @@ static void check(const char *buf, size_t size, uint64_t max_size) {
                 round_trip(&w, buf + header_len, max_size);
         else if (w.length <= ZEROS_MAX)
                 round_trip(&w, zeros, max_size);
+
+        /* The next frame of a run starts right after this one's body. */
+        bool whole = w.error < 0 || w.status == 304 || size - header_len >= w.length;
+        size_t next = header_len + (w.error < 0 || w.status == 304 ? 0 : (size_t) w.length);
+        bool more = w.object[0] != '\0' && whole && next < size && depth < 4;
         fetch_wire_done(&w);
+        if (more)
+                check(buf + next, size - next, max_size, depth + 1);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -180,6 +196,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         memcpy(buf, data, size);
         for (size_t i = 0; i < ELEMENTSOF(caps); i++)
-                check(buf, size, caps[i]);
+                check(buf, size, caps[i], 0);
         return 0;
 }

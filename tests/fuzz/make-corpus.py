@@ -330,6 +330,18 @@ def main():
                b"ETag: \"old\"\r\n\r\n" + ok, b"x"))
     write("http-response", "etag-long", resp(255, 0, b"HTTP/1.1 200 OK\r\nETag: " +
                                              b"e" * 1100 + b"\r\n", b""))
+    # Runs of several shards (fuzz-fetch-wire.c): framed answers, each
+    # naming its object, the run ending at the first error.
+    o1, o2 = "9d496c3b" * 8, "0da74008" * 8
+    write("fetch-wire", "run-two-ok",
+          f"object={o1}\nstatus=200\nlength=3\n\nabcobject={o2}\nstatus=200\nlength=0\n\n")
+    write("fetch-wire", "run-ok-then-error",
+          f"object={o1}\nstatus=200\nlength=2\n\nxy"
+          f"object={o2}\nerror=-74\nmessage=the 5 bytes served do not hash to the "
+          f"object's name {o2}\n\n")
+    write("fetch-wire", "run-bad-name", "object=9D496C3B\nstatus=200\nlength=0\n\n")
+    write("fetch-wire", "run-twice-named",
+          f"object={o1}\nobject={o1}\nerror=-27\nmessage=body larger than 16 bytes\n\n")
     write("http-response", "odd-headers",
           resp(1000, 3, b"HTTP/2 200\r\netag:\t w/\"x\" \r\nDATE:garbage\r\n"
                b"Location:\r\nETag :x\r\nETagX: y\n", b"body"))

@@ -105,6 +105,24 @@ static const struct {
         BAD("CRLF line endings", "status=304\r\n\n", "control or non-ASCII"),
         BAD("unknown key", "status=304\nfoo=bar\n\n", "unknown header key"),
         BAD("unknown key only", "foo=bar\n\n", "unknown header key"),
+        /* The object a frame of a run answers: a sha256 in lowercase hex. */
+        BAD("object too short", "object=abc\nstatus=304\n\n", "object is not a sha256"),
+        BAD("object in upper case",
+            "object=9D496C3B9D496C3B9D496C3B9D496C3B9D496C3B9D496C3B9D496C3B9D496C3B\nstatus="
+            "304\n\n",
+            "object is not a sha256"),
+        BAD("object 65 digits",
+            "object=9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b0\nstatus="
+            "304\n\n",
+            "object is not a sha256"),
+        BAD("object twice",
+            "object=9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b\n"
+            "object=9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b\nstatus="
+            "304\n\n",
+            "repeated header key"),
+        BAD("object alone",
+            "object=9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b\n\n",
+            "neither status nor error"),
         BAD("key in upper case", "STATUS=304\n\n", "unknown header key"),
         BAD("key with a space before '='", "status =304\n\n", "unknown header key"),
         BAD("key with a leading space", " status=304\n\n", "unknown header key"),
@@ -585,6 +603,41 @@ static void test_round_trip_200(void **state) {
         free(buf);
 }
 
+/* A run's frames: each names its object, one after another on the pipe. */
+static void test_object_frames(void **state) {
+        const char *o1 = "9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b9d496c3b";
+        const char *o2 = "0da740080da740080da740080da740080da740080da740080da740080da74008";
+        struct fetch_result res = {.status = 200, .body = (char *) "abc", .body_len = 3};
+        struct fetch_wire w;
+        size_t header_len = 0, len = 0;
+        char buf[1024];
+        int fds[2];
+
+        assert_int_equal(pipe(fds), 0);
+        assert_int_equal(fetch_wire_write_object(fds[1], o1, 0, NULL, &res), 0);
+        assert_int_equal(fetch_wire_write_object(fds[1], o2, -EBADMSG, "bad\nshard", NULL), 0);
+        assert_int_equal(fetch_wire_write_object(fds[1], "ABC", 0, NULL, &res), -EINVAL);
+        close(fds[1]);
+        for (ssize_t n; (n = read(fds[0], buf + len, sizeof(buf) - len)) > 0;)
+                len += (size_t) n;
+        close(fds[0]);
+
+        assert_int_equal(fetch_wire_parse_header(buf, len, 3, &w, &header_len), 0);
+        assert_string_equal(w.object, o1);
+        assert_int_equal(w.status, 200);
+        assert_true(w.length == 3);
+        assert_memory_equal(buf + header_len, "abc", 3);
+        fetch_wire_done(&w);
+
+        size_t next = header_len + 3;
+        assert_int_equal(fetch_wire_parse_header(buf + next, len - next, 3, &w, &header_len), 0);
+        assert_string_equal(w.object, o2);
+        assert_int_equal(w.error, -EBADMSG);
+        assert_string_equal(w.message, "bad?shard");
+        assert_int_equal(next + header_len, len);
+        fetch_wire_done(&w);
+}
+
 static void test_round_trip_304(void **state) {
         struct fetch_result res = {
                 .status = 304,
@@ -622,6 +675,7 @@ int main(void) {
                 cmocka_unit_test(test_hostile),        cmocka_unit_test(test_limits),
                 cmocka_unit_test(test_valid),          cmocka_unit_test(test_round_trip_error),
                 cmocka_unit_test(test_round_trip_200), cmocka_unit_test(test_round_trip_304),
+                cmocka_unit_test(test_object_frames),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

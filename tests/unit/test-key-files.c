@@ -33,19 +33,48 @@ static void write_text(const char *path, const char *text, mode_t mode) {
         assert_int_equal(close(fd), 0);
 }
 
-static void stage_user(const struct test_key *k, const char *user, const char *jti, int64_t nbf,
-                       int64_t exp) {
+#define KEY_D "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIQ8qo3ojYrfpIPa5IwfADUCtn2dKm4+Ay16fuE7pT9q d@x"
+#define KEY_E "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAICoVIJDh7RHVUQNswT0/Rn2rh1ClpwS3FRG0odZKe0Cr e@x"
+
+/* A grant for user with keys (a JSON array, or NULL for none). */
+static void stage_user_keys(const struct test_key *k, const char *user, const char *jti,
+                            int64_t nbf, int64_t exp, const char *keys) {
         _cleanup_free_ char *sub = test_strdupf("\"%s\"", user), *j = test_strdupf("\"%s\"", jti);
         _cleanup_free_ char *n = test_strdupf("%lld", (long long) nbf);
         _cleanup_free_ char *e = test_strdupf("%lld", (long long) exp);
-        _cleanup_free_ char *tok = test_grant_token(
-                k, NOW,
-                (const struct test_member[]){{"sub", sub}, {"jti", j}, {"nbf", n}, {"exp", e}, {}});
+        _cleanup_free_ char *tok =
+                test_grant_token(k, NOW,
+                                 (const struct test_member[]){{"sub", sub},
+                                                              {"jti", j},
+                                                              {"nbf", n},
+                                                              {"exp", e},
+                                                              {keys ? "keys" : NULL, keys},
+                                                              {}});
         _cleanup_free_ char *path = test_strdupf("%s/state/users/%s", dir, user);
         _cleanup_free_ char *text =
                 test_strdupf("serial 7\nbundle-exp %lld\ngrant %s\n", (long long) (NOW + 900), tok);
 
         write_text(path, text, 0600);
+}
+
+static void stage_user(const struct test_key *k, const char *user, const char *jti, int64_t nbf,
+                       int64_t exp) {
+        stage_user_keys(k, user, jti, nbf, exp, NULL);
+}
+
+/* Does run_dir/SUB exist, and (when prefix) does its second line start so? */
+static bool run_file_has(const char *sub, const char *prefix) {
+        _cleanup_free_ char *path = test_strdupf("%s/run/%s", dir, sub);
+        char line[512] = "";
+        FILE *f = fopen(path, "re");
+
+        if (!f)
+                return false;
+        (void) !fgets(line, sizeof(line), f); /* the header */
+        if (!fgets(line, sizeof(line), f))
+                line[0] = 0;
+        fclose(f);
+        return !prefix || strncmp(line, prefix, strlen(prefix)) == 0;
 }
 
 /* Sync the users due at now (or every user when full) as a reconcile does. */
@@ -130,6 +159,36 @@ static void test_schedule(void **state) {
         sync_at(&a, NOW + 1000, false, "bob");
         assert_int_equal(a.n_grants, 0);
         assert_int_equal(key_schedule_next(&a.keys), 0); /* carol's file gone: her entry too */
+
+        /* Keys of ended or future grants: run_dir/keys-ended, restricted, kept
+         * a day after the grant's end (jit-agent(8), "Keys"). */
+        stage_user_keys(&key, "dave", "g-4", NOW + 990, NOW + 1100, "[\"" KEY_D "\"]");
+        stage_user_keys(&key, "erin", "g-5", NOW + 1500, NOW + 3000, "[\"" KEY_E "\"]");
+        sync_at(&a, NOW + 1000, true, NULL);
+        assert_true(run_file_has("keys/dave", "expiry-time="));
+        assert_false(run_file_has("keys-ended/dave", NULL));
+        assert_true(
+                run_file_has("keys-ended/erin", "restrict,command=\"echo 'jit: access refused"));
+        assert_int_equal(key_schedule_next(&a.keys), NOW + 1100);
+
+        sync_at(&a, NOW + 1100, false, "dave");
+        assert_false(run_file_has("keys/dave", NULL));
+        assert_true(run_file_has("keys-ended/dave", "restrict,command="));
+        assert_int_equal(key_schedule_next(&a.keys), NOW + 1500);
+
+        sync_at(&a, NOW + 1500, false, "erin");
+        assert_true(run_file_has("keys/erin", "expiry-time="));
+        assert_false(run_file_has("keys-ended/erin", NULL));
+        assert_int_equal(key_schedule_next(&a.keys), NOW + 3000);
+
+        sync_at(&a, NOW + 3000, false, "erin");
+        assert_true(run_file_has("keys-ended/erin", "restrict,command="));
+        assert_int_equal(key_schedule_next(&a.keys), NOW + 1100 + 24 * 3600);
+
+        sync_at(&a, NOW + 1100 + 24 * 3600, false, "dave");
+        assert_false(run_file_has("keys-ended/dave", NULL)); /* a day after its end */
+        assert_true(run_file_has("keys-ended/erin", "restrict,command="));
+        assert_int_equal(key_schedule_next(&a.keys), NOW + 3000 + 24 * 3600);
 
         agent_done(&a);
         test_key_done(&key);
