@@ -374,7 +374,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 }
 
 /* --name=value, or nothing for a NULL value. */
-static int arg_add(char **argv, size_t *n, const char *name, const char *value) {
+int fetch_helper_arg(char **argv, size_t *n, const char *name, const char *value) {
         if (!value)
                 return 0;
         if (asprintf(&argv[*n], "--%s=%s", name, value) < 0)
@@ -387,10 +387,10 @@ static int arg_add_u64(char **argv, size_t *n, const char *name, uint64_t v) {
         char buf[24];
 
         (void) snprintf(buf, sizeof(buf), "%" PRIu64, v);
-        return arg_add(argv, n, name, buf);
+        return fetch_helper_arg(argv, n, name, buf);
 }
 
-static void argv_free(char **argv) {
+void fetch_helper_argv_free(char **argv) {
         for (size_t i = 1; argv[i]; i++)
                 free(argv[i]);
 }
@@ -399,30 +399,29 @@ static int fetch_argv(const struct fetch_options *o, char **argv) {
         size_t n = 1;
         int r;
 
-        if ((r = arg_add(argv, &n, "url", o->url)) < 0 ||
+        if ((r = fetch_helper_arg(argv, &n, "url", o->url)) < 0 ||
             (r = arg_add_u64(argv, &n, "connect-timeout-usec", o->connect_timeout_usec)) < 0 ||
             (r = arg_add_u64(argv, &n, "timeout-usec", o->total_timeout_usec)) < 0 ||
             (o->max_size > 0 && (r = arg_add_u64(argv, &n, "max-size", o->max_size)) < 0) ||
-            (r = arg_add(argv, &n, "ca-file", o->ca_file)) < 0 ||
-            (r = arg_add(argv, &n, "client-cert", o->client_cert)) < 0 ||
-            (r = arg_add(argv, &n, "client-key", o->client_key)) < 0 ||
-            (r = arg_add(argv, &n, "pinned-pubkey", o->pinned_pubkey)) < 0 ||
-            (r = arg_add(argv, &n, "etag", o->etag)) < 0 ||
-            (r = arg_add(argv, &n, "store-auth", o->store_auth)) < 0 ||
-            (r = arg_add(argv, &n, "store-endpoint", o->store_endpoint)) < 0 ||
-            (r = arg_add(argv, &n, "store-region", o->store_region)) < 0 ||
-            (r = arg_add(argv, &n, "store-client-id", o->store_client_id)) < 0 ||
-            (r = arg_add(argv, &n, "endpoint", o->metadata_endpoint)) < 0 ||
-            (r = arg_add(argv, &n, "sha256", o->sha256)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "ca-file", o->ca_file)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "client-cert", o->client_cert)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "client-key", o->client_key)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "pinned-pubkey", o->pinned_pubkey)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "etag", o->etag)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "store-auth", o->store_auth)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "store-endpoint", o->store_endpoint)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "store-region", o->store_region)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "store-client-id", o->store_client_id)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "endpoint", o->metadata_endpoint)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "sha256", o->sha256)) < 0 ||
             (o->allow_http && !(argv[n++] = strdup("--allow-http")))) {
-                argv_free(argv);
+                fetch_helper_argv_free(argv);
                 return r < 0 ? r : -ENOMEM;
         }
         return 0;
 }
 
-/* argv[1…] are the job's (freed here); argv[0] is the helper. */
-static int spawn_helper(char **argv, int stdout_fd, pid_t *ret) {
+int fetch_helper_spawn(char **argv, int stdout_fd, pid_t *ret) {
         posix_spawn_file_actions_t fa;
         posix_spawnattr_t attr;
         sigset_t none, defaults;
@@ -444,7 +443,7 @@ static int spawn_helper(char **argv, int stdout_fd, pid_t *ret) {
 
         posix_spawn_file_actions_destroy(&fa);
         posix_spawnattr_destroy(&attr);
-        argv_free(argv);
+        fetch_helper_argv_free(argv);
         return r;
 }
 
@@ -468,13 +467,13 @@ static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, ui
 
         j = calloc(1, sizeof(*j));
         if (!j) {
-                argv_free(argv);
+                fetch_helper_argv_free(argv);
                 return -ENOMEM;
         }
         if (n_objects > 0) {
                 j->objects = memdup(objects, n_objects * sizeof(*objects));
                 if (!j->objects) {
-                        argv_free(argv);
+                        fetch_helper_argv_free(argv);
                         free(j);
                         return -ENOMEM;
                 }
@@ -486,12 +485,12 @@ static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, ui
         j->max_size = max_size;
 
         if (pipe2(fds, O_CLOEXEC) < 0) {
-                argv_free(argv);
+                fetch_helper_argv_free(argv);
                 free(j->objects);
                 free(j);
                 return -errno;
         }
-        r = spawn_helper(argv, fds[1], &j->pid);
+        r = fetch_helper_spawn(argv, fds[1], &j->pid);
         close(fds[1]);
         if (r < 0) {
                 close(fds[0]);
@@ -576,11 +575,11 @@ int fetch_job_start_objects(sd_event *event, const struct fetch_options *o,
                 if (asprintf(&argv[n++], "--object=%s:%" PRIu64, objects[i].sha256,
                              objects[i].size) < 0) {
                         argv[--n] = NULL;
-                        argv_free(argv);
+                        fetch_helper_argv_free(argv);
                         return -ENOMEM;
                 }
         if ((r = arg_add_u64(argv, &n, "run-timeout-usec", run_timeout_usec)) < 0) {
-                argv_free(argv);
+                fetch_helper_argv_free(argv);
                 return r;
         }
         return job_start_objects(event, argv, 0, run_timeout_usec, objects, n_objects, object, done,
@@ -596,10 +595,10 @@ int fetch_job_start_metadata(sd_event *event, const char *cloud, const char *end
 
         if (!event || !cloud || !done || !ret)
                 return -EINVAL;
-        if ((r = arg_add(argv, &n, "metadata", cloud)) < 0 ||
-            (r = arg_add(argv, &n, "endpoint", endpoint)) < 0 ||
+        if ((r = fetch_helper_arg(argv, &n, "metadata", cloud)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "endpoint", endpoint)) < 0 ||
             (r = arg_add_u64(argv, &n, "timeout-usec", timeout_usec)) < 0) {
-                argv_free(argv);
+                fetch_helper_argv_free(argv);
                 return r;
         }
         return job_start(event, argv, max_size, timeout_usec, done, userdata, ret);

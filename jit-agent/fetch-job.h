@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-event.h>
 
 #include "fetch-wire.h"
@@ -25,6 +26,17 @@ typedef void (*fetch_job_done_t)(int error, bool helper_fault, const char *messa
 /* The helper's path: $JIT_FETCH_HELPER (for running from a build tree), else
  * the installed one. */
 const char *fetch_helper_path(void);
+
+/* Building a helper's argv (argv[0] is the helper's path, not freed):
+ * --name=value appended at argv[*n], nothing for a NULL value; every
+ * argument after argv[0] freed. */
+int fetch_helper_arg(char **argv, size_t *n, const char *name, const char *value);
+void fetch_helper_argv_free(char **argv);
+
+/* Start the helper with argv (freed here, but argv[0]), stdin /dev/null,
+ * stdout stdout_fd, no signal blocked and every one at its default (the
+ * agent blocks those it handles through signalfd). */
+int fetch_helper_spawn(char **argv, int stdout_fd, pid_t *ret);
 
 int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
                     void *userdata, struct fetch_job **ret);

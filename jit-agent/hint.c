@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "agent-log.h"
 #include "bundle-url.h"
+#include "fetch-job.h"
 #include "hint-fetch.h"
 #include "hint-wire.h"
 #include "hint.h"
@@ -24,8 +24,6 @@
 #define HINT_LINES_PER_SEC_MAX 20
 #define RESTART_FIRST_USEC (10ULL * USEC_PER_SEC)
 #define RESTART_CAP_USEC (300ULL * USEC_PER_SEC)
-
-extern char **environ;
 
 struct hint {
         struct agent *a;
@@ -161,58 +159,27 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         return 0;
 }
 
-/* --name=value, or nothing for a NULL value. */
-static int arg_add(char **argv, size_t *n, const char *name, const char *value) {
-        if (!value)
-                return 0;
-        if (asprintf(&argv[*n], "--%s=%s", name, value) < 0)
-                return -ENOMEM;
-        (*n)++;
-        return 0;
-}
-
-static void argv_free(char **argv) {
-        for (size_t i = 1; argv[i]; i++)
-                free(argv[i]);
-}
-
 /* The store's TLS options, for the same trust in the hint server. */
 static int spawn_subscriber(const struct jit_config *c, const char *url, int stdout_fd,
                             pid_t *ret) {
         char *argv[16] = {(char *) fetch_helper_path()}, timeout[24];
         size_t n = 1;
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, defaults;
         int r;
 
         (void) snprintf(timeout, sizeof(timeout), "%" PRIu64,
                         (uint64_t) ((uint64_t) c->fetch_timeout * USEC_PER_SEC));
-        if ((r = arg_add(argv, &n, "url", url)) < 0 ||
-            (r = arg_add(argv, &n, "connect-timeout-usec", timeout)) < 0 ||
-            (r = arg_add(argv, &n, "ca-file", c->ca_file)) < 0 ||
-            (r = arg_add(argv, &n, "client-cert", c->client_cert)) < 0 ||
-            (r = arg_add(argv, &n, "client-key", c->client_key)) < 0 ||
-            (r = arg_add(argv, &n, "pinned-pubkey", c->pinned_pubkey)) < 0 ||
+        if ((r = fetch_helper_arg(argv, &n, "url", url)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "connect-timeout-usec", timeout)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "ca-file", c->ca_file)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "client-cert", c->client_cert)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "client-key", c->client_key)) < 0 ||
+            (r = fetch_helper_arg(argv, &n, "pinned-pubkey", c->pinned_pubkey)) < 0 ||
             !(argv[n++] = strdup("--subscribe")) ||
             (c->allow_http && !(argv[n++] = strdup("--allow-http")))) {
-                argv_free(argv);
+                fetch_helper_argv_free(argv);
                 return r < 0 ? r : -ENOMEM;
         }
-        sigemptyset(&none);
-        sigfillset(&defaults);
-        posix_spawnattr_init(&attr);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &defaults);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, stdout_fd, STDOUT_FILENO);
-        r = -posix_spawn(ret, argv[0], &fa, &attr, argv, environ);
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        argv_free(argv);
-        return r;
+        return fetch_helper_spawn(argv, stdout_fd, ret);
 }
 
 static int process_start(struct hint *h) {
