@@ -205,6 +205,14 @@ static int keys_dir_open(const char *run_dir, const char *name, int *ret) {
                 close(fd);
                 return -EPERM;
         }
+        /* The unit's UMask=0077 makes mkdir() above give 0700, and sshd's
+         * AuthorizedKeysCommandUser (nobody) could not read the folder. */
+        if ((st.st_mode & 07777) != 0755 && fchmod(fd, 0755) < 0) {
+                int e = -errno;
+
+                close(fd);
+                return e;
+        }
         *ret = fd;
         return 0;
 }
