@@ -19,8 +19,9 @@ size_t hint_wire_format(enum hint_event e, const char *message, char *buf, size_
                 break;
         case HINT_EVENT_DOWN:
                 n = (size_t) snprintf(buf, size, "down ");
+                /* Room is left for the newline and the terminating NUL. */
                 for (const char *p = message && *message ? message : "?";
-                     *p && n < HINT_WIRE_LINE_MAX - 1; p++) {
+                     *p && n < HINT_WIRE_LINE_MAX - 2; p++) {
                         if (*p >= 0x20 && *p < 0x7f)
                                 buf[n++] = *p;
                         else
