@@ -86,3 +86,9 @@ stop_pid() {
 free_port() {
         /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
+
+# port_listens PORT: something accepts TCP connections on 127.0.0.1:PORT.
+port_listens() {
+        /usr/bin/python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
+                "$1" 2>/dev/null
+}

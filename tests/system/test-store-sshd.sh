@@ -15,8 +15,9 @@
 # (tests/system/meson.build). Root only. About 15 s.
 set -euo pipefail
 . "$(dirname "$(realpath "$0")")/lib.sh"
+# shellcheck source=tests/lib/nginx.sh
+. "$SYS_LIB_DIR/nginx.sh"
 
-NGINX=/usr/sbin/nginx
 sys_init store-sshd
 NGINX_PID=
 store_cleanup() {
@@ -27,27 +28,19 @@ store_cleanup() {
 }
 trap store_cleanup EXIT
 require_exe "jit-agent (JIT_AGENT)" "${JIT_AGENT:-}"
-require_exe "nginx" "$NGINX"
+nginx_require
 
 # ---- nginx: the store folder as the web root, every request logged --------
 PORT=$(free_port)
-mkdir -p "$D/nginx/tmp" "$D/store/objects"
+mkdir -p "$D/nginx" "$D/store/objects"
 chmod 0755 "$D/store" "$D/store/objects"
-cat >"$D/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $D/nginx/nginx.pid;
-error_log $D/nginx/error.log notice;
-events { worker_connections 64; }
-http {
+{
+        nginx_main "$D/nginx"
+        echo "http {"
+        nginx_temp_paths "$D/nginx"
+        cat <<CONF
         log_format plain '\$status "\$request" bytes=\$body_bytes_sent';
         access_log $D/nginx/access.log plain;
-        client_body_temp_path $D/nginx/tmp/body;
-        proxy_temp_path $D/nginx/tmp/proxy;
-        fastcgi_temp_path $D/nginx/tmp/fastcgi;
-        uwsgi_temp_path $D/nginx/tmp/uwsgi;
-        scgi_temp_path $D/nginx/tmp/scgi;
         server {
                 listen 127.0.0.1:$PORT;
                 root $D/store;
@@ -55,11 +48,8 @@ http {
         }
 }
 CONF
-"$NGINX" -p "$D/nginx" -c "$D/nginx/nginx.conf" -e "$D/nginx/error.log" </dev/null \
-        >"$D/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-wait_for 5 python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
-        "$PORT" || die "nginx does not listen on 127.0.0.1:$PORT"
+} >"$D/nginx/nginx.conf"
+nginx_start "$D/nginx" "$PORT"
 SANDBOX_LOGS+=("$D/nginx/access.log")
 
 # 4096 bins: env=dev's bin is none of this host's (host, env=prod, role=db).
