@@ -33,70 +33,20 @@ export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/ji
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/agent-store/lib.sh
 . "$HERE/lib.sh"
-PY=/usr/bin/python3
-NGINX=/usr/sbin/nginx
 NCHAN=/usr/lib/nginx/modules/ngx_nchan_module.so
-ISS=https://jit.example.com
 
-require_root
-[[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
-[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
-[[ -x $NGINX ]] || die "$NGINX not found (install nginx-light)"
+nginx_require
 [[ -f $NCHAN ]] || die "$NCHAN not found (install libnginx-mod-nchan)"
-[[ -x $PY ]] || die "$PY not found"
-command -v openssl >/dev/null || die "openssl not found"
-
-AGENT_PID=
-STAMP_PID=
 STORE_PID=
 HINT_PID=
 PYSRV_PID=
-
-cleanup() {
-        local rc=$?
-        stop_pid "$AGENT_PID"
-        stop_pid "$STAMP_PID"
-        stop_pid "$STORE_PID"
-        stop_pid "$HINT_PID"
-        stop_pid "$PYSRV_PID"
-        if ((rc != 0 || failed != 0)) && [[ -n ${D:-} ]]; then
-                echo "# ---- agent log ----"
-                sed 's/^/#   /' "$D/agent.log" 2>/dev/null | tail -60 || true
-                echo "# ---- store access log ----"
-                sed 's/^/#   /' "$D/store-ng/access.log" 2>/dev/null | tail -20 || true
-                echo "# ---- hint server logs ----"
-                sed 's/^/#   /' "$D/hint-ng/access.log" 2>/dev/null | tail -20 || true
-                sed 's/^/#   /' "$D/hint-ng/error.log" 2>/dev/null | tail -10 || true
-        fi
-        if [[ -n ${D:-} && -z ${KEEP_TEST_DIR:-} ]]; then rm -rf "$D"; fi
-        exit "$rc"
-}
-
-umask 022
-D=$(mktemp -d /tmp/jit-agent-hint.XXXXXX)
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-chmod 0755 "$D"
-mkdir -p "$D/host/state" "$D/keys" "$D/store/grants" "$D/www-a" "$D/www-b" "$D/pki" "$D/ssh" \
-        "$D/saved" "$D/store-ng/tmp" "$D/hint-ng/tmp"
-chmod 0755 "$D/host" "$D/host/state" "$D/www-a" "$D/www-b" "$D/store" "$D/store/grants"
-chmod 0700 "$D/keys"
-
-# ---- PKI: a test CA and a server certificate for IP 127.0.0.1 ------------
-(
-        cd "$D/pki"
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-                -out ca.pem -days 2 -subj "/CN=jit-agent-hint test CA" 2>/dev/null
-        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
-                -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-                -extfile server.ext -out server.pem 2>/dev/null
-)
-install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
-
-"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
-install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
+CLEANUP_PIDS=(STORE_PID HINT_PID PYSRV_PID)
+store_test_init agent-hint
+FAIL_LOGS+=("store access log:$D/store-ng/access.log:20" "hint server access log:$D/hint-ng/access.log:20"
+        "hint server error log:$D/hint-ng/error.log:10")
+mkdir -p "$D/www-a" "$D/www-b" "$D/saved" "$D/store-ng" "$D/hint-ng"
+chmod 0755 "$D/www-a" "$D/www-b" "$D/store" "$D/store/grants"
+test_ca "jit-agent-hint test CA"
 
 PORT_A=$(free_port)
 PORT_B=$(free_port)
@@ -112,61 +62,21 @@ SUB_URL="https://127.0.0.1:$PORT_SUB/sub"
 PUB_URL="http://127.0.0.1:$PORT_PUB/pub"
 
 # write_conf LINES: the host's jit.conf (the common part, then LINES).
-write_conf() {
-        {
-                echo "issuers = $ISS"
-                echo "trust_store = $D/host/trust.jwks"
-                echo "state_dir = $D/host/state"
-                echo "run_dir = $D/host/run"
-                echo "host_id = pay-db-1"
-                echo "labels = env=prod"
-                echo "ca_file = $D/host/ca.pem"
-                echo "fetch_timeout = 2s"
-                echo "clock_skew = 0"
-                printf '%s\n' "$1"
-        } >"$D/host/jit.conf.tmp"
-        chmod 0644 "$D/host/jit.conf.tmp"
-        mv -f "$D/host/jit.conf.tmp" "$D/host/jit.conf"
-}
+write_conf() { store_write_conf "$1"; }
 reload() { kill -HUP "$AGENT_PID"; }
 
-for u in alice bob erin; do
-        ssh-keygen -q -t ed25519 -N '' -C "$u@jit-test" -f "$D/ssh/$u" >/dev/null
-done
-grant() {
-        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$1" --aud env=prod \
-                --scope ssh --ssh-key-file "$D/ssh/$1.pub" --ttl "$3" --jti "$2" \
-                --ticket INC-1 --approver bob --out "$D/store/grants/$2.jwt" >/dev/null
-}
-# publish [ARGS…]: the store folder $D/store (served as is by server S).
-publish() {
-        "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
-                --trust "$D/host/trust.jwks" "$@" | sed 's/^/#   publish: /'
-}
+ssh_keys alice bob erin
 # save NAME: a copy of the store folder as it is now (its head and objects).
 save() { rm -rf "$D/saved/$1"; cp -a "$D/store" "$D/saved/$1"; }
 # place STORE DIR [noobjects]: STORE's objects into DIR/objects (unless
-# noobjects), then its head as DIR/head.jwt, atomically, with an mtime of
-# its own (nginx's ETag is mtime and size: two heads of one size placed in
-# one second would have the same).
-PLACE_N=0
+# noobjects), then its head as DIR/head.jwt.
 place() {
-        PLACE_N=$((PLACE_N + 1))
-        mkdir -p "$2/objects"
-        chmod 0755 "$2/objects"
-        if [[ ${3:-} != noobjects ]]; then
-                cp -n "$1"/objects/* "$2/objects/" 2>/dev/null || true
-                chmod 0644 "$2"/objects/* 2>/dev/null || true
-        fi
-        cp "$1/head.jwt" "$2/.head.tmp"
-        chmod 0644 "$2/.head.tmp"
-        touch -d "@$((${TAP_T0%.*} - 100000 + PLACE_N))" "$2/.head.tmp"
-        mv -f "$2/.head.tmp" "$2/head.jwt"
+        local objects=$1/objects
+        if [[ ${3:-} == noobjects ]]; then objects=; fi
+        place_head "$1/head.jwt" "$objects" "$2"
 }
-head_sha() { "$PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read().strip()).hexdigest())' "$1/head.jwt"; }
+head_sha() { head_sha256 "$1/head.jwt"; }
 
-STATE=$D/host/state/state
-KEYS=$D/host/run/keys
 store_fetches() { grep -c 'GET /head.jwt' "$D/store-ng/access.log" 2>/dev/null || echo 0; }
 fetches_of() { grep -c "^$1 .*GET /head.jwt" "$D/store-ng/access.log" 2>/dev/null || echo 0; }
 # objects_since MARK PORT: shard requests to PORT after access log line MARK.
@@ -181,31 +91,18 @@ subscriber_pid() { pgrep -P "$AGENT_PID" -f -- '--subscribe' | head -n1; }
 # ---- nginx: the stores (A, B: mirrors; S: the store folder itself) ------------
 # nchan wants its master process (without one, nginx 1.22 with nchan may
 # crash at exit); daemon off keeps the master our child, ended by PID.
-nginx_common() {
+# nginx_tls DIR: the temp folders, the server certificate.
+nginx_tls() {
+        nginx_temp_paths "$1"
         cat <<EOF
-daemon off;
-master_process on;
-worker_processes 1;
-pid $1/nginx.pid;
-error_log $1/error.log notice;
-events { worker_connections 256; }
-EOF
-}
-nginx_http_common() {
-        cat <<EOF
-        client_body_temp_path $1/tmp/body;
-        proxy_temp_path $1/tmp/proxy;
-        fastcgi_temp_path $1/tmp/fastcgi;
-        uwsgi_temp_path $1/tmp/uwsgi;
-        scgi_temp_path $1/tmp/scgi;
         ssl_certificate $D/pki/server.pem;
         ssl_certificate_key $D/pki/server.key;
 EOF
 }
 {
-        nginx_common "$D/store-ng"
+        nginx_main "$D/store-ng" on 256
         echo "http {"
-        nginx_http_common "$D/store-ng"
+        nginx_tls "$D/store-ng"
         cat <<EOF
         log_format by_port '\$server_port \$msec \$status "\$request"';
         access_log $D/store-ng/access.log by_port;
@@ -225,9 +122,9 @@ EOF
 # subscribers; the publisher on another listener, here plain HTTP).
 {
         echo "load_module $NCHAN;"
-        nginx_common "$D/hint-ng"
+        nginx_main "$D/hint-ng" on 256
         echo "http {"
-        nginx_http_common "$D/hint-ng"
+        nginx_tls "$D/hint-ng"
         cat <<EOF
         log_format stamped '\$msec \$status "\$request"';
         access_log $D/hint-ng/access.log stamped;
@@ -253,22 +150,14 @@ EOF
 EOF
 } >"$D/hint-ng/nginx.conf"
 
-wait_listen() {
-        "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' "$1" 2>/dev/null
-}
-# start_nginx DIR PORT: prints the PID.
-start_nginx() {
-        "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/error.log" </dev/null >>"$1/stdout.log" 2>&1 &
-        local pid=$!
-        wait_for 5 wait_listen "$2" || die "nginx in $1 does not listen on $2: $(tail -3 "$1/error.log")"
-        echo "$pid"
-}
-
 "$PY" "$HERE/hint-server.py" "$D/pysrv.ports" "$D/pysrv.log" </dev/null >"$D/pysrv.out" 2>&1 &
+# shellcheck disable=SC2034 # ended through CLEANUP_PIDS
 PYSRV_PID=$!
-STORE_PID=$(start_nginx "$D/store-ng" "$PORT_S")
-wait_listen "$PORT_A" && wait_listen "$PORT_B" || die "store nginx does not listen on all ports"
-HINT_PID=$(start_nginx "$D/hint-ng" "$PORT_SUB")
+nginx_start "$D/store-ng" "$PORT_S"
+STORE_PID=$NGINX_PID
+port_listens "$PORT_A" && port_listens "$PORT_B" || die "store nginx does not listen on all ports"
+nginx_start "$D/hint-ng" "$PORT_SUB"
+HINT_PID=$NGINX_PID
 wait_for 5 test -s "$D/pysrv.ports" || die "hint-server.py did not start: $(cat "$D/pysrv.out")"
 hostile() { echo "http://127.0.0.1:$(awk -v m="$1" '$1 == m { print $2 }' "$D/pysrv.ports")/sub"; }
 
@@ -280,16 +169,7 @@ place "$D/saved/serial1" "$D/www-b"
 write_conf "bundle_url = $URL_DEAD $URL_B
 poll_interval = 1h"
 
-mkfifo "$D/agent.fifo"
-: >"$D/agent.log"
-(
-        while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
-) <"$D/agent.fifo" >"$D/agent.log" &
-STAMP_PID=$!
-# shellcheck disable=SC2086 # the wrapper is a command line: split it
-env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
-        ${JIT_AGENT_WRAPPER:-} "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
-AGENT_PID=$!
+agent_start
 say "agent $AGENT_PID; store nginx $STORE_PID (A $PORT_A, B $PORT_B, S $PORT_S); hint nginx $HINT_PID"
 
 say "M1: mirror 1 down, mirror 2 serves serial 1"
@@ -406,7 +286,8 @@ stop_pid "$HINT_PID"
 HINT_PID=
 check "H3: subscription down logged" wait_for 12 has_log_since "$M" 'notify_url subscription down'
 check "H3: logged once" eval '(( $(log_since "$M" | grep -c "subscription down") == 1 ))'
-HINT_PID=$(start_nginx "$D/hint-ng" "$PORT_SUB")
+nginx_start "$D/hint-ng" "$PORT_SUB"
+HINT_PID=$NGINX_PID
 T=$EPOCHREALTIME
 if wait_for 14 has_log_since "$M" 'notify_url subscription up'; then
         pass "H3: back up $(fsub "$EPOCHREALTIME" "$T") s after the restart (first retry window 10 s)"
@@ -478,10 +359,8 @@ check "F: erin's key removed at her grant's end" eval '! grep -qF "$(cut -d" " -
 
 say "end: SIGTERM ends the agent and its subscriber"
 SP=$(subscriber_pid || true)
-kill -TERM "$AGENT_PID"
-rc=0
-wait "$AGENT_PID" || rc=$?
-AGENT_PID=
+agent_term
+rc=$AGENT_RC
 check "end: agent exit status 0 (got $rc)" test "$rc" -eq 0
 if [[ -n $SP ]]; then
         check "end: the subscriber $SP ended with it" wait_for 3 eval '! kill -0 $SP 2>/dev/null'

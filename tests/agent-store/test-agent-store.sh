@@ -23,110 +23,28 @@ export JIT_FETCH_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/ji
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/agent-store/lib.sh
 . "$HERE/lib.sh"
-PY=/usr/bin/python3
-NGINX=/usr/sbin/nginx
-ISS=https://jit.example.com
 
-require_root # the agent checks its files are root's
-[[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
-[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
-[[ -x $NGINX ]] || die "$NGINX not found (install nginx-light)"
-[[ -x $PY ]] || die "$PY not found"
-command -v openssl >/dev/null || die "openssl not found"
-
-# ---- processes, all ended by PID ----------------------------------------
-AGENT_PID=
-STAMP_PID=
+nginx_require
 NGINX_PID=
 PYSRV_PID=
-
-cleanup() {
-        local rc=$?
-        stop_pid "$AGENT_PID"
-        stop_pid "$STAMP_PID"
-        stop_pid "$NGINX_PID"
-        stop_pid "$PYSRV_PID"
-        if ((rc != 0 || failed != 0)) && [[ -n ${D:-} ]]; then
-                echo "# ---- agent log ----"
-                sed 's/^/#   /' "$D/agent.log" 2>/dev/null | tail -60 || true
-                echo "# ---- nginx access log ----"
-                sed 's/^/#   /' "$D/nginx/access.log" 2>/dev/null | tail -30 || true
-                echo "# ---- nginx error log ----"
-                sed 's/^/#   /' "$D/nginx/error.log" 2>/dev/null | tail -10 || true
-        fi
-        if [[ -n ${D:-} && -z ${KEEP_TEST_DIR:-} ]]; then rm -rf "$D"; fi
-        exit "$rc"
-}
-
-umask 022
-D=$(mktemp -d /tmp/jit-agent-store.XXXXXX)
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# Every folder on the way to jit.conf must be root's and not group/world
-# writable (a sticky /tmp is fine); nginx reads its root from here.
-chmod 0755 "$D"
-mkdir -p "$D/host/state" "$D/keys" "$D/store/grants" "$D/www" "$D/nginx/tmp" "$D/pki" "$D/ssh" "$D/saved"
-chmod 0755 "$D/host" "$D/host/state" "$D/www" "$D/nginx"
-chmod 0700 "$D/keys"
-
-# ---- PKI: a test CA and a server certificate for IP 127.0.0.1 ------------
-(
-        cd "$D/pki"
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-                -out ca.pem -days 2 -subj "/CN=jit-agent-store test CA" 2>/dev/null
-        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
-                -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-                -extfile server.ext -out server.pem 2>/dev/null
-)
-install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
-
-# ---- issuer, host ---------------------------------------------------------
-"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
-install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
+CLEANUP_PIDS=(NGINX_PID PYSRV_PID)
+store_test_init agent-store
+FAIL_LOGS+=("nginx access log:$D/nginx/access.log:30" "nginx error log:$D/nginx/error.log:10")
+mkdir -p "$D/saved"
+test_ca "jit-agent-store test CA"
 
 PORT=$(free_port)
 STORE_URL="https://127.0.0.1:$PORT/head.jwt"
 
 # write_conf URL [EXTRA_LINES]: the host's jit.conf, replaced atomically.
 write_conf() {
-        {
-                echo "# written by tests/agent-store/test-agent-store.sh"
-                echo "issuers = $ISS"
-                echo "trust_store = $D/host/trust.jwks"
-                echo "state_dir = $D/host/state"
-                echo "run_dir = $D/host/run"
-                echo "host_id = pay-db-1"
-                echo "labels = env=prod"
-                echo "cloud = none" # never a real metadata service, on a cloud VM either
-                echo "bundle_url = $1"
-                echo "ca_file = $D/host/ca.pem"
-                echo "poll_interval = 5s"
-                echo "fetch_timeout = 2s"
-                echo "clock_skew = 0"
-                if [[ -n ${2:-} ]]; then printf '%s\n' "$2"; fi
-        } >"$D/host/jit.conf.tmp"
-        chmod 0644 "$D/host/jit.conf.tmp"
-        mv -f "$D/host/jit.conf.tmp" "$D/host/jit.conf"
+        store_write_conf "bundle_url = $1
+poll_interval = 5s${2:+
+$2}"
 }
 
 # ---- store helpers ----------------------------------------------------------
-for u in alice bob carol dave erin; do
-        ssh-keygen -q -t ed25519 -N '' -C "$u@jit-test" -f "$D/ssh/$u" >/dev/null
-done
-
-# grant USER JTI TTL: an ssh grant for USER on env=prod hosts into the store.
-grant() {
-        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$1" --aud env=prod \
-                --scope ssh --ssh-key-file "$D/ssh/$1.pub" --ttl "$3" --jti "$2" \
-                --ticket INC-1 --approver bob --out "$D/store/grants/$2.jwt" >/dev/null
-}
-# publish [STORE]
-publish() {
-        "$JITCTL" publish --store "${1:-$D/store}" --key "$D/keys/signing.key" --iss "$ISS" \
-                --trust "$D/host/trust.jwks" | sed 's/^/#   publish: /'
-}
+ssh_keys alice bob carol dave erin
 # save NAME [STORE]: keep the store's head as saved/NAME.jwt and its objects
 # in saved/objects (objects are immutable: one folder holds every serial's).
 save() {
@@ -136,84 +54,24 @@ save() {
         cp -n "$store"/objects/* "$D/saved/objects/" 2>/dev/null || true
 }
 # serve FILE: every saved object into nginx's root (objects first, as
-# jitctl publish writes them), then FILE as head.jwt (atomically), with an
-# mtime of its own, so every new placement has a new ETag.
-SERVE_N=0
-serve() {
-        SERVE_N=$((SERVE_N + 1))
-        mkdir -p "$D/www/objects"
-        cp -n "$D"/saved/objects/* "$D/www/objects/" 2>/dev/null || true
-        chmod -R a+rX "$D/www/objects"
-        cp "$1" "$D/www/.head.tmp"
-        chmod 0644 "$D/www/.head.tmp"
-        touch -d "@$((${T0%.*} - 100000 + SERVE_N))" "$D/www/.head.tmp"
-        mv -f "$D/www/.head.tmp" "$D/www/head.jwt"
-}
-# claim FILE NAME: a claim of the JWT in FILE.
-claim() {
-        "$PY" -c '
-import base64, json, sys
-t = open(sys.argv[1]).read().strip().split(".")[1]
-print(json.loads(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)))[sys.argv[2]])' "$1" "$2"
-}
-# token_sha FILE: what the agent records as bundle-sha256 (the head's) (white space trimmed).
-token_sha() { "$PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read().strip()).hexdigest())' "$1"; }
+# jitctl publish writes them), then FILE as head.jwt.
+serve() { place_head "$1" "$D/saved/objects" "$D/www"; }
 utc_stamp() { date -u -d "@$1" +%Y%m%d%H%M%SZ; }
 
 # ---- agent-side views ---------------------------------------------------------
-STATE=$D/host/state/state
-KEYS=$D/host/run/keys
-keys_digest() { (cd "$KEYS" && for f in *; do [[ -e $f ]] && echo "$f" && cat "$f"; done) | sha256sum | cut -c1-64; }
 access_lines() { wc -l <"$D/nginx/access.log" 2>/dev/null || echo 0; }
 access_since() { tail -n "+$(($1 + 1))" "$D/nginx/access.log"; }
 
-no_file() { [[ ! -e $1 ]]; }
 file_lacks() { [[ -e $1 ]] && ! grep -qF -- "$2" "$1"; }
 
 # ---- nginx --------------------------------------------------------------------
-start_nginx() {
-        "$NGINX" -p "$D/nginx" -c "$D/nginx/nginx.conf" -e "$D/nginx/error.log" \
-                </dev/null >>"$D/nginx/stdout.log" 2>&1 &
-        NGINX_PID=$!
-        local i
-        for ((i = 0; i < 250; i++)); do
-                "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
-                        "$PORT" 2>/dev/null && return 0
-                kill -0 "$NGINX_PID" 2>/dev/null || die "nginx exited: $(tail -3 "$D/nginx/error.log")"
-                sleep 0.02
-        done
-        die "nginx does not listen on 127.0.0.1:$PORT"
-}
-cat >"$D/nginx/nginx.conf" <<EOF
-# One process, in the foreground, everything in the test's folder.
-daemon off;
-master_process off;
-worker_processes 1;
-pid $D/nginx/nginx.pid;
-error_log $D/nginx/error.log notice;
-events { worker_connections 64; }
-http {
-        log_format stamped '\$msec \$status "\$request" inm=\$http_if_none_match etag=\$sent_http_etag bytes=\$body_bytes_sent';
-        access_log $D/nginx/access.log stamped;
-        client_body_temp_path $D/nginx/tmp/body;
-        proxy_temp_path $D/nginx/tmp/proxy;
-        fastcgi_temp_path $D/nginx/tmp/fastcgi;
-        uwsgi_temp_path $D/nginx/tmp/uwsgi;
-        scgi_temp_path $D/nginx/tmp/scgi;
-        default_type application/jwt;
-        etag on;
-        server {
-                listen 127.0.0.1:$PORT ssl;
-                ssl_certificate $D/pki/server.pem;
-                ssl_certificate_key $D/pki/server.key;
-                root $D/www;
-        }
-}
-EOF
+# shellcheck disable=SC2016 # nginx's variables
+store_nginx_conf '$msec $status "$request" inm=$http_if_none_match etag=$sent_http_etag bytes=$body_bytes_sent' application/jwt
 
 # ---- the hostile stores ---------------------------------------------------------
 "$PY" "$HERE/store-server.py" "$D/pysrv.ports" "$D/pysrv.log" "$D/pki/server.pem" \
         "$D/pki/server.key" </dev/null >"$D/pysrv.out" 2>&1 &
+# shellcheck disable=SC2034 # ended through CLEANUP_PIDS
 PYSRV_PID=$!
 
 # ---- case 1: first fetch ------------------------------------------------------------
@@ -222,27 +80,14 @@ publish
 save serial1
 cp -a "$D/store" "$D/saved/store-at-serial1"
 serve "$D/saved/serial1.jwt"
-start_nginx
+nginx_start "$D/nginx" "$PORT"
 wait_for 5 test -s "$D/pysrv.ports" || die "store-server.py did not start: $(cat "$D/pysrv.out")"
 STALL_PORT=$(awk '$1 == "stall" { print $2 }' "$D/pysrv.ports")
 ENDLESS_PORT=$(awk '$1 == "endless" { print $2 }' "$D/pysrv.ports")
 write_conf "$STORE_URL"
 
-# The agent's stderr is time-stamped as it arrives (its own lines carry only
-# the syslog priority): "EPOCH <N>message".
-mkfifo "$D/agent.fifo"
-: >"$D/agent.log"
-(
-        while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
-) <"$D/agent.fifo" >"$D/agent.log" &
-STAMP_PID=$!
 T_START=$EPOCHREALTIME
-# JIT_AGENT_WRAPPER: a command to run the agent under (the valgrindagent
-# test setup of meson.build sets valgrind memcheck); its PID is the agent's.
-# shellcheck disable=SC2086 # the wrapper is a command line: split it
-env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
-        ${JIT_AGENT_WRAPPER:-} "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
-AGENT_PID=$!
+agent_start
 say "agent pid $AGENT_PID, nginx pid $NGINX_PID (127.0.0.1:$PORT), store-server pid $PYSRV_PID"
 
 say "case 1: first fetch"
@@ -259,7 +104,7 @@ ALICE_KEY=$(cut -d' ' -f1-2 "$D/ssh/alice.pub")
 check "1: keys/alice holds alice's key with expiry-time=\"$(utc_stamp "$ALICE_EXP")\"" \
         grep -qF "expiry-time=\"$(utc_stamp "$ALICE_EXP")\" $ALICE_KEY" "$KEYS/alice"
 check "1: keys/alice is 0644 root" test "$(stat -c '%a %u' "$KEYS/alice" 2>/dev/null)" = "644 0"
-check "1: state's bundle-sha256 is serial 1's" test "$(state_get bundle-sha256)" = "$(token_sha "$D/saved/serial1.jwt")"
+check "1: state's bundle-sha256 is serial 1's" test "$(state_get bundle-sha256)" = "$(head_sha256 "$D/saved/serial1.jwt")"
 check "1: nginx served 200" grep -q ' 200 "GET /head.jwt' "$D/nginx/access.log"
 check "1: and the one shard of env=prod's bin" grep -qE ' 200 "GET /objects/[0-9a-f]{64} ' "$D/nginx/access.log"
 
@@ -296,7 +141,7 @@ wait_for 1 test -f "$KEYS/bob" || true
 check "3: keys/bob installed" grep -qF "$(cut -d' ' -f1-2 "$D/ssh/bob.pub")" "$KEYS/bob"
 check "3: keys/alice still there" test -f "$KEYS/alice"
 SHA2=$(state_get bundle-sha256)
-check "3: bundle-sha256 is serial 2's" test "$SHA2" = "$(token_sha "$D/saved/serial2.jwt")"
+check "3: bundle-sha256 is serial 2's" test "$SHA2" = "$(head_sha256 "$D/saved/serial2.jwt")"
 KD2=$(keys_digest)
 
 say "case 4: rollback to serial 1's bytes"
@@ -318,10 +163,10 @@ check "4: the failure is counted (backoff)" has_log_since "$M" 'store fetch fail
 
 say "case 5: serial 2 again, other bytes"
 # Published from the store as it was at serial 1: serial 2, other content.
-publish "$D/saved/store-at-serial1"
+ISSUER_STORE="$D/saved/store-at-serial1" publish
 save serial2-other "$D/saved/store-at-serial1"
 check "5: the forged head has serial 2" test "$(claim "$D/saved/serial2-other.jwt" serial)" = 2
-check "5: … and other bytes" test "$(token_sha "$D/saved/serial2-other.jwt")" != "$SHA2"
+check "5: … and other bytes" test "$(head_sha256 "$D/saved/serial2-other.jwt")" != "$SHA2"
 M=$(log_lines)
 serve "$D/saved/serial2-other.jwt"
 # Rejections back off (the next poll is 10 s away): SIGHUP polls at once.
@@ -497,14 +342,14 @@ check "8: keys/alice stays" test -f "$KEYS/alice"
 check "8: state stays at serial 3" state_serial_is 3
 
 say "case 10: revocation (store back)"
-start_nginx
+nginx_start "$D/nginx" "$PORT"
 M=$(log_lines)
 kill -HUP "$AGENT_PID" # back to a successful poll: failures 0, next poll in 5 s
 wait_for 4 has_log_since "$M" 'reloaded' || true
 sleep 0.3
 A=$(access_lines)
 check "10: the store is reachable again" eval 'access_since 0 | tail -1 | grep -qE " (200|304) "'
-"$JITCTL" revoke --store "$D/store" alice-1 | sed 's/^/#   revoke: /'
+revoke alice-1
 # erin's grant ends during case 9.
 grant erin erin-1 16s
 ERIN_EXP=$(claim "$D/store/grants/erin-1.jwt" exp)
@@ -553,11 +398,9 @@ check "9: agent still running" agent_alive
 wait_for 2 eval '(( $(fd_count) <= FD_IDLE ))' || true
 check "9: no file descriptors leaked ($FD_IDLE after case 2, $(fd_count) now)" eval '(( $(fd_count) <= FD_IDLE ))'
 T=$EPOCHREALTIME
-kill -TERM "$AGENT_PID"
-rc=0
-wait "$AGENT_PID" || rc=$?
+agent_term
+rc=$AGENT_RC
 DT=$(fsub "$EPOCHREALTIME" "$T")
-AGENT_PID=
 check "9: SIGTERM: exit status 0 (got $rc)" test "$rc" -eq 0
 check "9: SIGTERM: exited in ${DT} s (≤ 1 s)" in_range "$DT" 0 1
 wait "$STAMP_PID" 2>/dev/null || true

@@ -23,7 +23,6 @@ JITCTL=${2:-}
 # The real helper: meson passes it; in a build tree it is jit-fetch/jit-fetch
 # beside jit-agent/jit-agent.
 REAL_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/jit-fetch}
-ISS=https://jit.example.com
 FETCH_TIMEOUT=1 # s, the smallest fetch_timeout jit-conf.c allows
 GRACE=5         # s, HELPER_GRACE_USEC in fetch-job.c
 MAX_SIZE=65536  # max_bundle_size = 64K
@@ -31,15 +30,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/agent-store/lib.sh
 . "$HERE/lib.sh"
 
-require_root # the agent checks its files are root's
-[[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
-[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
 [[ -x $REAL_HELPER ]] || die "jit-fetch not found (JIT_FETCH_HELPER): '$REAL_HELPER'"
 PRINTF=$(type -P printf) || die "no printf program (coreutils) in PATH"
 
-# ---- processes, all ended by PID ----------------------------------------
-AGENT_PID=
-STAMP_PID=
 ORPHAN_PID= # the fake helper's leftover child (mode orphan)
 HANG_PID=   # the fake helper that hangs (mode hang); the agent kills it
 
@@ -49,66 +42,23 @@ kill_sleep() {
         [[ -n $1 ]] || return 0
         if [[ $(cat "/proc/$1/comm" 2>/dev/null) == sleep ]]; then kill -KILL "$1" 2>/dev/null || true; fi
 }
-
-cleanup() {
-        local rc=$?
-        stop_pid "$AGENT_PID"
+kill_sleeps() {
         kill_sleep "$ORPHAN_PID"
         kill_sleep "$HANG_PID"
-        stop_pid "$STAMP_PID"
-        if ((rc != 0 || failed != 0)) && [[ -n ${D:-} ]]; then
-                echo "# ---- agent log ----"
-                sed 's/^/#   /' "$D/agent.log" 2>/dev/null | tail -60 || true
-                echo "# ---- fake helper calls ----"
-                sed 's/^/#   /' "$D/calls" 2>/dev/null | tail -30 || true
-        fi
-        if [[ -n ${D:-} && -z ${KEEP_TEST_DIR:-} ]]; then rm -rf "$D"; fi
-        exit "$rc"
 }
-
-umask 022
-D=$(mktemp -d /tmp/jit-fetch-helper.XXXXXX)
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# Every folder on the way to jit.conf must be root's and not group/world
-# writable (a sticky /tmp is fine).
-chmod 0755 "$D"
-mkdir -p "$D/host/state" "$D/keys" "$D/store/grants"
-chmod 0755 "$D/host" "$D/host/state" "$D/store" "$D/store/grants"
-chmod 0700 "$D/keys"
+CLEANUP_HOOK=kill_sleeps
+store_test_init fetch-helper
+FAIL_LOGS+=("fake helper calls:$D/calls:30")
 
 # ---- issuer, store, host ----------------------------------------------------
-"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
-install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
-
 # grant USER JTI: a sudo grant for USER on env=prod hosts into the store.
-grant() {
-        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$1" --aud env=prod \
-                --scope sudo --ttl 10m --jti "$2" --ticket INC-1 --approver bob \
-                --out "$D/store/grants/$2.jwt" >/dev/null
-}
-publish() {
-        "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
-                --trust "$D/host/trust.jwks" | sed 's/^/#   publish: /'
-}
+grant() { mint "$1" "$2" --scope sudo --ttl 10m --jti "$2"; }
 STORE_URL="file://$D/store/head.jwt"
-
-{
-        echo "# written by tests/agent-store/test-fetch-helper.sh"
-        echo "issuers = $ISS"
-        echo "trust_store = $D/host/trust.jwks"
-        echo "state_dir = $D/host/state"
-        echo "run_dir = $D/host/run"
-        echo "host_id = pay-db-1"
-        echo "cloud = none" # never a real metadata service, on a cloud VM either
-        echo "labels = env=prod"
-        echo "bundle_url = $STORE_URL"
-        echo "poll_interval = 1d"
-        echo "fetch_timeout = ${FETCH_TIMEOUT}s"
-        echo "max_bundle_size = $((MAX_SIZE / 1024))K"
-        echo "clock_skew = 0"
-} >"$D/host/jit.conf"
-chmod 0644 "$D/host/jit.conf"
+jit_write_conf "bundle_url = $STORE_URL
+poll_interval = 1d
+fetch_timeout = ${FETCH_TIMEOUT}s
+max_bundle_size = $((MAX_SIZE / 1024))K
+clock_skew = 0"
 
 # ---- the fake helper ----------------------------------------------------------
 # $D/helper (JIT_FETCH_HELPER) is a symlink to it, so that mode "missing"
@@ -178,7 +128,6 @@ set_mode() { echo "$1" >"$D/mode.tmp" && mv -f "$D/mode.tmp" "$D/mode"; }
 : >"$D/calls"
 
 # ---- agent-side views ---------------------------------------------------------
-STATE=$D/host/state/state
 state_sum() { sha256sum "$STATE" 2>/dev/null | cut -c1-64 || echo none; }
 agent_children() { pgrep -P "$AGENT_PID" || true; }
 no_agent_child() { [[ -z $(agent_children) ]]; }
@@ -191,17 +140,7 @@ grant alice alice-1
 publish
 set_mode real
 
-mkfifo "$D/agent.fifo"
-: >"$D/agent.log"
-# The agent's stderr is time-stamped as it arrives: "EPOCH <N>message".
-(
-        while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
-) <"$D/agent.fifo" >"$D/agent.log" &
-STAMP_PID=$!
-# shellcheck disable=SC2086 # the wrapper is a command line: split it
-env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
-        ${JIT_AGENT_WRAPPER:-} "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
-AGENT_PID=$!
+agent_start
 say "agent pid $AGENT_PID, JIT_FETCH_HELPER=$JIT_FETCH_HELPER"
 
 say "start: the real helper fetches serial 1"
@@ -406,10 +345,8 @@ wait_for 2 eval '(( $(fd_count) <= FD_IDLE ))' || true
 # shellcheck disable=SC2016
 check "no file descriptors leaked ($FD_IDLE at start, $(fd_count) now)" eval '(( $(fd_count) <= FD_IDLE ))'
 
-kill -TERM "$AGENT_PID"
-rc=0
-wait "$AGENT_PID" || rc=$?
-AGENT_PID=
+agent_term
+rc=$AGENT_RC
 check "SIGTERM: exit status 0 (got $rc)" test "$rc" -eq 0
 
 summary

@@ -34,160 +34,50 @@ REAL_HELPER=${JIT_FETCH_HELPER:-$(dirname "${1:-.}")/../jit-fetch/jit-fetch}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/agent-store/lib.sh
 . "$HERE/lib.sh"
-PY=/usr/bin/python3
-NGINX=/usr/sbin/nginx
-ISS=https://jit.example.com
 
-require_root
-[[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
-[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
-[[ -x $NGINX ]] || die "$NGINX not found (install nginx-light)"
-[[ -x $PY ]] || die "$PY not found"
-command -v openssl >/dev/null || die "openssl not found"
+nginx_require
 "$PY" -c 'import cryptography' 2>/dev/null || die "python3-cryptography not found"
-
-AGENT_PID=
-STAMP_PID=
 NGINX_PID=
 PYSRV_PID=
-cleanup() {
-        local rc=$?
-        stop_pid "$AGENT_PID"
-        stop_pid "$STAMP_PID"
-        stop_pid "$NGINX_PID"
-        stop_pid "$PYSRV_PID"
-        if ((rc != 0 || failed != 0)) && [[ -n ${D:-} ]]; then
-                echo "# ---- agent log ----"
-                sed 's/^/#   /' "$D/agent.log" 2>/dev/null | tail -40 || true
-                echo "# ---- nginx access log ----"
-                sed 's/^/#   /' "$D/nginx/access.log" 2>/dev/null | tail -30 || true
-        fi
-        if [[ -n ${D:-} && -z ${KEEP_TEST_DIR:-} ]]; then rm -rf "$D"; fi
-        exit "$rc"
-}
-
-umask 022
-D=$(mktemp -d /tmp/jit-store-hostile.XXXXXX)
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-chmod 0755 "$D"
-mkdir -p "$D/host/state" "$D/keys" "$D/store/grants" "$D/www/objects" "$D/split" "$D/nginx/tmp" \
-        "$D/pki" "$D/ssh"
-chmod 0755 "$D/host" "$D/host/state" "$D/www" "$D/nginx"
-chmod 0700 "$D/keys"
+CLEANUP_PIDS=(NGINX_PID PYSRV_PID)
+store_test_init store-hostile
+FAIL_LOGS=("agent log:$D/agent.log:40" "nginx access log:$D/nginx/access.log:30")
+mkdir -p "$D/www/objects" "$D/split"
 # The real helper, each run logged (one line of arguments) to $D/helper.calls.
 printf '#!/bin/bash\nprintf "%%s\\n" "$*" >>%q\nexec %q "$@"\n' "$D/helper.calls" "$REAL_HELPER" >"$D/helper"
 chmod 0755 "$D/helper"
 export JIT_FETCH_HELPER=$D/helper
 runs() { wc -l <"$D/helper.calls"; }
 
-(
-        cd "$D/pki"
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-                -out ca.pem -days 2 -subj "/CN=jit-store-hostile test CA" 2>/dev/null
-        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
-                -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-                -extfile server.ext -out server.pem 2>/dev/null
-)
-install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
-"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
-install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
-for u in alice bob erin mallory; do
-        ssh-keygen -q -t ed25519 -N '' -C "$u@jit-test" -f "$D/ssh/$u" >/dev/null
-done
+test_ca "jit-store-hostile test CA"
+ssh_keys alice bob erin mallory
 
 PORT=$(free_port)
 STORE_URL="https://127.0.0.1:$PORT/head.jwt"
+# write_conf URL [LABELS]
 write_conf() {
-        {
-                echo "issuers = $ISS"
-                echo "trust_store = $D/host/trust.jwks"
-                echo "state_dir = $D/host/state"
-                echo "run_dir = $D/host/run"
-                echo "host_id = pay-db-1"
-                echo "labels = ${2:-env=prod, role=db}"
-                echo "bundle_url = $1"
-                echo "ca_file = $D/host/ca.pem"
-                echo "poll_interval = 5s"
-                echo "fetch_timeout = 2s"
-                echo "clock_skew = 0"
-        } >"$D/host/jit.conf.tmp"
-        chmod 0644 "$D/host/jit.conf.tmp"
-        mv -f "$D/host/jit.conf.tmp" "$D/host/jit.conf"
+        HOST_LABELS=${2:-env=prod, role=db} store_write_conf "bundle_url = $1
+poll_interval = 5s"
 }
 echo "host=pay-db-1,env=prod,role=db" >"$D/facts"
 
-# grant USER JTI TTL AUD
-grant() {
-        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$1" --aud "$4" \
-                --scope ssh --ssh-key-file "$D/ssh/$1.pub" --ttl "$3" --jti "$2" \
-                --ticket INC-1 --approver bob --out "$D/store/grants/$2.jwt" >/dev/null
-}
 # publish [OPTIONS]: 4096 bins, so env=dev's bin is not one of this host's.
-publish() {
-        "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
-                --trust "$D/host/trust.jwks" --bins 4096 "$@" | sed 's/^/#   publish: /'
-}
+publish_bins() { publish --bins 4096 "$@"; }
 # The objects this host would fetch at the store's head.
 host_objects() {
         "$JITCTL" store plan --store "$D/store" --facts-file "$D/facts" | tr ' ' '\n' |
                 sed -n 's/^\([0-9a-f]\{64\}\):.*/\1/p'
 }
 # serve: the store's objects, then its head, into nginx's root.
-SERVE_N=0
-serve() {
-        SERVE_N=$((SERVE_N + 1))
-        cp -n "$D"/store/objects/* "$D/www/objects/" 2>/dev/null || true
-        cp "$D/store/head.jwt" "$D/www/.head.tmp"
-        touch -d "@$((${T0%.*} - 100000 + SERVE_N))" "$D/www/.head.tmp"
-        mv -f "$D/www/.head.tmp" "$D/www/head.jwt"
-}
-STATE=$D/host/state/state
-KEYS=$D/host/run/keys
-keys_digest() { (cd "$KEYS" && for f in *; do [[ -e $f ]] && echo "$f" && cat "$f"; done) | sha256sum | cut -c1-64; }
-no_file() { [[ ! -e $1 ]]; }
+serve() { place_head "$D/store/head.jwt" "$D/store/objects" "$D/www"; }
 users_list() { ls "$D/host/state/users" 2>/dev/null | tr '\n' ' '; }
-claim() {
-        "$PY" -c '
-import base64, json, sys
-t = open(sys.argv[1]).read().strip().split(".")[1]
-print(json.loads(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)))[sys.argv[2]])' "$1" "$2"
-}
 
-cat >"$D/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $D/nginx/nginx.pid;
-error_log $D/nginx/error.log notice;
-events { worker_connections 64; }
-http {
-        log_format stamped '\$msec \$status "\$request" bytes=\$body_bytes_sent conn=\$connection';
-        access_log $D/nginx/access.log stamped;
-        client_body_temp_path $D/nginx/tmp/body;
-        proxy_temp_path $D/nginx/tmp/proxy;
-        fastcgi_temp_path $D/nginx/tmp/fastcgi;
-        uwsgi_temp_path $D/nginx/tmp/uwsgi;
-        scgi_temp_path $D/nginx/tmp/scgi;
-        default_type application/octet-stream;
-        etag on;
-        server {
-                listen 127.0.0.1:$PORT ssl;
-                ssl_certificate $D/pki/server.pem;
-                ssl_certificate_key $D/pki/server.key;
-                root $D/www;
-        }
-}
-CONF
-"$NGINX" -p "$D/nginx" -c "$D/nginx/nginx.conf" -e "$D/nginx/error.log" </dev/null \
-        >>"$D/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-wait_for 5 "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
-        "$PORT" || die "nginx does not listen on 127.0.0.1:$PORT"
+# shellcheck disable=SC2016 # nginx's variables
+store_nginx_conf '$msec $status "$request" bytes=$body_bytes_sent conn=$connection' application/octet-stream
+nginx_start "$D/nginx" "$PORT"
 "$PY" "$HERE/store-server.py" "$D/pysrv.ports" "$D/pysrv.log" "$D/pki/server.pem" \
         "$D/pki/server.key" "$D/split" </dev/null >"$D/pysrv.out" 2>&1 &
+# shellcheck disable=SC2034 # ended through CLEANUP_PIDS
 PYSRV_PID=$!
 wait_for 5 test -s "$D/pysrv.ports" || die "store-server.py did not start"
 SPLIT_PORT=$(awk '$1 == "split" { print $2 }' "$D/pysrv.ports")
@@ -198,20 +88,15 @@ grant bob bob-h1 10m host=pay-db-1
 grant bob bob-r1 10m role=db
 grant erin erin-1 25s env=prod,role=db
 grant mallory mallory-1 10m env=dev
-publish
+publish_bins
 serve
 ERIN_EXP=$(claim "$D/store/grants/erin-1.jwt" exp)
 mapfile -t HOST1 < <(host_objects)
 MALLORY_OBJ=$(grep -lF "$(cat "$D/store/grants/mallory-1.jwt")" "$D"/store/objects/* | xargs -n1 basename)
 write_conf "$STORE_URL"
 
-mkfifo "$D/agent.fifo"
-: >"$D/agent.log"
-(while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done) <"$D/agent.fifo" >"$D/agent.log" &
-STAMP_PID=$!
-env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
-        "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
-AGENT_PID=$!
+# Not under JIT_AGENT_WRAPPER (valgrind): the hostile cases' windows are short.
+JIT_AGENT_WRAPPER='' agent_start
 
 say "serial 1: a grant of this host's label, a grant of another label"
 wait_for 6 state_serial_is 1 || die "no serial 1 within 6 s"
@@ -234,7 +119,7 @@ check "R1: … over one connection (nginx: $(object_conns | wc -l))" test "$(obj
 grant bob bob-1 10m env=prod
 grant bob bob-2 10m host=pay-db-1
 grant bob bob-3 10m role=db
-publish
+publish_bins
 mapfile -t HOST2 < <(host_objects)
 NEW=
 NEWS=()
@@ -328,7 +213,7 @@ check "H5: the head was over 64 MB" test "$(stat -c %s "$D/www/head.jwt")" -gt 6
 
 say "H6: a head past its exp"
 NOW=${EPOCHREALTIME%.*}
-publish --now $((NOW - 3600)) --head-ttl 15m
+publish_bins --now $((NOW - 3600)) --head-ttl 15m
 serve
 hostile H6 "store update rejected: head serial [0-9]+ expired [0-9]+ s ago .*\(stale\)"
 
@@ -341,7 +226,7 @@ else
 fi
 
 say "control: the same store, served whole"
-publish
+publish_bins
 serve
 M=$(log_lines)
 kill -HUP "$AGENT_PID"
@@ -368,9 +253,7 @@ wait_for 2 test -f "$KEYS/mallory" || true
 check "facts: keys/mallory installed" test -f "$KEYS/mallory"
 check "facts: alice's env=prod grant is gone with the label" test ! -e "$D/host/state/users/alice"
 check "agent still running" agent_alive
-kill -TERM "$AGENT_PID"
-rc=0
-wait "$AGENT_PID" || rc=$?
-AGENT_PID=
+agent_term
+rc=$AGENT_RC
 check "SIGTERM: exit status 0 (got $rc)" test "$rc" -eq 0
 summary
