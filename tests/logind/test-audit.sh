@@ -27,73 +27,36 @@
 # JIT_LOGIND_MIRROR, KEEP_TMP=1).
 set -euo pipefail
 
-PAM_JIT_SO=${1:-}
-JIT_AGENT=${2:-}
-JITCTL=${3:-}
 JREMOTE=/lib/systemd/systemd-journal-remote
 
-ISS=https://jit.example.com
 SRC_DIR=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/lib/tap.sh
-. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
-# shellcheck source=tests/lib/nspawn.sh
-. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/nspawn.sh"
-
-D=
-NSPAWN_PID=
-GUEST_PID=
+# shellcheck source=tests/logind/lib.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
 REMOTE_PID=
 SSH_PIDS=()
+CLEANUP_PIDS=(REMOTE_PID)
+GUEST_UNITS=(jit-agent systemd-journal-upload ssh)
 
-log() { note "$@"; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.1f", b - a }'; }
-guest() { nsenter -t "$GUEST_PID" -m -u -i -n -p -- "$@"; }
 gjitctl() { guest /usr/bin/jitctl "$@"; }
 
-cleanup() {
-        local rc=$? p
-        set +e
+# audit_cleanup RC: the held logins; the receiver's log when RC is not 0.
+audit_cleanup() {
+        local p
         for p in "${SSH_PIDS[@]}"; do
                 kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
         done
-        if [[ -n $REMOTE_PID ]] && kill -0 "$REMOTE_PID" 2>/dev/null; then
-                kill "$REMOTE_PID"
-                wait "$REMOTE_PID" 2>/dev/null
-        fi
-        if [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-                if [[ $rc -ne 0 && -n $GUEST_PID ]]; then
-                        echo "# --- guest journal: jit-agent, upload, ssh (last 40 lines)"
-                        guest journalctl --no-pager -u jit-agent -u systemd-journal-upload -u ssh \
-                                2>&1 | tail -40 | sed 's/^/# /'
-                fi
-                nspawn_poweroff
-        fi
-        [[ $rc -ne 0 && -s $D/remote.log ]] && tail -20 "$D/remote.log" | sed 's/^/# remote: /'
-        temp_remove "$rc"
-        exit "$rc"
+        [[ $1 -ne 0 && -s $D/remote.log ]] && tail -20 "$D/remote.log" | sed 's/^/# remote: /'
 }
+CLEANUP_HOOK=audit_cleanup
 
-[[ $(id -u) -eq 0 ]] || die "this test runs as root (debootstrap, systemd-nspawn)"
-[[ -f $PAM_JIT_SO && -x $JIT_AGENT && -x $JITCTL ]] || die "usage: $0 PAM_JIT_SO JIT_AGENT JITCTL"
-for p in /usr/sbin/debootstrap /usr/bin/systemd-nspawn /usr/bin/nsenter /usr/bin/ssh \
-        /usr/bin/openssl /usr/bin/python3 "$JREMOTE"; do
-        [[ -x $p ]] || die "$p missing (tools/install-deps: systemd-journal-remote, openssl, …)"
-done
-if LC_ALL=C ldd "$JIT_AGENT" | grep -q 'libasan\|libubsan'; then
-        die "$JIT_AGENT is a sanitizer build: it cannot run in the guest"
-fi
+logind_programs "$@"
+guest_require "$JIT_AGENT" "tools/install-deps: systemd-journal-remote, openssl, …" \
+        /usr/bin/openssl /usr/bin/python3 "$JREMOTE"
 
 T_START=$(now)
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-D=$(mktemp -d "${JIT_LOGIND_TMPDIR:-/var/tmp}/jit-audit.XXXXXX")
-chmod 0755 "$D"
-umask 022
-R=$D/rootfs
-mkdir -p "$R" "$D/share/store/grants" "$D/share/extra-keys" "$D/keys" "$D/client" "$D/tls" "$D/remote"
-chmod 0700 "$D/keys" "$D/client" "$D/tls"
-log "temp dir $D"
+guest_tmp jit-audit
+mkdir -p "$D/share/extra-keys" "$D/tls" "$D/remote"
+chmod 0700 "$D/tls"
 
 rootfs_make "$R"
 log "root file system: $(elapsed "$T_START") s ($ROOTFS_HOW)"
@@ -104,21 +67,9 @@ log "root file system: $(elapsed "$T_START") s ($ROOTFS_HOW)"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 RPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-secdir=$(dirname "$(find "$R/usr/lib" -path '*/security/pam_unix.so' -print -quit)")
-install -m 0644 "$PAM_JIT_SO" "$secdir/pam_jit.so"
-install -m 0755 "$JIT_AGENT" "$R/usr/sbin/jit-agent"
-install -m 0755 "$JITCTL" "$R/usr/bin/jitctl"
-install -D -m 0755 "${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch}" \
-        "$R/usr/libexec/jit-access/jit-fetch"
-for f in "${secdir#"$R"}/pam_jit.so" /usr/sbin/jit-agent /usr/bin/jitctl /usr/libexec/jit-access/jit-fetch; do
-        if chroot "$R" /usr/bin/ldd "$f" | grep 'not found'; then
-                die "$f needs libraries the guest lacks"
-        fi
-done
+guest_install_jit "$PAM_JIT_SO" "$JIT_AGENT" "$JITCTL"
 
-"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
-install -d -m 0755 "$R/etc/jit"
-install -m 0644 "$D/keys/signing.jwks" "$R/etc/jit/trust.jwks"
+guest_trust
 write_conf() {
         cat >"$R/etc/jit/jit.conf.tmp" <<EOF
 issuers = $ISS
@@ -159,21 +110,14 @@ AuthorizedKeysFile /run/jit/keys/%u /mnt/test/extra-keys/%u
 UseDNS no
 UsePAM yes
 EOF
-sed -i -e 's/^@include common-account$/account    required     pam_jit.so\n&/' \
-        -e 's/^@include common-session$/&\nsession    required     pam_jit.so/' "$R/etc/pam.d/sshd"
-sed -i -e 's/^@include common-account$/account    required     pam_jit.so\n&/' \
-        -e 's/^@include common-session-noninteractive$/&\nsession    required     pam_jit.so/' "$R/etc/pam.d/sudo"
+guest_pam_jit sshd common-session
+guest_pam_jit sudo common-session-noninteractive
 grep -q '^account.*pam_jit.so' "$R/etc/pam.d/sshd" && grep -q '^account.*pam_jit.so' "$R/etc/pam.d/sudo" ||
         die "could not place pam_jit.so in the guest's sshd and sudo stacks"
 
 # The packaged unit's journal setting (no rate limit for the agent) on the
 # test unit; the agent as a notify service.
-install -m 0644 "$SRC_DIR/jit-agent.service" "$R/etc/systemd/system/jit-agent.service"
-ln -sf /etc/systemd/system/jit-agent.service "$R/etc/systemd/system/multi-user.target.wants/jit-agent.service"
-install -d "$R/etc/systemd/system/jit-agent.service.d"
-printf '[Service]\nEnvironment=JIT_FETCH_HELPER=/usr/libexec/jit-access/jit-fetch\nLogRateLimitIntervalSec=0\n' \
-        >"$R/etc/systemd/system/jit-agent.service.d/test.conf"
-ln -sf /dev/null "$R/etc/systemd/system/networking.service"
+guest_unit "$SRC_DIR/jit-agent.service" "LogRateLimitIntervalSec=0"
 
 # A persistent journal, sealed (FSS) once keys exist.
 install -d "$R/var/log/journal" "$R/etc/systemd/journald.conf.d"
@@ -197,44 +141,20 @@ install -m 0600 "$D/tls/client.key" "$R/etc/jit/forward/upload.key"
 install -m 0644 "$D/tls/client.crt" "$R/etc/jit/forward/upload.crt"
 install -m 0644 "$D/tls/ca.crt" "$R/etc/jit/forward/ca.crt"
 
-publish() {
-        "$JITCTL" publish --store "$D/share/store" --key "$D/keys/signing.key" --iss "$ISS" \
-                --trust "$D/keys/signing.jwks" "$@" | sed 's/^/# publish: /'
-}
 grant() { # USER JTI SCOPE TTL [ARGS…]
         local u=$1 jti=$2 scope=$3 ttl=$4
         shift 4
-        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$u" --aud env=prod \
-                --scope "$scope" --ssh-key-file "$D/client/$u.pub" --ttl "$ttl" \
-                --ticket "INC-$u" --approver ops-lead --jti "$jti" \
-                --out "$D/share/store/grants/$jti.jwt" "$@" >/dev/null
+        mint "$u" "$jti" --scope "$scope" --ssh-key-file "$D/client/$u.pub" --ttl "$ttl" \
+                --ticket "INC-$u" --approver ops-lead --jti "$jti" "$@"
 }
 publish
 
 # ---- boot -------------------------------------------------------------------
 
 T_BOOT=$(now)
-systemd-nspawn -D "$R" -b --register=no --keep-unit -M "jitaudit-$$" \
-        --bind="$D/share:/mnt/test" --console=passive >"$D/nspawn.log" 2>&1 &
-NSPAWN_PID=$!
-up=0
-for _ in $(seq 300); do
-        kill -0 "$NSPAWN_PID" 2>/dev/null || die "systemd-nspawn exited"
-        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-                up=1
-                break
-        fi
-        sleep 0.1
-done
-[[ $up -eq 1 ]] || die "the guest's sshd is not listening after 30 s"
-GUEST_PID=$(find_guest_pid) || die "no guest init under nspawn $NSPAWN_PID"
+guest_boot jitaudit "$PORT"
 log "boot to sshd: $(elapsed "$T_BOOT") s"
-state=
-for _ in $(seq 150); do
-        state=$(guest systemctl is-active jit-agent 2>/dev/null || true)
-        [[ $state == active || $state == failed ]] && break
-        sleep 0.1
-done
+state=$(guest_unit_wait jit-agent)
 [[ $state == active ]] || die "jit-agent is not active ($state)"
 
 # ---- FSS: sealing keys, then everything below is in sealed files ---------------
@@ -297,11 +217,7 @@ sshu() { # USER CMD…
 login_held() {
         sshu "$1" 'echo UP; exec sleep 600' >"$D/ssh-$1.out" 2>"$D/ssh-$1.err" </dev/null &
         SSH_PIDS+=($!)
-        for _ in $(seq 150); do
-                grep -q UP "$D/ssh-$1.out" && return 0
-                sleep 0.1
-        done
-        return 1
+        wait_output "$D/ssh-$1.out" UP "$!"
 }
 
 T_HIST=$(date +%s)
@@ -368,7 +284,7 @@ check "bob's sudo is refused (an ssh-only grant)" test "$bob_sudo" != 0
 check "alice's second sudo is allowed" sshu alice sudo -n true
 
 # carol's grant is revoked; bob's expires.
-"$JITCTL" revoke --store "$D/share/store" g-carol | sed 's/^/# /'
+revoke g-carol
 publish
 while (($(date +%s) < bob_exp + 4)); do sleep 0.2; done
 for _ in $(seq 100); do

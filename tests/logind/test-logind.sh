@@ -42,39 +42,17 @@
 # keeps the temp dir.
 set -euo pipefail
 
-PAM_JIT_SO=${1:-}
-JIT_AGENT=${2:-}
-JITCTL=${3:-}
-
-ISS=https://jit.example.com
 TEST_USER=alice
 TTL=${JIT_LOGIND_TTL:-40}
 SRC_DIR=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/lib/tap.sh
-. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
-# shellcheck source=tests/lib/nspawn.sh
-. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/nspawn.sh"
-
-D=
-NSPAWN_PID=
-GUEST_PID=
+# shellcheck source=tests/logind/lib.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
 SSH_PID=
 SSH2_PID=
-
-log() { note "$@"; }
-
-now() { date +%s.%N; }
-
-# elapsed FROM [TO]: seconds, one decimal.
-elapsed() { awk -v a="$1" -v b="${2:-$(now)}" 'BEGIN { printf "%.1f", b - a }'; }
+CLEANUP_PIDS=(SSH_PID SSH2_PID)
+GUEST_UNITS=(jit-agent ssh dbus systemd-logind)
 
 # ---- guest access -------------------------------------------------------
-
-# guest CMD…: run CMD inside the guest (all its namespaces; no machinectl
-# without --register=yes and a system bus on the host).
-guest() {
-        nsenter -t "$GUEST_PID" -m -u -i -n -p -- "$@"
-}
 
 # galive PID: a process of the guest lives (any thread runs: a zombie leader
 # whose thread runs is alive).
@@ -93,64 +71,18 @@ hopping() {
         [[ -n $b && $a != "$b" ]]
 }
 
-guest_journal() {
-        guest journalctl --no-pager -o short-precise "$@" 2>&1 || true
-}
-
-# ---- cleanup ------------------------------------------------------------
-
-cleanup() {
-        local rc=$?
-        set +e
-        if [[ -n $SSH_PID ]] && kill -0 "$SSH_PID" 2>/dev/null; then
-                kill "$SSH_PID"
-                wait "$SSH_PID" 2>/dev/null
-        fi
-        if [[ -n $SSH2_PID ]] && kill -0 "$SSH2_PID" 2>/dev/null; then
-                kill "$SSH2_PID"
-                wait "$SSH2_PID" 2>/dev/null
-        fi
-        if [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-                if [[ $rc -ne 0 && -n $GUEST_PID ]]; then
-                        echo "# --- guest journal: jit-agent, ssh, dbus, logind (last 50 lines)"
-                        guest_journal -u jit-agent -u ssh -u dbus -u systemd-logind | tail -50 | sed 's/^/# /'
-                fi
-                nspawn_poweroff
-        fi
-        temp_remove "$rc"
-        exit "$rc"
-}
-
 # ---- prerequisites ------------------------------------------------------
 
-[[ $(id -u) -eq 0 ]] || die "this test runs as root (debootstrap, systemd-nspawn)"
-[[ -f $PAM_JIT_SO ]] || die "pam_jit.so not found: '$PAM_JIT_SO'"
-[[ -x $JIT_AGENT ]] || die "jit-agent not found: '$JIT_AGENT'"
-[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
+logind_programs "$@"
 for t in zombie-leader hopper loginuid setresuid; do
         [[ -x ${JIT_ESCAPE_TOOLS:-}/escape-$t ]] || die "escape-$t not found in JIT_ESCAPE_TOOLS ('${JIT_ESCAPE_TOOLS:-}')"
 done
-for p in /usr/sbin/debootstrap /usr/bin/systemd-nspawn /usr/bin/nsenter /usr/bin/ssh \
-        /usr/bin/ssh-keygen /usr/bin/python3 /usr/bin/flock; do
-        [[ -x $p ]] || die "$p missing (install debootstrap, systemd-container, openssh-client, python3, util-linux)"
-done
-# The guest is Debian 12 with its own libraries: a sanitizer build cannot run
-# there (meson registers this test only without b_sanitize).
-if LC_ALL=C ldd "$JIT_AGENT" | grep -q 'libasan\|libubsan'; then
-        die "$JIT_AGENT is a sanitizer build: it cannot run in the guest"
-fi
+guest_require "$JIT_AGENT" "install debootstrap, systemd-container, openssh-client, python3, util-linux" \
+        /usr/bin/ssh-keygen /usr/bin/python3 /usr/bin/flock
 
 T_START=$(now)
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-# /var/tmp, not /tmp: the guest's tree is ~300 MB and /tmp may be a small tmpfs.
-D=$(mktemp -d "${JIT_LOGIND_TMPDIR:-/var/tmp}/jit-logind.XXXXXX")
-chmod 0755 "$D"
-umask 022
-R=$D/rootfs
-mkdir -p "$R" "$D/share/store/grants" "$D/share/extra-keys" "$D/keys" "$D/client"
-chmod 0700 "$D/keys" "$D/client"
-log "temp dir $D"
+guest_tmp jit-logind
+mkdir -p "$D/share/extra-keys"
 
 # ---- 1. the guest's root file system ------------------------------------
 
@@ -162,24 +94,9 @@ log "root file system: $(elapsed "$T_ROOTFS" "$T_ROOTFS_DONE") s ($ROOTFS_HOW)"
 # ---- 2. install the module, the agent, config and the test user ---------
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+guest_install_jit "$PAM_JIT_SO" "$JIT_AGENT"
 
-secdir=$(dirname "$(find "$R/usr/lib" -path '*/security/pam_unix.so' -print -quit)")
-[[ $secdir == "$R"/usr/lib/*/security ]] || die "no pam_unix.so in the guest"
-install -m 0644 -o root -g root "$PAM_JIT_SO" "$secdir/pam_jit.so"
-install -m 0755 -o root -g root "$JIT_AGENT" "$R/usr/sbin/jit-agent"
-# The fetch helper of the build tree sits next to its agent; in the guest it
-# goes where the packages put it, and the unit's drop-in names it.
-install -D -m 0755 -o root -g root "${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch}" "$R/usr/libexec/jit-access/jit-fetch"
-# Every library they need is in the guest.
-for f in "${secdir#"$R"}/pam_jit.so" /usr/sbin/jit-agent /usr/libexec/jit-access/jit-fetch; do
-        if chroot "$R" /usr/bin/ldd "$f" | grep 'not found'; then
-                die "$f needs libraries the guest lacks"
-        fi
-done
-
-"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
-install -d -m 0755 -o root -g root "$R/etc/jit"
-install -m 0644 -o root -g root "$D/keys/signing.jwks" "$R/etc/jit/trust.jwks"
+guest_trust
 install -m 0644 -o root -g root "$SRC_DIR/jit.conf" "$R/etc/jit/jit.conf"
 
 chroot "$R" useradd -m -s /bin/bash "$TEST_USER"
@@ -226,8 +143,7 @@ EOF
 # PAM: account before common-account; session after common-session, i.e.
 # after pam_loginuid.so and pam_systemd.so (which makes the logind session).
 pam=$R/etc/pam.d/sshd
-sed -i -e 's/^@include common-account$/account    required     pam_jit.so\n&/' \
-        -e 's/^@include common-session$/&\nsession    required     pam_jit.so/' "$pam"
+guest_pam_jit sshd common-session
 grep -q pam_systemd.so "$R/etc/pam.d/common-session" || die "pam_systemd.so is not in the guest's common-session"
 awk '/^account.*pam_jit.so/ { a = NR } /^@include common-account/ { ca = NR }
      /^session.*pam_loginuid.so/ { l = NR } /^@include common-session/ { cs = NR }
@@ -237,49 +153,22 @@ awk '/^account.*pam_jit.so/ { a = NR } /^@include common-account/ { ca = NR }
 log "guest /etc/pam.d/sshd:"
 grep -v '^#' "$pam" | grep -v '^$' | sed 's/^/#   /'
 
-install -m 0644 "$SRC_DIR/jit-agent.service" "$R/etc/systemd/system/jit-agent.service"
-ln -sf /etc/systemd/system/jit-agent.service "$R/etc/systemd/system/multi-user.target.wants/jit-agent.service"
-install -d "$R/etc/systemd/system/jit-agent.service.d"
-printf '[Service]\nEnvironment=JIT_FETCH_HELPER=/usr/libexec/jit-access/jit-fetch\n' \
-        >"$R/etc/systemd/system/jit-agent.service.d/fetch-helper.conf"
-ln -sf /dev/null "$R/etc/systemd/system/networking.service"
+guest_unit "$SRC_DIR/jit-agent.service"
 
 # An empty store: the agent's first poll finds a valid head with no grant.
-publish() {
-        "$JITCTL" publish --store "$D/share/store" --key "$D/keys/signing.key" --iss "$ISS" \
-                --trust "$D/keys/signing.jwks" | sed 's/^/# publish: /'
-}
 publish
 
 # ---- 3. boot --------------------------------------------------------------
 
 T_BOOT=$(now)
-systemd-nspawn -D "$R" -b --register=no --keep-unit -M "jitguest-$$" \
-        --bind="$D/share:/mnt/test" --console=passive >"$D/nspawn.log" 2>&1 &
-NSPAWN_PID=$!
-log "systemd-nspawn pid $NSPAWN_PID, machine jitguest-$$, sshd on 127.0.0.1:$PORT"
-up=0
-for _ in $(seq 300); do
-        kill -0 "$NSPAWN_PID" 2>/dev/null || die "systemd-nspawn exited"
-        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-                up=1
-                break
-        fi
-        sleep 0.1
-done
-[[ $up -eq 1 ]] || die "the guest's sshd is not listening on 127.0.0.1:$PORT after 30 s"
+guest_boot jitguest "$PORT"
 T_BOOTED=$(now)
+log "systemd-nspawn pid $NSPAWN_PID, machine jitguest-$$, sshd on 127.0.0.1:$PORT"
 log "boot to sshd: $(elapsed "$T_BOOT" "$T_BOOTED") s"
-GUEST_PID=$(find_guest_pid) || die "no guest init under nspawn $NSPAWN_PID"
 log "guest systemd is pid $GUEST_PID"
 
 # The agent: a notify service reaches "active" only after READY=1.
-state=
-for _ in $(seq 150); do
-        state=$(guest systemctl is-active jit-agent 2>/dev/null || true)
-        [[ $state == active || $state == failed ]] && break
-        sleep 0.1
-done
+state=$(guest_unit_wait jit-agent)
 check "jit-agent.service is active (Type=notify: READY=1 received) (got '$state')" test "$state" = active
 agent_pid=$(guest systemctl show -P MainPID jit-agent)
 wd=$(guest systemctl show -P WatchdogUSec jit-agent)
@@ -288,19 +177,9 @@ check "the unit runs with WatchdogSec=30s (WatchdogUSec=$wd)" test "$wd" = 30s
 
 # ---- 4. a grant, a login ------------------------------------------------
 
-claim() {
-        python3 - "$1" "$2" <<'EOF'
-import base64, json, sys
-p = open(sys.argv[1]).read().strip().split(".")[1]
-print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))[sys.argv[2]])
-EOF
-}
-
 T_TEST=$(now)
-"$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
-        --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl "${TTL}s" \
-        --ticket INC-LOGIND --approver bob --jti g-logind \
-        --out "$D/share/store/grants/g-logind.jwt" >/dev/null
+mint "$TEST_USER" g-logind --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl "${TTL}s" \
+        --ticket INC-LOGIND --jti g-logind
 exp=$(claim "$D/share/store/grants/g-logind.jwt" exp)
 publish
 T_PUBLISHED=$(now)
@@ -329,11 +208,7 @@ ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" \
         'bash /mnt/test/escapes.sh; echo "SID=$(cat /proc/self/sessionid) XDG=${XDG_SESSION_ID-unset} GRANT=${JIT_GRANT_ID-unset}"; exec sleep 600' \
         >"$D/ssh.out" 2>"$D/ssh.err" </dev/null &
 SSH_PID=$!
-for _ in $(seq 150); do
-        grep -q '^SID=' "$D/ssh.out" && break
-        kill -0 "$SSH_PID" 2>/dev/null || break
-        sleep 0.1
-done
+wait_output "$D/ssh.out" '^SID=' "$SSH_PID" || true
 line=$(grep '^SID=' "$D/ssh.out" || true)
 sid=$(sed -n 's/^SID=\([0-9]*\) .*/\1/p' <<<"$line")
 xdg=$(sed -n 's/.* XDG=\([^ ]*\) .*/\1/p' <<<"$line")
@@ -399,11 +274,7 @@ check "systemctl shows the agent's STATUS '$want_status' (got '$st')" test "$st"
 ssh "${SSH_OPTS[@]}" "$TEST_USER@127.0.0.1" 'echo "SID=$(cat /proc/self/sessionid)"; exec sleep 600' \
         >"$D/ssh2.out" 2>"$D/ssh2.err" </dev/null &
 SSH2_PID=$!
-for _ in $(seq 150); do
-        grep -q '^SID=' "$D/ssh2.out" && break
-        kill -0 "$SSH2_PID" 2>/dev/null || break
-        sleep 0.1
-done
+wait_output "$D/ssh2.out" '^SID=' "$SSH2_PID" || true
 sid2=$(sed -n 's/^SID=\([0-9]*\)$/\1/p' "$D/ssh2.out")
 rec2=$(groot "/run/jit/sessions/$sid2")
 if [[ -n $sid2 && -f $rec2 ]]; then
@@ -605,20 +476,15 @@ for _ in $(seq 50); do
         sleep 0.1
 done
 psudo=$R/etc/pam.d/sudo
-sed -i -e 's/^@include common-account$/account    required     pam_jit.so\n&/' \
-        -e 's/^@include common-session-noninteractive$/&\nsession    required     pam_jit.so/' "$psudo"
+guest_pam_jit sudo common-session-noninteractive
 if ! grep -q '^account.*pam_jit.so' "$psudo" || ! grep -q '^session.*pam_jit.so' "$psudo"; then
         die "could not place pam_jit.so in the guest's /etc/pam.d/sudo"
 fi
 rm -f "$D/share/store/grants/g-logind.jwt"
-"$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
-        --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl 600s \
-        --ticket INC-LOGIND --approver bob --jti g-elev-login \
-        --out "$D/share/store/grants/g-elev-login.jwt" >/dev/null
-"$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$TEST_USER" --aud env=prod \
-        --scope sudo --runas root --ttl 15s \
-        --ticket INC-LOGIND --approver bob --jti g-elev-sudo \
-        --out "$D/share/store/grants/g-elev-sudo.jwt" >/dev/null
+mint "$TEST_USER" g-elev-login --scope ssh --ssh-key-file "$D/client/$TEST_USER.pub" --ttl 600s \
+        --ticket INC-LOGIND --jti g-elev-login
+mint "$TEST_USER" g-elev-sudo --scope sudo --runas root --ttl 15s \
+        --ticket INC-LOGIND --jti g-elev-sudo
 sexp=$(claim "$D/share/store/grants/g-elev-sudo.jwt" exp)
 publish
 for _ in $(seq 100); do

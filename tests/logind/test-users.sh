@@ -20,90 +20,34 @@
 # Environment as tests/logind/test-logind.sh (JIT_LOGIND_CACHE, …).
 set -euo pipefail
 
-PAM_JIT_SO=${1:-}
-JIT_AGENT=${2:-}
-JITCTL=${3:-}
 UNIT=${4:-}
 TMPFILES=${5:-}
 
-ISS=https://jit.example.com
 NEW=nina
 TTL=${JIT_USERS_TTL:-30}
 SRC_DIR=$(dirname "$(realpath "$0")")
-# shellcheck source=tests/lib/tap.sh
-. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/tap.sh"
-# shellcheck source=tests/lib/nspawn.sh
-. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/../lib/nspawn.sh"
-
-D=
-NSPAWN_PID=
-GUEST_PID=
+# shellcheck source=tests/logind/lib.sh
+. "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/lib.sh"
 SSH_PID=
+CLEANUP_PIDS=(SSH_PID)
+GUEST_UNITS=(jit-agent ssh systemd-userdbd)
 
-log() { note "$@"; }
-guest() { nsenter -t "$GUEST_PID" -m -u -i -n -p -- "$@"; }
-guest_journal() { guest journalctl --no-pager "$@" 2>&1 || true; }
-
-cleanup() {
-        local rc=$?
-        set +e
-        if [[ -n $SSH_PID ]] && kill -0 "$SSH_PID" 2>/dev/null; then
-                kill "$SSH_PID"
-                wait "$SSH_PID" 2>/dev/null
-        fi
-        if [[ -n $NSPAWN_PID ]] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
-                if [[ $rc -ne 0 && -n $GUEST_PID ]]; then
-                        echo "# --- guest journal: jit-agent, ssh, userdbd (last 40 lines)"
-                        guest_journal -o short-precise -u jit-agent -u ssh -u systemd-userdbd | tail -40 | sed 's/^/# /'
-                fi
-                nspawn_poweroff
-        fi
-        temp_remove "$rc"
-        exit "$rc"
-}
-
-[[ $(id -u) -eq 0 ]] || die "this test runs as root (debootstrap, systemd-nspawn)"
-[[ -f $PAM_JIT_SO ]] || die "pam_jit.so not found: '$PAM_JIT_SO'"
-[[ -x $JIT_AGENT ]] || die "jit-agent not found: '$JIT_AGENT'"
-[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
+logind_programs "$@"
 [[ -f $UNIT && -f $TMPFILES ]] || die "the unit and tmpfiles.d file not found: '$UNIT' '$TMPFILES'"
-for p in /usr/sbin/debootstrap /usr/bin/systemd-nspawn /usr/bin/nsenter /usr/bin/ssh \
-        /usr/bin/ssh-keygen /usr/bin/python3 /usr/bin/flock; do
-        [[ -x $p ]] || die "$p missing (install debootstrap, systemd-container, openssh-client, python3, util-linux)"
-done
-if LC_ALL=C ldd "$JIT_AGENT" | grep -q 'libasan\|libubsan'; then
-        die "$JIT_AGENT is a sanitizer build: it cannot run in the guest"
-fi
+guest_require "$JIT_AGENT" "install debootstrap, systemd-container, openssh-client, python3, util-linux" \
+        /usr/bin/ssh-keygen /usr/bin/python3 /usr/bin/flock
 
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-D=$(mktemp -d "${JIT_LOGIND_TMPDIR:-/var/tmp}/jit-users.XXXXXX")
-chmod 0755 "$D"
-umask 022
-R=$D/rootfs
-mkdir -p "$R" "$D/share/store/grants" "$D/keys" "$D/client"
-chmod 0700 "$D/keys" "$D/client"
-log "temp dir $D"
+guest_tmp jit-users
 rootfs_make "$R"
 log "root file system: $ROOTFS_HOW"
 
 # ---- the guest: module, agent, the shipped unit, config ---------------------
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-secdir=$(dirname "$(find "$R/usr/lib" -path '*/security/pam_unix.so' -print -quit)")
-install -m 0644 -o root -g root "$PAM_JIT_SO" "$secdir/pam_jit.so"
-install -m 0755 -o root -g root "$JIT_AGENT" "$R/usr/sbin/jit-agent"
-install -D -m 0755 -o root -g root "${JIT_FETCH_HELPER:-$(dirname "$JIT_AGENT")/../jit-fetch/jit-fetch}" "$R/usr/libexec/jit-access/jit-fetch"
-install -m 0644 "$UNIT" "$R/etc/systemd/system/jit-agent.service"
+guest_install_jit "$PAM_JIT_SO" "$JIT_AGENT"
+guest_unit "$UNIT"
 install -m 0644 "$TMPFILES" "$R/usr/lib/tmpfiles.d/jit.conf"
-ln -sf /etc/systemd/system/jit-agent.service "$R/etc/systemd/system/multi-user.target.wants/jit-agent.service"
-install -d "$R/etc/systemd/system/jit-agent.service.d"
-printf '[Service]\nEnvironment=JIT_FETCH_HELPER=/usr/libexec/jit-access/jit-fetch\n' \
-        >"$R/etc/systemd/system/jit-agent.service.d/fetch-helper.conf"
-ln -sf /dev/null "$R/etc/systemd/system/networking.service"
 
-"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
-install -d -m 0755 -o root -g root "$R/etc/jit"
-install -m 0644 -o root -g root "$D/keys/signing.jwks" "$R/etc/jit/trust.jwks"
+guest_trust
 {
         grep -v '^kill_grace' "$SRC_DIR/jit.conf"
         echo "kill_grace = 1s"
@@ -135,34 +79,12 @@ grep -v '^#' "$R/etc/pam.d/sshd" | grep -v '^$' | sed 's/^/#   sshd stack: /'
 check "jitctl pam enable put pam_mkhomedir.so after pam_jit.so" \
         awk '/^session.*pam_jit.so/ { j = NR } /^session.*pam_mkhomedir.so/ { m = NR } END { exit !(j && m && j < m) }' "$R/etc/pam.d/sshd"
 
-publish() {
-        "$JITCTL" publish --store "$D/share/store" --key "$D/keys/signing.key" --iss "$ISS" \
-                --trust "$D/keys/signing.jwks" | sed 's/^/# publish: /'
-}
 publish
 ssh-keygen -q -t ed25519 -N '' -C "$NEW@jit-users" -f "$D/client/$NEW"
 
 # ---- boot -------------------------------------------------------------------
-systemd-nspawn -D "$R" -b --register=no --keep-unit -M "jitusers-$$" \
-        --bind="$D/share:/mnt/test" --console=passive >"$D/nspawn.log" 2>&1 &
-NSPAWN_PID=$!
-up=0
-for _ in $(seq 300); do
-        kill -0 "$NSPAWN_PID" 2>/dev/null || die "systemd-nspawn exited"
-        if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-                up=1
-                break
-        fi
-        sleep 0.1
-done
-[[ $up -eq 1 ]] || die "the guest's sshd is not listening on 127.0.0.1:$PORT after 30 s"
-GUEST_PID=$(find_guest_pid) || die "no guest init under nspawn $NSPAWN_PID"
-state=
-for _ in $(seq 150); do
-        state=$(guest systemctl is-active jit-agent 2>/dev/null || true)
-        [[ $state == active || $state == failed ]] && break
-        sleep 0.1
-done
+guest_boot jitusers "$PORT"
+state=$(guest_unit_wait jit-agent)
 check "jit-agent.service (the shipped unit) is active (got '$state')" test "$state" = active
 [[ $state == active ]] || die "jit-agent is not running"
 guest systemctl start systemd-userdbd.socket systemd-userdbd.service >/dev/null 2>&1 || true
@@ -178,18 +100,9 @@ check "the unit may write /run/userdb and it exists (tmpfiles)" \
         sh -c "nsenter -t $GUEST_PID -m -- test -d /run/userdb && nsenter -t $GUEST_PID -m -u -i -n -p -- systemctl show -P ReadWritePaths jit-agent | grep -q /run/userdb"
 
 # ---- a grant for someone who exists nowhere ---------------------------------
-claim() {
-        python3 - "$1" "$2" <<'EOF'
-import base64, json, sys
-p = open(sys.argv[1]).read().strip().split(".")[1]
-print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))[sys.argv[2]])
-EOF
-}
 issue() {
-        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$NEW" --aud env=prod \
-                --scope ssh --ssh-key-file "$D/client/$NEW.pub" --ttl "$2s" \
-                --ticket INC-USERS --approver bob --jti "$1" \
-                --out "$D/share/store/grants/$1.jwt" >/dev/null
+        mint "$NEW" "$1" --scope ssh --ssh-key-file "$D/client/$NEW.pub" --ttl "$2s" \
+                --ticket INC-USERS --jti "$1"
         exp=$(claim "$D/share/store/grants/$1.jwt" exp)
 }
 if guest getent passwd $NEW >/dev/null 2>&1; then die "$NEW exists in the guest before her grant"; fi
@@ -222,11 +135,7 @@ SSH_OPTS=(-F /dev/null -p "$PORT" -i "$D/client/$NEW" -o BatchMode=yes -o Identi
 ssh "${SSH_OPTS[@]}" "$NEW@127.0.0.1" 'echo "ME=$(id -un) HOME=$(pwd) OWN=$(stat -c %u .)"; exec sleep 600' \
         >"$D/ssh.out" 2>"$D/ssh.err" </dev/null &
 SSH_PID=$!
-for _ in $(seq 150); do
-        grep -q '^ME=' "$D/ssh.out" && break
-        kill -0 "$SSH_PID" 2>/dev/null || break
-        sleep 0.1
-done
+wait_output "$D/ssh.out" '^ME=' "$SSH_PID" || true
 line=$(grep '^ME=' "$D/ssh.out" || true)
 check "$NEW logs in with the key from her grant ($line)" test "${line%% *}" = "ME=$NEW"
 check "her home /home/$NEW was made at login (pam_mkhomedir), hers" test "$line" = "ME=$NEW HOME=/home/$NEW OWN=$uid"
