@@ -114,6 +114,7 @@ test_ca() {
         install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
 }
 
+# shellcheck disable=SC2153 # PORT is the caller's
 store_nginx_conf() {
         mkdir -p "$D/nginx" "$D/www"
         chmod 0755 "$D/nginx" "$D/www"
