@@ -5,8 +5,9 @@
  * the host does not hold yet are fetched in one jit-fetch run (up to
  * JIT_FETCH_OBJECTS_MAX a run, on one connection; each cut at its listed
  * size, checked against its digest and saved as it arrives), then everything is applied at once
- * (common/host/store-apply.h) and reconciled, so revocations act as soon as
- * the head carrying them arrives. Any failure drops the whole update.
+ * (common/host/store-apply.h) and reconciled. A new head's revocations act
+ * before its shards are fetched (revoke-ahead.h), so they act as soon as the
+ * head carrying them arrives; any other failure drops the whole update.
  *
  * With several bundle_url mirrors (store-mirrors.h) a poll is a round: the
  * shards of a head come from the mirror that served it (objects/<sha256>
@@ -31,6 +32,7 @@
 #include "hint-fetch.h"
 #include "host-state.h"
 #include "poll.h"
+#include "revoke-ahead.h"
 #include "shard.h"
 #include "status.h"
 #include "store-apply.h"
@@ -410,6 +412,8 @@ static bool pending_start(struct agent *a, struct head *h, const char *body, siz
         _cleanup_free_ char *url = NULL;
         int r;
 
+        /* Its revocations act now, whatever becomes of its shards. */
+        agent_revoke_ahead(a, h);
         agent_pending_drop(a);
         a->pending_head = h;
         a->pending_token = strndup(body, body_len);
