@@ -2,9 +2,9 @@
 /* Revocations ahead of the shards: a withheld or lost shard delays a head's
  * new grants, never its revocations (docs/bundle-format.md). */
 
+#include "revoke-ahead.h"
 #include "agent-log.h"
 #include "enforce.h"
-#include "revoke-ahead.h"
 #include "revoke-early.h"
 
 void agent_revoke_ahead(struct agent *a, const struct head *h) {

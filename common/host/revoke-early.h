@@ -11,9 +11,9 @@
  * the ids with the head's serial, each users/<user> file holding a grant
  * the head revokes gains its "revoked" line (the file's serial, freshness
  * and grants stay those of the accepted head), and state_dir/revoked,
- * written last, gains the ids: an id there is in force everywhere. The accepted serial, head.jwt and state do not
- * change; the full apply (store-apply.h) keeps these revocations until a
- * head at least as new is applied in full. */
+ * written last, gains the ids: an id there is in force everywhere. The accepted serial, head.jwt
+ * and state do not change; the full apply (store-apply.h) keeps these revocations until a head at
+ * least as new is applied in full. */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,10 +24,10 @@
 #include "jwk.h"
 
 struct revoke_early_result {
-        uint64_t serial;  /* the head's */
-        size_t n_new;     /* ids revoked on this host now that were not before */
-        size_t n_users;   /* users/<user> files that gained a revoked line */
-        size_t n_grants;  /* grants of this host revoked by those lines */
+        uint64_t serial; /* the head's */
+        size_t n_new;    /* ids revoked on this host now that were not before */
+        size_t n_users;  /* users/<user> files that gained a revoked line */
+        size_t n_grants; /* grants of this host revoked by those lines */
 };
 
 /* h must have passed hoststate_head_check() (signature, typ, issuer,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Making a checked head and its shards this host's: state_dir/shards,
- * users/<user>, revoked, head.jwt, then state (the commit point). */
+ * users/<user>, revoked, head.jwt, then state (the commit point). Somewhat
+ * over 600 lines: the folder checks and prunes serve this one commit, and
+ * split off they would be a header of helpers for one caller. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -440,7 +442,8 @@ static int format_revoked(const struct head *h, const struct revoked_early *earl
         while (ok && (i < h->n_revoked || k < early->n_ids)) {
                 const char *s;
 
-                if (k >= early->n_ids || (i < h->n_revoked && strcmp(h->revoked[i], early->ids[k]) <= 0))
+                if (k >= early->n_ids ||
+                    (i < h->n_revoked && strcmp(h->revoked[i], early->ids[k]) <= 0))
                         s = h->revoked[i++];
                 else
                         s = early->ids[k++];

@@ -20,7 +20,9 @@
 #      exp, the accepted serial with other bytes;
 #   4. a newer head revoking erin-1 whose new shard is corrupt (not its
 #      digest): erin's session ends, alice stays refused;
-#   5. the shards appear: the head is applied in full as before.
+#   5. the shards appear: the head is applied in full as before;
+#   6. the control of case 3: a head of the same maker, signed by the
+#      trusted key and fresh (its shard missing), does revoke bob-1 ahead.
 #
 # test-revoke-ahead.sh JIT_AGENT JITCTL
 #
@@ -231,7 +233,9 @@ wait_for 5 "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", i
 
 mkfifo "$D/agent.fifo"
 : >"$D/agent.log"
-(while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done) <"$D/agent.fifo" >"$D/agent.log" &
+# Opened read-write: the agent is restarted, and a reader would see the
+# end of the file at the first agent's exit.
+(while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done) <>"$D/agent.fifo" >"$D/agent.log" &
 STAMP_PID=$!
 agent_start() {
         env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
@@ -290,7 +294,7 @@ mapfile -t NEW2 < <(new_objects)
 ((${#NEW2[@]} > 0)) || die "serial 2 has no new object for this host"
 serve
 for o in "${NEW2[@]}"; do rm -f "$D/www/objects/$o"; done
-poll_now "store update rejected: shard ${NEW2[0]:0:12}.*HTTP 404" "1: the agent logs the missing shard"
+poll_now "store update rejected: shard [0-9a-f]{64} of head serial 2: .*HTTP 404" "1: the agent logs the missing shard"
 if wait_dead "$ALICE_PID" 5; then
         check "1: alice's session ended $(fsub "$T_DEAD" "$T_POLL") s after the poll (≤ 3 s)" \
                 le "$(fsub "$T_DEAD" "$T_POLL")" 3
@@ -321,7 +325,7 @@ say "2: the agent restarted while the shard is still missing"
 agent_stop
 M=$(log_lines)
 agent_start
-if wait_for 6 has_log_since "$M" "store update rejected: shard ${NEW2[0]:0:12}.*HTTP 404"; then
+if wait_for 6 has_log_since "$M" "store update rejected: shard [0-9a-f]{64} of head serial 2: .*HTTP 404"; then
         pass "2: after the restart the head is refused again for its shard"
 else
         fail "2: no shard refusal within 6 s of the restart"
@@ -349,11 +353,13 @@ check "2: revoked-early kept (serial 2)" grep -qx 'serial 2' "$EARLY"
 check "2: pam_jit admits bob" pam_ok bob
 
 # ---- 3: heads that must revoke nothing --------------------------------------
-# sign_head MODE SERIAL IAT EXP OUT: a head of the real serial 2's shards that
-# revokes bob-1 (and alice-1). MODE: stranger (a new key under the trusted
-# kid), none (alg none, no signature), trusted.
+# sign_head MODE SERIAL IAT EXP OUT [REAL]: a head of the shards of REAL
+# (default: the real serial 2) that revokes bob-1 (and what REAL revokes).
+# MODE: stranger (a new key under the trusted kid), none (alg none, no
+# signature), trusted; trusted-404: trusted, its first shard renamed to an
+# object the store does not have.
 sign_head() {
-        "$PY" - "$1" "$2" "$3" "$4" "$5" "$D/keys/signing.key" "$D/saved/serial2.jwt" "$ISS" <<'PYEOF'
+        "$PY" - "$1" "$2" "$3" "$4" "$5" "$D/keys/signing.key" "${6:-$D/saved/serial2.jwt}" "$ISS" <<'PYEOF'
 import base64, json, sys
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -367,6 +373,8 @@ claims.update(iss=iss, iat=int(iat), exp=int(exp), serial=int(serial))
 claims["revoked"] = sorted(claims["revoked"] + [["bob-1", int(exp) + 86400]])
 if mode == "none":
     hdr["alg"] = "none"
+if mode == "trusted-404":
+    claims["shards"][0][2] = "e" * 64
 si = b64(json.dumps(hdr, separators=(",", ":")).encode()) + b"." + \
     b64(json.dumps(claims, separators=(",", ":")).encode())
 if mode == "none":
@@ -383,8 +391,6 @@ sign_head stranger 10 "$NOW" $((NOW + 900)) "$D/saved/forged.jwt"
 sign_head none 10 "$NOW" $((NOW + 900)) "$D/saved/unsigned.jwt"
 sign_head trusted 10 $((NOW - 7200)) $((NOW - 3600)) "$D/saved/stale.jwt"
 sign_head trusted 1 "$NOW" $((NOW + 900)) "$D/saved/rollback.jwt"
-# The control: the same maker, trusted and fresh, does revoke (case 5
-# applies serial 3 in full, so this one is only ever pending).
 hostile_head() {
         serve_head "$D/saved/$1.jwt"
         poll_now "store update rejected: .*$2" "3 ($1): refused"
@@ -440,6 +446,17 @@ check "5: pam_jit refuses alice and erin (the head lists them)" \
 check "5: pam_jit admits bob" pam_ok bob
 check "5: revoked-early is gone (a head as new applied in full)" test ! -e "$EARLY"
 check "5: keys/carol installed" wait_for 2 test -f "$KEYS/carol"
+
+# ---- 6: the control of case 3: the same maker's head, trusted and fresh ----
+say "6: a trusted, fresh head of case 3's maker (its shard missing) revokes bob-1"
+cp "$D/store/head.jwt" "$D/saved/serial3.jwt"
+NOW=${EPOCHREALTIME%.*}
+sign_head trusted-404 11 "$NOW" $((NOW + 900)) "$D/saved/control.jwt" "$D/saved/serial3.jwt"
+serve_head "$D/saved/control.jwt"
+poll_now "head serial 11: 1 revocation applied ahead of its shards" "6: bob-1 revoked ahead"
+check "6: pam_jit refuses bob: revoked" pam_refuses bob revoked
+check "6: keys/bob removed" wait_for 2 test ! -e "$KEYS/bob"
+check "6: the accepted serial stays 3" state_serial_is 3
 check "agent still running" agent_alive
 agent_stop
 summary
