@@ -26,26 +26,26 @@ static bool sorted_contains(char *const *v, size_t n, const char *s) {
 /* The sorted union of two sorted lists (repeats dropped), as copies. */
 static int ids_union(char *const *a, size_t na, char *const *b, size_t nb, char ***ret,
                      size_t *ret_n) {
-        _cleanup_strv_free_ char **v = NULL;
+        char **v = NULL;
         size_t n = 0, i = 0, k = 0;
 
-        v = calloc(na + nb + 1, sizeof(char *));
-        if (!v)
-                return -ENOMEM;
-        while (i < na || k < nb) {
+        while ((a && i < na) || (b && k < nb)) {
                 const char *s;
 
-                if (k >= nb || (i < na && strcmp(a[i], b[k]) <= 0))
+                if (!b || k >= nb || (a && i < na && strcmp(a[i], b[k]) <= 0))
                         s = a[i++];
                 else
                         s = b[k++];
                 if (n > 0 && streq(v[n - 1], s))
                         continue;
-                v[n] = strdup(s);
-                if (!v[n++])
+                if (strv_append_n(&v, &n, s, strlen(s)) < 0) {
+                        strv_free(v);
                         return -ENOMEM;
+                }
         }
-        *ret = TAKE_PTR(v);
+        if (!v && !(v = calloc(1, sizeof(char *))))
+                return -ENOMEM;
+        *ret = v;
         *ret_n = n;
         return 0;
 }

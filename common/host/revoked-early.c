@@ -23,15 +23,12 @@ void revoked_early_done(struct revoked_early *e) {
         *e = (struct revoked_early){};
 }
 
-int revoked_early_parse(const char *text, size_t len, struct revoked_early *ret,
-                        struct jit_error *err) {
-        _cleanup_(revoked_early_done) struct revoked_early e = {};
+static int parse_into(const char *text, size_t len, struct revoked_early *e,
+                      struct jit_error *err) {
         const char *p, *end;
         struct kv_line l = {};
         int r;
 
-        if (!ret || (!text && len > 0))
-                return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "missing argument");
         if (len > JIT_REVOKED_FILE_MAX)
                 return jit_error_set(err, EFBIG, JIT_REASON_TOO_LARGE,
                                      "early revocations larger than %u bytes",
@@ -47,7 +44,7 @@ int revoked_early_parse(const char *text, size_t len, struct revoked_early *ret,
         if (!kv_is(&l, "serial"))
                 return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,
                                      "line 1: expected 'serial'");
-        if (!parse_uint_strict(l.value, l.value_len, JIT_SERIAL_MAX, &e.serial) || e.serial == 0)
+        if (!parse_uint_strict(l.value, l.value_len, JIT_SERIAL_MAX, &e->serial) || e->serial == 0)
                 return kv_bad_value(&l, err);
         while (p < end) {
                 r = kv_line_next(&p, end, &l, err);
@@ -57,21 +54,32 @@ int revoked_early_parse(const char *text, size_t len, struct revoked_early *ret,
                         return kv_unknown(&l, err);
                 if (!grant_id_is_valid(l.value, l.value_len))
                         return kv_bad_value(&l, err);
-                if (e.n_ids >= JIT_HEAD_REVOKED_MAX)
+                if (e->n_ids >= JIT_HEAD_REVOKED_MAX)
                         return jit_error_set(err, E2BIG, JIT_REASON_TOO_LARGE,
                                              "line %u: more than %u revoked ids", l.number,
                                              JIT_HEAD_REVOKED_MAX);
-                if (strv_append_n(&e.ids, &e.n_ids, l.value, l.value_len) < 0)
+                if (strv_append_n(&e->ids, &e->n_ids, l.value, l.value_len) < 0)
                         return jit_error_oom(err);
                 /* Sorted and unique, as written: anything else is not ours. */
-                if (e.n_ids > 1 && strcmp(e.ids[e.n_ids - 2], e.ids[e.n_ids - 1]) >= 0)
+                if (e->n_ids > 1 && strcmp(e->ids[e->n_ids - 2], e->ids[e->n_ids - 1]) >= 0)
                         return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,
                                              "line %u: revoked ids not sorted and unique",
                                              l.number);
         }
-        *ret = e;
-        e = (struct revoked_early){};
         return 0;
+}
+
+int revoked_early_parse(const char *text, size_t len, struct revoked_early *ret,
+                        struct jit_error *err) {
+        int r;
+
+        if (!ret || (!text && len > 0))
+                return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "missing argument");
+        *ret = (struct revoked_early){};
+        r = parse_into(text, len, ret, err);
+        if (r < 0)
+                revoked_early_done(ret); /* nothing half read is handed out */
+        return r;
 }
 
 int revoked_early_format(const struct revoked_early *e, char **ret) {
