@@ -131,6 +131,14 @@ for u in alice bob carol dave erin; do
         uid=$((uid + 1))
 done
 chmod 0644 "$D/passwd"
+# pam-txn.py: libpam in python3; in a sanitized build the module needs the
+# sanitizer runtimes loaded first (meson sets JIT_PAM_PRELOAD then), and
+# python's own leaks are not this test's.
+PAM_TXN=("$PY" "$HERE/pam-txn.py")
+if [[ -n ${JIT_PAM_PRELOAD:-} ]]; then
+        PAM_TXN=(env "LD_PRELOAD=$JIT_PAM_PRELOAD" "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+                "${PAM_TXN[@]}")
+fi
 in_ns() {
         unshare -m --propagation private /bin/bash -c 'mount --bind "$1" /etc/passwd && shift && exec "$@"' \
                 _ "$D/passwd" "$@"
@@ -144,12 +152,12 @@ printf 'account required pam_deny.so\nsession required pam_deny.so\n' >"$D/pam.d
 # pam_ok USER: pam_jit's account hook admits USER (as sshd would ask).
 pam_ok() {
         echo "## $(elapsed) account $1" >>"$D/pam.log"
-        in_ns "$PY" "$HERE/pam-txn.py" "$D/pam.d" sshd "$1" account >>"$D/pam.log" 2>&1
+        in_ns "${PAM_TXN[@]}" "$D/pam.d" sshd "$1" account >>"$D/pam.log" 2>&1
 }
 # pam_refuses USER WORD: refused, and the user is told WORD.
 pam_refuses() {
         local out rc=0
-        out=$(in_ns "$PY" "$HERE/pam-txn.py" "$D/pam.d" sshd "$1" account 2>&1) || rc=$?
+        out=$(in_ns "${PAM_TXN[@]}" "$D/pam.d" sshd "$1" account 2>&1) || rc=$?
         printf '## %s account %s (want refused: %s)\n%s\n' "$(elapsed)" "$1" "$2" "$out" >>"$D/pam.log"
         ((rc == 1)) && grep -qi -- "$2" <<<"$out"
 }
@@ -157,7 +165,7 @@ pam_refuses() {
 # its pid in SPID, its audit session id in SSID.
 session_open() {
         rm -f "$D/$1.pid"
-        in_ns "$PY" "$HERE/pam-txn.py" "$D/pam.d" sshd "$1" session "$D/$1.pid" \
+        in_ns "${PAM_TXN[@]}" "$D/pam.d" sshd "$1" session "$D/$1.pid" \
                 >>"$D/pam.log" 2>&1 </dev/null &
         SESSION_PIDS+=($!)
         wait_for 5 test -s "$D/$1.pid" || die "no session for $1 (see pam.log)"
