@@ -27,7 +27,7 @@
 # test-revoke-ahead.sh JIT_AGENT JITCTL
 #
 # Root only (sessions need their own audit session ids). Every process
-# started here is ended here, by PID. About 25 s.
+# started here is ended here, by PID. About 5 s.
 set -euo pipefail
 
 AGENT=${1:-}
