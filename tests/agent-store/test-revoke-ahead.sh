@@ -180,7 +180,7 @@ grant() {
 }
 publish() {
         "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
-                --trust "$D/host/trust.jwks" --bins 4096 "$@" | sed 's/^/#   publish: /'
+                --trust "$D/host/trust.jwks" --bins 4096 | sed 's/^/#   publish: /'
 }
 host_objects() {
         "$JITCTL" store plan --store "$D/store" --facts-file "$D/facts" | tr ' ' '\n' |
