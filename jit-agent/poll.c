@@ -178,12 +178,17 @@ static bool already_applied(const struct agent *a, const char *sha) {
 }
 
 static void store_rejected(struct agent *a, int r, const struct jit_error *err) {
+        /* A head that passed its checks had its revocations applied ahead
+         * of its shards (revoke-ahead.c): the message must not deny it. */
+        bool ahead = a->pending_head && a->pending_head->n_revoked > 0;
+
         agent_audit(AUDIT_BUNDLE_REJECTED, LOG_ERR,
                     &(struct audit_fields){.host = a->ctx.host,
                                            .reason = err->message,
                                            .result = jit_reason_to_string(err->reason)},
-                    "store update rejected: %s (%s); nothing applied", err->message,
-                    jit_reason_to_string(err->reason));
+                    "store update rejected: %s (%s); %s", err->message,
+                    jit_reason_to_string(err->reason),
+                    ahead ? "only its revocations applied" : "nothing applied");
         /* Counted as a failed poll too: the backoff applies. */
         fetch_failed(a, false, r, "the fetched store update was rejected");
 }
