@@ -28,8 +28,14 @@
 #                            atomically, with an mtime of its own (nginx's
 #                            ETag is mtime and size: two heads of one size
 #                            placed in one second would have the same)
+#   host_objects             the objects a host of the facts in $D/facts
+#                            fetches at the store's head (jitctl store plan)
 #   agent_start              the agent on $D/host/jit.conf, AGENT_PID; its
-#                            stderr time-stamped into $D/agent.log
+#                            stderr time-stamped into $D/agent.log by a
+#                            stamper started with the first agent;
+#                            AGENT_RESTARTS=1: the stamper holds the fifo
+#                            open read-write, so that it outlives an agent
+#                            and a restarted one logs on into the same file
 #   agent_term               SIGTERM, reaped: AGENT_RC
 #
 # Teardown (the EXIT trap) ends AGENT_PID, STAMP_PID and the PIDs in the
@@ -165,6 +171,11 @@ place_head() {
         mv -f "$3/.head.tmp" "$3/head.jwt"
 }
 
+host_objects() {
+        "$JITCTL" store plan --store "$D/store" --facts-file "$D/facts" | tr ' ' '\n' |
+                sed -n 's/^\([0-9a-f]\{64\}\):.*/\1/p'
+}
+
 # head_sha256 FILE: what the agent records as bundle-sha256 (the head's,
 # white space trimmed).
 head_sha256() { "$PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv[1],"rb").read().strip()).hexdigest())' "$1"; }
@@ -172,16 +183,21 @@ head_sha256() { "$PY" -c 'import hashlib,sys; print(hashlib.sha256(open(sys.argv
 # JIT_AGENT_WRAPPER: a command to run the agent under (the valgrindagent
 # test setup of meson.build sets valgrind memcheck); its PID is the agent's.
 # The agent's own lines carry only the syslog priority: "EPOCH <N>message".
+agent_stamp() { while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done; }
 agent_start() {
-        mkfifo "$D/agent.fifo"
-        : >"$D/agent.log"
-        (
-                while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done
-        ) <"$D/agent.fifo" >"$D/agent.log" &
-        STAMP_PID=$!
+        if [[ -z $STAMP_PID ]]; then
+                mkfifo "$D/agent.fifo"
+                : >"$D/agent.log"
+                if ((${AGENT_RESTARTS:-0})); then
+                        agent_stamp <>"$D/agent.fifo" >"$D/agent.log" &
+                else
+                        agent_stamp <"$D/agent.fifo" >"$D/agent.log" &
+                fi
+                STAMP_PID=$!
+        fi
         # shellcheck disable=SC2086 # the wrapper is a command line: split it
         env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
-                ${JIT_AGENT_WRAPPER:-} "$AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.fifo" &
+                ${JIT_AGENT_WRAPPER:-} "$AGENT" --config "$D/host/jit.conf" </dev/null >>"$D/agent.stdout" 2>"$D/agent.fifo" &
         AGENT_PID=$!
 }
 

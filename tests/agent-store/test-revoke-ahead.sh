@@ -35,9 +35,6 @@ JITCTL=${2:-}
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/agent-store/lib.sh
 . "$HERE/lib.sh"
-PY=/usr/bin/python3
-NGINX=/usr/sbin/nginx
-ISS=https://jit.example.com
 PAM_MODULE=${JIT_PAM_MODULE:-}
 LOGINUID=
 for p in /lib/x86_64-linux-gnu/security /usr/lib/x86_64-linux-gnu/security /lib/security \
@@ -45,80 +42,38 @@ for p in /lib/x86_64-linux-gnu/security /usr/lib/x86_64-linux-gnu/security /lib/
         [[ -e $p/pam_loginuid.so ]] && LOGINUID=$p/pam_loginuid.so && break
 done
 
-require_root
-[[ -x $AGENT ]] || die "jit-agent not found: '$AGENT'"
-[[ -x $JITCTL ]] || die "jitctl not found: '$JITCTL'"
 [[ -f $PAM_MODULE ]] || die "pam_jit.so not found (JIT_PAM_MODULE): '$PAM_MODULE'"
 [[ -n $LOGINUID ]] || die "pam_loginuid.so not found (libpam-modules)"
-[[ -x $NGINX ]] || die "$NGINX not found (install nginx-light)"
-[[ -x $PY ]] || die "$PY not found"
-command -v openssl >/dev/null || die "openssl not found"
+nginx_require
 command -v unshare >/dev/null || die "unshare not found (util-linux)"
 "$PY" -c 'import cryptography' 2>/dev/null || die "python3-cryptography not found"
 
-AGENT_PID=
-STAMP_PID=
 NGINX_PID=
 SESSION_PIDS=()
-cleanup() {
-        local rc=$?
-        stop_pid "$AGENT_PID"
-        stop_pid "$STAMP_PID"
-        stop_pid "$NGINX_PID"
+CLEANUP_PIDS=(NGINX_PID)
+end_sessions() {
+        local p
         for p in "${SESSION_PIDS[@]}"; do stop_pid "$p"; done
-        if ((rc != 0 || failed != 0)) && [[ -n ${D:-} ]]; then
-                echo "# ---- agent log ----"
-                sed 's/^/#   /' "$D/agent.log" 2>/dev/null | tail -60 || true
-                echo "# ---- pam ----"
-                sed 's/^/#   /' "$D/pam.log" 2>/dev/null | tail -30 || true
-        fi
-        if [[ -n ${D:-} && -z ${KEEP_TEST_DIR:-} ]]; then rm -rf "$D"; fi
-        exit "$rc"
 }
-
-umask 022
-D=$(mktemp -d /tmp/jit-revoke-ahead.XXXXXX)
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-chmod 0755 "$D"
-mkdir -p "$D/host/state" "$D/keys" "$D/store/grants" "$D/www/objects" "$D/nginx/tmp" "$D/pki" \
-        "$D/ssh" "$D/pam.d" "$D/saved"
-chmod 0755 "$D/host" "$D/host/state" "$D/www" "$D/nginx"
-chmod 0700 "$D/keys"
+CLEANUP_HOOK=end_sessions
+# The agent is restarted: one log over its runs; not under valgrind.
+AGENT_RESTARTS=1
+JIT_AGENT_WRAPPER=
+HOST_LABELS="env=prod, role=db"
+store_test_init revoke-ahead
+FAIL_LOGS+=("pam:$D/pam.log:30")
+mkdir -p "$D/www/objects" "$D/pam.d" "$D/saved"
 : >"$D/pam.log"
 
-(
-        cd "$D/pki"
-        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
-                -out ca.pem -days 2 -subj "/CN=jit-revoke-ahead test CA" 2>/dev/null
-        printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >server.ext
-        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key \
-                -out server.csr -subj "/CN=127.0.0.1" 2>/dev/null
-        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-                -extfile server.ext -out server.pem 2>/dev/null
-)
-install -m 0644 -o root -g root "$D/pki/ca.pem" "$D/host/ca.pem"
-"$JITCTL" keygen --out "$D/keys/signing" >/dev/null
-install -m 0644 -o root -g root "$D/keys/signing.jwks" "$D/host/trust.jwks"
-for u in alice bob carol dave erin; do
-        ssh-keygen -q -t ed25519 -N '' -C "$u@jit-test" -f "$D/ssh/$u" >/dev/null
-done
+test_ca "jit-revoke-ahead test CA"
+ssh_keys alice bob carol dave erin
 
 PORT=$(free_port)
-cat >"$D/host/jit.conf" <<CONF
-issuers = $ISS
-trust_store = $D/host/trust.jwks
-state_dir = $D/host/state
-run_dir = $D/host/run
-host_id = pay-db-1
-labels = env=prod, role=db
-bundle_url = https://127.0.0.1:$PORT/head.jwt
+jit_write_conf "bundle_url = https://127.0.0.1:$PORT/head.jwt
 ca_file = $D/host/ca.pem
 poll_interval = 60s
 fetch_timeout = 2s
-kill_grace = 2s
-CONF
-chmod 0644 "$D/host/jit.conf"
+kill_grace = 2s"
 echo "host=pay-db-1,env=prod,role=db" >"$D/facts"
 
 # The users exist only in the sessions' mount namespace (a passwd file of
@@ -172,89 +127,24 @@ session_open() {
         read -r SPID SSID <"$D/$1.pid"
 }
 
-# grant USER JTI AUD
-grant() {
-        "$JITCTL" issue --key "$D/keys/signing.key" --iss "$ISS" --sub "$1" --aud "$3" \
-                --scope ssh --ssh-key-file "$D/ssh/$1.pub" --ttl 20m --jti "$2" \
-                --ticket INC-1 --approver bob --out "$D/store/grants/$2.jwt" >/dev/null
-}
-publish() {
-        "$JITCTL" publish --store "$D/store" --key "$D/keys/signing.key" --iss "$ISS" \
-                --trust "$D/host/trust.jwks" --bins 4096 | sed 's/^/#   publish: /'
-}
-host_objects() {
-        "$JITCTL" store plan --store "$D/store" --facts-file "$D/facts" | tr ' ' '\n' |
-                sed -n 's/^\([0-9a-f]\{64\}\):.*/\1/p'
-}
+# publish: 4096 bins, as test-store-hostile.sh.
+publish_bins() { publish --bins 4096; }
 # serve_head FILE: FILE as the served head (objects already in place).
-SERVE_N=0
-serve_head() {
-        SERVE_N=$((SERVE_N + 1))
-        cp "$1" "$D/www/.head.tmp"
-        touch -d "@$((${T0%.*} - 100000 + SERVE_N))" "$D/www/.head.tmp"
-        mv -f "$D/www/.head.tmp" "$D/www/head.jwt"
-}
-serve() {
-        cp -n "$D"/store/objects/* "$D/www/objects/" 2>/dev/null || true
-        serve_head "$D/store/head.jwt"
-}
+serve_head() { place_head "$1" "" "$D/www"; }
+serve() { place_head "$D/store/head.jwt" "$D/store/objects" "$D/www"; }
 # new_objects: this host's objects of the store's head that it does not hold.
 new_objects() {
         local o
         for o in $(host_objects); do [[ -e $D/host/state/shards/$o ]] || echo "$o"; done
 }
 
-STATE=$D/host/state/state
-KEYS=$D/host/run/keys
 USERS=$D/host/state/users
 EARLY=$D/host/state/revoked-early
 
-cat >"$D/nginx/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $D/nginx/nginx.pid;
-error_log $D/nginx/error.log notice;
-events { worker_connections 64; }
-http {
-        access_log $D/nginx/access.log;
-        client_body_temp_path $D/nginx/tmp/body;
-        proxy_temp_path $D/nginx/tmp/proxy;
-        fastcgi_temp_path $D/nginx/tmp/fastcgi;
-        uwsgi_temp_path $D/nginx/tmp/uwsgi;
-        scgi_temp_path $D/nginx/tmp/scgi;
-        default_type application/octet-stream;
-        etag on;
-        server {
-                listen 127.0.0.1:$PORT ssl;
-                ssl_certificate $D/pki/server.pem;
-                ssl_certificate_key $D/pki/server.key;
-                root $D/www;
-        }
-}
-CONF
-"$NGINX" -p "$D/nginx" -c "$D/nginx/nginx.conf" -e "$D/nginx/error.log" </dev/null \
-        >>"$D/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-wait_for 5 "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 0.2)' \
-        "$PORT" || die "nginx does not listen on 127.0.0.1:$PORT"
+# shellcheck disable=SC2016 # nginx's variables (its "combined" format)
+store_nginx_conf '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"' application/octet-stream
+nginx_start "$D/nginx" "$PORT"
 
-mkfifo "$D/agent.fifo"
-: >"$D/agent.log"
-# Opened read-write: the agent is restarted, and a reader would see the
-# end of the file at the first agent's exit.
-(while IFS= read -r line; do printf '%s %s\n' "$EPOCHREALTIME" "$line"; done) <>"$D/agent.fifo" >"$D/agent.log" &
-STAMP_PID=$!
-agent_start() {
-        env -u NOTIFY_SOCKET -u WATCHDOG_USEC -u WATCHDOG_PID \
-                "$AGENT" --config "$D/host/jit.conf" </dev/null >>"$D/agent.stdout" 2>"$D/agent.fifo" &
-        AGENT_PID=$!
-}
-agent_stop() {
-        kill -TERM "$AGENT_PID"
-        wait "$AGENT_PID" || true
-        AGENT_PID=
-}
 # poll_now REGEX WHAT: a poll now (SIGHUP); its outcome must match REGEX.
 poll_now() {
         local m
@@ -270,10 +160,10 @@ poll_now() {
 }
 
 # ---- serial 1: alice (env=prod), bob (host=pay-db-1), erin (role=db) -------
-grant alice alice-1 env=prod
-grant bob bob-1 host=pay-db-1
-grant erin erin-1 role=db
-publish
+grant alice alice-1 20m env=prod
+grant bob bob-1 20m host=pay-db-1
+grant erin erin-1 20m role=db
+publish_bins
 serve
 cp "$D/store/head.jwt" "$D/saved/serial1.jwt"
 agent_start
@@ -294,9 +184,9 @@ HEAD1=$(sha256sum <"$D/host/state/head.jwt")
 
 # ---- 1: a head revoking alice-1 whose new shard is missing ------------------
 say "1: serial 2 revokes alice-1, adds carol-1; its new shard answers 404"
-"$JITCTL" revoke --store "$D/store" alice-1 | sed 's/^/#   revoke: /'
-grant carol carol-1 host=pay-db-1
-publish
+revoke alice-1
+grant carol carol-1 20m host=pay-db-1
+publish_bins
 cp "$D/store/head.jwt" "$D/saved/serial2.jwt"
 mapfile -t NEW2 < <(new_objects)
 ((${#NEW2[@]} > 0)) || die "serial 2 has no new object for this host"
@@ -330,7 +220,7 @@ check "1: users/alice lists it, still at serial 1" \
 
 # ---- 2: restarts while the shard is missing ---------------------------------
 say "2: the agent restarted while the shard is still missing"
-agent_stop
+agent_term
 M=$(log_lines)
 agent_start
 if wait_for 6 has_log_since "$M" "store update rejected: shard [0-9a-f]{64} of head serial 2: .*HTTP 404"; then
@@ -345,7 +235,7 @@ check "2: nothing applied ahead again (in force already)" \
 check "2: pam_jit admits bob" pam_ok bob
 
 say "2: restarted with the store serving the accepted head (serial 1) again"
-agent_stop
+agent_term
 serve_head "$D/saved/serial1.jwt"
 M=$(log_lines)
 agent_start
@@ -419,9 +309,9 @@ hostile_head rollback "other bytes .*\(rollback\)"
 
 # ---- 4: a newer head revoking erin-1 whose new shard is corrupt -------------
 say "4: serial 3 revokes erin-1, adds dave-1; its new shards are not their digest"
-"$JITCTL" revoke --store "$D/store" erin-1 | sed 's/^/#   revoke: /'
-grant dave dave-1 role=db
-publish
+revoke erin-1
+grant dave dave-1 20m role=db
+publish_bins
 mapfile -t NEW3 < <(new_objects)
 serve
 for o in "${NEW3[@]}"; do
@@ -466,5 +356,5 @@ check "6: pam_jit refuses bob: revoked" pam_refuses bob revoked
 check "6: keys/bob removed" wait_for 2 test ! -e "$KEYS/bob"
 check "6: the accepted serial stays 3" state_serial_is 3
 check "agent still running" agent_alive
-agent_stop
+agent_term
 summary

@@ -63,11 +63,6 @@ echo "host=pay-db-1,env=prod,role=db" >"$D/facts"
 
 # publish [OPTIONS]: 4096 bins, so env=dev's bin is not one of this host's.
 publish_bins() { publish --bins 4096 "$@"; }
-# The objects this host would fetch at the store's head.
-host_objects() {
-        "$JITCTL" store plan --store "$D/store" --facts-file "$D/facts" | tr ' ' '\n' |
-                sed -n 's/^\([0-9a-f]\{64\}\):.*/\1/p'
-}
 # serve: the store's objects, then its head, into nginx's root.
 serve() { place_head "$D/store/head.jwt" "$D/store/objects" "$D/www"; }
 users_list() { ls "$D/host/state/users" 2>/dev/null | tr '\n' ' '; }
