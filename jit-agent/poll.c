@@ -144,6 +144,7 @@ static void fetch_failed(struct agent *a, bool helper_fault, int error, const ch
                 n = sizeof(a->fetch_problem) - 1;
         memcpy(a->fetch_problem, what, n);
         a->fetch_problem[n] = '\0';
+        (void) snprintf(a->fetch_error, sizeof(a->fetch_error), "%s", what);
         agent_log_fields(LOG_WARNING,
                          helper_fault ? AGENT_MID_HELPER_FAILED : AGENT_MID_FETCH_FAILED,
                          (&(struct agent_log_fields){.error = error}),
