@@ -356,6 +356,15 @@ static int on_shard(size_t index, const struct fetch_result *res, char *msg, siz
         return 0;
 }
 
+/* The store refused this host's credentials or request (no instance role,
+ * no read access, expired token, clock skew, wrong region, credentials
+ * refused: jit-fetch's store-error.c and credentials.c): a failed fetch
+ * whose message names what to fix, not a store update that is wrong. */
+static bool store_refused(int error) {
+        return error == -ENOKEY || error == -EACCES || error == -EKEYEXPIRED ||
+               error == -EKEYREJECTED || error == -ERANGE || error == -EXDEV;
+}
+
 static void on_shards_done(int error, bool helper_fault, const char *message,
                            const struct fetch_result *res, void *userdata) {
         struct agent *a = userdata;
@@ -377,7 +386,12 @@ static void on_shards_done(int error, bool helper_fault, const char *message,
                                 (unsigned long long) a->pending_head->serial, message);
                 if (helper_fault)
                         fetch_failed(a, true, error, what);
-                else {
+                else if (store_refused(error)) {
+                        /* The cause first: it is what STATUS= shows. */
+                        (void) snprintf(what, sizeof(what), "%s; a shard of head serial %llu",
+                                        message, (unsigned long long) a->pending_head->serial);
+                        fetch_failed(a, false, error, what);
+                } else {
                         (void) jit_error_set(&err, -error,
                                              error == -EBADMSG ? JIT_REASON_DIGEST
                                                                : JIT_REASON_SYSTEM,

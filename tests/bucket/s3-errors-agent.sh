@@ -20,17 +20,17 @@ publish
 "$PYTHON" "$BUCKET_DIR/s3-sync.py" "$D/creds.json" "$BUCKET" demo "$D/store" ||
         die "s3-sync.py failed"
 # The role may read demo/* (the store) and nothing else.
-role_reads() { # role_reads PREFIX: the role's policy allows s3:GetObject on PREFIX/* only
+role_reads() { # role_reads KEYS: the role's policy allows s3:GetObject on BUCKET/KEYS only
         "$PYTHON" - "$D/creds.json" "$ROLE" "$BUCKET" "$1" <<'PY'
 import json, sys, boto3
 c = json.load(open(sys.argv[1]))["admin"]
 boto3.client("iam", **c).put_role_policy(RoleName=sys.argv[2], PolicyName="read-store",
     PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:GetObject",
-         "Resource": f"arn:aws:s3:::{sys.argv[3]}/{sys.argv[4]}/*"}]}))
+         "Resource": f"arn:aws:s3:::{sys.argv[3]}/{sys.argv[4]}"}]}))
 PY
 }
-role_reads demo
+role_reads "demo/*"
 CONF_LINES="bundle_url = s3://$BUCKET/demo/head.jwt
 store_auth = aws
 store_endpoint = $FRONT_URL
@@ -53,6 +53,13 @@ mkdir -p "$D/pam.d"
 printf 'account required %s config=%s\n' "$JIT_PAM_MODULE" "$D/host/jit.conf" >"$D/pam.d/sshd"
 admits() { "$PAM_ACCOUNT" "$D/pam.d" sshd "$1" >"$D/pam.out" 2>&1; }
 
+# Credentials within five minutes of their end are not kept from one fetch
+# to the next, so a role taken away shows at the next poll also where a
+# fetch helper keeps good ones. The clock-skew case serves longer ones: 25
+# minutes ahead, these would read as expired before any request is made.
+expiring_in() { md_set "import time; s['aws']['credentials']['Expiration'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + $1))"; }
+expiring_in 240
+cp "$MD_DIR/state.json" "$D/md-good.json"
 notify_listen "$D/notify.sock" "$D/status.log"
 JIT_FETCH_HELPER=$D/fetch-helper JIT_TEST_METADATA_URL=$MD_URL NOTIFY_SOCKET=$D/notify.sock \
         "$JIT_AGENT" --config "$D/host/jit.conf" </dev/null >"$D/agent.stdout" 2>"$D/agent.log" &
@@ -102,8 +109,9 @@ print(v)' "$D/st.json" "$@"
 PROBLEMS=()
 # fault CAUSE FIX MAKE UNDO: one fault, from a host that holds serial 1.
 fault() {
-        local cause=$1 fix=$2 make=$3 undo=$4 n s0 s1 rc line s0_fetch
+        local cause=$1 fix=$2 make=$3 undo=$4 n s0 s1 rc line s0_fetch serial
         s0_fetch=$(last_fetch)
+        serial=$(state_serial)
         eval "$make"
         n=$(failures_logged)
         poll_failed "$n" || true
@@ -127,8 +135,8 @@ fault() {
         check "$cause: alice's grant still admits (PAM), bob is still refused" \
                 eval 'admits alice && ! admits bob'
         s1=$(state_snapshot)
-        check "$cause: nothing in state_dir changed, serial 1 held" \
-                eval '[[ $s0 == "$s1" && $(state_serial) == 1 ]]'
+        check "$cause: nothing in state_dir changed, serial $serial held" \
+                eval '[[ $s0 == "$s1" && $(state_serial) == "$serial" ]]'
         eval "$undo"
         kill -HUP "$AGENT_PID"
         check "$cause: undone, the next poll succeeds (last-fetch moves) and STATUS= names no problem" \
@@ -139,17 +147,28 @@ fault() {
 fault "no instance role" "attach a role that may read the store" \
         'md_set "s[\"aws\"][\"role\"] = None"' good
 fault "no read access" "allow s3:GetObject on the store's objects" \
-        'role_reads elsewhere' 'role_reads demo'
+        'role_reads "elsewhere/*"' 'role_reads "demo/*"'
 fault "expired token" "have expired (ExpiredToken): check this host's clock" \
         'front_set "s[\"expired_tokens\"] = [\"$TK\"]"' 'front_set "s[\"expired_tokens\"] = []"'
 fault "clock skew" "25 min ahead of the store's, more than SigV4 allows (RequestTimeTooSkewed, 15 min at most): set the time (NTP)" \
-        'echo +25m >"$D/skew"' 'rm -f "$D/skew"'
+        'expiring_in 3600; echo +25m >"$D/skew"' 'rm -f "$D/skew"; good'
 check "clock skew: the agent's jit-fetch signed 25 min ahead (the front's log)" \
         grep -q " 403 RequestTimeTooSkewed .* skew=+1[45][0-9][0-9] " "$FRONT_LOG"
 fault "wrong region" "is in $REGION, requests were signed for us-west-2: set store_region = $REGION" \
         'jit_write_conf "$CONF_LINES
 store_region = us-west-2"' 'jit_write_conf "$CONF_LINES
 store_region = $REGION"'
+
+# The role may read the head but not the objects it names (a policy on
+# demo/head.jwt alone): a new head comes, its shard is refused; the same
+# cause, and the host keeps serial 1 until the policy is mended.
+mint alice alice-2 --scope ssh --ttl 30m
+publish
+"$PYTHON" "$BUCKET_DIR/s3-sync.py" "$D/creds.json" "$BUCKET" demo "$D/store" ||
+        die "s3-sync.py failed"
+fault "no read access" "(AccessDenied): allow s3:GetObject on the store's objects in the role's policy and the bucket policy; a shard of head serial 2" \
+        'role_reads demo/head.jwt' 'role_reads "demo/*"'
+check "... mended, the head waiting is applied (serial 2)" eval '[[ $(state_serial) == 2 ]]'
 
 check "the five messages are distinct" \
         test "$(printf '%s\n' "${PROBLEMS[@]}" | sed 's/:.*//' | sort -u | wc -l)" -eq 5
