@@ -89,6 +89,12 @@ state_snapshot() {
         (cd "$D/host/state" && find . -printf '%p %y %m %s %T@\n' | sort &&
                 find . -type f -exec sha256sum {} + | sort)
 }
+# The same but for the time of the last good fetch, which a poll that was
+# already under way when the fault came may still have written.
+state_snapshot_but_fetch_time() {
+        (cd "$D/host/state" && find . ! -path ./state -printf '%p %y %m %s %T@\n' | sort &&
+                find . -type f ! -path ./state -exec sha256sum {} + | sort && grep -v '^last-fetch ' state)
+}
 
 check "agent: the head from the private bucket, through the front (serial 1)" \
         wait_for 20 eval '[[ $(state_serial) == 1 ]]'
@@ -109,9 +115,10 @@ print(v)' "$D/st.json" "$@"
 PROBLEMS=()
 # fault CAUSE FIX MAKE UNDO: one fault, from a host that holds serial 1.
 fault() {
-        local cause=$1 fix=$2 make=$3 undo=$4 n s0 s1 rc line s0_fetch serial
+        local cause=$1 fix=$2 make=$3 undo=$4 n s0 s1 rc line s0_fetch serial before
         s0_fetch=$(last_fetch)
         serial=$(state_serial)
+        before=$(state_snapshot_but_fetch_time)
         eval "$make"
         n=$(failures_logged)
         poll_failed "$n" || true
@@ -136,7 +143,8 @@ fault() {
                 eval 'admits alice && ! admits bob'
         s1=$(state_snapshot)
         check "$cause: nothing in state_dir changed, serial $serial held" \
-                eval '[[ $s0 == "$s1" && $(state_serial) == "$serial" ]]'
+                eval '[[ $s0 == "$s1" && $(state_serial) == "$serial" &&
+                      $before == "$(state_snapshot_but_fetch_time)" ]]'
         eval "$undo"
         kill -HUP "$AGENT_PID"
         check "$cause: undone, the next poll succeeds (last-fetch moves) and STATUS= names no problem" \
