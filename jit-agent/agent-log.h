@@ -60,6 +60,8 @@
 #define AGENT_MID_HINT_DOWN "c31702ca40374591b04d99e1cd51f047"
 #define AGENT_MID_HINT_FETCH "f96af4348adc41548fa5de5e5f8afb66"
 #define AGENT_MID_MIRROR_FAILED "9bfa1f1ce7e9467f808f9fe218212760"
+#define AGENT_MID_REVOKED_AHEAD "e12f331eea4a4ae6a608e34342dc4544"
+#define AGENT_MID_REVOKE_AHEAD_FAILED "ed26ea80457f46d290a5cc45e84b7472"
 
 /* Fields of an event besides its message; NULL (0) ones are left out. */
 struct agent_log_fields {

@@ -23,9 +23,10 @@ LEVELS = {
     "store-state": 3, "bus": 3, "ending": 3, "accounts": 3, "hint-fetch": 3,  # on the state
     "status": 4, "terminate": 4, "key-files": 4, "hint": 4,  # STATUS=, ending sessions, key files, hints
     "enforce": 5,  # the reconcile
-    "poll": 6,  # the store
-    "cloud-poll": 7,  # cloud facts: a change fetches the store again
-    "main": 8,  # arguments and the loop
+    "revoke-ahead": 6,  # a head's revocations ahead of its shards, then a reconcile
+    "poll": 7,  # the store
+    "cloud-poll": 8,  # cloud facts: a change fetches the store again
+    "main": 9,  # arguments and the loop
 }
 FETCH_SHARED = {"fetch-wire.h", "hint-wire.h"}  # all jit-agent/ may take from jit-fetch/
 
