@@ -395,8 +395,11 @@ static void on_shards_done(int error, bool helper_fault, const char *message,
                         fetch_failed(a, true, error, what);
                 else if (store_refused(error)) {
                         /* The cause first: it is what STATUS= shows. */
-                        (void) snprintf(what, sizeof(what), "%s; a shard of head serial %llu",
-                                        message, (unsigned long long) a->pending_head->serial);
+                        (void) snprintf(what, sizeof(what), "%s; a shard of head serial %llu%s",
+                                        message, (unsigned long long) a->pending_head->serial,
+                                        a->pending_head->n_revoked > 0
+                                                ? " (its revocations applied ahead)"
+                                                : "");
                         fetch_failed(a, false, error, what);
                 } else {
                         (void) jit_error_set(&err, -error,

@@ -51,7 +51,9 @@ chmod 0755 "$D/fetch-helper"
 
 mkdir -p "$D/pam.d"
 printf 'account required %s config=%s\n' "$JIT_PAM_MODULE" "$D/host/jit.conf" >"$D/pam.d/sshd"
-admits() { "$PAM_ACCOUNT" "$D/pam.d" sshd "$1" >"$D/pam.out" 2>&1; }
+# admits USER: a real PAM account transaction (libpam's pam_start_confdir()
+# on $D/pam.d, tests/agent-store/pam-txn.py) admits USER.
+admits() { "$PYTHON" "$BUCKET_DIR/../agent-store/pam-txn.py" "$D/pam.d" sshd "$1" account >"$D/pam.out" 2>&1; }
 
 # Credentials within five minutes of their end are not kept from one fetch
 # to the next, so a role taken away shows at the next poll also where a

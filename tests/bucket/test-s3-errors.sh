@@ -19,7 +19,7 @@
 # Root only (the agent checks its files are root's). About 25 s.
 #
 # test-s3-errors.sh JIT_FETCH MOTO_SERVER PYTHON FAKETIME
-# env: JIT_AGENT, JITCTL, JIT_PAM_MODULE, PAM_ACCOUNT (tests/tools/pam-account)
+# env: JIT_AGENT, JITCTL, JIT_PAM_MODULE
 set -euo pipefail
 # shellcheck disable=SC2016 # checks in single quotes are eval'd, expanded then
 
@@ -41,7 +41,6 @@ require_root
 require_exe jit-fetch "$FETCH"
 require_exe jit-agent "${JIT_AGENT:-}"
 require_exe jitctl "${JITCTL:-}"
-require_exe pam-account "${PAM_ACCOUNT:-}"
 [[ -n ${JIT_PAM_MODULE:-} && -f $JIT_PAM_MODULE ]] || skip_all "JIT_PAM_MODULE not set"
 [[ -n $MOTO && -x $MOTO ]] || skip_all "moto_server not found (tools/install-deps installs moto)"
 [[ -n $FAKETIME && -x $FAKETIME ]] || skip_all "faketime not found (tools/install-deps)"
