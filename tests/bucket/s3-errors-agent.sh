@@ -160,8 +160,16 @@ fault "no read access" "allow s3:GetObject on the store's objects" \
         'role_reads "elsewhere/*"' 'role_reads "demo/*"'
 fault "expired token" "have expired (ExpiredToken): check this host's clock" \
         'front_set "s[\"expired_tokens\"] = [\"$TK\"]"' 'front_set "s[\"expired_tokens\"] = []"'
+# A fetch helper the agent keeps running started with the clock of its
+# start: end the agent's helpers (its children, by PID) so the next one
+# starts with the clock the case wants.
+end_fetch_helpers() {
+        local p
+        for p in $(pgrep -P "$AGENT_PID" || true); do stop_pid "$p"; done
+}
 fault "clock skew" "25 min ahead of the store's, more than SigV4 allows (RequestTimeTooSkewed, 15 min at most): set the time (NTP)" \
-        'expiring_in 3600; echo +25m >"$D/skew"' 'rm -f "$D/skew"; good'
+        'expiring_in 3600; echo +25m >"$D/skew"; end_fetch_helpers' \
+        'rm -f "$D/skew"; good; end_fetch_helpers'
 check "clock skew: the agent's jit-fetch signed 25 min ahead (the front's log)" \
         grep -q " 403 RequestTimeTooSkewed .* skew=+1[45][0-9][0-9] " "$FRONT_LOG"
 fault "wrong region" "is in $REGION, requests were signed for us-west-2: set store_region = $REGION" \
