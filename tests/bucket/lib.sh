@@ -93,6 +93,7 @@ front_start() {
         BG_PIDS+=($!)
         front_has_port() { [[ -s $D/front/port ]]; }
         wait_for 20 front_has_port || die "sigv4-front.py did not start: $(cat "$D/front/err")"
+        # shellcheck disable=SC2034 # for the sourcing script
         FRONT_URL=http://127.0.0.1:$(cat "$D/front/port")
 }
 

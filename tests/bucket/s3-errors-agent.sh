@@ -115,7 +115,8 @@ print(v)' "$D/st.json" "$@"
 }
 
 PROBLEMS=()
-# fault CAUSE FIX MAKE UNDO: one fault, from a host that holds serial 1.
+# fault CAUSE FIX MAKE UNDO: one fault, from a host that holds its serial.
+# shellcheck disable=SC2034 # the locals are read by the eval'd checks
 fault() {
         local cause=$1 fix=$2 make=$3 undo=$4 n s0 s1 rc line s0_fetch serial before
         s0_fetch=$(last_fetch)
