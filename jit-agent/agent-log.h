@@ -60,6 +60,8 @@
 #define AGENT_MID_HINT_DOWN "c31702ca40374591b04d99e1cd51f047"
 #define AGENT_MID_HINT_FETCH "f96af4348adc41548fa5de5e5f8afb66"
 #define AGENT_MID_MIRROR_FAILED "9bfa1f1ce7e9467f808f9fe218212760"
+#define AGENT_MID_FETCH_SERVER_STARTED "0ee19086ecd74ad7a42ae1ba33d702fd"
+#define AGENT_MID_FETCH_SERVER_ENDED "9dc438670a674d25aa386e50217bf70b"
 
 /* Fields of an event besides its message; NULL (0) ones are left out. */
 struct agent_log_fields {
