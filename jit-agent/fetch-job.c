@@ -154,14 +154,17 @@ static void fail_fetch(struct fetch_job *j, int error, const char *fmt, ...) {
 static void job_finish(struct fetch_job *j) {
         struct fetch_result res = {};
 
-        if (j->error == 0 && !(j->served && answer_complete(j))) {
-                if (j->served && !j->exited)
+        /* A served answer that is whole stands, however the server ended after it. */
+        bool whole = j->served && answer_complete(j);
+
+        if (j->error == 0) {
+                if (!whole && j->served && !j->exited)
                         fail(j, -EIO, "%s closed its output before its answer was complete",
                              j->name);
-                else if (j->term_signal != 0)
+                else if (!whole && j->term_signal != 0)
                         fail(j, -EIO, "%s was killed by signal %d", j->name,
                              j->term_signal);
-                else if (j->exit_code != 0)
+                else if (!whole && j->exit_code != 0)
                         fail(j, -EIO, "%s failed with exit status %d", j->name,
                              j->exit_code);
                 else if (j->objects) {

@@ -261,12 +261,15 @@ check "(f) … by the same server" test "$(server_pid)" = "$S3"
 
 # ---- (g) a reload with other store options: another server -----------------
 MARK=$(log_lines)
+moto_heads() { grep -c "GET /$BUCKET/demo/$HEAD " "$D/moto.log" || true; }
+F=$(wc -l <"$D/front.log")
+M=$(moto_heads)
 conf "$EP"
 kill -HUP "$AGENT_PID"
 check "(g) changed store options: the server is replaced" \
         wait_for 8 has_log_since "$MARK" "fetch server \(pid $S3\) stopped: the store's options changed"
-check "(g) … a new one serves the store" \
-        wait_for 8 eval '[[ $(server_pid) != "$S3" ]] && grep -q "^GET /$BUCKET/demo/$HEAD" "$D/moto.log"'
+check "(g) … a new one fetches from the new endpoint" \
+        wait_for 8 eval '[[ $(server_pid) != "$S3" && $(moto_heads) -gt $M && $(wc -l <"$D/front.log") == "$F" ]]'
 
 # ---- (e) no secret anywhere but in the server's memory -----------------------
 in_procs() {
