@@ -52,7 +52,8 @@ int fetch_helper_store_argv(const struct fetch_options *o, char **argv) {
             (r = fetch_helper_arg_u64(argv, &n, "connect-timeout-usec", o->connect_timeout_usec)) <
                     0 ||
             (r = fetch_helper_arg_u64(argv, &n, "timeout-usec", o->total_timeout_usec)) < 0 ||
-            (o->max_size > 0 && (r = fetch_helper_arg_u64(argv, &n, "max-size", o->max_size)) < 0) ||
+            (o->max_size > 0 &&
+             (r = fetch_helper_arg_u64(argv, &n, "max-size", o->max_size)) < 0) ||
             (r = fetch_helper_arg(argv, &n, "ca-file", o->ca_file)) < 0 ||
             (r = fetch_helper_arg(argv, &n, "client-cert", o->client_cert)) < 0 ||
             (r = fetch_helper_arg(argv, &n, "client-key", o->client_key)) < 0 ||

@@ -162,22 +162,20 @@ static void job_finish(struct fetch_job *j) {
                         fail(j, -EIO, "%s closed its output before its answer was complete",
                              j->name);
                 else if (!whole && j->term_signal != 0)
-                        fail(j, -EIO, "%s was killed by signal %d", j->name,
-                             j->term_signal);
+                        fail(j, -EIO, "%s was killed by signal %d", j->name, j->term_signal);
                 else if (!whole && j->exit_code != 0)
-                        fail(j, -EIO, "%s failed with exit status %d", j->name,
-                             j->exit_code);
+                        fail(j, -EIO, "%s failed with exit status %d", j->name, j->exit_code);
                 else if (j->objects) {
                         if (j->next_object < j->n_objects)
-                                fail(j, -EIO, "%s ended after %zu of %zu objects",
-                                     j->name, j->next_object, j->n_objects);
+                                fail(j, -EIO, "%s ended after %zu of %zu objects", j->name,
+                                     j->next_object, j->n_objects);
                 } else if (!j->have_header)
                         fail(j, -EIO, "%s ended without an answer", j->name);
                 else if (j->wire.error < 0)
                         fail_fetch(j, j->wire.error, "%s", j->wire.message);
                 else if (j->body_len != j->wire.length)
-                        fail(j, -EIO, "%s ended %zu bytes into a %" PRIu64 " byte body",
-                             j->name, j->body_len, j->wire.length);
+                        fail(j, -EIO, "%s ended %zu bytes into a %" PRIu64 " byte body", j->name,
+                             j->body_len, j->wire.length);
         }
 
         served_over(j, false);
@@ -226,8 +224,8 @@ static void object_frame(struct fetch_job *j) {
         int r;
 
         if (!streq(j->wire.object, want->sha256)) {
-                fail(j, -EBADMSG, "%s answered for object '%s' where %s was next",
-                     j->name, j->wire.object, want->sha256);
+                fail(j, -EBADMSG, "%s answered for object '%s' where %s was next", j->name,
+                     j->wire.object, want->sha256);
                 return;
         }
         if (j->wire.error < 0) {
@@ -281,8 +279,7 @@ static void on_head(struct fetch_job *j) {
                                 return;
                         }
                         if (r < 0) {
-                                fail(j, -EBADMSG, "%s sent an invalid answer: %s",
-                                     j->name,
+                                fail(j, -EBADMSG, "%s sent an invalid answer: %s", j->name,
                                      r == -EBADMSG ? j->wire.message
                                                    : strerror_r(-r, (char[128]){}, 128));
                                 return;
@@ -438,11 +435,10 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 /* The job of argv: sent to the long-lived server when serve_key is set
  * (a store that takes the instance's credentials) and it takes the
  * request, else one helper run of its own. argv is freed. */
-static int job_start_objects(sd_event *event, char **argv, const char *serve_key,
-                             uint64_t max_size, uint64_t timeout_usec,
-                             const struct fetch_object *objects, size_t n_objects,
-                             fetch_object_t object, fetch_job_done_t done, void *userdata,
-                             struct fetch_job **ret) {
+static int job_start_objects(sd_event *event, char **argv, const char *serve_key, uint64_t max_size,
+                             uint64_t timeout_usec, const struct fetch_object *objects,
+                             size_t n_objects, fetch_object_t object, fetch_job_done_t done,
+                             void *userdata, struct fetch_job **ret) {
         struct fetch_job *j;
         int fds[2], r;
 
@@ -562,8 +558,7 @@ int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_do
         r = fetch_helper_store_argv(o, argv);
         if (r < 0)
                 return r;
-        return job_start(event, argv, key, o->max_size, o->total_timeout_usec, done, userdata,
-                         ret);
+        return job_start(event, argv, key, o->max_size, o->total_timeout_usec, done, userdata, ret);
 }
 
 int fetch_job_start_objects(sd_event *event, const struct fetch_options *o,
@@ -578,20 +573,21 @@ int fetch_job_start_objects(sd_event *event, const struct fetch_options *o,
         if (!event || !o || !o->url || !objects || n_objects == 0 ||
             n_objects > JIT_FETCH_OBJECTS_MAX || !object || !done || !ret || o->sha256 || o->etag)
                 return -EINVAL;
-        r = fetch_helper_store_argv(&(struct fetch_options){.url = o->url,
-                                               .connect_timeout_usec = o->connect_timeout_usec,
-                                               .total_timeout_usec = o->total_timeout_usec,
-                                               .ca_file = o->ca_file,
-                                               .client_cert = o->client_cert,
-                                               .client_key = o->client_key,
-                                               .pinned_pubkey = o->pinned_pubkey,
-                                               .allow_http = o->allow_http,
-                                               .store_auth = o->store_auth,
-                                               .store_endpoint = o->store_endpoint,
-                                               .store_region = o->store_region,
-                                               .store_client_id = o->store_client_id,
-                                               .metadata_endpoint = o->metadata_endpoint},
-                       argv);
+        r = fetch_helper_store_argv(
+                &(struct fetch_options){.url = o->url,
+                                        .connect_timeout_usec = o->connect_timeout_usec,
+                                        .total_timeout_usec = o->total_timeout_usec,
+                                        .ca_file = o->ca_file,
+                                        .client_cert = o->client_cert,
+                                        .client_key = o->client_key,
+                                        .pinned_pubkey = o->pinned_pubkey,
+                                        .allow_http = o->allow_http,
+                                        .store_auth = o->store_auth,
+                                        .store_endpoint = o->store_endpoint,
+                                        .store_region = o->store_region,
+                                        .store_client_id = o->store_client_id,
+                                        .metadata_endpoint = o->metadata_endpoint},
+                argv);
         if (r < 0)
                 return r;
         for (n = 1; argv[n]; n++)

@@ -19,12 +19,12 @@
 struct fetch_server {
         sd_event *event;
         pid_t pid;
-        int in_fd;                 /* its stdin: requests */
-        sd_event_source *io;       /* its stdout: answers (the fd is owned) */
-        sd_event_source *child;    /* owned: freeing it kills and reaps the server */
-        char *key;                 /* the store options it was started for */
-        bool busy;                 /* a request is in flight */
-        bool eof;                  /* its output ended between requests */
+        int in_fd;              /* its stdin: requests */
+        sd_event_source *io;    /* its stdout: answers (the fd is owned) */
+        sd_event_source *child; /* owned: freeing it kills and reaps the server */
+        char *key;              /* the store options it was started for */
+        bool busy;              /* a request is in flight */
+        bool eof;               /* its output ended between requests */
         fetch_server_readable_t readable;
         fetch_server_ended_t ended;
         void *userdata;
@@ -32,8 +32,8 @@ struct fetch_server {
 
 /* The agent's one server, and its restart backoff. */
 static struct fetch_server *server;
-static unsigned failures;     /* abnormal ends in a row, since the last answer */
-static uint64_t not_before;   /* CLOCK_MONOTONIC usec: no new server before */
+static unsigned failures;   /* abnormal ends in a row, since the last answer */
+static uint64_t not_before; /* CLOCK_MONOTONIC usec: no new server before */
 
 static uint64_t mono_now(sd_event *e) {
         uint64_t now = 0;
@@ -90,8 +90,8 @@ void fetch_server_kill(bool fault, const char *why) {
         if (fault)
                 ended_badly(s, why);
         else
-                agent_log(LOG_INFO, AGENT_MID_FETCH_SERVER_ENDED, "fetch server (pid %d) stopped: %s",
-                          (int) s->pid, why);
+                agent_log(LOG_INFO, AGENT_MID_FETCH_SERVER_ENDED,
+                          "fetch server (pid %d) stopped: %s", (int) s->pid, why);
         server_free(s);
 }
 

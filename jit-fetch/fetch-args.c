@@ -198,8 +198,7 @@ int fetch_args_parse(int argc, char **argv, struct fetch_args *ret, char *msg, s
                 return invalid(msg, msg_size, "unexpected argument: %.100s", argv[optind]);
         if (a->m.cloud != CLOUD_NONE) {
                 if (a->o.url || a->serve || a->subscribe || a->n_objects > 0)
-                        return invalid(msg, msg_size,
-                                       "--metadata takes no --url and no arguments");
+                        return invalid(msg, msg_size, "--metadata takes no --url and no arguments");
                 a->m.timeout_usec = a->o.total_timeout_usec;
                 a->m.max_answer = max_given ? a->o.max_size : JIT_METADATA_ANSWER_MAX;
                 return 0;

@@ -76,8 +76,8 @@ static void answer(struct run *run, int error, const char *message,
         if (error < 0)
                 credentials_refused(error);
         if (run->n_objects > 0)
-                r = fetch_wire_write_object(run->fd, run->objects[run->next].sha256, error,
-                                            message, result);
+                r = fetch_wire_write_object(run->fd, run->objects[run->next].sha256, error, message,
+                                            result);
         else
                 r = fetch_wire_write(run->fd, error, message, result);
         if (r < 0)

@@ -79,8 +79,9 @@ int fetch_request_parse(char *buf, size_t len, char **args, size_t args_max, siz
                 }
                 if (n >= args_max || n >= FETCH_REQUEST_ARGS_MAX) {
                         (void) snprintf(msg, msg_size, "a request of more than %zu options",
-                                        args_max < FETCH_REQUEST_ARGS_MAX ? args_max
-                                                                          : (size_t) FETCH_REQUEST_ARGS_MAX);
+                                        args_max < FETCH_REQUEST_ARGS_MAX
+                                                ? args_max
+                                                : (size_t) FETCH_REQUEST_ARGS_MAX);
                         return -E2BIG;
                 }
                 if (!option_is_valid(buf + at, k)) {

@@ -138,9 +138,9 @@ static void test_limits(void **state) {
         /* The encoder refuses the same. */
         for (size_t i = 0; i <= FETCH_REQUEST_ARGS_MAX; i++)
                 many[i] = S("--a");
-        assert_int_equal(fetch_request_encode(many, FETCH_REQUEST_ARGS_MAX + 1, buf, sizeof(buf),
-                                              &len),
-                         -E2BIG);
+        assert_int_equal(
+                fetch_request_encode(many, FETCH_REQUEST_ARGS_MAX + 1, buf, sizeof(buf), &len),
+                -E2BIG);
         char *bad[] = {S("--url=a\nb")}, *plain[] = {S("url")};
         assert_int_equal(fetch_request_encode(bad, 1, buf, sizeof(buf), &len), -EINVAL);
         assert_int_equal(fetch_request_encode(plain, 1, buf, sizeof(buf), &len), -EINVAL);
