@@ -245,19 +245,21 @@ int fetch_server_request(sd_event *event, const char *key, char *const *args, si
                 fetch_server_kill(true, "closed its output between requests: killed");
         if (server && !streq(server->key, key))
                 fetch_server_kill(false, "the store's options changed; a new one starts");
-        if (!server) {
+        struct fetch_server *s = server;
+        if (!s) {
                 if (failures > 0 && mono_now(event) < not_before)
                         return -EAGAIN;
-                r = server_start(event, key, &server);
-                if (r < 0) {
+                r = server_start(event, key, &s);
+                if (r < 0 || !s) {
                         failed(event);
-                        return r;
+                        return r < 0 ? r : -EIO;
                 }
+                server = s;
         }
         /* The pipe is empty (the server read every request it answered) and
          * holds more than a request: one write, or a server that does not
          * read. */
-        k = write(server->in_fd, buf, len);
+        k = write(s->in_fd, buf, len);
         if (k < 0 || (size_t) k != len) {
                 char why[160];
 
@@ -266,10 +268,10 @@ int fetch_server_request(sd_event *event, const char *key, char *const *args, si
                 fetch_server_kill(true, why);
                 return -EAGAIN;
         }
-        server->busy = true;
-        server->readable = readable;
-        server->ended = ended;
-        server->userdata = userdata;
-        *ret_fd = sd_event_source_get_io_fd(server->io);
+        s->busy = true;
+        s->readable = readable;
+        s->ended = ended;
+        s->userdata = userdata;
+        *ret_fd = sd_event_source_get_io_fd(s->io);
         return 0;
 }
