@@ -62,6 +62,8 @@
 #define AGENT_MID_MIRROR_FAILED "9bfa1f1ce7e9467f808f9fe218212760"
 #define AGENT_MID_FETCH_SERVER_STARTED "0ee19086ecd74ad7a42ae1ba33d702fd"
 #define AGENT_MID_FETCH_SERVER_ENDED "9dc438670a674d25aa386e50217bf70b"
+#define AGENT_MID_REVOKED_AHEAD "e12f331eea4a4ae6a608e34342dc4544"
+#define AGENT_MID_REVOKE_AHEAD_FAILED "ed26ea80457f46d290a5cc45e84b7472"
 
 /* Fields of an event besides its message; NULL (0) ones are left out. */
 struct agent_log_fields {

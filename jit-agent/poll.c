@@ -5,8 +5,9 @@
  * the host does not hold yet are fetched in one jit-fetch run (up to
  * JIT_FETCH_OBJECTS_MAX a run, on one connection; each cut at its listed
  * size, checked against its digest and saved as it arrives), then everything is applied at once
- * (common/host/store-apply.h) and reconciled, so revocations act as soon as
- * the head carrying them arrives. Any failure drops the whole update.
+ * (common/host/store-apply.h) and reconciled. A new head's revocations act
+ * before its shards are fetched (revoke-ahead.h), so they act as soon as the
+ * head carrying them arrives; any other failure drops the whole update.
  *
  * With several bundle_url mirrors (store-mirrors.h) a poll is a round: the
  * shards of a head come from the mirror that served it (objects/<sha256>
@@ -31,6 +32,7 @@
 #include "hint-fetch.h"
 #include "host-state.h"
 #include "poll.h"
+#include "revoke-ahead.h"
 #include "shard.h"
 #include "status.h"
 #include "store-apply.h"
@@ -176,12 +178,17 @@ static bool already_applied(const struct agent *a, const char *sha) {
 }
 
 static void store_rejected(struct agent *a, int r, const struct jit_error *err) {
+        /* A head that passed its checks had its revocations applied ahead
+         * of its shards (revoke-ahead.c): the message must not deny it. */
+        bool ahead = a->pending_head && a->pending_head->n_revoked > 0;
+
         agent_audit(AUDIT_BUNDLE_REJECTED, LOG_ERR,
                     &(struct audit_fields){.host = a->ctx.host,
                                            .reason = err->message,
                                            .result = jit_reason_to_string(err->reason)},
-                    "store update rejected: %s (%s); nothing applied", err->message,
-                    jit_reason_to_string(err->reason));
+                    "store update rejected: %s (%s); %s", err->message,
+                    jit_reason_to_string(err->reason),
+                    ahead ? "only its revocations applied" : "nothing applied");
         /* Counted as a failed poll too: the backoff applies. */
         fetch_failed(a, false, r, "the fetched store update was rejected");
 }
@@ -410,6 +417,8 @@ static bool pending_start(struct agent *a, struct head *h, const char *body, siz
         _cleanup_free_ char *url = NULL;
         int r;
 
+        /* Its revocations act now, whatever becomes of its shards. */
+        agent_revoke_ahead(a, h);
         agent_pending_drop(a);
         a->pending_head = h;
         a->pending_token = strndup(body, body_len);

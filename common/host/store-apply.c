@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Making a checked head and its shards this host's: state_dir/shards,
- * users/<user>, revoked, head.jwt, then state (the commit point). */
+ * users/<user>, revoked, head.jwt, then state (the commit point). Somewhat
+ * over 600 lines: the folder checks and prunes serve this one commit, and
+ * split off they would be a header of helpers for one caller. */
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include "host-state.h"
 #include "jit-limits.h"
 #include "parse.h"
+#include "revoked-early.h"
 #include "shard.h"
 #include "store-apply.h"
 #include "store-layout.h"
@@ -386,8 +389,9 @@ static void verified_settle(struct verified_list *l, size_t *n_invalid) {
 }
 
 /* Write users/<user> for the run v[0..n) of one user. */
-static int write_user_file(const char *users_path, const struct head *h, const struct verified *v,
-                           size_t n, size_t *n_revoked_total, struct jit_error *err) {
+static int write_user_file(const char *users_path, const struct head *h,
+                           const struct revoked_early *early, const struct verified *v, size_t n,
+                           size_t *n_revoked_total, struct jit_error *err) {
         _cleanup_free_ char **grants = NULL, **revoked = NULL;
         _cleanup_free_ char *text = NULL, *path = NULL;
         struct user_grants u = {.serial = h->serial, .bundle_exp = h->exp};
@@ -400,7 +404,7 @@ static int write_user_file(const char *users_path, const struct head *h, const s
                 return jit_error_oom(err);
         for (size_t i = 0; i < n; i++) {
                 grants[i] = (char *) v[i].token;
-                if (head_is_revoked(h, v[i].jti))
+                if (head_is_revoked(h, v[i].jti) || revoked_early_contains(early, v[i].jti))
                         revoked[nr++] = v[i].jti;
         }
         u.grants = grants;
@@ -423,20 +427,30 @@ static int write_user_file(const char *users_path, const struct head *h, const s
         return 0;
 }
 
-static int format_revoked(const struct head *h, char **ret, size_t *ret_len, size_t *ret_n) {
+/* The head's revoked ids and the early ones kept (both sorted), each once. */
+static int format_revoked(const struct head *h, const struct revoked_early *early, char **ret,
+                          size_t *ret_len, size_t *ret_n) {
         _cleanup_free_ char *buf = NULL;
-        size_t size = 0, n = 0;
+        const char *last = NULL;
+        size_t size = 0, n = 0, i = 0, k = 0;
         bool ok = true;
         FILE *f;
 
         f = open_memstream(&buf, &size);
         if (!f)
                 return -ENOMEM;
-        /* h->revoked is sorted already; drop repeats. */
-        for (size_t i = 0; ok && i < h->n_revoked; i++) {
-                if (i > 0 && streq(h->revoked[i - 1], h->revoked[i]))
+        while (ok && (i < h->n_revoked || k < early->n_ids)) {
+                const char *s;
+
+                if (k >= early->n_ids ||
+                    (i < h->n_revoked && strcmp(h->revoked[i], early->ids[k]) <= 0))
+                        s = h->revoked[i++];
+                else
+                        s = early->ids[k++];
+                if (last && streq(last, s))
                         continue;
-                ok = fprintf(f, "%s\n", h->revoked[i]) > 0;
+                ok = fprintf(f, "%s\n", s) > 0;
+                last = s;
                 n++;
         }
         if (fclose(f) != 0 || !ok)
@@ -490,6 +504,7 @@ int hoststate_apply_head(const struct jit_config *c, const struct trust_store *t
                          const struct host_facts *facts, const struct head *h, const char *token,
                          size_t len, int64_t now, struct apply_result *ret, struct jit_error *err) {
         _cleanup_(verified_list_done) struct verified_list vl = {};
+        _cleanup_(revoked_early_done) struct revoked_early early = {};
         _cleanup_free_ char *users_path = NULL, *path = NULL, *revoked = NULL;
         _cleanup_free_ size_t *need = NULL;
         _cleanup_close_ int users_fd = -1, shards_fd = -1;
@@ -498,6 +513,7 @@ int hoststate_apply_head(const struct jit_config *c, const struct trust_store *t
         struct host_state st;
         char sha[65];
         size_t revoked_len = 0, n_user_revoked = 0, n_need = 0;
+        bool early_done = false;
         int r;
 
         if (!c || !c->state_dir || !ts || !h || !token || !ret)
@@ -506,6 +522,19 @@ int hoststate_apply_head(const struct jit_config *c, const struct trust_store *t
         config_grant_policy(c, &policy);
         if (sha256_hex(token, len, sha) < 0)
                 return jit_error_set(err, EIO, JIT_REASON_SYSTEM, "SHA-256 failed");
+
+        /* Revocations of a newer head, applied ahead of its shards
+         * (revoke-early.h), stay: this head is older than theirs (a mirror
+         * behind, the accepted head again for new facts). A head at least
+         * as new says the whole truth itself, and the file goes after the
+         * commit. */
+        r = revoked_early_load(c, &early, err);
+        if (r < 0)
+                return r;
+        if (early.serial != 0 && early.serial <= h->serial) {
+                revoked_early_done(&early);
+                early_done = true;
+        }
 
         r = hoststate_head_needs(h, facts, &need, &n_need, err);
         if (r < 0)
@@ -535,7 +564,7 @@ int hoststate_apply_head(const struct jit_config *c, const struct trust_store *t
 
                 while (j < vl.n && streq(vl.v[j].sub, vl.v[i].sub))
                         j++;
-                r = write_user_file(users_path, h, vl.v + i, j - i, &n_user_revoked, err);
+                r = write_user_file(users_path, h, &early, vl.v + i, j - i, &n_user_revoked, err);
                 if (r < 0)
                         return r;
                 res.n_users++;
@@ -552,7 +581,7 @@ int hoststate_apply_head(const struct jit_config *c, const struct trust_store *t
                 return jit_error_set(err, errno, JIT_REASON_SYSTEM, "%s: syncfs failed: %m",
                                      users_path);
 
-        if (format_revoked(h, &revoked, &revoked_len, &res.n_revoked) < 0)
+        if (format_revoked(h, &early, &revoked, &revoked_len, &res.n_revoked) < 0)
                 return jit_error_oom(err);
         path = path_join3(c->state_dir, "revoked", NULL);
         if (!path)
@@ -580,6 +609,10 @@ int hoststate_apply_head(const struct jit_config *c, const struct trust_store *t
         r = host_state_save(c, &st, err);
         if (r < 0)
                 return r;
+        /* Past the commit: a file left by a failure here names a serial
+         * not above the accepted one, and counts as empty. */
+        if (early_done)
+                (void) revoked_early_remove(c, NULL);
 
         shards_dir_prune(shards_fd, h, need, n_need);
         res.serial = h->serial;

@@ -34,8 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         assert(r == 0 || r == -EAGAIN || r == -E2BIG || r == -EBADMSG);
         if (r < 0)
                 return 0;
-        assert(len <= FETCH_REQUEST_MAX && len <= size && n >= 1 &&
-               n <= FETCH_REQUEST_ARGS_MAX);
+        assert(len <= FETCH_REQUEST_MAX && len <= size && n >= 1 && n <= FETCH_REQUEST_ARGS_MAX);
         assert(args[n + 1] == NULL);
         for (size_t i = 1; i <= n; i++) {
                 assert(args[i][0] == '-' && args[i][1] == '-' && args[i][2]);

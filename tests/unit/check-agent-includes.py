@@ -25,9 +25,10 @@ LEVELS = {
     "store-state": 5, "bus": 5, "ending": 5, "accounts": 5, "hint-fetch": 5,  # on the state
     "status": 6, "terminate": 6, "key-files": 6, "hint": 6,  # STATUS=, ending sessions, key files, hints
     "enforce": 7,  # the reconcile
-    "poll": 8,  # the store
-    "cloud-poll": 9,  # cloud facts: a change fetches the store again
-    "main": 10,  # arguments and the loop
+    "revoke-ahead": 8,  # a head's revocations ahead of its shards, then a reconcile
+    "poll": 9,  # the store
+    "cloud-poll": 10,  # cloud facts: a change fetches the store again
+    "main": 11,  # arguments and the loop
 }
 # all jit-agent/ may take from jit-fetch/: the wire protocol
 FETCH_SHARED = {"fetch-wire.h", "hint-wire.h", "fetch-request.h"}
