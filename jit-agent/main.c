@@ -94,7 +94,7 @@ static void fetch_server_reload(const struct agent *a) {
                 if (fetch_helper_takes_credentials(&(struct fetch_options){
                             .url = c->bundle_urls[i], .store_auth = c->store_auth}))
                         return;
-        fetch_server_stop();
+        fetch_server_kill(false, "no store of the configuration takes the instance's credentials");
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

@@ -16,7 +16,8 @@
 #   (d) the server SIGSTOPped: the request's deadline kills it, the next poll
 #       has a new one, and a grant that ends meanwhile is enforced on time;
 #   (f) an ExpiredToken refusal: the next request asks for new credentials;
-#   (g) a reload that changes the store options replaces the server;
+#   (g) a reload that changes the store options replaces the server; one
+#       to a store without credentials (file://) ends it;
 #   (e) no secret in any process's cmdline or environment, the agent's
 #       stderr, or a file under its state and run folders.
 #
@@ -285,9 +286,27 @@ check "(e) no secret in a file under the agent's state and run folders" \
         eval '! grep -rqF -f "$D/secrets" "$D/host/state" "$D/host/run"'
 check "(e) the check itself sees the secrets where they are (the fixture's state)" \
         grep -qF -f "$D/secrets" "$MD_DIR/state.json"
+check "(e) … while the server holding them runs (pid $(server_pid))" kill -0 "$(server_pid)"
 
+# A reload to a store without credentials (file://): the server ends.
+SG=$(server_pid)
+MARK=$(log_lines)
+jit_write_conf "bundle_url = file://$D/store/$HEAD
+poll_interval = 5s"
+kill -HUP "$AGENT_PID"
+check "(g) a store without credentials: the server (pid $SG) ends, logged" \
+        eval 'wait_for 5 has_log_since "$MARK" "fetch server \(pid $SG\) stopped: no store" &&
+              wait_for 2 eval "! kill -0 $SG 2>/dev/null"'
+check "(g) … and no other starts: one jit-fetch per fetch" \
+        eval 'sleep 0.5; [[ $(server_pid) == "$SG" ]] && ! has_log_since "$MARK" "fetch failed"'
+
+# Back to the bucket, for the last check.
+conf "$EP"
+MARK=$(log_lines)
+kill -HUP "$AGENT_PID"
+wait_for 8 has_log_since "$MARK" "fetch server started" || fail "no server after the reload back to S3"
 stop_pid "$AGENT_PID"
 SN=$(server_pid)
-check "the agent's end ends the server" wait_for 3 eval '! kill -0 "$SN" 2>/dev/null'
+check "the agent's end ends the server (pid $SN)" wait_for 3 eval '! kill -0 "$SN" 2>/dev/null'
 AGENT_PID=
 summary
