@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016,SC2034 # checks in single quotes are eval'd: they expand, and read, variables then
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The real jit-agent with a hostile jit-fetch --serve: JIT_FETCH_HELPER
@@ -17,7 +18,6 @@
 # test-serve-hostile.sh JIT_AGENT JITCTL
 # Root only (the agent checks its files are root's). About 30 s.
 set -euo pipefail
-# shellcheck disable=SC2016 # checks in single quotes are eval'd, expanded then
 
 AGENT=${1:-}
 JITCTL=${2:-}

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2034 # checks in single quotes are eval'd: they expand, and read, variables then
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The built jit-fetch --serve against hostile requests on its stdin

@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2016,SC2034 # checks in single quotes are eval'd: they expand, and read, variables then
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # The long-lived fetch helper (jit-fetch --serve, jit-agent/fetch-server.c)
@@ -24,7 +25,6 @@
 # test-serve.sh JIT_FETCH MOTO_SERVER PYTHON   (JIT_AGENT, JITCTL: environment)
 # Root only (the agent checks its files are root's). About 45 s.
 set -euo pipefail
-# shellcheck disable=SC2016 # checks in single quotes are eval'd, expanded then
 
 FETCH=${1:-}
 MOTO=${2:-}
