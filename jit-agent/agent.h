@@ -97,6 +97,7 @@ struct agent {
         /* What the last failed poll's message names first ("no instance
          * role", "clock skew"), for STATUS=; valid while failures > 0. */
         char fetch_problem[96];
+        char fetch_error[512]; /* and the whole message, for jitctl status */
         /* SHA-256 of the bundle this process last verified and applied (or
          * found unchanged) under the trust store it holds now; forgotten on
          * reload. The same bytes again are not parsed and verified again. */

@@ -146,6 +146,7 @@ static void fetch_failed(struct agent *a, bool helper_fault, int error, const ch
                 n = sizeof(a->fetch_problem) - 1;
         memcpy(a->fetch_problem, what, n);
         a->fetch_problem[n] = '\0';
+        (void) snprintf(a->fetch_error, sizeof(a->fetch_error), "%s", what);
         agent_log_fields(LOG_WARNING,
                          helper_fault ? AGENT_MID_HELPER_FAILED : AGENT_MID_FETCH_FAILED,
                          (&(struct agent_log_fields){.error = error}),
@@ -362,6 +363,15 @@ static int on_shard(size_t index, const struct fetch_result *res, char *msg, siz
         return 0;
 }
 
+/* The store refused this host's credentials or request (no instance role,
+ * no read access, expired token, clock skew, wrong region, credentials
+ * refused: jit-fetch's store-error.c and credentials.c): a failed fetch
+ * whose message names what to fix, not a store update that is wrong. */
+static bool store_refused(int error) {
+        return error == -ENOKEY || error == -EACCES || error == -EKEYEXPIRED ||
+               error == -EKEYREJECTED || error == -ERANGE || error == -EXDEV;
+}
+
 static void on_shards_done(int error, bool helper_fault, const char *message,
                            const struct fetch_result *res, void *userdata) {
         struct agent *a = userdata;
@@ -383,7 +393,15 @@ static void on_shards_done(int error, bool helper_fault, const char *message,
                                 (unsigned long long) a->pending_head->serial, message);
                 if (helper_fault)
                         fetch_failed(a, true, error, what);
-                else {
+                else if (store_refused(error)) {
+                        /* The cause first: it is what STATUS= shows. */
+                        (void) snprintf(what, sizeof(what), "%s; a shard of head serial %llu%s",
+                                        message, (unsigned long long) a->pending_head->serial,
+                                        a->pending_head->n_revoked > 0
+                                                ? " (its revocations applied ahead)"
+                                                : "");
+                        fetch_failed(a, false, error, what);
+                } else {
                         (void) jit_error_set(&err, -error,
                                              error == -EBADMSG ? JIT_REASON_DIGEST
                                                                : JIT_REASON_SYSTEM,

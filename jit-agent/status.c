@@ -51,8 +51,10 @@ void agent_status(struct agent *a) {
         hs.last_fetch = st.last_fetch;
         /* After a failed poll, what failed: "store unreachable (no instance
          * role)". */
-        if (a->failures > 0)
+        if (a->failures > 0) {
                 (void) snprintf(hs.problem, sizeof(hs.problem), "%s", a->fetch_problem);
+                (void) snprintf(hs.error, sizeof(hs.error), "%s", a->fetch_error);
+        }
         host_status_line(&hs, line, sizeof(line));
         /* A reload that failed: the agent runs on its older configuration. */
         if (a->reload_failed_at > 0) {

@@ -362,8 +362,8 @@ int credentials_get(enum cloud cloud, const char *azure_client_id, const char *e
         imds_client_free(imds);
         if (r >= 0 && fresh.expires != 0 && fresh.expires <= now) {
                 (void) snprintf(msg, msg_size,
-                                "the metadata service gave credentials that expired %lld s ago: "
-                                "check this host's clock",
+                                "expired token: the metadata service gave credentials that "
+                                "expired %lld s ago: check this host's clock (NTP)",
                                 (long long) (now - fresh.expires));
                 r = -EKEYEXPIRED;
         }

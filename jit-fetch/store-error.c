@@ -4,14 +4,17 @@
  * GCS's status. */
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "macro.h"
 #include "store-error.h"
 
-/* The text of <tag>…</tag> in body: letters, digits, '-' and '.' only. */
-static void xml_value(const char *body, const char *tag, char *buf, size_t size) {
+/* The text of <tag>…</tag> in body: letters, digits, '-', '.' and the
+ * characters of extra only. */
+static void xml_text(const char *body, const char *tag, const char *extra, char *buf, size_t size) {
         char open[32], close[32];
         const char *p, *q;
 
@@ -29,10 +32,53 @@ static void xml_value(const char *body, const char *tag, char *buf, size_t size)
                 return;
         for (const char *c = p; c < q; c++)
                 if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
-                      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.'))
+                      (*c >= '0' && *c <= '9') || *c == '-' || *c == '.' ||
+                      (*c && strchr(extra, *c))))
                         return;
         memcpy(buf, p, (size_t) (q - p));
         buf[q - p] = '\0';
+}
+
+static void xml_value(const char *body, const char *tag, char *buf, size_t size) {
+        xml_text(body, tag, "", buf, size);
+}
+
+/* S3's times in an error body: RequestTime as the request's x-amz-date
+ * ("20261205T022000Z"), ServerTime in ISO 8601 ("2026-12-05T02:00:00Z",
+ * perhaps with a fraction). */
+static bool s3_time(const char *s, int64_t *ret) {
+        struct tm tm = {};
+        const char *end = strptime(s, "%Y%m%dT%H%M%S", &tm);
+
+        if (!end || *end != 'Z') {
+                tm = (struct tm){};
+                end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+                if (end && *end == '.')
+                        for (end++; *end >= '0' && *end <= '9'; end++)
+                                ;
+        }
+        if (!end || !streq(end, "Z"))
+                return false;
+        time_t t = timegm(&tm);
+        if (t == (time_t) -1)
+                return false;
+        *ret = (int64_t) t;
+        return true;
+}
+
+/* "25 min ahead of" from RequestTimeTooSkewed's RequestTime and
+ * ServerTime; "too far from" when the body does not carry both. */
+static void skew_text(const char *body, char *buf, size_t size) {
+        char req[40], srv[40];
+        int64_t a, b;
+
+        (void) snprintf(buf, size, "too far from");
+        xml_text(body, "RequestTime", ":", req, sizeof(req));
+        xml_text(body, "ServerTime", ":", srv, sizeof(srv));
+        if (!s3_time(req, &a) || !s3_time(srv, &b))
+                return;
+        int64_t d = a - b, m = (d < 0 ? -d : d) / 60;
+        (void) snprintf(buf, size, "%lld min %s", (long long) m, d < 0 ? "behind" : "ahead of");
 }
 
 /* A header's error code or region, passed on only when it is a plain word. */
@@ -60,9 +106,13 @@ static int aws(const struct store_refusal *s, char *msg, size_t size) {
                 (void) snprintf(region, sizeof(region), "%s", s->bucket_region);
 
         if (streq(code, "RequestTimeTooSkewed")) {
+                char skew[64];
+
+                skew_text(s->body, skew, sizeof(skew));
                 (void) snprintf(msg, size,
-                                "clock skew: this host's clock is too far from the store's for "
-                                "SigV4 (RequestTimeTooSkewed, 15 min at most): set the time (NTP)");
+                                "clock skew: this host's clock is %s the store's, more than SigV4 "
+                                "allows (RequestTimeTooSkewed, 15 min at most): set the time (NTP)",
+                                skew);
                 return -ERANGE;
         }
         if (streq(code, "ExpiredToken") || streq(code, "TokenRefreshRequired")) {
@@ -138,13 +188,17 @@ static int aws(const struct store_refusal *s, char *msg, size_t size) {
 }
 
 static int gcp(const struct store_refusal *s, char *msg, size_t size) {
+        if (s->status == 401 && body_says(s, "xpired")) {
+                (void) snprintf(msg, size,
+                                "expired token: the store says the service account's access token "
+                                "has expired (HTTP 401): check this host's clock");
+                return -EKEYEXPIRED;
+        }
         if (s->status == 401) {
                 (void) snprintf(msg, size,
                                 "token refused: the store does not accept the service account's "
-                                "access token (HTTP 401)%s",
-                                body_says(s, "xpired") ? ": it has expired, check this host's clock"
-                                                       : "");
-                return body_says(s, "xpired") ? -EKEYEXPIRED : -EKEYREJECTED;
+                                "access token (HTTP 401)");
+                return -EKEYREJECTED;
         }
         if (s->status == 403) {
                 (void) snprintf(msg, size,

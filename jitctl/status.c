@@ -140,7 +140,7 @@ int verb_status(int argc, char *argv[]) {
         struct host_state st = {};
         struct jit_error err = {};
         int64_t now = (int64_t) time(NULL), within = -1, next = 0, skew = 0;
-        bool json = false, agent_up, have_agent, skew_bad;
+        bool json = false, agent_up, have_agent, skew_bad, fetch_failing;
         enum store_freshness fresh;
         size_t unreadable = 0, n_live = 0;
         char buf[128], line[256], agent_line[256] = "";
@@ -191,6 +191,7 @@ int verb_status(int argc, char *argv[]) {
          * runs; the state file is the truth about the bundle either way. */
         fresh = store_freshness_of(ctx.config, &st, agent_up ? hs.failures : 0, now);
         skew = agent_up ? hs.store_skew : 0;
+        fetch_failing = agent_up && hs.failures > 0 && hs.error[0];
         skew_bad = skew > ctx.config->clock_skew || -skew > ctx.config->clock_skew;
         /* The agent's own line (what systemctl status shows) while it runs;
          * otherwise the same line from what is read here. */
@@ -310,6 +311,11 @@ int verb_status(int argc, char *argv[]) {
                         jstr(ctx.config->stale_policy == STALE_POLICY_DENY ? "deny" : "keep"));
                 json_object_object_add(s, "stale_after",
                                        json_object_new_int64(ctx.config->stale_after));
+                /* The failed polls' cause and what to fix, as the agent logged it. */
+                if (fetch_failing) {
+                        json_object_object_add(s, "problem", jstr(hs.problem));
+                        json_object_object_add(s, "error", jstr(hs.error));
+                }
                 json_object_object_add(jo, "store", s);
                 json_object_object_add(jo, "clock_skew", json_object_new_int64(skew));
                 json_object_object_add(jo, "clock_skew_allowed",
@@ -355,6 +361,8 @@ int verb_status(int argc, char *argv[]) {
                        exp_s);
         } else
                 printf("store:       %s\n", store_freshness_name(fresh));
+        if (fetch_failing)
+                printf("fetch error: %s\n", hs.error);
         format_span(ctx.config->stale_after, buf, sizeof(buf));
         printf("stale:       stale_policy = %s, stale_after = %s\n",
                ctx.config->stale_policy == STALE_POLICY_DENY ? "deny" : "keep", buf);

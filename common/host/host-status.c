@@ -64,10 +64,24 @@ void host_status_line(const struct host_status *s, char *buf, size_t size) {
                         s->problem[0] ? " (" : "", s->problem, s->problem[0] ? ")" : "");
 }
 
+/* "key value\n" at text + at, the value one line of printable text (it
+ * comes from a fetch error): the length written, or -EINVAL. */
+static int append_text_line(char *text, size_t size, size_t at, const char *key,
+                            const char *value) {
+        int m = snprintf(text + at, size - at, "%s %s\n", key, value);
+
+        if (m < 0 || (size_t) m >= size - at)
+                return -EINVAL;
+        for (size_t i = at + strlen(key) + 1; i < at + (size_t) m - 1; i++)
+                if ((unsigned char) text[i] < 0x20 || text[i] == 0x7f)
+                        text[i] = '?';
+        return m;
+}
+
 int host_status_save(const char *run_dir, const struct host_status *s, struct jit_error *err) {
         _cleanup_free_ char *path = NULL;
         char text[AGENT_STATUS_MAX];
-        int k;
+        int k, r;
 
         k = snprintf(text, sizeof(text),
                      "pid %d\nupdated %" PRId64 "\nstore %s\nserial %" PRIu64
@@ -79,16 +93,16 @@ int host_status_save(const char *run_dir, const struct host_status *s, struct ji
         if (k < 0 || (size_t) k >= sizeof(text))
                 return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "status too long");
         if (s->problem[0]) {
-                /* One line of printable text: it comes from a fetch error. */
-                size_t at = (size_t) k;
-                int m = snprintf(text + at, sizeof(text) - at, "problem %s\n", s->problem);
-
-                if (m < 0 || (size_t) m >= sizeof(text) - at)
+                r = append_text_line(text, sizeof(text), (size_t) k, "problem", s->problem);
+                if (r < 0)
                         return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "status too long");
-                for (size_t i = at + strlen("problem "); i < at + (size_t) m - 1; i++)
-                        if ((unsigned char) text[i] < 0x20 || text[i] == 0x7f)
-                                text[i] = '?';
-                k += m;
+                k += r;
+        }
+        if (s->error[0]) {
+                r = append_text_line(text, sizeof(text), (size_t) k, "error", s->error);
+                if (r < 0)
+                        return jit_error_set(err, EINVAL, JIT_REASON_SYSTEM, "status too long");
+                k += r;
         }
         path = path_join3(run_dir, AGENT_STATUS_FILE, NULL);
         if (!path)
@@ -149,6 +163,12 @@ int host_status_load(const char *run_dir, struct host_status *ret, struct jit_er
                         if (ok) {
                                 memcpy(s.problem, l.value, l.value_len);
                                 s.problem[l.value_len] = '\0';
+                        }
+                } else if (kv_is(&l, "error")) {
+                        ok = l.value_len < sizeof(s.error);
+                        if (ok) {
+                                memcpy(s.error, l.value, l.value_len);
+                                s.error[l.value_len] = '\0';
                         }
                 } else if (kv_is(&l, "serial"))
                         ok = parse_uint_strict(l.value, l.value_len, UINT64_MAX, &s.serial);

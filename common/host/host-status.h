@@ -52,6 +52,7 @@ struct host_status {
         size_t n_sessions;   /* live sessions on a grant */
         int64_t next_expiry; /* 0: none */
         char problem[96];    /* after failed polls, what failed ("no instance role"); "" */
+        char error[512];     /* ... and the whole message, with what to fix; "" */
 };
 
 /* "3 grants, 1 session, next expiry 14:05:00 UTC, store fresh", and

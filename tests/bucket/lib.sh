@@ -78,3 +78,56 @@ tap_on_fail() {
         sed 's/^/#   /' "$D/out" 2>/dev/null | head -8 | cut -c1-300
         sed 's/^/#   err: /' "$D/err" 2>/dev/null | head -5
 }
+
+# front_start MOTO_PORT: the strict SigV4 front (sigv4-front.py: region and
+# x-amz-date checked, expired session tokens refused, as S3 does and moto
+# does not) before moto, in $D/front; sets FRONT_URL, FRONT_LOG. Its state
+# ({"regions": {...}, "expired_tokens": [...]}) is changed with front_set.
+front_start() {
+        mkdir -p "$D/front"
+        echo '{"regions": {}, "expired_tokens": []}' >"$D/front/state.json"
+        FRONT_LOG=$D/front/requests.log
+        : >"$FRONT_LOG"
+        "$PYTHON" "$(dirname "${BASH_SOURCE[0]}")/sigv4-front.py" "$1" "$D/front/state.json" \
+                "$D/front/port" "$FRONT_LOG" 2>"$D/front/err" &
+        BG_PIDS+=($!)
+        front_has_port() { [[ -s $D/front/port ]]; }
+        wait_for 20 front_has_port || die "sigv4-front.py did not start: $(cat "$D/front/err")"
+        # shellcheck disable=SC2034 # for the sourcing script
+        FRONT_URL=http://127.0.0.1:$(cat "$D/front/port")
+}
+
+# front_set PYTHON: change the front's state (s is the JSON object), read
+# by the front at its next request.
+front_set() {
+        "$PYTHON" - "$D/front/state.json" "$1" <<'PY'
+import json, os, sys
+p, expr = sys.argv[1:3]
+s = json.load(open(p))
+exec(expr)
+json.dump(s, open(p + ".tmp", "w"))
+os.rename(p + ".tmp", p)
+PY
+}
+
+# front_last: the front's last log line ("METHOD PATH STATUS CODE
+# x-amz-date=… server-time=… skew=±S scope=REGION").
+front_last() { tail -n1 "$FRONT_LOG"; }
+# front_last_skew: that line's skew (the request's x-amz-date minus the
+# front's clock), in seconds.
+front_last_skew() { front_last | sed -n 's/.* skew=\([-+0-9]*\) .*/\1/p'; }
+
+# notify_listen SOCKET LOG: STATUS= lines, as systemd would get them, from a
+# datagram socket of our own (the agent's NOTIFY_SOCKET), appended to LOG.
+notify_listen() {
+        "$PYTHON" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as f:
+    while True:
+        for l in s.recv(4096).decode(errors="replace").split("\n"):
+            if l.startswith("STATUS="): f.write(l + "\n")
+' "$1" "$2" &
+        BG_PIDS+=($!)
+        wait_for 5 test -S "$1" || die "notify socket listener did not start"
+}

@@ -109,5 +109,9 @@ check "user-assigned identity without store_client_id: 'no managed identity'" \
         out_message_has "no managed identity"
 fetch --url="$URL" "${A[@]}" --store-client-id="$CID"
 check "with store_client_id: 200" out_is status 200
+md_set 's["azure"]["token"] = None; s["azure"]["client_id"] = None'
+fetch --url="$URL" "${A[@]}"
+check "no identity on the VM at all: 'no managed identity', enable one" \
+        eval 'out_message_has "no managed identity: enable a system-assigned identity"'
 
 summary

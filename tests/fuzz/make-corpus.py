@@ -300,6 +300,10 @@ def main():
              b"s3://jit-store/fleet/objects/ab12\0http://127.0.0.1:9000\0" +
              s3err % b"AuthorizationHeaderMalformed"),
             ("s3-skew", 1 | 7 << 4, b"s3://b-1/k\0\0" + s3err % b"RequestTimeTooSkewed"),
+            ("s3-skew-times", 1 | 7 << 4, b"s3://b-1/k\0\0<Error><Code>RequestTimeTooSkewed</Code>"
+             b"<RequestTime>20261205T022500Z</RequestTime><ServerTime>2026-12-05T02:00:00.000Z"
+             b"</ServerTime><MaxAllowedSkewMilliseconds>900000</MaxAllowedSkewMilliseconds>"
+             b"</Error>"),
             ("s3-dotdot", 1, b"s3://jit-store/a/../b\0\0"),
             ("gs", 2 | 6 << 4, b"gs://jit-store/head.jwt\0\0{\"error\": \"expired\"}"),
             ("azure", 3 | 6 << 4, b"https://a.blob.core.windows.net/c/head.jwt\0"

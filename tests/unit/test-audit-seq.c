@@ -195,7 +195,9 @@ static void test_status_file(void **state) {
                                 .n_grants = 2,
                                 .n_sessions = 1,
                                 .next_expiry = 1700000600,
-                                .problem = "no instance role"},
+                                .problem = "no instance role",
+                                .error = "no instance role: this instance has no IAM instance "
+                                         "profile; attach a role that may read the store"},
                            b;
         struct jit_error err = {};
         char line[256], path[160];
@@ -208,6 +210,12 @@ static void test_status_file(void **state) {
                             "2 grants, 1 session, next expiry 22:23:20 UTC, store unreachable "
                             "(no instance role)");
         (void) snprintf(path, sizeof(path), "%s/" AGENT_STATUS_FILE, run);
+        /* The fetch error's text stays one line of printable text. */
+        (void) snprintf(a.error, sizeof(a.error), "clock skew:\nstore\tfresh\x7f");
+        assert_int_equal(host_status_save(run, &a, &err), 0);
+        assert_int_equal(host_status_load(run, &b, &err), 0);
+        assert_string_equal(b.error, "clock skew:?store?fresh?");
+        assert_int_equal(b.store, STORE_UNREACHABLE);
         write_text(path, "pid 1\nstore sparkling\n", 0644);
         assert_true(host_status_load(run, &b, &err) < 0);
         write_text(path, "pid 1\nmystery 2\n", 0644);

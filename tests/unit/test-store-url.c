@@ -169,7 +169,9 @@ static const struct error_row error_rows[] = {
         {"gcs 401", CLOUD_GCP, 401, "{\"error\":{\"code\":401}}", NULL, NULL, false, -EKEYREJECTED,
          "token refused"},
         {"gcs 401 expired", CLOUD_GCP, 401, "Invalid Credentials: token expired", NULL, NULL, false,
-         -EKEYEXPIRED, "check this host's clock"},
+         -EKEYEXPIRED,
+         "expired token: the store says the service account's access token has "
+         "expired (HTTP 401): check this host's clock"},
         {"gcs 403", CLOUD_GCP, 403, "", NULL, NULL, false, -EACCES, "roles/storage.objectViewer"},
         {"azure expired", CLOUD_AZURE, 401,
          "<Error><Code>InvalidAuthenticationInfo</Code><AuthenticationErrorDetail>Lifetime "
@@ -183,6 +185,21 @@ static const struct error_row error_rows[] = {
          false, -EACCES, "Storage Blob Data Reader"},
         {"azure other auth failure", CLOUD_AZURE, 403, "", "AuthenticationFailed", NULL, false,
          -EKEYREJECTED, "token refused"},
+        /* S3's RequestTime is the request's x-amz-date, its ServerTime ISO 8601. */
+        {"s3 skew ahead", CLOUD_AWS, 403,
+         S3_ERROR("RequestTimeTooSkewed", "<RequestTime>20261205T022500Z</RequestTime>"
+                                          "<ServerTime>2026-12-05T02:00:00Z</ServerTime>"),
+         NULL, NULL, true, -ERANGE,
+         "clock skew: this host's clock is 25 min ahead of the store's, more than SigV4 allows "
+         "(RequestTimeTooSkewed, 15 min at most): set the time (NTP)"},
+        {"s3 skew behind", CLOUD_AWS, 403,
+         S3_ERROR("RequestTimeTooSkewed", "<RequestTime>20261205T013000Z</RequestTime>"
+                                          "<ServerTime>2026-12-05T02:00:00.000Z</ServerTime>"),
+         NULL, NULL, true, -ERANGE, "clock is 30 min behind the store's"},
+        {"s3 skew, times not parsed", CLOUD_AWS, 403,
+         S3_ERROR("RequestTimeTooSkewed", "<RequestTime>2026-13-05</RequestTime>"
+                                          "<ServerTime>2026-12-05T02:00:00Z</ServerTime>"),
+         NULL, NULL, true, -ERANGE, "clock is too far from the store's"},
 };
 
 static void test_errors(void **state) {
@@ -237,6 +254,48 @@ static void test_errors_distinct(void **state) {
         }
 }
 
+/* The words before the first ':' of a row's message. */
+static void cause_of(const char *name, char *buf, size_t size) {
+        for (size_t i = 0; i < ELEMENTSOF(error_rows); i++) {
+                const struct error_row *t = &error_rows[i];
+                char msg[512] = "";
+
+                if (!streq(t->name, name))
+                        continue;
+                (void) store_error_explain(
+                        &(struct store_refusal){.cloud = t->cloud,
+                                                .status = t->status,
+                                                .body = t->body,
+                                                .error_code = t->error_code,
+                                                .session_token = t->session_token,
+                                                .region = "us-east-1",
+                                                .url = "s3://b/k"},
+                        msg, sizeof(msg));
+                (void) snprintf(buf, size, "%.*s", (int) strcspn(msg, ":"), msg);
+                return;
+        }
+        fail_msg("no row '%s'", name);
+}
+
+/* One cause reads the same on every cloud: an administrator who knows
+ * "expired token" on S3 knows it on GCS and Azure. */
+static void test_errors_same_cause(void **state) {
+        static const char *const same[][3] = {
+                {"s3 access denied", "gcs 403", "azure no role assignment"},
+                {"s3 expired token", "gcs 401 expired", "azure expired"},
+        };
+        static const char *const want[] = {"no read access", "expired token"};
+
+        for (size_t i = 0; i < ELEMENTSOF(same); i++)
+                for (size_t j = 0; j < 3; j++) {
+                        char cause[128];
+
+                        cause_of(same[i][j], cause, sizeof(cause));
+                        if (!streq(cause, want[i]))
+                                fail_msg("%s: '%s', not '%s'", same[i][j], cause, want[i]);
+                }
+}
+
 static void test_time(void **state) {
         int64_t t = 0;
 
@@ -253,8 +312,11 @@ static void test_time(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_urls),   cmocka_unit_test(test_cloud_names),
-                cmocka_unit_test(test_errors), cmocka_unit_test(test_errors_distinct),
+                cmocka_unit_test(test_urls),
+                cmocka_unit_test(test_cloud_names),
+                cmocka_unit_test(test_errors),
+                cmocka_unit_test(test_errors_distinct),
+                cmocka_unit_test(test_errors_same_cause),
                 cmocka_unit_test(test_time),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
