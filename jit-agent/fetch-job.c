@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Over 600 lines on purpose: one job's life is one state machine (the
+ * header, the body, a run's frames, the deadline), read the same way from a
+ * helper of its own and from the long-lived server (fetch-server.c), so
+ * that both get exactly the same parser and limits; split, the two would
+ * share the machine's state across files. Spawning and argv are in
+ * fetch-helper.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
