@@ -8,6 +8,7 @@
 #include "agent-log.h"
 #include "agent.h"
 #include "facts-file.h"
+#include "fetch-server.h"
 #include "host-facts.h"
 
 int agent_load_context(struct agent *a, struct jit_error *err) {
@@ -82,6 +83,7 @@ void agent_done(struct agent *a) {
         sd_event_source_unref(a->trim_soon);
         sd_event_source_unref(a->store_timer);
         a->fetch = fetch_job_cancel(a->fetch);
+        fetch_server_stop(); /* before the event loop it runs on */
         a->cloud.job = fetch_job_cancel(a->cloud.job);
         sd_event_source_unref(a->cloud.timer);
         cloud_facts_record_done(&a->cloud.last);

@@ -1,9 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Over 600 lines on purpose: one job's life is one state machine (the
+ * header, the body, a run's frames, the deadline), read the same way from a
+ * helper of its own and from the long-lived server (fetch-server.c), so
+ * that both get exactly the same parser and limits; split, the two would
+ * share the machine's state across files. Spawning and argv are in
+ * fetch-helper.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +17,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fetch-helper.h"
 #include "fetch-job.h"
+#include "fetch-server.h"
 #include "fetch-wire.h"
 #include "jit-limits.h"
 #include "macro.h"
@@ -20,8 +27,6 @@
 /* The helper has the transfer's own limits; this is only the backstop for a
  * helper that hangs outside them. */
 #define HELPER_GRACE_USEC (5ULL * 1000000)
-
-extern char **environ;
 
 static inline void *mfree(void *p) {
         free(p);
@@ -36,6 +41,12 @@ static void *memdup(const void *p, size_t n) {
 struct fetch_job {
         sd_event_source *io, *child, *timer;
         pid_t pid;
+        /* The request went to the long-lived server (fetch-server.h), which
+         * owns the process and the pipe: fd is its output while the request
+         * runs. */
+        bool served;
+        int fd;
+        char name[64 + 4096]; /* the helper, for messages: its path, "… --serve" */
         fetch_job_done_t done;
         void *userdata;
         uint64_t max_size;
@@ -50,6 +61,7 @@ struct fetch_job {
         char head[FETCH_WIRE_HEADER_MAX];
         size_t head_len;
         bool have_header, eof, exited;
+        bool error_frame; /* a run's answer ended with an error frame */
         struct fetch_wire wire;
         char *body;
         size_t body_len;
@@ -60,9 +72,29 @@ struct fetch_job {
         char message[FETCH_WIRE_MESSAGE_MAX + 64];
 };
 
-const char *fetch_helper_path(void) {
-        const char *p = getenv("JIT_FETCH_HELPER");
-        return p && *p ? p : JIT_FETCH_HELPER;
+static bool frame_complete(const struct fetch_job *j);
+
+/* Has the helper said all it will say for this request? */
+static bool answer_complete(const struct fetch_job *j) {
+        if (j->objects)
+                return j->next_object >= j->n_objects || j->error_frame;
+        return frame_complete(j);
+}
+
+/* A served request ends: the server is idle again after a whole answer;
+ * killed when it misbehaved, or when its answer is given up half read (it
+ * must not reach the next request). Nothing when it is gone already. */
+static void served_over(struct fetch_job *j, bool cancelled) {
+        if (!j->served || j->exited)
+                return;
+        j->served = false;
+        if (j->error < 0 && j->helper_fault)
+                fetch_server_kill(true, j->message);
+        else if (cancelled || !answer_complete(j))
+                fetch_server_kill(false, cancelled ? "its request was cancelled"
+                                                   : "its answer was given up half read");
+        else
+                fetch_server_release();
 }
 
 static void job_free(struct fetch_job *j) {
@@ -79,6 +111,8 @@ static void job_free(struct fetch_job *j) {
 }
 
 struct fetch_job *fetch_job_cancel(struct fetch_job *j) {
+        if (j)
+                served_over(j, true);
         job_free(j);
         return NULL;
 }
@@ -90,10 +124,13 @@ static void fail_va(struct fetch_job *j, bool helper_fault, int error, const cha
                 j->helper_fault = helper_fault;
                 (void) vsnprintf(j->message, sizeof(j->message), fmt, ap);
         }
-        /* Stop listening; the helper is killed, and the job ends once it is reaped. */
+        /* Stop listening; the helper is killed, and the job ends once it is
+         * reaped. A served request ends at once (maybe_finish): the server
+         * is killed then if it must be (served_over). */
         (void) sd_event_source_set_enabled(j->io, SD_EVENT_OFF);
         j->eof = true;
-        (void) sd_event_source_send_child_signal(j->child, SIGKILL, NULL, 0);
+        if (!j->served)
+                (void) sd_event_source_send_child_signal(j->child, SIGKILL, NULL, 0);
 }
 
 /* The helper misbehaved: it could not start, crashed, hung, or broke the
@@ -123,26 +160,31 @@ static void fail_fetch(struct fetch_job *j, int error, const char *fmt, ...) {
 static void job_finish(struct fetch_job *j) {
         struct fetch_result res = {};
 
+        /* A served answer that is whole stands, however the server ended after it. */
+        bool whole = j->served && answer_complete(j);
+
         if (j->error == 0) {
-                if (j->term_signal != 0)
-                        fail(j, -EIO, "%s was killed by signal %d", fetch_helper_path(),
-                             j->term_signal);
-                else if (j->exit_code != 0)
-                        fail(j, -EIO, "%s failed with exit status %d", fetch_helper_path(),
-                             j->exit_code);
+                if (!whole && j->served && !j->exited)
+                        fail(j, -EIO, "%s closed its output before its answer was complete",
+                             j->name);
+                else if (!whole && j->term_signal != 0)
+                        fail(j, -EIO, "%s was killed by signal %d", j->name, j->term_signal);
+                else if (!whole && j->exit_code != 0)
+                        fail(j, -EIO, "%s failed with exit status %d", j->name, j->exit_code);
                 else if (j->objects) {
                         if (j->next_object < j->n_objects)
-                                fail(j, -EIO, "%s ended after %zu of %zu objects",
-                                     fetch_helper_path(), j->next_object, j->n_objects);
+                                fail(j, -EIO, "%s ended after %zu of %zu objects", j->name,
+                                     j->next_object, j->n_objects);
                 } else if (!j->have_header)
-                        fail(j, -EIO, "%s ended without an answer", fetch_helper_path());
+                        fail(j, -EIO, "%s ended without an answer", j->name);
                 else if (j->wire.error < 0)
                         fail_fetch(j, j->wire.error, "%s", j->wire.message);
                 else if (j->body_len != j->wire.length)
-                        fail(j, -EIO, "%s ended %zu bytes into a %" PRIu64 " byte body",
-                             fetch_helper_path(), j->body_len, j->wire.length);
+                        fail(j, -EIO, "%s ended %zu bytes into a %" PRIu64 " byte body", j->name,
+                             j->body_len, j->wire.length);
         }
 
+        served_over(j, false);
         fetch_job_done_t done = j->done;
         void *userdata = j->userdata;
         if (j->error < 0)
@@ -162,7 +204,11 @@ static void job_finish(struct fetch_job *j) {
 }
 
 static void maybe_finish(struct fetch_job *j) {
-        if (j->eof && j->exited)
+        /* A one-shot helper's job ends when its pipe and its process have;
+         * a served one when the answer is whole, or failed, or the server
+         * stopped answering (its output ended, it exited). */
+        if (j->served ? j->error < 0 || j->eof || j->exited || answer_complete(j)
+                      : j->eof && j->exited)
                 job_finish(j);
 }
 
@@ -184,16 +230,17 @@ static void object_frame(struct fetch_job *j) {
         int r;
 
         if (!streq(j->wire.object, want->sha256)) {
-                fail(j, -EBADMSG, "%s answered for object '%s' where %s was next",
-                     fetch_helper_path(), j->wire.object, want->sha256);
+                fail(j, -EBADMSG, "%s answered for object '%s' where %s was next", j->name,
+                     j->wire.object, want->sha256);
                 return;
         }
         if (j->wire.error < 0) {
+                j->error_frame = true; /* the last the helper writes */
                 fail_fetch(j, j->wire.error, "%s", j->wire.message);
                 return;
         }
         if (j->wire.status == 304) {
-                fail(j, -EBADMSG, "%s answered 304 for an object", fetch_helper_path());
+                fail(j, -EBADMSG, "%s answered 304 for an object", j->name);
                 return;
         }
         r = j->object(j->next_object,
@@ -226,7 +273,7 @@ static void on_head(struct fetch_job *j) {
                         if (j->objects && j->next_object >= j->n_objects) {
                                 if (j->head_len > 0)
                                         fail(j, -EBADMSG, "%s sent more than it announced",
-                                             fetch_helper_path());
+                                             j->name);
                                 return;
                         }
                         r = fetch_wire_parse_header(j->head, j->head_len, max, &j->wire,
@@ -238,8 +285,7 @@ static void on_head(struct fetch_job *j) {
                                 return;
                         }
                         if (r < 0) {
-                                fail(j, -EBADMSG, "%s sent an invalid answer: %s",
-                                     fetch_helper_path(),
+                                fail(j, -EBADMSG, "%s sent an invalid answer: %s", j->name,
                                      r == -EBADMSG ? j->wire.message
                                                    : strerror_r(-r, (char[128]){}, 128));
                                 return;
@@ -272,7 +318,7 @@ static void on_head(struct fetch_job *j) {
                         return;
                 if (!j->objects) {
                         if (j->head_len > 0)
-                                fail(j, -EBADMSG, "%s sent %s", fetch_helper_path(),
+                                fail(j, -EBADMSG, "%s sent %s", j->name,
                                      j->body ? "more than the announced body"
                                              : "bytes after its answer");
                         return;
@@ -287,7 +333,7 @@ static void on_head(struct fetch_job *j) {
  * stops (eof). It never ends the job: its callers do, once both the pipe and
  * the process are done (maybe_finish), so the job is freed in one place. */
 static void drain(struct fetch_job *j) {
-        int fd = sd_event_source_get_io_fd(j->io);
+        int fd = j->fd;
 
         while (!j->eof) {
                 char *dst, spare;
@@ -311,17 +357,18 @@ static void drain(struct fetch_job *j) {
                                 continue;
                         if (errno == EAGAIN)
                                 return;
-                        fail(j, -errno, "reading from %s: %s", fetch_helper_path(),
+                        fail(j, -errno, "reading from %s: %s", j->name,
                              strerror_r(errno, (char[128]){}, 128));
                         return;
                 }
                 if (n == 0) {
                         j->eof = true;
-                        (void) sd_event_source_set_enabled(j->io, SD_EVENT_OFF);
+                        if (j->io)
+                                (void) sd_event_source_set_enabled(j->io, SD_EVENT_OFF);
                         return;
                 }
                 if (dst == &spare) {
-                        fail(j, -EBADMSG, "%s sent more than it announced", fetch_helper_path());
+                        fail(j, -EBADMSG, "%s sent more than it announced", j->name);
                         return;
                 }
                 if (dst == j->head + j->head_len) {
@@ -360,108 +407,44 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         return 0;
 }
 
+/* The server's side of a served request (fetch-server.h). */
+static void on_server_readable(void *userdata) {
+        struct fetch_job *j = userdata;
+
+        drain(j);
+        maybe_finish(j);
+}
+
+static void on_server_ended(int exit_code, int term_signal, void *userdata) {
+        struct fetch_job *j = userdata;
+
+        j->exited = true;
+        j->exit_code = exit_code;
+        j->term_signal = term_signal;
+        drain(j); /* what it wrote before it ended */
+        job_finish(j);
+}
+
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         struct fetch_job *j = userdata;
 
-        if (j->exited)
+        if (j->exited && !j->served)
                 /* Its answer may be complete, but not its pipe's end. */
                 fail(j, -ETIMEDOUT, "%s exited, but a process it left holds its output open",
-                     fetch_helper_path());
+                     j->name);
         else
-                fail(j, -ETIMEDOUT, "%s did not finish in time: killed", fetch_helper_path());
+                fail(j, -ETIMEDOUT, "%s did not finish in time: killed", j->name);
         maybe_finish(j);
         return 0;
 }
 
-/* --name=value, or nothing for a NULL value. */
-int fetch_helper_arg(char **argv, size_t *n, const char *name, const char *value) {
-        if (!value)
-                return 0;
-        if (asprintf(&argv[*n], "--%s=%s", name, value) < 0)
-                return -ENOMEM;
-        (*n)++;
-        return 0;
-}
-
-static int arg_add_u64(char **argv, size_t *n, const char *name, uint64_t v) {
-        char buf[24];
-
-        (void) snprintf(buf, sizeof(buf), "%" PRIu64, v);
-        return fetch_helper_arg(argv, n, name, buf);
-}
-
-void fetch_helper_argv_free(char **argv) {
-        for (size_t i = 1; argv[i]; i++)
-                free(argv[i]);
-}
-
-static int fetch_argv(const struct fetch_options *o, char **argv) {
-        size_t n = 1;
-        int r;
-
-        if ((r = fetch_helper_arg(argv, &n, "url", o->url)) < 0 ||
-            (r = arg_add_u64(argv, &n, "connect-timeout-usec", o->connect_timeout_usec)) < 0 ||
-            (r = arg_add_u64(argv, &n, "timeout-usec", o->total_timeout_usec)) < 0 ||
-            (o->max_size > 0 && (r = arg_add_u64(argv, &n, "max-size", o->max_size)) < 0) ||
-            (r = fetch_helper_arg(argv, &n, "ca-file", o->ca_file)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "client-cert", o->client_cert)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "client-key", o->client_key)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "pinned-pubkey", o->pinned_pubkey)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "etag", o->etag)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "store-auth", o->store_auth)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "store-endpoint", o->store_endpoint)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "store-region", o->store_region)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "store-client-id", o->store_client_id)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "endpoint", o->metadata_endpoint)) < 0 ||
-            (r = fetch_helper_arg(argv, &n, "sha256", o->sha256)) < 0 ||
-            (o->allow_http && !(argv[n++] = strdup("--allow-http")))) {
-                fetch_helper_argv_free(argv);
-                return r < 0 ? r : -ENOMEM;
-        }
-        return 0;
-}
-
-int fetch_helper_spawn(char **argv, int stdout_fd, pid_t *ret) {
-        posix_spawn_file_actions_t fa;
-        posix_spawnattr_t attr;
-        sigset_t none, defaults;
-        int r;
-
-        /* The agent blocks the signals it handles through signalfd; the
-         * helper starts with none blocked and every one at its default. */
-        sigemptyset(&none);
-        sigfillset(&defaults);
-        posix_spawnattr_init(&attr);
-        posix_spawnattr_setsigmask(&attr, &none);
-        posix_spawnattr_setsigdefault(&attr, &defaults);
-        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-        posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, stdout_fd, STDOUT_FILENO);
-
-        r = -posix_spawn(ret, argv[0], &fa, &attr, argv, environ);
-
-        posix_spawn_file_actions_destroy(&fa);
-        posix_spawnattr_destroy(&attr);
-        fetch_helper_argv_free(argv);
-        return r;
-}
-
-static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, uint64_t timeout_usec,
-                             const struct fetch_object *objects, size_t n_objects,
-                             fetch_object_t object, fetch_job_done_t done, void *userdata,
-                             struct fetch_job **ret);
-
-static int job_start(sd_event *event, char **argv, uint64_t max_size, uint64_t timeout_usec,
-                     fetch_job_done_t done, void *userdata, struct fetch_job **ret) {
-        return job_start_objects(event, argv, max_size, timeout_usec, NULL, 0, NULL, done, userdata,
-                                 ret);
-}
-
-static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, uint64_t timeout_usec,
-                             const struct fetch_object *objects, size_t n_objects,
-                             fetch_object_t object, fetch_job_done_t done, void *userdata,
-                             struct fetch_job **ret) {
+/* The job of argv: sent to the long-lived server when serve_key is set
+ * (a store that takes the instance's credentials) and it takes the
+ * request, else one helper run of its own. argv is freed. */
+static int job_start_objects(sd_event *event, char **argv, const char *serve_key, uint64_t max_size,
+                             uint64_t timeout_usec, const struct fetch_object *objects,
+                             size_t n_objects, fetch_object_t object, fetch_job_done_t done,
+                             void *userdata, struct fetch_job **ret) {
         struct fetch_job *j;
         int fds[2], r;
 
@@ -483,7 +466,26 @@ static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, ui
         j->done = done;
         j->userdata = userdata;
         j->max_size = max_size;
+        j->fd = -1;
 
+        if (serve_key) {
+                size_t n = 0;
+
+                while (argv[n + 1])
+                        n++;
+                r = fetch_server_request(event, serve_key, argv + 1, n, on_server_readable,
+                                         on_server_ended, j, &j->fd);
+                if (r >= 0) {
+                        j->served = true;
+                        (void) snprintf(j->name, sizeof(j->name), "%s --serve",
+                                        fetch_helper_path());
+                        fetch_helper_argv_free(argv);
+                        goto timer;
+                }
+                /* No server now (its restart backoff, a request it did not
+                 * take): one helper run for this fetch, as for any store. */
+        }
+        (void) snprintf(j->name, sizeof(j->name), "%s", fetch_helper_path());
         if (pipe2(fds, O_CLOEXEC) < 0) {
                 fetch_helper_argv_free(argv);
                 free(j->objects);
@@ -511,6 +513,7 @@ static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, ui
                 return r;
         }
         (void) sd_event_source_set_io_fd_own(j->io, true);
+        j->fd = fds[0];
         r = sd_event_add_child(event, &j->child, j->pid, WEXITED, on_child, j);
         if (r < 0) {
                 (void) kill(j->pid, SIGKILL);
@@ -519,9 +522,11 @@ static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, ui
                 return r;
         }
         (void) sd_event_source_set_child_process_own(j->child, true);
+timer:
         r = sd_event_add_time_relative(event, &j->timer, CLOCK_MONOTONIC,
                                        timeout_usec + HELPER_GRACE_USEC, 0, on_timeout, j);
         if (r < 0) {
+                served_over(j, true);
                 job_free(j);
                 return r;
         }
@@ -529,44 +534,66 @@ static int job_start_objects(sd_event *event, char **argv, uint64_t max_size, ui
         return 0;
 }
 
+static int job_start(sd_event *event, char **argv, const char *serve_key, uint64_t max_size,
+                     uint64_t timeout_usec, fetch_job_done_t done, void *userdata,
+                     struct fetch_job **ret) {
+        return job_start_objects(event, argv, serve_key, max_size, timeout_usec, NULL, 0, NULL,
+                                 done, userdata, ret);
+}
+
+/* The server's key when a fetch of o goes to the long-lived server (its
+ * store takes the instance's credentials: docs/decisions.md), else NULL. */
+static int serve_key(const struct fetch_options *o, char **ret) {
+        *ret = NULL;
+        if (!fetch_helper_takes_credentials(o))
+                return 0;
+        return fetch_helper_server_key(o, ret);
+}
+
 int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
                     void *userdata, struct fetch_job **ret) {
-        char *argv[24] = {(char *) fetch_helper_path()};
+        char *argv[FETCH_HELPER_ARGS_MAX + 1] = {(char *) fetch_helper_path()};
         int r;
 
         if (!event || !o || !o->url || !done || !ret)
                 return -EINVAL;
-        r = fetch_argv(o, argv);
+        _cleanup_free_ char *key = NULL;
+        r = serve_key(o, &key);
         if (r < 0)
                 return r;
-        return job_start(event, argv, o->max_size, o->total_timeout_usec, done, userdata, ret);
+        r = fetch_helper_store_argv(o, argv);
+        if (r < 0)
+                return r;
+        return job_start(event, argv, key, o->max_size, o->total_timeout_usec, done, userdata, ret);
 }
 
 int fetch_job_start_objects(sd_event *event, const struct fetch_options *o,
                             const struct fetch_object *objects, size_t n_objects,
                             uint64_t run_timeout_usec, fetch_object_t object, fetch_job_done_t done,
                             void *userdata, struct fetch_job **ret) {
-        char *argv[24 + JIT_FETCH_OBJECTS_MAX] = {(char *) fetch_helper_path()};
+        char *argv[FETCH_HELPER_ARGS_MAX + JIT_FETCH_OBJECTS_MAX + 2] = {
+                (char *) fetch_helper_path()};
         size_t n;
         int r;
 
         if (!event || !o || !o->url || !objects || n_objects == 0 ||
             n_objects > JIT_FETCH_OBJECTS_MAX || !object || !done || !ret || o->sha256 || o->etag)
                 return -EINVAL;
-        r = fetch_argv(&(struct fetch_options){.url = o->url,
-                                               .connect_timeout_usec = o->connect_timeout_usec,
-                                               .total_timeout_usec = o->total_timeout_usec,
-                                               .ca_file = o->ca_file,
-                                               .client_cert = o->client_cert,
-                                               .client_key = o->client_key,
-                                               .pinned_pubkey = o->pinned_pubkey,
-                                               .allow_http = o->allow_http,
-                                               .store_auth = o->store_auth,
-                                               .store_endpoint = o->store_endpoint,
-                                               .store_region = o->store_region,
-                                               .store_client_id = o->store_client_id,
-                                               .metadata_endpoint = o->metadata_endpoint},
-                       argv);
+        r = fetch_helper_store_argv(
+                &(struct fetch_options){.url = o->url,
+                                        .connect_timeout_usec = o->connect_timeout_usec,
+                                        .total_timeout_usec = o->total_timeout_usec,
+                                        .ca_file = o->ca_file,
+                                        .client_cert = o->client_cert,
+                                        .client_key = o->client_key,
+                                        .pinned_pubkey = o->pinned_pubkey,
+                                        .allow_http = o->allow_http,
+                                        .store_auth = o->store_auth,
+                                        .store_endpoint = o->store_endpoint,
+                                        .store_region = o->store_region,
+                                        .store_client_id = o->store_client_id,
+                                        .metadata_endpoint = o->metadata_endpoint},
+                argv);
         if (r < 0)
                 return r;
         for (n = 1; argv[n]; n++)
@@ -578,12 +605,18 @@ int fetch_job_start_objects(sd_event *event, const struct fetch_options *o,
                         fetch_helper_argv_free(argv);
                         return -ENOMEM;
                 }
-        if ((r = arg_add_u64(argv, &n, "run-timeout-usec", run_timeout_usec)) < 0) {
+        if ((r = fetch_helper_arg_u64(argv, &n, "run-timeout-usec", run_timeout_usec)) < 0) {
                 fetch_helper_argv_free(argv);
                 return r;
         }
-        return job_start_objects(event, argv, 0, run_timeout_usec, objects, n_objects, object, done,
-                                 userdata, ret);
+        _cleanup_free_ char *key = NULL;
+        r = serve_key(o, &key);
+        if (r < 0) {
+                fetch_helper_argv_free(argv);
+                return r;
+        }
+        return job_start_objects(event, argv, key, 0, run_timeout_usec, objects, n_objects, object,
+                                 done, userdata, ret);
 }
 
 int fetch_job_start_metadata(sd_event *event, const char *cloud, const char *endpoint,
@@ -597,9 +630,9 @@ int fetch_job_start_metadata(sd_event *event, const char *cloud, const char *end
                 return -EINVAL;
         if ((r = fetch_helper_arg(argv, &n, "metadata", cloud)) < 0 ||
             (r = fetch_helper_arg(argv, &n, "endpoint", endpoint)) < 0 ||
-            (r = arg_add_u64(argv, &n, "timeout-usec", timeout_usec)) < 0) {
+            (r = fetch_helper_arg_u64(argv, &n, "timeout-usec", timeout_usec)) < 0) {
                 fetch_helper_argv_free(argv);
                 return r;
         }
-        return job_start(event, argv, max_size, timeout_usec, done, userdata, ret);
+        return job_start(event, argv, NULL, max_size, timeout_usec, done, userdata, ret);
 }

@@ -3,7 +3,11 @@
 
 /* One fetch of the bundle, run by the helper jit-fetch in a process of its
  * own (jit-fetch/main.c says why), watched from the agent's event loop: its
- * stdout pipe, its exit, and a deadline after which it is killed. */
+ * stdout pipe, its exit, and a deadline after which it is killed. A fetch
+ * from a store that takes the instance's credentials goes to the
+ * long-lived jit-fetch --serve instead (fetch-server.h), under the same
+ * deadline, its answer read by the same parser; the helper's metadata job
+ * always runs on its own. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,6 +15,7 @@
 #include <sys/types.h>
 #include <systemd/sd-event.h>
 
+#include "fetch-helper.h" /* the helper's path and argv, which hint.c and poll.c use too */
 #include "fetch-wire.h"
 
 struct fetch_job;
@@ -22,21 +27,6 @@ struct fetch_job;
  * done() must not free it. */
 typedef void (*fetch_job_done_t)(int error, bool helper_fault, const char *message,
                                  const struct fetch_result *result, void *userdata);
-
-/* The helper's path: $JIT_FETCH_HELPER (for running from a build tree), else
- * the installed one. */
-const char *fetch_helper_path(void);
-
-/* Building a helper's argv (argv[0] is the helper's path, not freed):
- * --name=value appended at argv[*n], nothing for a NULL value; every
- * argument after argv[0] freed. */
-int fetch_helper_arg(char **argv, size_t *n, const char *name, const char *value);
-void fetch_helper_argv_free(char **argv);
-
-/* Start the helper with argv (freed here, but argv[0]), stdin /dev/null,
- * stdout stdout_fd, no signal blocked and every one at its default (the
- * agent blocks those it handles through signalfd). */
-int fetch_helper_spawn(char **argv, int stdout_fd, pid_t *ret);
 
 int fetch_job_start(sd_event *event, const struct fetch_options *o, fetch_job_done_t done,
                     void *userdata, struct fetch_job **ret);

@@ -26,6 +26,7 @@
 #include "check-config.h"
 #include "cloud-poll.h"
 #include "enforce.h"
+#include "fetch-server.h"
 #include "hint.h"
 #include "host-state.h"
 #include "poll.h"
@@ -78,6 +79,24 @@ static int on_grace(sd_event_source *s, uint64_t usec, void *userdata) {
         return pending_kills_run(userdata);
 }
 
+/* No store of the configuration takes the instance's credentials: the
+ * long-lived fetch helper (fetch-server.h) has nothing left to serve, and
+ * holds the old credentials; it goes. (Other store options are compared at
+ * its next request, which replaces it.) */
+static void fetch_server_reload(const struct agent *a) {
+        const struct jit_config *c = a->ctx.config;
+        size_t n = c->bundle_urls ? strv_length(c->bundle_urls) : 0;
+
+        if (c->bundle_url && fetch_helper_takes_credentials(&(struct fetch_options){
+                                     .url = c->bundle_url, .store_auth = c->store_auth}))
+                return;
+        for (size_t i = 0; i < n; i++)
+                if (fetch_helper_takes_credentials(&(struct fetch_options){
+                            .url = c->bundle_urls[i], .store_auth = c->store_auth}))
+                        return;
+        fetch_server_kill(false, "no store of the configuration takes the instance's credentials");
+}
+
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         struct agent *a = userdata;
 
@@ -108,6 +127,7 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         }
         (void) agent_reconcile(a);
         (void) agent_poll_now(a);
+        fetch_server_reload(a);
         (void) agent_hint_start(a); /* notify_url or its TLS options may have changed */
         agent_cloud_reload(a);
         (void) sd_notify(false, "READY=1");

@@ -18,7 +18,21 @@
 #define SECRET_MAX 8192
 #define CREDENTIALS_ANSWER_MAX (64u * 1024u)
 
+/* The one set of credentials this process holds, and what selects the
+ * identity they are of: the cloud, the Azure client id (a user-assigned
+ * identity), the metadata service asked. jit-fetch --serve (serve.c) keeps
+ * them across requests; a request for another identity gets its own. */
 static struct credentials cache;
+static char *cache_client_id, *cache_endpoint;
+
+/* The instance's region (placement/region): not a secret, and it does not
+ * change while the instance runs; kept per metadata service. */
+static char *region_cache, *region_endpoint;
+
+static inline void *mfree(void *p) {
+        free(p);
+        return NULL;
+}
 
 static void free_secret(char **s) {
         strfreezero(*s);
@@ -38,6 +52,34 @@ void credentials_wipe(struct credentials *c) {
 
 void credentials_forget(void) {
         credentials_wipe(&cache);
+        cache_client_id = mfree(cache_client_id);
+        cache_endpoint = mfree(cache_endpoint);
+        region_cache = mfree(region_cache);
+        region_endpoint = mfree(region_endpoint);
+}
+
+bool credentials_refusal_is_stale(int error) {
+        /* store-error.c: -EKEYEXPIRED for an expired token (S3
+         * ExpiredToken, TokenRefreshRequired; a GCS or Azure token the
+         * store calls expired), -EKEYREJECTED for credentials the store
+         * does not take (SignatureDoesNotMatch, InvalidAccessKeyId,
+         * InvalidToken, a GCS or Azure 401). Not -EACCES (the policy), nor
+         * clock skew or a wrong region: new credentials change none of those. */
+        return error == -EKEYEXPIRED || error == -EKEYREJECTED;
+}
+
+void credentials_refused(int error) {
+        if (credentials_refusal_is_stale(error)) {
+                credentials_wipe(&cache);
+                cache_client_id = mfree(cache_client_id);
+                cache_endpoint = mfree(cache_endpoint);
+        }
+}
+
+/* Do the cached credentials belong to this identity? */
+static bool cache_is_for(enum cloud cloud, const char *client_id, const char *endpoint) {
+        return cache.cloud == cloud && (cache.bearer || cache.access_key_id) &&
+               streq_ptr(cache_client_id, client_id) && streq_ptr(cache_endpoint, endpoint);
 }
 
 int credentials_parse_time(const char *s, int64_t *ret) {
@@ -288,12 +330,14 @@ int credentials_get(enum cloud cloud, const char *azure_client_id, const char *e
         struct imds_client *imds = NULL;
         int r;
 
-        if (cache.cloud == cloud && (cache.bearer || cache.access_key_id) &&
+        if (cache_is_for(cloud, azure_client_id, endpoint) &&
             (cache.expires == 0 || cache.expires - now > CREDENTIALS_REFRESH_SEC)) {
                 *ret = &cache;
                 return 0;
         }
-        credentials_forget();
+        credentials_wipe(&cache);
+        cache_client_id = mfree(cache_client_id);
+        cache_endpoint = mfree(cache_endpoint);
 
         r = client_new(cloud, endpoint, timeout_usec, &imds);
         if (r < 0) {
@@ -329,6 +373,13 @@ int credentials_get(enum cloud cloud, const char *azure_client_id, const char *e
                 credentials_wipe(&fresh);
                 return r;
         }
+        if ((azure_client_id && !(cache_client_id = strdup(azure_client_id))) ||
+            (endpoint && !(cache_endpoint = strdup(endpoint)))) {
+                cache_client_id = mfree(cache_client_id);
+                credentials_wipe(&fresh);
+                (void) snprintf(msg, msg_size, "out of memory for the credentials");
+                return -ENOMEM;
+        }
         cache = fresh;
         *ret = &cache;
         return 0;
@@ -342,6 +393,10 @@ int credentials_aws_region(const char *endpoint, uint64_t timeout_usec, char **r
         size_t len = 0;
         int r;
 
+        if (region_cache && streq_ptr(region_endpoint, endpoint)) {
+                *ret = strdup(region_cache);
+                return *ret ? 0 : -ENOMEM;
+        }
         r = client_new(CLOUD_AWS, endpoint, timeout_usec, &imds);
         if (r < 0)
                 return r;
@@ -358,6 +413,12 @@ int credentials_aws_region(const char *endpoint, uint64_t timeout_usec, char **r
                 return -EBADMSG;
         }
         body[n] = '\0';
+        free(region_cache);
+        free(region_endpoint);
+        region_cache = strdup(body);
+        region_endpoint = endpoint ? strdup(endpoint) : NULL;
+        if (!region_cache || (endpoint && !region_endpoint)) /* only not kept */
+                region_cache = mfree(region_cache);
         *ret = TAKE_PTR(body);
         return 0;
 }

@@ -12,6 +12,7 @@
  * CREDENTIALS_REFRESH_SEC before they expire, wiped when dropped, never
  * written to a file or to a message. */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store-url.h" /* enum cloud */
@@ -30,7 +31,8 @@ struct credentials {
 
 void credentials_wipe(struct credentials *c);
 
-/* Credentials for cloud, from the cache when they are good for more than
+/* Credentials for cloud, from the cache when they are of the same identity
+ * (cloud, azure_client_id, endpoint) and good for more than
  * CREDENTIALS_REFRESH_SEC after now, else from the metadata service. The
  * result is borrowed from the cache (valid until the next call). A failure
  * says what to fix in msg: no role, no identity, no service account, a
@@ -39,11 +41,20 @@ int credentials_get(enum cloud cloud, const char *azure_client_id, const char *e
                     uint64_t timeout_usec, int64_t now, const struct credentials **ret, char *msg,
                     size_t msg_size);
 
-/* Drop the cached credentials (wiped). */
+/* Drop the cached credentials (wiped), and the cached region. */
 void credentials_forget(void);
 
+/* The store refused a request that carried the cached credentials with
+ * error (store-error.h): when that means they are no longer good (expired,
+ * or not taken: a revoked session, a rotated key), they are dropped, so the
+ * next credentials_get() asks the metadata service anew. Nothing is retried
+ * here. */
+bool credentials_refusal_is_stale(int error);
+void credentials_refused(int error);
+
 /* The AWS region this instance runs in (placement/region), for a store
- * without store_region. *ret is the caller's to free. */
+ * without store_region; asked once per metadata service and kept (until
+ * credentials_forget()). *ret is the caller's to free. */
 int credentials_aws_region(const char *endpoint, uint64_t timeout_usec, char **ret, char *msg,
                            size_t msg_size);
 

@@ -25,17 +25,11 @@ void store_headers_free(struct curl_slist *l) {
 
 int store_auth_prepare(const struct fetch_options *o, int64_t now, struct store_auth *a, char *msg,
                        size_t msg_size) {
-        enum cloud setting = CLOUD_AUTO, cloud;
+        enum cloud cloud;
         int r;
 
         *a = (struct store_auth){};
-        if (o->store_auth && cloud_from_string(o->store_auth, &setting) < 0) {
-                (void) snprintf(msg, msg_size,
-                                "store_auth '%.32s' is not auto, aws, gcp, azure or none",
-                                o->store_auth);
-                return -EINVAL;
-        }
-        r = store_url_cloud(o->url, setting, &cloud, msg, msg_size);
+        r = store_url_cloud_setting(o->url, o->store_auth, &cloud, msg, msg_size);
         if (r < 0)
                 return r;
         a->cloud = cloud;

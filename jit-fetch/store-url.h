@@ -13,12 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cloud.h" /* enum cloud: store_auth's values are the clouds' */
-
-/* The cloud a URL belongs to under the setting auth (store_auth): auto picks it from the
- * scheme or host (none for any other URL); an explicit one must not
- * contradict the URL (-EINVAL, message in msg). */
-int store_url_cloud(const char *url, enum cloud auth, enum cloud *ret, char *msg, size_t msg_size);
+#include "store-cloud.h" /* enum cloud, and whose credentials a URL takes */
 
 /* The https (or, with allow_http, http) URL fetched for url. region is
  * needed for s3:// without an endpoint. Bucket names, object keys and

@@ -54,6 +54,10 @@ with open(sys.argv[2], "a", buffering=1) as f:
 BG_PIDS+=($!)
 wait_for 5 test -S "$D/notify.sock" || die "notify socket listener did not start"
 
+# Credentials within five minutes of their end are not kept between fetches
+# (jit-fetch --serve keeps them otherwise: tests/bucket/test-serve.sh), so the
+# role's removal below shows at the next poll.
+md_set "import time; s['aws']['credentials']['Expiration'] = time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() + 240))"
 JIT_TEST_METADATA_URL=$MD_URL NOTIFY_SOCKET=$D/notify.sock "$AGENT" --config "$D/host/jit.conf" </dev/null \
         >"$D/agent.stdout" 2>"$D/agent.log" &
 AGENT_PID=$!

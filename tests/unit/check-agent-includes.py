@@ -17,18 +17,21 @@ import sys
 LEVELS = {
     "agent-log": 0,  # the log, below everything
     # no agent state
-    "bundle-url": 1, "host-facts": 1, "warn": 1, "fetch-job": 1, "check-config": 1,
+    "bundle-url": 1, "host-facts": 1, "warn": 1, "fetch-helper": 1, "check-config": 1,
     "authorized-keys": 1, "store-mirrors": 1,
-    "agent": 2,  # the state and its lifecycle
-    "store-state": 3, "bus": 3, "ending": 3, "accounts": 3, "hint-fetch": 3,  # on the state
-    "status": 4, "terminate": 4, "key-files": 4, "hint": 4,  # STATUS=, ending sessions, key files, hints
-    "enforce": 5,  # the reconcile
-    "revoke-ahead": 6,  # a head's revocations ahead of its shards, then a reconcile
-    "poll": 7,  # the store
-    "cloud-poll": 8,  # cloud facts: a change fetches the store again
-    "main": 9,  # arguments and the loop
+    "fetch-server": 2,  # the long-lived jit-fetch --serve
+    "fetch-job": 3,  # one fetch, by a helper of its own or the server
+    "agent": 4,  # the state and its lifecycle
+    "store-state": 5, "bus": 5, "ending": 5, "accounts": 5, "hint-fetch": 5,  # on the state
+    "status": 6, "terminate": 6, "key-files": 6, "hint": 6,  # STATUS=, ending sessions, key files, hints
+    "enforce": 7,  # the reconcile
+    "revoke-ahead": 8,  # a head's revocations ahead of its shards, then a reconcile
+    "poll": 9,  # the store
+    "cloud-poll": 10,  # cloud facts: a change fetches the store again
+    "main": 11,  # arguments and the loop
 }
-FETCH_SHARED = {"fetch-wire.h", "hint-wire.h"}  # all jit-agent/ may take from jit-fetch/
+# all jit-agent/ may take from jit-fetch/: the wire protocol
+FETCH_SHARED = {"fetch-wire.h", "hint-wire.h", "fetch-request.h"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
