@@ -542,10 +542,11 @@ static int job_start(sd_event *event, char **argv, const char *serve_key, uint64
 }
 
 /* The server's key when a fetch of o goes to the long-lived server (its
- * store takes the instance's credentials: docs/decisions.md), else NULL. */
+ * store takes the instance's credentials, or the host answers push hints:
+ * docs/decisions.md), else NULL. */
 static int serve_key(const struct fetch_options *o, char **ret) {
         *ret = NULL;
-        if (!fetch_helper_takes_credentials(o))
+        if (!o->resident && !fetch_helper_takes_credentials(o))
                 return 0;
         return fetch_helper_server_key(o, ret);
 }

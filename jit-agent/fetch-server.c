@@ -221,8 +221,8 @@ static int server_start(sd_event *event, const char *key, struct fetch_server **
         }
         (void) sd_event_source_set_child_process_own(s->child, true);
         agent_log(LOG_INFO, AGENT_MID_FETCH_SERVER_STARTED,
-                  "fetch server started (pid %d): %s --serve, which keeps the store's "
-                  "credentials in memory between fetches",
+                  "fetch server started (pid %d): %s --serve, which keeps its connection to "
+                  "the store and any credentials in memory between fetches",
                   (int) s->pid, fetch_helper_path());
         *ret = s;
         return 0;

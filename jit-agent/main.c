@@ -79,14 +79,16 @@ static int on_grace(sd_event_source *s, uint64_t usec, void *userdata) {
         return pending_kills_run(userdata);
 }
 
-/* No store of the configuration takes the instance's credentials: the
- * long-lived fetch helper (fetch-server.h) has nothing left to serve, and
- * holds the old credentials; it goes. (Other store options are compared at
- * its next request, which replaces it.) */
+/* No store of the configuration takes the instance's credentials and no
+ * push hint is answered: the long-lived fetch helper (fetch-server.h) has
+ * nothing left to serve, and may hold the old credentials; it goes. (Other
+ * store options are compared at its next request, which replaces it.) */
 static void fetch_server_reload(const struct agent *a) {
         const struct jit_config *c = a->ctx.config;
         size_t n = c->bundle_urls ? strv_length(c->bundle_urls) : 0;
 
+        if (c->notify_url)
+                return;
         if (c->bundle_url && fetch_helper_takes_credentials(&(struct fetch_options){
                                      .url = c->bundle_url, .store_auth = c->store_auth}))
                 return;
@@ -94,7 +96,8 @@ static void fetch_server_reload(const struct agent *a) {
                 if (fetch_helper_takes_credentials(&(struct fetch_options){
                             .url = c->bundle_urls[i], .store_auth = c->store_auth}))
                         return;
-        fetch_server_kill(false, "no store of the configuration takes the instance's credentials");
+        fetch_server_kill(false, "no store of the configuration takes the instance's credentials, "
+                                 "and no notify_url");
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

@@ -263,6 +263,7 @@ static int fetch_start(struct agent *a, const char *url, uint64_t max_size, cons
                         .store_client_id = c->store_client_id,
                         /* Test-only, as for the cloud facts (jit-agent(8)). */
                         .metadata_endpoint = getenv("JIT_TEST_METADATA_URL"),
+                        .resident = c->notify_url != NULL,
                 },
                 done, a, &a->fetch);
         if (r < 0) {
@@ -309,6 +310,7 @@ static int shards_fetch_start(struct agent *a, const char *base) {
                                             .store_region = c->store_region,
                                             .store_client_id = c->store_client_id,
                                             .metadata_endpoint = getenv("JIT_TEST_METADATA_URL"),
+                                            .resident = c->notify_url != NULL,
                                     },
                                     objects, a->n_pending_run, timeout * JIT_FETCH_RUN_TIMEOUTS,
                                     on_shard, on_shards_done, a, &a->fetch);

@@ -55,6 +55,11 @@ struct fetch_options {
          * URL and credentials to attach (NULL: fetch url as it is). */
         const struct store_auth *auth;
         bool keep_alive; /* a run of several shards: keep the connection for the next */
+        /* The agent only, never sent: fetch through the long-lived helper
+         * even when the store takes no credentials, because the host answers
+         * push hints and a fetch then must not wait for a process to start
+         * and a TLS session to be set up (jit-agent/fetch-job.c). */
+        bool resident;
         /* The hint subscription (jit-fetch/subscribe.c) only: If-Modified-Since,
          * the Last-Modified of the last message (nchan's message id is both
          * headers); and 408, a long-poll that ended without a message, is an

@@ -244,6 +244,7 @@ check "M4: the state's head is serial 5's" grep -q "^bundle-sha256 $(head_sha "$
 # ---- H: the hint ------------------------------------------------------------------
 say "H1: notify_url on nchan over TLS; poll_interval 1 h"
 M=$(log_lines)
+M_H1=$M
 write_conf "bundle_url = $URL_S
 poll_interval = 1h
 notify_url = $SUB_URL
@@ -278,6 +279,12 @@ F=$(($(store_fetches) - F0))
 # One at once, then at most one per 2 s over the burst and the one after it.
 MAXF=$(awk -v d="$DTB" 'BEGIN { printf "%d", d / 2 + 3 }')
 check "H2: $F store fetches for 8 hints over ${DTB} s (≤ $MAXF)" eval '(( F >= 1 && F <= MAXF ))'
+# With notify_url the fetches go to one resident jit-fetch --serve
+# (docs/decisions.md): no process start per hinted fetch.
+SERVERS=$(log_since "$M_H1" | grep -c 'fetch server started (pid ' || true)
+SERVE_PID=$(log_since "$M_H1" | sed -n 's/.*fetch server started (pid \([0-9]*\)).*/\1/p' | tail -1)
+check "H2: every fetch since notify_url was set went to one resident fetch server (started $SERVERS time(s), pid ${SERVE_PID:-none} alive)" \
+        test "$SERVERS" -eq 1 -a -n "$(pgrep -f -- '--serve' | grep -x "${SERVE_PID:-x}")"
 note "H2: serial after the burst's end was $LAST"
 
 say "H3: the hint server restarted"
