@@ -287,10 +287,15 @@ for _ in range($HOSTS): t += random.uniform($GAP_MIN, $GAP_MAX); print(f'{t:.3f}
         mapfile -t order < <(python3 -c "import random; l=list(range(1, $HOSTS + 1)); random.shuffle(l); print('\n'.join(map(str, l)))")
         # CPU of the fleet over the revocations: every agent's own and its
         # reaped children's (each fetch's jit-fetch), in clock ticks.
+        # Each agent's own and reaped children's CPU, plus its children
+        # still running: the subscriber and the resident jit-fetch --serve.
         fleet_ticks() {
-                local i sum=0
+                local i c sum=0
                 for ((i = 1; i <= HOSTS; i++)); do
                         sum=$((sum + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/${APID[i]}/stat" 2>/dev/null || echo 0)))
+                        for c in $(cat /proc/"${APID[i]}"/task/*/children 2>/dev/null); do
+                                sum=$((sum + $(awk '{ print $14 + $15 }' "/proc/$c/stat" 2>/dev/null || echo 0)))
+                        done
                 done
                 echo "$sum"
         }
@@ -318,7 +323,7 @@ for _ in range($HOSTS): t += random.uniform($GAP_MIN, $GAP_MAX); print(f'{t:.3f}
                 sleep 0.2
         done
         awk -v t="$(($(fleet_ticks) - c0))" -v hz="$(getconf CLK_TCK)" -v n="$HOSTS" -v w="$(fsub "$EPOCHREALTIME" "$t0")" 'BEGIN {
-                printf "# %s: fleet CPU (agents and their jit-fetch runs) %.1f s over %.0f s: %.0f ms per publish per host\n", "'"$label"'", t / hz, w, t / hz / n / n * 1000 }'
+                printf "# %s: fleet CPU (agents and their jit-fetch helpers) %.1f s over %.0f s: %.0f ms per publish per host\n", "'"$label"'", t / hz, w, t / hz / n / n * 1000 }'
         : >"$D/$label.lat"
         while read -r i tp; do
                 if [[ -e $D/s.$label-$i.exit ]]; then
