@@ -5,7 +5,7 @@
 # The long-lived fetch helper (jit-fetch --serve, jit-agent/fetch-server.c)
 # of a store reached with the instance's credentials: the real jit-agent
 # reads a private S3 bucket (moto_server, SigV4 and IAM enforced) through
-# s3-front.py (which can answer ExpiredToken, which moto never does), with
+# sigv4-front.py (which can answer ExpiredToken, which moto never does), with
 # role credentials from the metadata fixture. Polls are brought forward
 # with SIGHUP (a reload with the same store options keeps the server).
 #
@@ -77,12 +77,8 @@ print(c["SecretAccessKey"], c["Token"])' "$D/creds.json")
 # The secrets, for grep -f: never on a command line of ours.
 printf '%s\n' "$SK" "$TK" >"$D/secrets"
 
-"$PYTHON" "$BUCKET_DIR/s3-front.py" "$EP" "$D/front.port" "$D/front.log" "$D/expired" \
-        2>"$D/front.err" &
-BG_PIDS+=($!)
-wait_for 10 test -s "$D/front.port" || die "s3-front.py did not start: $(cat "$D/front.err")"
-FRONT=http://127.0.0.1:$(cat "$D/front.port")
-: >"$D/front.log"
+front_start "$MOTO_PORT"
+FRONT=$FRONT_URL
 
 metadata_start
 # creds FILE EXPIRATION: the fixture serves the role's credentials of FILE
@@ -131,7 +127,7 @@ tap_on_fail() {
         echo "# ---- agent log ----"
         tail -12 "$D/agent.log" | sed 's/^/#   /' | cut -c1-260
         echo "# ---- front (last) ----"
-        tail -4 "$D/front.log" | sed 's/^/#   /'
+        tail -4 "$FRONT_LOG" | sed 's/^/#   /'
         echo "# ---- metadata (credentials) ----"
         grep -c security-credentials/ "$MD_LOG" | sed 's/^/#   /'
 }
@@ -139,7 +135,7 @@ tap_on_fail() {
 # ---- views ------------------------------------------------------------------
 state_serial() { awk '$1 == "serial" { print $2 }' "$STATE" 2>/dev/null; }
 asked() { grep -c "^GET /latest/meta-data/iam/security-credentials/$ROLE 200" "$MD_LOG" || true; }
-head_ok() { grep -cE "^GET /$BUCKET/demo/$HEAD (200|304)$" "$D/front.log" || true; }
+head_ok() { grep -cE "^GET /$BUCKET/demo/$HEAD (200|304) " "$FRONT_LOG" || true; }
 servers() { grep -c 'fetch server started (pid ' "$D/agent.log" || true; }
 server_pid() { sed -n 's/.*fetch server started (pid \([0-9]*\)).*/\1/p' "$D/agent.log" | tail -1; }
 log_lines() { wc -l <"$D/agent.log"; }
@@ -246,8 +242,7 @@ PY
 import json, sys; c = json.load(open(sys.argv[1]))
 print(c["SecretAccessKey"]); print(c["Token"])' "$D/creds2.json" >>"$D/secrets"
 # The store now calls the first session expired; the fixture has a new one.
-"$PYTHON" -c 'import json, sys; print(json.load(open(sys.argv[1]))["Token"])' "$D/creds.json" \
-        >"$D/expired"
+front_set "s['expired_tokens'] = [json.load(open('$D/creds.json'))['Token']]"
 creds "$D/creds2.json" $(($(date +%s) + 3600))
 N=$(asked)
 MARK=$(log_lines)
@@ -263,14 +258,14 @@ check "(f) … by the same server" test "$(server_pid)" = "$S3"
 # ---- (g) a reload with other store options: another server -----------------
 MARK=$(log_lines)
 moto_heads() { grep -c "GET /$BUCKET/demo/$HEAD " "$D/moto.log" || true; }
-F=$(wc -l <"$D/front.log")
+F=$(wc -l <"$FRONT_LOG")
 M=$(moto_heads)
 conf "$EP"
 kill -HUP "$AGENT_PID"
 check "(g) changed store options: the server is replaced" \
         wait_for 8 has_log_since "$MARK" "fetch server \(pid $S3\) stopped: the store's options changed"
 check "(g) … a new one fetches from the new endpoint" \
-        wait_for 8 eval '[[ $(server_pid) != "$S3" && $(moto_heads) -gt $M && $(wc -l <"$D/front.log") == "$F" ]]'
+        wait_for 8 eval '[[ $(server_pid) != "$S3" && $(moto_heads) -gt $M && $(wc -l <"$FRONT_LOG") == "$F" ]]'
 
 # ---- (e) no secret anywhere but in the server's memory -----------------------
 in_procs() {
