@@ -49,6 +49,22 @@ bool kv_is(const struct kv_line *l, const char *key) {
         return l->key_len == strlen(key) && memcmp(l->key, key, l->key_len) == 0;
 }
 
+int kv_line_expect(const char **p, const char *end, const char *key, struct kv_line *l,
+                   struct jit_error *err) {
+        int r;
+
+        if (*p >= end)
+                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED, "line %u: missing '%s'",
+                                     l->number + 1, key);
+        r = kv_line_next(p, end, l, err);
+        if (r < 0)
+                return r;
+        if (!kv_is(l, key))
+                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED, "line %u: expected '%s'",
+                                     l->number, key);
+        return 0;
+}
+
 int kv_unknown(const struct kv_line *l, struct jit_error *err) {
         if (l->key_len <= 32 && is_graph(l->key, l->key_len))
                 return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,

@@ -35,15 +35,9 @@ static int parse_into(const char *text, size_t len, struct revoked_early *e,
                                      JIT_REVOKED_FILE_MAX);
         p = text ? text : "";
         end = p + len;
-        /* The header is fixed: a file cut at the front fails. */
-        if (len == 0)
-                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED, "line 1: missing 'serial'");
-        r = kv_line_next(&p, end, &l, err);
+        r = kv_line_expect(&p, end, "serial", &l, err);
         if (r < 0)
                 return r;
-        if (!kv_is(&l, "serial"))
-                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,
-                                     "line 1: expected 'serial'");
         if (!parse_uint_strict(l.value, l.value_len, JIT_SERIAL_MAX, &e->serial) || e->serial == 0)
                 return kv_bad_value(&l, err);
         while (p < end) {

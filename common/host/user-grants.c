@@ -43,25 +43,14 @@ int user_grants_parse(const char *text, size_t len, struct user_grants **ret,
                 return jit_error_oom(err);
 
         /* The header is fixed: a file cut or spliced at the front fails. */
-        if (len == 0)
-                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED, "line 1: missing 'serial'");
-        r = kv_line_next(&p, end, &l, err);
+        r = kv_line_expect(&p, end, "serial", &l, err);
         if (r < 0)
                 return r;
-        if (!kv_is(&l, "serial"))
-                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,
-                                     "line 1: expected 'serial'");
         if (!parse_uint_strict(l.value, l.value_len, JIT_SERIAL_MAX, &u->serial))
                 return kv_bad_value(&l, err);
-        if (p == end)
-                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,
-                                     "line 2: missing 'bundle-exp'");
-        r = kv_line_next(&p, end, &l, err);
+        r = kv_line_expect(&p, end, "bundle-exp", &l, err);
         if (r < 0)
                 return r;
-        if (!kv_is(&l, "bundle-exp"))
-                return jit_error_set(err, EINVAL, JIT_REASON_MALFORMED,
-                                     "line 2: expected 'bundle-exp'");
         if (!parse_time_strict(l.value, l.value_len, &u->bundle_exp))
                 return kv_bad_value(&l, err);
 
