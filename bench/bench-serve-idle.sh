@@ -57,9 +57,7 @@ BUCKET=jit-store
 REGION=us-east-1
 MOTO_PORT=$(free_port)
 EP=http://127.0.0.1:$MOTO_PORT
-INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO" -H 127.0.0.1 -p "$MOTO_PORT" >"$D/moto.log" 2>&1 &
-BG_PIDS+=($!)
-wait_port "$MOTO_PORT" 30 || die "moto_server did not start"
+moto_start "$MOTO" "$MOTO_PORT"
 "$PYTHON" "$BUCKET_DIR/s3-setup.py" "$EP" "$BUCKET" demo "$REGION" jit-host >"$D/creds.json" ||
         die "s3-setup.py failed"
 metadata_start

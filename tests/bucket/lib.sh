@@ -24,6 +24,30 @@ wait_port() {
         wait_for "$2" bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
 }
 
+# shards_make STEP: three shards of random text, STEP, 2 STEP and 3 STEP
+# bytes before base64, in $D/obj1..3; sets OBJ_ARGS (jit-fetch's --object
+# options for them) and OBJ_PUT (s3-setup.py's store/objects/SHA=FILE).
+shards_make() {
+        local i o
+        OBJ_ARGS=()
+        OBJ_PUT=()
+        for i in 1 2 3; do
+                head -c $(($1 * i)) /dev/urandom | base64 >"$D/obj$i"
+                o=$(sha256sum "$D/obj$i" | cut -c1-64)
+                OBJ_ARGS+=("--object=$o:$(stat -c %s "$D/obj$i")")
+                OBJ_PUT+=("store/objects/$o=$D/obj$i")
+        done
+}
+
+# moto_start MOTO PORT: moto_server on 127.0.0.1:PORT with authentication
+# enforced from the fourth request on (s3-setup.py makes the first three:
+# the role, its policy, the bucket), its log in $D/moto.log.
+moto_start() {
+        INITIAL_NO_AUTH_ACTION_COUNT=3 "$1" -H 127.0.0.1 -p "$2" >"$D/moto.log" 2>&1 &
+        BG_PIDS+=($!)
+        wait_port "$2" 30 || die "moto_server did not start on $2"
+}
+
 # metadata_start: the metadata fixture (tests/lib/metadata-fixture.py, by
 # tests/lib/metadata.sh) in $D/md with a normal instance of each cloud; sets
 # MD_URL (jit-fetch --endpoint, the agent's JIT_TEST_METADATA_URL) and

@@ -77,17 +77,8 @@ skewed() { # skewed OFFSET CMD…: CMD with its clock OFFSET off ("+25m")
 
 # ---- moto (auth enforced), the bucket, the role; the front before it ------
 head -c 2000 /dev/urandom | base64 >"$D/head"
-OBJ_ARGS=()
-OBJ_PUT=()
-for i in 1 2 3; do
-        head -c $((700 * i)) /dev/urandom | base64 >"$D/obj$i"
-        o=$(sha256sum "$D/obj$i" | cut -c1-64)
-        OBJ_ARGS+=("--object=$o:$(stat -c %s "$D/obj$i")")
-        OBJ_PUT+=("store/objects/$o=$D/obj$i")
-done
-INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO" -H 127.0.0.1 -p "$MOTO_PORT" >"$D/moto.log" 2>&1 &
-BG_PIDS+=($!)
-wait_port "$MOTO_PORT" 30 || die "moto_server did not start on $MOTO_PORT"
+shards_make 700
+moto_start "$MOTO" "$MOTO_PORT"
 "$PYTHON" "$BUCKET_DIR/s3-setup.py" "http://127.0.0.1:$MOTO_PORT" "$BUCKET" store "$REGION" "$ROLE" \
         "store/head=$D/head" "${OBJ_PUT[@]}" >"$D/creds.json" || die "s3-setup.py failed"
 read -r AK SK TK < <("$PYTHON" -c '

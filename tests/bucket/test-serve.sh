@@ -66,9 +66,7 @@ MOTO_PORT=$(free_port)
 EP=http://127.0.0.1:$MOTO_PORT
 
 # ---- moto, the role, the store, the front -------------------------------
-INITIAL_NO_AUTH_ACTION_COUNT=3 "$MOTO" -H 127.0.0.1 -p "$MOTO_PORT" >"$D/moto.log" 2>&1 &
-BG_PIDS+=($!)
-wait_port "$MOTO_PORT" 30 || die "moto_server did not start on $MOTO_PORT"
+moto_start "$MOTO" "$MOTO_PORT"
 "$PYTHON" "$BUCKET_DIR/s3-setup.py" "$EP" "$BUCKET" demo "$REGION" "$ROLE" >"$D/creds.json" ||
         die "s3-setup.py failed"
 read -r SK TK < <("$PYTHON" -c '
