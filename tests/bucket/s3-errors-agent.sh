@@ -53,7 +53,14 @@ mkdir -p "$D/pam.d"
 printf 'account required %s config=%s\n' "$JIT_PAM_MODULE" "$D/host/jit.conf" >"$D/pam.d/sshd"
 # admits USER: a real PAM account transaction (libpam's pam_start_confdir()
 # on $D/pam.d, tests/agent-store/pam-txn.py) admits USER.
-admits() { "$PYTHON" "$BUCKET_DIR/../agent-store/pam-txn.py" "$D/pam.d" sshd "$1" account >"$D/pam.out" 2>&1; }
+# In a sanitized build the module needs the sanitizer runtimes loaded first
+# (meson sets JIT_PAM_PRELOAD then); python's own leaks are not this test's.
+PAM_TXN=("$PYTHON" "$BUCKET_DIR/../agent-store/pam-txn.py")
+if [[ -n ${JIT_PAM_PRELOAD:-} ]]; then
+        PAM_TXN=(env "LD_PRELOAD=$JIT_PAM_PRELOAD" "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+                "${PAM_TXN[@]}")
+fi
+admits() { "${PAM_TXN[@]}" "$D/pam.d" sshd "$1" account >"$D/pam.out" 2>&1; }
 
 # Credentials within five minutes of their end are not kept from one fetch
 # to the next, so a role taken away shows at the next poll also where a
