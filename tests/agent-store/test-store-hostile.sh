@@ -135,10 +135,13 @@ hostile() {
         local m
         m=$(log_lines)
         kill -HUP "$AGENT_PID" # also resets the backoff
-        if wait_for 5 has_log_since "$m" "$2"; then
+        # 15 s: a sanitized agent and helper beside other tests can take
+        # seconds; a helper that hung instead would be killed at the run's
+        # deadline (9 s here) with another message, and fail the check.
+        if wait_for 15 has_log_since "$m" "$2"; then
                 pass "$1: $(log_since "$m" | grep -m1 -E "$2" | cut -d' ' -f2-)"
         else
-                fail "$1: no line matching '$2' within 5 s"
+                fail "$1: no line matching '$2' within 15 s: $(log_since "$m" | tail -n 3 | tr '\n' ' ')"
         fi
         nothing_applied "$1"
         # erin's key goes at her exp while the store is hostile.
