@@ -239,41 +239,49 @@ static void pending_apply(struct agent *a) {
         (void) agent_reconcile(a);
 }
 
+/* The store's fetch options from jit.conf, the same for the head and its
+ * shards; url and the per-fetch fields are the caller's. */
+static struct fetch_options store_fetch_options(const struct agent *a, const char *url) {
+        const struct jit_config *c = a->ctx.config;
+        uint64_t timeout = (uint64_t) c->fetch_timeout * USEC_PER_SEC;
+
+        return (struct fetch_options){
+                .url = url,
+                .connect_timeout_usec = timeout,
+                .total_timeout_usec = timeout,
+                .ca_file = c->ca_file,
+                .client_cert = c->client_cert,
+                .client_key = c->client_key,
+                .pinned_pubkey = c->pinned_pubkey,
+                .allow_http = c->allow_http,
+                .store_auth = c->store_auth,
+                .store_endpoint = c->store_endpoint,
+                .store_region = c->store_region,
+                .store_client_id = c->store_client_id,
+                /* Test-only, as for the cloud facts (jit-agent(8)). */
+                .metadata_endpoint = getenv("JIT_TEST_METADATA_URL"),
+                .resident = c->notify_url != NULL,
+        };
+}
+
+static int fetch_start_failed(struct agent *a, int r) {
+        char what[4200];
+
+        (void) snprintf(what, sizeof(what), "cannot start the fetch helper %s: %s",
+                        fetch_helper_path(), strerror_r(-r, (char[128]){}, 128));
+        fetch_failed(a, true, r, what);
+        return r;
+}
+
 static int fetch_start(struct agent *a, const char *url, uint64_t max_size, const char *etag,
                        fetch_job_done_t done) {
-        const struct jit_config *c = a->ctx.config;
+        struct fetch_options o = store_fetch_options(a, url);
         int r;
 
-        r = fetch_job_start(
-                a->event,
-                &(struct fetch_options){
-                        .url = url,
-                        .connect_timeout_usec = (uint64_t) c->fetch_timeout * USEC_PER_SEC,
-                        .total_timeout_usec = (uint64_t) c->fetch_timeout * USEC_PER_SEC,
-                        .max_size = max_size,
-                        .ca_file = c->ca_file,
-                        .client_cert = c->client_cert,
-                        .client_key = c->client_key,
-                        .pinned_pubkey = c->pinned_pubkey,
-                        .allow_http = c->allow_http,
-                        .etag = etag,
-                        .store_auth = c->store_auth,
-                        .store_endpoint = c->store_endpoint,
-                        .store_region = c->store_region,
-                        .store_client_id = c->store_client_id,
-                        /* Test-only, as for the cloud facts (jit-agent(8)). */
-                        .metadata_endpoint = getenv("JIT_TEST_METADATA_URL"),
-                        .resident = c->notify_url != NULL,
-                },
-                done, a, &a->fetch);
-        if (r < 0) {
-                char what[4200];
-
-                (void) snprintf(what, sizeof(what), "cannot start the fetch helper %s: %s",
-                                fetch_helper_path(), strerror_r(-r, (char[128]){}, 128));
-                fetch_failed(a, true, r, what);
-        }
-        return r;
+        o.max_size = max_size;
+        o.etag = etag;
+        r = fetch_job_start(a->event, &o, done, a, &a->fetch);
+        return r < 0 ? fetch_start_failed(a, r) : r;
 }
 
 static void on_shards_done(int error, bool helper_fault, const char *message,
@@ -284,9 +292,8 @@ static int on_shard(size_t index, const struct fetch_result *res, char *msg, siz
 /* One helper run for the next shards the pending head needs (base: the
  * store the head came from; shards are objects/<sha256> under it). */
 static int shards_fetch_start(struct agent *a, const char *base) {
-        const struct jit_config *c = a->ctx.config;
+        struct fetch_options o = store_fetch_options(a, base);
         struct fetch_object objects[JIT_FETCH_OBJECTS_MAX] = {};
-        uint64_t timeout = (uint64_t) c->fetch_timeout * USEC_PER_SEC;
         int r;
 
         for (size_t i = 0; i < a->n_pending_run; i++) {
@@ -295,33 +302,10 @@ static int shards_fetch_start(struct agent *a, const char *base) {
                 (void) snprintf(objects[i].sha256, sizeof(objects[i].sha256), "%s", s->digest);
                 objects[i].size = s->size;
         }
-        r = fetch_job_start_objects(a->event,
-                                    &(struct fetch_options){
-                                            .url = base,
-                                            .connect_timeout_usec = timeout,
-                                            .total_timeout_usec = timeout,
-                                            .ca_file = c->ca_file,
-                                            .client_cert = c->client_cert,
-                                            .client_key = c->client_key,
-                                            .pinned_pubkey = c->pinned_pubkey,
-                                            .allow_http = c->allow_http,
-                                            .store_auth = c->store_auth,
-                                            .store_endpoint = c->store_endpoint,
-                                            .store_region = c->store_region,
-                                            .store_client_id = c->store_client_id,
-                                            .metadata_endpoint = getenv("JIT_TEST_METADATA_URL"),
-                                            .resident = c->notify_url != NULL,
-                                    },
-                                    objects, a->n_pending_run, timeout * JIT_FETCH_RUN_TIMEOUTS,
-                                    on_shard, on_shards_done, a, &a->fetch);
-        if (r < 0) {
-                char what[4200];
-
-                (void) snprintf(what, sizeof(what), "cannot start the fetch helper %s: %s",
-                                fetch_helper_path(), strerror_r(-r, (char[128]){}, 128));
-                fetch_failed(a, true, r, what);
-        }
-        return r;
+        r = fetch_job_start_objects(a->event, &o, objects, a->n_pending_run,
+                                    o.total_timeout_usec * JIT_FETCH_RUN_TIMEOUTS, on_shard,
+                                    on_shards_done, a, &a->fetch);
+        return r < 0 ? fetch_start_failed(a, r) : r;
 }
 
 /* Fetch the next shards the pending head needs and the host lacks; apply

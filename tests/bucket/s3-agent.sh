@@ -43,16 +43,7 @@ fetch_timeout = 5s"
 STATE=$D/host/state/state
 
 # STATUS= lines, as systemd would get them, from a socket of our own.
-"$PYTHON" -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
-with open(sys.argv[2], "a", buffering=1) as f:
-    while True:
-        for l in s.recv(4096).decode(errors="replace").split("\n"):
-            if l.startswith("STATUS="): f.write(l + "\n")
-' "$D/notify.sock" "$D/status.log" &
-BG_PIDS+=($!)
-wait_for 5 test -S "$D/notify.sock" || die "notify socket listener did not start"
+notify_listen "$D/notify.sock" "$D/status.log"
 
 # Credentials within five minutes of their end are not kept between fetches
 # (jit-fetch --serve keeps them otherwise: tests/bucket/test-serve.sh), so the
